@@ -1,0 +1,117 @@
+# Holdpoint — build, run and test.  See README.md.
+#   make            build build/holdpoint and build/holdctl
+#   make run        install what is missing, build, migrate, seed, start nginx + server
+#   make stop       stop what `make run` started
+#   make check      install what the tests need, build, run every suite
+#   make check-asan the same suites under AddressSanitizer/UndefinedBehaviorSanitizer
+#   make fuzz       run the libFuzzer harnesses for a bounded time
+
+SHELL      := /bin/bash
+BUILD      ?= build
+CC         := gcc
+CXX        := g++
+PYTHON     ?= /usr/bin/python3
+PKGS_PC    := fcgi libctemplate sqlite3 libmagic libssl libcrypto libargon2 jansson libfyaml libcurl libcmark
+WARN       := -Wall -Wextra -Werror
+HARDEN     := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+OPT        ?= -O2 -g
+SAN        ?=
+CPPFLAGS   += -D_DEFAULT_SOURCE -DHP_SRCROOT='"$(CURDIR)"' -Icgi-src
+CFLAGS     := -std=c11 $(WARN) $(OPT) $(SAN) $(HARDEN) $(shell pkg-config --cflags $(PKGS_PC) 2>/dev/null)
+CXXFLAGS   := -std=c++11 $(WARN) -Wno-deprecated-declarations $(OPT) $(SAN) $(HARDEN) $(shell pkg-config --cflags libctemplate 2>/dev/null)
+LDFLAGS    := $(SAN) -pie -Wl,-z,relro,-z,now
+LDLIBS     := $(shell pkg-config --libs $(PKGS_PC) 2>/dev/null) -lhpdf -lstdc++
+
+# Debian packages: to build and run, and (in addition) to test.
+RUN_DEBS   := gcc g++ make pkg-config libfcgi-dev libctemplate-dev libsqlite3-dev libmagic-dev \
+              libssl-dev libargon2-dev libjansson-dev libfyaml-dev libcurl4-openssl-dev libhpdf-dev \
+              libcmark-dev nginx-light sqlite3 openssl curl python3
+CHECK_DEBS := $(RUN_DEBS) check poppler-utils python3-aiosmtpd valgrind clang libclang-rt-14-dev
+
+LIB_SRC    := $(filter-out cgi-src/main.c cgi-src/holdctl.c,$(wildcard cgi-src/*.c))
+LIB_OBJ    := $(patsubst cgi-src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/tmpl.o
+UNIT_SRC   := $(wildcard tests/unit/check_*.c)
+UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+.PHONY: all deps deps-check run stop check check-unit check-e2e check-asan fuzz clean
+
+all: $(BUILD)/holdpoint $(BUILD)/holdctl
+
+# Install the Debian packages that are missing (as root; apt-get update once first).
+define install_debs
+	@missing=""; for p in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "Missing Debian packages:$$missing (run as root, or install them)"; exit 1; fi; \
+	  echo "Installing:$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $$missing >/dev/null || exit 1; \
+	fi
+endef
+
+deps:
+	$(call install_debs,$(RUN_DEBS))
+
+deps-check:
+	$(call install_debs,$(CHECK_DEBS))
+
+$(BUILD)/obj/%.o: cgi-src/%.c cgi-src/*.h | $(BUILD)/obj
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/tmpl.o: cgi-src/tmpl.cc cgi-src/tmpl.h | $(BUILD)/obj
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+
+$(BUILD)/obj $(BUILD)/tests:
+	mkdir -p $@
+
+$(BUILD)/holdpoint: $(BUILD)/obj/main.o $(LIB_OBJ)
+	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/holdctl: $(BUILD)/obj/holdctl.o
+	$(CC) $(LDFLAGS) $^ $(shell pkg-config --libs libcurl jansson) -o $@
+
+$(BUILD)/tests/check_%: tests/unit/check_%.c $(LIB_OBJ) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell pkg-config --cflags check) $< $(LIB_OBJ) $(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs check) -o $@
+
+run: deps all
+	@nginx/localrun.sh start
+
+stop:
+	@nginx/localrun.sh stop
+
+check: deps-check all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory check-unit check-e2e
+
+check-unit: $(UNIT_BIN)
+	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; HOLDPOINT_ROOT=$(CURDIR) $$t || fail=1; done; exit $$fail
+
+check-e2e: all
+	@HOLDPOINT_BUILD=$(BUILD) $(PYTHON) tests/e2e/run.py
+
+check-asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	  HARDEN="-fstack-protector-strong -fPIE" check-asan-run
+
+check-asan-run: deps-check all $(UNIT_BIN)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  $(MAKE) --no-print-directory BUILD=$(BUILD) check-unit check-e2e
+
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+fuzz: deps-check
+	@mkdir -p build-fuzz
+	@for t in $(FUZZ_TARGETS); do \
+	  src=cgi-src/$$t.c; [ -f $$src ] || src=""; \
+	  clang -std=c11 -g -O1 -D_DEFAULT_SOURCE -Icgi-src -fsanitize=fuzzer,address,undefined \
+	    tests/fuzz/fuzz_$$t.c $$src cgi-src/arena.c $$(pkg-config --cflags --libs jansson libfyaml) \
+	    -o build-fuzz/fuzz_$$t || exit 1; \
+	  mkdir -p build-fuzz/corpus_$$t; \
+	  seeds=""; [ -d tests/fuzz/corpus/$$t ] && seeds=tests/fuzz/corpus/$$t; \
+	  echo "== fuzz $$t for $(FUZZ_SECONDS)s"; \
+	  build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build-fuzz/corpus_$$t $$seeds 2>&1 | tail -n 3 || exit 1; \
+	done
+
+clean:
+	rm -rf build build-asan build-fuzz

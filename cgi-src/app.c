@@ -1,0 +1,122 @@
+/* app.c — configuration from the environment, the (injectable) clock, paths. */
+#include "app.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/time.h>
+
+#ifndef HP_SRCROOT
+#define HP_SRCROOT "."
+#endif
+
+/* Read an integer environment variable with bounds; -1 and a message if malformed. */
+static int env_int(const char *name, int64_t lo, int64_t hi, int64_t dflt, int64_t *out){
+  const char *z = getenv(name);
+  if( z==NULL || z[0]==0 ){ *out = dflt; return 0; }
+  char *end;
+  errno = 0;
+  long long v = strtoll(z, &end, 10);
+  int64_t mult = 1;
+  if( end!=z && *end && end[1]==0 ){
+    if( *end=='k' || *end=='K' ){ mult = 1024; end++; }
+    else if( *end=='m' || *end=='M' ){ mult = 1024*1024; end++; }
+    else if( *end=='g' || *end=='G' ){ mult = 1024LL*1024*1024; end++; }
+  }
+  if( errno || end==z || *end || v < lo || v > hi || v > hi/mult ){
+    fprintf(stderr, "holdpoint: %s=%s is not a number between %lld and %lld\n",
+            name, z, (long long)lo, (long long)hi);
+    return -1;
+  }
+  *out = v * mult;
+  return 0;
+}
+
+static int env_str(const char *name, const char *dflt, char *out, size_t nout){
+  const char *z = getenv(name);
+  if( z==NULL || z[0]==0 ) z = dflt;
+  if( strlen(z) >= nout ){
+    fprintf(stderr, "holdpoint: %s is too long\n", name);
+    return -1;
+  }
+  strcpy(out, z);
+  return 0;
+}
+
+/*
+** Fill *c from the environment (HOLDPOINT_* variables) with defaults.
+** Returns 0, or -1 after printing what is wrong.
+*/
+int app_config_load(struct config *c){
+  int64_t v;
+  char dflt[PATH_MAX];
+  memset(c, 0, sizeof(*c));
+  if( env_str("HOLDPOINT_ROOT", HP_SRCROOT, c->root_dir, sizeof(c->root_dir)) ) return -1;
+  if( snprintf(dflt, sizeof(dflt), "%s/var", c->root_dir) >= (int)sizeof(dflt) ) return -1;
+  if( env_str("HOLDPOINT_DATA", dflt, c->data_dir, sizeof(c->data_dir)) ) return -1;
+  if( snprintf(c->socket_path, sizeof(c->socket_path), "%s/run/holdpoint.sock", c->data_dir)
+      >= (int)sizeof(c->socket_path) - 1 ) return -1;
+  if( env_str("HOLDPOINT_SOCKET_GROUP", "", c->socket_group, sizeof(c->socket_group)) ) return -1;
+  if( env_str("HOLDPOINT_CLOCK_FILE", "", c->clock_file, sizeof(c->clock_file)) ) return -1;
+  if( env_str("HOLDPOINT_BASE_URL", "http://127.0.0.1:8080", c->base_url, sizeof(c->base_url)) ) return -1;
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  if( env_int("HOLDPOINT_WORKERS", 1, 64, ncpu>0 ? ncpu : 2, &v) ) return -1;
+  c->workers = (int)v;
+  if( env_int("HOLDPOINT_MAX_UPLOAD", 1024, 1LL<<40, 256LL*1024*1024, &v) ) return -1;
+  c->max_upload = v;
+  c->max_form = 1024*1024;
+  if( env_int("HOLDPOINT_SESSION_IDLE", 10, 86400*30, 1800, &v) ) return -1;
+  c->session_idle = (int)v;
+  if( env_int("HOLDPOINT_SESSION_MAX", 60, 86400*90, 43200, &v) ) return -1;
+  c->session_max = (int)v;
+  if( env_int("HOLDPOINT_ARGON2_T", 1, 20, 2, &v) ) return -1;
+  c->argon2_t = (int)v;
+  if( env_int("HOLDPOINT_ARGON2_M", 8, 1<<21, 19456, &v) ) return -1;
+  c->argon2_m = (int)v;
+  if( env_int("HOLDPOINT_LOGIN_MAX_FAILURES", 1, 1000, 5, &v) ) return -1;
+  c->login_max_failures = (int)v;
+  return 0;
+}
+
+/*
+** Current UTC time in milliseconds.  When HOLDPOINT_CLOCK_FILE names a file,
+** the integer in it (milliseconds, may be negative) is added: tests move time
+** forward without sleeping.
+*/
+int64_t app_now_ms(const struct app *a){
+  struct timeval tv;
+  gettimeofday(&tv, NULL);
+  int64_t now = (int64_t)tv.tv_sec*1000 + tv.tv_usec/1000;
+  if( a && a->cfg.clock_file[0] ){
+    FILE *f = fopen(a->cfg.clock_file, "r");
+    if( f ){
+      long long off = 0;
+      if( fscanf(f, "%lld", &off)==1 ) now += off;
+      fclose(f);
+    }
+  }
+  return now;
+}
+
+const char *app_iso_time(int64_t ms, char *buf, int nbuf){
+  time_t t = (time_t)(ms/1000);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  snprintf(buf, (size_t)nbuf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+           tm.tm_year+1900, tm.tm_mon+1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+           (int)(ms%1000));
+  return buf;
+}
+
+int app_path(const struct app *a, char *out, int nout, const char *fmt, ...){
+  int n = snprintf(out, (size_t)nout, "%s/", a->cfg.data_dir);
+  if( n<0 || n>=nout ) return -1;
+  va_list ap;
+  va_start(ap, fmt);
+  int m = vsnprintf(out+n, (size_t)(nout-n), fmt, ap);
+  va_end(ap);
+  return (m<0 || m>=nout-n) ? -1 : 0;
+}

@@ -1,0 +1,224 @@
+/* db.c — SQLite: open with Holdpoint's pragmas, named binds, write transactions, migrations. */
+#include "db.h"
+#include "log.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+
+/*
+** Open the database at path with WAL, synchronous=FULL, foreign keys and a
+** busy timeout.  Returns 0 and *out, or -1 (logged; *out is NULL).
+*/
+int db_open(const char *path, sqlite3 **out){
+  sqlite3 *db = NULL;
+  *out = NULL;
+  int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE|SQLITE_OPEN_CREATE|SQLITE_OPEN_NOMUTEX, NULL);
+  if( rc!=SQLITE_OK ){
+    log_msg("db: cannot open %s: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    sqlite3_close(db);
+    return -1;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  if( db_exec(db, "PRAGMA journal_mode=WAL") || db_exec(db, "PRAGMA synchronous=FULL")
+   || db_exec(db, "PRAGMA foreign_keys=ON") ){
+    sqlite3_close(db);
+    return -1;
+  }
+  *out = db;
+  return 0;
+}
+
+void db_close(sqlite3 *db){
+  if( db==NULL ) return;
+  sqlite3_stmt *st;
+  while( (st = sqlite3_next_stmt(db, NULL))!=NULL ) sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql){
+  sqlite3_stmt *st = NULL;
+  if( sqlite3_prepare_v2(db, sql, -1, &st, NULL)!=SQLITE_OK ){
+    log_msg("db: prepare failed: %s: %.200s", sqlite3_errmsg(db), sql);
+    return NULL;
+  }
+  return st;
+}
+
+/* Look up a named parameter; a missing one is a programming error, logged. */
+static int param_index(sqlite3_stmt *st, const char *name){
+  int i = sqlite3_bind_parameter_index(st, name);
+  if( i==0 ) log_msg("db: no parameter %s in: %.200s", name, sqlite3_sql(st));
+  return i;
+}
+
+int db_bind_text(sqlite3_stmt *st, const char *name, const char *z){
+  int i = param_index(st, name);
+  if( i==0 ) return -1;
+  if( z==NULL ) return sqlite3_bind_null(st, i)==SQLITE_OK ? 0 : -1;
+  return sqlite3_bind_text(st, i, z, -1, SQLITE_TRANSIENT)==SQLITE_OK ? 0 : -1;
+}
+
+int db_bind_blob(sqlite3_stmt *st, const char *name, const void *p, int n){
+  int i = param_index(st, name);
+  if( i==0 ) return -1;
+  return sqlite3_bind_blob(st, i, p, n, SQLITE_TRANSIENT)==SQLITE_OK ? 0 : -1;
+}
+
+int db_bind_int64(sqlite3_stmt *st, const char *name, int64_t v){
+  int i = param_index(st, name);
+  if( i==0 ) return -1;
+  return sqlite3_bind_int64(st, i, v)==SQLITE_OK ? 0 : -1;
+}
+
+int db_bind_null(sqlite3_stmt *st, const char *name){
+  int i = param_index(st, name);
+  if( i==0 ) return -1;
+  return sqlite3_bind_null(st, i)==SQLITE_OK ? 0 : -1;
+}
+
+int db_step(sqlite3_stmt *st){
+  int rc = sqlite3_step(st);
+  if( rc!=SQLITE_ROW && rc!=SQLITE_DONE ){
+    sqlite3 *db = sqlite3_db_handle(st);
+    /* Constraint failures are expected by callers (one vote per person); log the rest. */
+    if( (rc & 0xff)!=SQLITE_CONSTRAINT ){
+      log_msg("db: step failed (%d): %s: %.200s", rc, sqlite3_errmsg(db), sqlite3_sql(st));
+    }
+  }
+  return rc;
+}
+
+int db_exec(sqlite3 *db, const char *sql){
+  char *err = NULL;
+  if( sqlite3_exec(db, sql, NULL, NULL, &err)!=SQLITE_OK ){
+    log_msg("db: %s: %.200s", err ? err : "error", sql);
+    sqlite3_free(err);
+    return -1;
+  }
+  return 0;
+}
+
+/* Every transaction that writes starts here, so the write lock is taken up front. */
+int db_begin_write(sqlite3 *db){
+  return db_exec(db, "BEGIN IMMEDIATE");
+}
+
+int db_commit(sqlite3 *db){
+  if( db_exec(db, "COMMIT") ){
+    db_rollback(db);
+    return -1;
+  }
+  return 0;
+}
+
+void db_rollback(sqlite3 *db){
+  if( !sqlite3_get_autocommit(db) ) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+const char *db_col_text(sqlite3_stmt *st, int i){
+  const unsigned char *z = sqlite3_column_text(st, i);
+  return z ? (const char*)z : "";
+}
+
+char *db_col_dup(struct arena *a, sqlite3_stmt *st, int i){
+  if( sqlite3_column_type(st, i)==SQLITE_NULL ) return NULL;
+  const char *z = (const char*)sqlite3_column_text(st, i);
+  return z ? arena_strndup(a, z, (size_t)sqlite3_column_bytes(st, i)) : NULL;
+}
+
+int64_t db_int(sqlite3 *db, const char *sql, int64_t dflt){
+  sqlite3_stmt *st = db_prepare(db, sql);
+  int64_t v = dflt;
+  if( st && db_step(st)==SQLITE_ROW && sqlite3_column_type(st, 0)!=SQLITE_NULL ){
+    v = sqlite3_column_int64(st, 0);
+  }
+  sqlite3_finalize(st);
+  return v;
+}
+
+int db_schema_version(sqlite3 *db){
+  return (int)db_int(db, "SELECT max(version) FROM schema_migrations", 0);
+}
+
+static int cmp_names(const void *a, const void *b){
+  return strcmp(*(char*const*)a, *(char*const*)b);
+}
+
+/* Read a whole file into a malloc'd NUL-terminated string; NULL on error. */
+static char *slurp(const char *path){
+  FILE *f = fopen(path, "rb");
+  if( f==NULL ) return NULL;
+  struct buf b;
+  buf_init(&b);
+  char tmp[8192];
+  size_t n;
+  while( (n = fread(tmp, 1, sizeof(tmp), f))>0 ) buf_append(&b, tmp, n);
+  int bad = ferror(f) || b.oom;
+  fclose(f);
+  if( bad ){ buf_free(&b); return NULL; }
+  if( b.z==NULL ) buf_append(&b, "", 0);
+  return b.z;
+}
+
+/*
+** Apply every sql/NNN_name.sql newer than the recorded schema version, in
+** order, each in its own BEGIN IMMEDIATE transaction that also records it in
+** schema_migrations.  Returns 0, or -1 (logged) leaving the failed one unapplied.
+*/
+int db_migrate(sqlite3 *db, const char *sql_dir, int verbose){
+  int rc = -1;
+  char **names = NULL;
+  size_t n = 0, cap = 0;
+  DIR *d = NULL;
+  if( db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations("
+                  "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)") ) goto out;
+  d = opendir(sql_dir);
+  if( d==NULL ){ log_msg("db: cannot read migrations in %s", sql_dir); goto out; }
+  struct dirent *e;
+  while( (e = readdir(d))!=NULL ){
+    const char *z = e->d_name;
+    size_t len = strlen(z);
+    if( len<8 || z[0]<'0' || z[0]>'9' || strcmp(z+len-4, ".sql")!=0 ) continue;
+    if( n==cap ){
+      cap = cap ? cap*2 : 16;
+      char **nn = realloc(names, cap*sizeof(*names));
+      if( nn==NULL ) goto out;
+      names = nn;
+    }
+    names[n] = strdup(z);
+    if( names[n]==NULL ) goto out;
+    n++;
+  }
+  qsort(names, n, sizeof(*names), cmp_names);
+  int have = db_schema_version(db);
+  for(size_t i=0; i<n; i++){
+    int version = atoi(names[i]); /* names were checked to start with a digit */
+    if( version<=have ) continue;
+    char path[4096];
+    if( snprintf(path, sizeof(path), "%s/%s", sql_dir, names[i])>=(int)sizeof(path) ) goto out;
+    char *sql = slurp(path);
+    if( sql==NULL ){ log_msg("db: cannot read %s", path); goto out; }
+    int bad = db_begin_write(db) || db_exec(db, sql);
+    free(sql);
+    if( !bad ){
+      sqlite3_stmt *st = db_prepare(db, "INSERT INTO schema_migrations(version,name,applied_at)"
+                                        " VALUES(:v,:n,strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
+      bad = st==NULL || db_bind_int64(st, ":v", version) || db_bind_text(st, ":n", names[i])
+            || db_step(st)!=SQLITE_DONE;
+      sqlite3_finalize(st);
+    }
+    if( bad || db_commit(db) ){
+      db_rollback(db);
+      log_msg("db: migration %s failed", names[i]);
+      goto out;
+    }
+    if( verbose ) printf("applied %s\n", names[i]);
+  }
+  rc = 0;
+out:
+  if( d ) closedir(d);
+  for(size_t i=0; i<n; i++) free(names[i]);
+  free(names);
+  return rc;
+}

@@ -1,0 +1,51 @@
+/* jobs.c — the job runner: a lease so one server fires timers, and the periodic tick. */
+#include "jobs.h"
+#include "app.h"
+#include "db.h"
+#include "log.h"
+#include <stdio.h>
+#include <unistd.h>
+
+#define LEASE_TTL_MS 30000
+
+static const char *holder_name(char *buf, size_t n){
+  char host[128] = "";
+  gethostname(host, sizeof(host)-1);
+  snprintf(buf, n, "%s:%d", host, (int)getpid());
+  return buf;
+}
+
+/*
+** Take or renew the lease row "jobs": it is ours if free, expired or already
+** ours.  One conditional statement in a write transaction, so two servers on
+** one database never both hold it.  Returns 1 when we hold it.
+*/
+int jobs_acquire_lease(struct app *app, const char *holder, int64_t now, int64_t ttl_ms){
+  sqlite3_stmt *st = db_prepare(app->db,
+    "INSERT INTO job_lease(name,holder,expires_at) VALUES('jobs',:h,:exp)"
+    " ON CONFLICT(name) DO UPDATE SET holder=:h, expires_at=:exp"
+    " WHERE job_lease.holder=:h OR job_lease.expires_at<:now");
+  if( st==NULL ) return 0;
+  db_bind_text(st, ":h", holder);
+  db_bind_int64(st, ":exp", now + ttl_ms);
+  db_bind_int64(st, ":now", now);
+  int ok = db_step(st)==SQLITE_DONE && sqlite3_changes(app->db)==1;
+  sqlite3_finalize(st);
+  return ok;
+}
+
+/* Called once a second by the job runner process. */
+void jobs_tick(struct app *app){
+  char holder[160];
+  if( !jobs_acquire_lease(app, holder_name(holder, sizeof(holder)), app_now_ms(app), LEASE_TTL_MS) ) return;
+  /* Timers (deadlines, reminders, escalations) and outbox delivery hook in here. */
+}
+
+void jobs_release(struct app *app){
+  char holder[160];
+  sqlite3_stmt *st = db_prepare(app->db, "DELETE FROM job_lease WHERE name='jobs' AND holder=:h");
+  if( st==NULL ) return;
+  db_bind_text(st, ":h", holder_name(holder, sizeof(holder)));
+  db_step(st);
+  sqlite3_finalize(st);
+}

@@ -1,0 +1,49 @@
+/* log.c — log lines to stderr with control characters neutralised. */
+#include "log.h"
+#include <stdio.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/time.h>
+
+/*
+** Copy in to out, replacing every control character (and DEL) with a \xNN
+** escape and a backslash with "\\", so one log record is always one line.
+** Returns the length written; out is always NUL-terminated (nout>0).
+*/
+size_t log_clean(char *out, size_t nout, const char *in){
+  static const char hex[] = "0123456789abcdef";
+  size_t j = 0;
+  if( nout==0 ) return 0;
+  for(const unsigned char *p = (const unsigned char*)in; p && *p; p++){
+    if( *p<0x20 || *p==0x7f || *p=='\\' ){
+      if( j+4 >= nout ) break;
+      out[j++] = '\\';
+      if( *p=='\\' ){ out[j++] = '\\'; continue; }
+      out[j++] = 'x';
+      out[j++] = hex[*p>>4];
+      out[j++] = hex[*p&15];
+    }else{
+      if( j+1 >= nout ) break;
+      out[j++] = (char)*p;
+    }
+  }
+  out[j] = 0;
+  return j;
+}
+
+void log_msg(const char *fmt, ...){
+  char raw[2048], clean[4096], ts[32];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(raw, sizeof(raw), fmt, ap);
+  va_end(ap);
+  log_clean(clean, sizeof(clean), raw);
+  struct timeval tv;
+  struct tm tm;
+  gettimeofday(&tv, NULL);
+  gmtime_r(&tv.tv_sec, &tm);
+  strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+  fprintf(stderr, "%s.%03dZ [%d] %s\n", ts, (int)(tv.tv_usec/1000), (int)getpid(), clean);
+}

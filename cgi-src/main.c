@@ -1,0 +1,262 @@
+/* main.c — the holdpoint command: serve, and the operator commands. */
+#include "app.h"
+#include "db.h"
+#include "server.h"
+#include "users.h"
+#include "auth.h"
+#include "audit.h"
+#include "seed.h"
+#include "log.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <pwd.h>
+
+static void usage(void){
+  fputs(
+"usage: holdpoint COMMAND [ARGS]\n"
+"  serve                          run the FastCGI server (master, workers, job runner)\n"
+"  migrate                        apply the migrations in sql/\n"
+"  seed-demo                      add the demo users, teams, token and releases (once)\n"
+"  user add NAME --email E --display-name D [--role R]... [--team T]...   (password on stdin)\n"
+"  user passwd NAME               (password on stdin)\n"
+"  user disable NAME | user enable NAME | user list\n"
+"  team add NAME [--description D] | team list\n"
+"  team member add|remove TEAM USER\n"
+"  token create --user NAME --name LABEL   (prints the token once)\n"
+"  token revoke ID | token list\n"
+"  audit verify [--head SEQ:HASH] | audit head\n"
+"Environment: HOLDPOINT_DATA (data directory), HOLDPOINT_ROOT (templates/ and sql/).\n", stderr);
+}
+
+/* The audit identity of whoever runs an operator command. */
+static void cli_ctx(struct audit_ctx *c){
+  static char name[80];
+  struct passwd *pw = getpwuid(getuid());
+  snprintf(name, sizeof(name), "cli:%s", pw ? pw->pw_name : "unknown");
+  memset(c, 0, sizeof(*c));
+  c->actor_name = name;
+  c->request_id = "cli";
+}
+
+static int open_db(struct app *a, int migrate){
+  char p[PATH_MAX+32], sqldir[PATH_MAX+8];
+  if( server_ensure_dirs(a) ) return -1;
+  if( app_path(a, p, sizeof(p), "holdpoint.db") || db_open(p, &a->db) ) return -1;
+  snprintf(sqldir, sizeof(sqldir), "%s/sql", a->cfg.root_dir);
+  if( migrate && db_migrate(a->db, sqldir, migrate>1) ) return -1;
+  if( db_schema_version(a->db)==0 ){
+    fprintf(stderr, "holdpoint: the database is empty; run 'holdpoint migrate' first\n");
+    return -1;
+  }
+  return 0;
+}
+
+/* Read one line (the password) from stdin without its newline. */
+static int read_password(char *out, size_t n){
+  if( isatty(0) ) fprintf(stderr, "Password: ");
+  if( fgets(out, (int)n, stdin)==NULL ) return -1;
+  out[strcspn(out, "\r\n")] = 0;
+  return 0;
+}
+
+static const char *opt(int argc, char **argv, const char *name){
+  for(int i=0; i<argc-1; i++) if( strcmp(argv[i], name)==0 ) return argv[i+1];
+  return NULL;
+}
+
+static int cmd_user(struct app *a, int argc, char **argv){
+  struct audit_ctx c;
+  char err[300];
+  cli_ctx(&c);
+  if( argc<1 ){ usage(); return 2; }
+  if( strcmp(argv[0], "list")==0 ){
+    sqlite3_stmt *st = db_prepare(a->db, "SELECT u.username, u.display_name, u.email, u.disabled,"
+      " (SELECT group_concat(role, ',') FROM user_roles WHERE user_id=u.id),"
+      " (SELECT group_concat(t.name, ',') FROM team_members m JOIN teams t ON t.id=m.team_id WHERE m.user_id=u.id)"
+      " FROM users u ORDER BY u.username");
+    while( st && db_step(st)==SQLITE_ROW ){
+      printf("%-16s %-24s %-28s roles=%s teams=%s%s\n", db_col_text(st, 0), db_col_text(st, 1),
+             db_col_text(st, 2), db_col_text(st, 4), db_col_text(st, 5), sqlite3_column_int(st, 3) ? " (disabled)" : "");
+    }
+    sqlite3_finalize(st);
+    return 0;
+  }
+  if( argc<2 ){ usage(); return 2; }
+  const char *name = argv[1];
+  int64_t id = 0;
+  if( strcmp(argv[0], "add")==0 ){
+    const char *email = opt(argc, argv, "--email"), *display = opt(argc, argv, "--display-name");
+    const char *teams[32];
+    int nteams = 0;
+    unsigned roles = 0;
+    if( email==NULL || display==NULL ){ fprintf(stderr, "holdpoint: user add needs --email and --display-name\n"); return 2; }
+    for(int i=2; i<argc-1; i++){
+      if( strcmp(argv[i], "--role")==0 ){
+        unsigned b = users_role_bit(argv[i+1]);
+        if( b==0 ){ fprintf(stderr, "holdpoint: unknown role '%s' (release_manager, approver, qa, auditor, admin)\n", argv[i+1]); return 2; }
+        roles |= b;
+      }else if( strcmp(argv[i], "--team")==0 && nteams<32 ){
+        teams[nteams++] = argv[i+1];
+      }
+    }
+    char pw[512];
+    if( read_password(pw, sizeof(pw)) ){ fprintf(stderr, "holdpoint: no password on standard input\n"); return 2; }
+    int rc = users_add(a, &c, name, display, email, pw, roles, teams, nteams, &id, err, sizeof(err));
+    if( rc ){ fprintf(stderr, "holdpoint: %s\n", err); return 1; }
+    printf("added user %s (id %lld)\n", name, (long long)id);
+    return 0;
+  }
+  if( !users_find(a, name, &id) ){ fprintf(stderr, "holdpoint: no user '%s'\n", name); return 1; }
+  if( strcmp(argv[0], "passwd")==0 ){
+    char pw[512];
+    if( read_password(pw, sizeof(pw)) ){ fprintf(stderr, "holdpoint: no password on standard input\n"); return 2; }
+    if( users_set_password(a, &c, id, pw, err, sizeof(err)) ){ fprintf(stderr, "holdpoint: %s\n", err); return 1; }
+    printf("password changed for %s\n", name);
+    return 0;
+  }
+  if( strcmp(argv[0], "disable")==0 || strcmp(argv[0], "enable")==0 ){
+    int dis = argv[0][0]=='d';
+    if( users_set_disabled(a, &c, id, dis) ){ fprintf(stderr, "holdpoint: could not change %s\n", name); return 1; }
+    printf("%s %s%s\n", name, dis ? "disabled" : "enabled", dis ? "; their sessions and tokens have ended" : "");
+    return 0;
+  }
+  usage();
+  return 2;
+}
+
+static int cmd_team(struct app *a, int argc, char **argv){
+  struct audit_ctx c;
+  char err[300];
+  cli_ctx(&c);
+  if( argc>=1 && strcmp(argv[0], "list")==0 ){
+    sqlite3_stmt *st = db_prepare(a->db, "SELECT t.name, (SELECT group_concat(u.username, ',') FROM team_members m"
+      " JOIN users u ON u.id=m.user_id WHERE m.team_id=t.id) FROM teams t ORDER BY t.name");
+    while( st && db_step(st)==SQLITE_ROW ) printf("%-16s %s\n", db_col_text(st, 0), db_col_text(st, 1));
+    sqlite3_finalize(st);
+    return 0;
+  }
+  if( argc>=2 && strcmp(argv[0], "add")==0 ){
+    int64_t id;
+    const char *desc = opt(argc, argv, "--description");
+    if( users_team_add(a, &c, argv[1], desc ? desc : "", &id, err, sizeof(err)) ){ fprintf(stderr, "holdpoint: %s\n", err); return 1; }
+    printf("added team %s\n", argv[1]);
+    return 0;
+  }
+  if( argc>=4 && strcmp(argv[0], "member")==0 ){
+    int64_t tid, uid;
+    int add = strcmp(argv[1], "add")==0;
+    if( !add && strcmp(argv[1], "remove")!=0 ){ usage(); return 2; }
+    if( !users_team_find(a, argv[2], &tid) ){ fprintf(stderr, "holdpoint: no team '%s'\n", argv[2]); return 1; }
+    if( !users_find(a, argv[3], &uid) ){ fprintf(stderr, "holdpoint: no user '%s'\n", argv[3]); return 1; }
+    if( users_team_member(a, &c, tid, uid, add, err, sizeof(err)) ){ fprintf(stderr, "holdpoint: %s\n", err); return 1; }
+    printf("%s %s team %s\n", argv[3], add ? "added to" : "removed from", argv[2]);
+    return 0;
+  }
+  usage();
+  return 2;
+}
+
+static int cmd_token(struct app *a, int argc, char **argv){
+  struct audit_ctx c;
+  cli_ctx(&c);
+  if( argc>=1 && strcmp(argv[0], "create")==0 ){
+    const char *user = opt(argc, argv, "--user"), *label = opt(argc, argv, "--name");
+    int64_t uid, tid;
+    char tok[80];
+    if( user==NULL || label==NULL ){ fprintf(stderr, "holdpoint: token create needs --user and --name\n"); return 2; }
+    if( !users_find(a, user, &uid) ){ fprintf(stderr, "holdpoint: no user '%s'\n", user); return 1; }
+    if( db_begin_write(a->db) ) return 1;
+    if( auth_token_create(a, uid, label, tok, sizeof(tok), &tid)
+     || audit_append(a, &c, "token.create", "token", tid, 0, "{s:s,s:s}", "user", user, "name", label)
+     || db_commit(a->db) ){
+      db_rollback(a->db);
+      fprintf(stderr, "holdpoint: could not create the token\n");
+      return 1;
+    }
+    printf("%s\n", tok);
+    return 0;
+  }
+  if( argc>=2 && strcmp(argv[0], "revoke")==0 ){
+    char *end;
+    long long id = strtoll(argv[1], &end, 10);
+    if( *end || id<=0 ){ fprintf(stderr, "holdpoint: token revoke takes the token's id (see 'token list')\n"); return 2; }
+    if( db_begin_write(a->db) ) return 1;
+    sqlite3_stmt *st = db_prepare(a->db, "UPDATE api_tokens SET revoked_at=:now WHERE id=:id AND revoked_at IS NULL");
+    int changed = 0;
+    if( st ){
+      db_bind_int64(st, ":now", app_now_ms(a));
+      db_bind_int64(st, ":id", id);
+      if( db_step(st)==SQLITE_DONE ) changed = sqlite3_changes(a->db);
+      sqlite3_finalize(st);
+    }
+    if( changed!=1 || audit_append(a, &c, "token.revoke", "token", id, 0, NULL) || db_commit(a->db) ){
+      db_rollback(a->db);
+      fprintf(stderr, "holdpoint: no active token %lld\n", id);
+      return 1;
+    }
+    printf("token %lld revoked\n", id);
+    return 0;
+  }
+  if( argc>=1 && strcmp(argv[0], "list")==0 ){
+    sqlite3_stmt *st = db_prepare(a->db, "SELECT t.id, u.username, t.name, t.revoked_at IS NOT NULL"
+                                         " FROM api_tokens t JOIN users u ON u.id=t.user_id ORDER BY t.id");
+    while( st && db_step(st)==SQLITE_ROW ){
+      printf("%-5lld %-16s %s%s\n", (long long)sqlite3_column_int64(st, 0), db_col_text(st, 1),
+             db_col_text(st, 2), sqlite3_column_int(st, 3) ? " (revoked)" : "");
+    }
+    sqlite3_finalize(st);
+    return 0;
+  }
+  usage();
+  return 2;
+}
+
+static int cmd_audit(struct app *a, int argc, char **argv){
+  char msg[512];
+  if( argc>=1 && strcmp(argv[0], "verify")==0 ){
+    int rc = audit_verify(a, opt(argc, argv, "--head"), msg, sizeof(msg));
+    fprintf(rc==0 ? stdout : stderr, "%s%s\n", rc==0 ? "" : "holdpoint: audit verify FAILED: ", msg);
+    return rc==0 ? 0 : 1;
+  }
+  if( argc>=1 && strcmp(argv[0], "head")==0 ){
+    if( audit_head(a, msg, sizeof(msg)) ) return 1;
+    printf("%s\n", msg);
+    return 0;
+  }
+  usage();
+  return 2;
+}
+
+int main(int argc, char **argv){
+  struct app app;
+  memset(&app, 0, sizeof(app));
+  if( argc<2 || strcmp(argv[1], "-h")==0 || strcmp(argv[1], "--help")==0 ){ usage(); return argc<2 ? 2 : 0; }
+  if( app_config_load(&app.cfg) ) return 2;
+  const char *cmd = argv[1];
+  if( strcmp(cmd, "serve")==0 ) return server_run(&app);
+  int rc;
+  if( strcmp(cmd, "migrate")==0 ){
+    rc = open_db(&app, 2) ? 1 : 0;
+    if( rc==0 ) rc = audit_load_key(&app, 1) ? 1 : 0;
+    if( rc==0 ) printf("database at schema version %d\n", db_schema_version(app.db));
+  }else if( open_db(&app, 0) ){
+    rc = 1;
+  }else if( strcmp(cmd, "seed-demo")==0 ){
+    rc = seed_demo(&app);
+  }else if( strcmp(cmd, "user")==0 ){
+    rc = cmd_user(&app, argc-2, argv+2);
+  }else if( strcmp(cmd, "team")==0 ){
+    rc = cmd_team(&app, argc-2, argv+2);
+  }else if( strcmp(cmd, "token")==0 ){
+    rc = cmd_token(&app, argc-2, argv+2);
+  }else if( strcmp(cmd, "audit")==0 ){
+    rc = cmd_audit(&app, argc-2, argv+2);
+  }else{
+    usage();
+    rc = 2;
+  }
+  db_close(app.db);
+  return rc;
+}

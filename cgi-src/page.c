@@ -1,0 +1,174 @@
+/* page.c — the shared layout, error pages, small formatting helpers, /healthz and /. */
+#include "page.h"
+#include "app.h"
+#include "db.h"
+#include "session.h"
+#include "log.h"
+#include <stdio.h>
+#include <string.h>
+#include <stdarg.h>
+#include <time.h>
+
+static int emit_to_body(void *ctx, const char *z, size_t n){
+  struct req *r = ctx;
+  return resp_write(r, z, n);
+}
+
+static const char *role_names(struct req *r){
+  static const struct { unsigned bit; const char *name; } names[] = {
+    { ROLE_RELEASE_MANAGER, "release manager" }, { ROLE_APPROVER, "approver" },
+    { ROLE_QA, "QA" }, { ROLE_AUDITOR, "auditor" }, { ROLE_ADMIN, "admin" },
+  };
+  struct buf b;
+  buf_init(&b);
+  for(size_t i=0; i<HP_ARRAY_SIZE(names); i++){
+    if( r->user->roles & names[i].bit ){
+      if( b.len ) buf_puts(&b, ", ");
+      buf_puts(&b, names[i].name);
+    }
+  }
+  char *z = arena_strdup(&r->arena, b.z ? b.z : "no role");
+  buf_free(&b);
+  return z;
+}
+
+/*
+** Expand tpl with d inside the shared layout (header with the product name,
+** navigation and user menu; footer) into r's body with the given status.
+** Consumes d.  Returns HP_OK, or HP_ERROR when the template fails.
+*/
+int page_render(struct req *r, int status, const char *tpl, tmpl_dict *d, const char *title){
+  int rc = HP_OK;
+  tmpl_dict *h = tmpl_include(d, "HEADER", "_header.tpl");
+  tmpl_dict *f = tmpl_include(d, "FOOTER", "_footer.tpl");
+  tmpl_set(h, "TITLE", title);
+  if( r->user ){
+    tmpl_dict *u = tmpl_section(h, "SIGNED_IN");
+    tmpl_set(u, "USER_NAME", r->user->display_name);
+    tmpl_set(u, "USERNAME", r->user->username);
+    tmpl_set(u, "ROLES", role_names(r));
+    tmpl_set(u, "CSRF", r->csrf_token);
+    if( r->user->roles & ROLE_ADMIN ) tmpl_show(u, "ADMIN");
+  }else{
+    tmpl_show(h, "SIGNED_OUT");
+  }
+  const char *flash = r->flash ? r->flash : sess_take_flash(r);
+  if( flash && flash[0] ) tmpl_set(tmpl_section(h, "FLASH"), "FLASH", flash);
+  (void)f;
+  buf_reset(&r->body);
+  r->status = status;
+  r->resp_type = "text/html; charset=utf-8";
+  if( tmpl_expand(tpl, d, emit_to_body, r)!=0 ){
+    log_msg("template %s failed to expand", tpl);
+    rc = HP_ERROR;
+  }
+  tmpl_dict_free(d);
+  return rc;
+}
+
+/* Render the error page; if even that fails, a plain text body. */
+void page_error(struct req *r, int status, const char *message){
+  static const char *titles[] = { "Bad request", "Sign in required", "Not allowed", "Not found",
+    "Method not allowed", "Conflict", "Too large", "Unsupported type", "Please check the form",
+    "Too many attempts", "Server error", "Busy" };
+  static const int codes[] = { 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503 };
+  const char *title = "Error";
+  for(size_t i=0; i<HP_ARRAY_SIZE(codes); i++) if( codes[i]==status ) title = titles[i];
+  if( status==405 ) resp_header(r, "Allow", "GET, HEAD, POST");
+  tmpl_dict *d = tmpl_dict_new("error");
+  if( d ){
+    tmpl_set_int(d, "STATUS", status);
+    tmpl_set(d, "TITLE", title);
+    tmpl_set(d, "MESSAGE", message);
+    if( page_render(r, status, "error.tpl", d, title)==HP_OK ) return;
+  }
+  resp_text(r, status, "text/plain; charset=utf-8", message);
+}
+
+/* Percent-encode z for use as one query-string value. */
+const char *page_url_arg(struct req *r, const char *z){
+  static const char hex[] = "0123456789ABCDEF";
+  size_t n = strlen(z);
+  char *out = arena_alloc(&r->arena, n*3 + 1), *p = out;
+  if( out==NULL ) return "";
+  for(; *z; z++){
+    unsigned char c = (unsigned char)*z;
+    if( (c>='a'&&c<='z') || (c>='A'&&c<='Z') || (c>='0'&&c<='9') || c=='-' || c=='_' || c=='.' || c=='~' || c=='/' ){
+      *p++ = (char)c;
+    }else{
+      *p++ = '%'; *p++ = hex[c>>4]; *p++ = hex[c&15];
+    }
+  }
+  *p = 0;
+  return out;
+}
+
+const char *page_time(struct req *r, int64_t ms){
+  if( ms<=0 ) return "";
+  time_t t = (time_t)(ms/1000);
+  struct tm tm;
+  char z[40];
+  gmtime_r(&t, &tm);
+  strftime(z, sizeof(z), "%Y-%m-%d %H:%M UTC", &tm);
+  return arena_strdup(&r->arena, z);
+}
+
+/* Describe a span of milliseconds as people say it: "3 h 20 min". */
+static const char *span(struct req *r, int64_t d){
+  int64_t s = d/1000;
+  if( s<60 ) return arena_printf(&r->arena, "%lld s", (long long)s);
+  if( s<3600 ) return arena_printf(&r->arena, "%lld min", (long long)(s/60));
+  if( s<86400 ) return arena_printf(&r->arena, "%lld h %lld min", (long long)(s/3600), (long long)(s%3600/60));
+  return arena_printf(&r->arena, "%lld d %lld h", (long long)(s/86400), (long long)(s%86400/3600));
+}
+
+const char *page_ago(struct req *r, int64_t ms){
+  int64_t d = app_now_ms(r->app) - ms;
+  if( d<0 ) return arena_printf(&r->arena, "in %s", span(r, -d));
+  return arena_printf(&r->arena, "%s ago", span(r, d));
+}
+
+/* Put each field error in ERR_<FIELD> (upper-cased) and list them all in ERRORS. */
+void page_field_errors(struct req *r, tmpl_dict *d){
+  for(struct field_error *e = r->errors; e; e = e->next){
+    char key[80];
+    size_t i = 0;
+    memcpy(key, "ERR_", 4);
+    for(const char *p = e->field; *p && i+5<sizeof(key); p++, i++){
+      char c = *p;
+      key[4+i] = (c>='a' && c<='z') ? (char)(c-32) : (c=='-'||c=='.') ? '_' : c;
+    }
+    key[4+i] = 0;
+    tmpl_set(d, key, e->message);
+    tmpl_dict *s = tmpl_section(d, "ERRORS");
+    tmpl_set(s, "FIELD", e->field);
+    tmpl_set(s, "MESSAGE", e->message);
+  }
+}
+
+void page_flash(struct req *r, const char *fmt, ...){
+  va_list ap;
+  va_start(ap, fmt);
+  char *z = arena_vprintf(&r->arena, fmt, ap);
+  va_end(ap);
+  sess_set_flash(r, z);
+}
+
+/* GET /healthz — "ok" once the database answers a query. */
+int page_healthz(struct req *r){
+  if( r->app->db==NULL || db_int(r->app->db, "SELECT count(*) FROM schema_migrations", -1)<1 ){
+    resp_text(r, 503, "text/plain; charset=utf-8", "database unavailable\n");
+    return HP_OK;
+  }
+  resp_text(r, 200, "text/plain; charset=utf-8", "ok");
+  return HP_OK;
+}
+
+/* GET / — the inbox for people who are signed in, the sign-in page otherwise. */
+int page_home(struct req *r){
+  if( r->user==NULL ) return resp_redirect(r, "/login");
+  tmpl_dict *d = tmpl_dict_new("home");
+  if( d==NULL ) return HP_ERROR;
+  tmpl_set(d, "USER_NAME", r->user->display_name);
+  return page_render(r, 200, "home.tpl", d, "Inbox");
+}

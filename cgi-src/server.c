@@ -1,0 +1,266 @@
+/* server.c — holdpoint serve: a master that binds the FastCGI socket, forks and respawns
+** request workers and one job runner, and stops them gracefully on SIGTERM. */
+#include "server.h"
+#include "app.h"
+#include "db.h"
+#include "req.h"
+#include "router.h"
+#include "tmpl.h"
+#include "jobs.h"
+#include "log.h"
+#include <fcgiapp.h>
+#include <magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <signal.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <dirent.h>
+#include <time.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#define MAX_CHILDREN 65
+
+static volatile sig_atomic_t g_stop;   /* the only signal-shared state: set by SIGTERM/SIGINT */
+
+static void on_term(int sig){
+  (void)sig;
+  g_stop = 1;
+  FCGX_ShutdownPending();
+}
+
+/* Install handler without SA_RESTART so a blocked accept() returns EINTR. */
+static void set_signal(int sig, void (*fn)(int)){
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = fn;
+  sigemptyset(&sa.sa_mask);
+  sigaction(sig, &sa, NULL);
+}
+
+static int mkdir_p(const char *path, mode_t mode){
+  if( mkdir(path, mode)==0 || errno==EEXIST ) return 0;
+  log_msg("cannot create %s: %s", path, strerror(errno));
+  return -1;
+}
+
+/* Create the data directory layout: run/, log/, tmp/, evidence/, keys/ (0700). */
+int server_ensure_dirs(struct app *app){
+  static const struct { const char *name; mode_t mode; } dirs[] = {
+    { "", 0755 }, { "run", 0755 }, { "log", 0755 }, { "tmp", 0700 },
+    { "evidence", 0750 }, { "keys", 0700 },
+  };
+  for(size_t i=0; i<HP_ARRAY_SIZE(dirs); i++){
+    char p[PATH_MAX+32];
+    if( app_path(app, p, sizeof(p), "%s", dirs[i].name) || mkdir_p(p, dirs[i].mode) ) return -1;
+  }
+  return 0;
+}
+
+int server_open_worker_state(struct app *app){
+  char p[PATH_MAX+32];
+  if( app_path(app, p, sizeof(p), "holdpoint.db") || db_open(p, &app->db) ) return -1;
+  snprintf(p, sizeof(p), "%s/templates", app->cfg.root_dir);
+  if( tmpl_init(p) ){ log_msg("templates not found in %s", p); return -1; }
+  magic_t m = magic_open(MAGIC_MIME_TYPE|MAGIC_ERROR);
+  if( m==NULL || magic_load(m, NULL)!=0 ){
+    log_msg("libmagic: %s", m ? magic_error(m) : "cannot open");
+    if( m ) magic_close(m);
+    return -1;
+  }
+  app->magic = m;
+  return 0;
+}
+
+void server_close_worker_state(struct app *app){
+  if( app->magic ){ magic_close((magic_t)app->magic); app->magic = NULL; }
+  db_close(app->db);
+  app->db = NULL;
+}
+
+/*
+** One request worker: accept, route, answer, repeat, until SIGTERM.  SIGTERM
+** is blocked while a request is handled, so a request in flight finishes;
+** it is delivered (and ends the accept) when the worker goes back to wait.
+*/
+static int worker_main(struct app *app, int sock){
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  sigaddset(&term, SIGINT);
+  set_signal(SIGTERM, on_term);
+  set_signal(SIGINT, on_term);
+  signal(SIGPIPE, SIG_IGN);
+  if( server_open_worker_state(app) ) return 1;
+  FCGX_Request fr;
+  if( FCGX_InitRequest(&fr, sock, FCGI_FAIL_ACCEPT_ON_INTR)!=0 ) return 1;
+  while( !g_stop ){
+    sigprocmask(SIG_UNBLOCK, &term, NULL);
+    if( g_stop ) break;
+    int rc = FCGX_Accept_r(&fr);
+    sigprocmask(SIG_BLOCK, &term, NULL);
+    if( rc<0 ){
+      if( g_stop ) break;
+      continue;
+    }
+    struct req r;
+    req_init(&r, app, &fr);
+    router_dispatch(&r);
+    req_free(&r);
+    FCGX_Finish_r(&fr);
+  }
+  FCGX_Free(&fr, 1);
+  server_close_worker_state(app);
+  return 0;
+}
+
+/* The job runner: timers and the outbox, once a second, while holding the lease. */
+static int jobs_process_main(struct app *app){
+  set_signal(SIGTERM, on_term);
+  set_signal(SIGINT, on_term);
+  signal(SIGPIPE, SIG_IGN);
+  if( server_open_worker_state(app) ) return 1;
+  while( !g_stop ){
+    jobs_tick(app);
+    struct timespec ts = { 1, 0 };
+    nanosleep(&ts, NULL);     /* a signal cuts the sleep short */
+  }
+  jobs_release(app);
+  server_close_worker_state(app);
+  return 0;
+}
+
+struct child { pid_t pid; int kind; time_t started; };   /* kind 0 worker, 1 jobs */
+
+static pid_t spawn(struct app *app, int sock, int kind, int id){
+  pid_t pid = fork();
+  if( pid<0 ){ log_msg("fork failed: %s", strerror(errno)); return -1; }
+  if( pid==0 ){
+    app->worker_id = id;
+    int rc = kind==0 ? worker_main(app, sock) : jobs_process_main(app);
+    _exit(rc);
+  }
+  return pid;
+}
+
+/* Remove what a crash may have left in tmp/: nothing there is referenced by a row. */
+static void sweep_tmp(struct app *app){
+  char dir[PATH_MAX+8];
+  if( app_path(app, dir, sizeof(dir), "tmp") ) return;
+  DIR *d = opendir(dir);
+  if( d==NULL ) return;
+  struct dirent *e;
+  int n = 0;
+  while( (e = readdir(d))!=NULL ){
+    if( e->d_name[0]=='.' ) continue;
+    if( unlinkat(dirfd(d), e->d_name, 0)==0 ) n++;
+  }
+  closedir(d);
+  if( n ) log_msg("startup sweep removed %d temporary file(s)", n);
+}
+
+static int write_pidfile(struct app *app){
+  char p[PATH_MAX+32];
+  if( app_path(app, p, sizeof(p), "run/holdpoint.pid") ) return -1;
+  FILE *f = fopen(p, "w");
+  if( f==NULL ) return -1;
+  fprintf(f, "%d\n", (int)getpid());
+  return fclose(f);
+}
+
+/*
+** The master: prepare the data directory, bind the socket (mode 0660, group
+** HOLDPOINT_SOCKET_GROUP so only nginx's workers can connect), start
+** cfg.workers request workers and one job runner, respawn any that dies, and
+** on SIGTERM stop them all and wait for the requests in flight.
+*/
+int server_run(struct app *app){
+  struct child kids[MAX_CHILDREN];
+  int nkids = 0, sock;
+  char pidpath[PATH_MAX+32];
+  if( server_ensure_dirs(app) ) return 1;
+  sweep_tmp(app);
+  {
+    sqlite3 *db;
+    char p[PATH_MAX+32], sqldir[PATH_MAX+8];
+    snprintf(sqldir, sizeof(sqldir), "%s/sql", app->cfg.root_dir);
+    if( app_path(app, p, sizeof(p), "holdpoint.db") || db_open(p, &db) ) return 1;
+    int bad = db_migrate(db, sqldir, 0);
+    db_close(db);
+    if( bad ) return 1;
+  }
+  if( FCGX_Init()!=0 ){ log_msg("FCGX_Init failed"); return 1; }
+  unlink(app->cfg.socket_path);
+  mode_t old = umask(0117);
+  sock = FCGX_OpenSocket(app->cfg.socket_path, 256);
+  umask(old);
+  if( sock<0 ){ log_msg("cannot listen on %s", app->cfg.socket_path); return 1; }
+  fcntl(sock, F_SETFD, FD_CLOEXEC);
+  if( app->cfg.socket_group[0] ){
+    struct group *g = getgrnam(app->cfg.socket_group);
+    if( g==NULL || chown(app->cfg.socket_path, (uid_t)-1, g->gr_gid)!=0 ){
+      log_msg("cannot give the socket to group %s", app->cfg.socket_group);
+      return 1;
+    }
+  }
+  chmod(app->cfg.socket_path, 0660);
+  write_pidfile(app);
+  set_signal(SIGTERM, on_term);
+  set_signal(SIGINT, on_term);
+  signal(SIGPIPE, SIG_IGN);
+  for(int i=0; i<app->cfg.workers && nkids<MAX_CHILDREN-1; i++){
+    kids[nkids] = (struct child){ spawn(app, sock, 0, i+1), 0, time(NULL) };
+    nkids++;
+  }
+  kids[nkids] = (struct child){ spawn(app, sock, 1, 0), 1, time(NULL) };
+  nkids++;
+  log_msg("holdpoint serving on %s with %d workers", app->cfg.socket_path, app->cfg.workers);
+  while( !g_stop ){
+    int status;
+    pid_t pid = waitpid(-1, &status, 0);
+    if( pid<0 ){
+      if( errno==EINTR ) continue;
+      break;
+    }
+    for(int i=0; i<nkids; i++){
+      if( kids[i].pid!=pid ) continue;
+      if( WIFSIGNALED(status) ) log_msg("%s %d killed by signal %d; respawning",
+                                        kids[i].kind ? "job runner" : "worker", (int)pid, WTERMSIG(status));
+      else log_msg("%s %d exited with %d; respawning", kids[i].kind ? "job runner" : "worker",
+                   (int)pid, WEXITSTATUS(status));
+      if( g_stop ) { kids[i].pid = -1; break; }
+      if( time(NULL) - kids[i].started < 1 ){
+        struct timespec ts = { 1, 0 };      /* a crash loop must not spin */
+        nanosleep(&ts, NULL);
+      }
+      kids[i].pid = spawn(app, sock, kids[i].kind, kids[i].kind ? 0 : i+1);
+      kids[i].started = time(NULL);
+      break;
+    }
+  }
+  /* Graceful stop: repeat SIGTERM until each child has finished its request and exited. */
+  time_t deadline = time(NULL) + 30;
+  for(;;){
+    int alive = 0;
+    for(int i=0; i<nkids; i++){
+      if( kids[i].pid<=0 ) continue;
+      int status;
+      pid_t w = waitpid(kids[i].pid, &status, WNOHANG);
+      if( w==kids[i].pid || (w<0 && errno==ECHILD) ){ kids[i].pid = -1; continue; }
+      alive++;
+      kill(kids[i].pid, time(NULL) < deadline ? SIGTERM : SIGKILL);
+    }
+    if( alive==0 ) break;
+    struct timespec ts = { 0, 100*1000*1000 };
+    nanosleep(&ts, NULL);
+  }
+  close(sock);
+  unlink(app->cfg.socket_path);
+  if( app_path(app, pidpath, sizeof(pidpath), "run/holdpoint.pid")==0 ) unlink(pidpath);
+  log_msg("holdpoint stopped");
+  return 0;
+}

@@ -1,0 +1,157 @@
+// tmpl.cc — the only C++ in Holdpoint: ctemplate behind the C API of tmpl.h.
+// No exception may cross into C, so every entry point catches everything.
+#include "tmpl.h"
+#include <ctemplate/template.h>
+#include <ctemplate/template_dictionary.h>
+#include <string>
+#include <cstdio>
+#include <sys/stat.h>
+
+using ctemplate::TemplateDictionary;
+
+#include <cstring>
+#include <vector>
+
+// A C handle around a ctemplate dictionary.  Section and include dictionaries
+// are owned by ctemplate's parent dictionary; their small C wrappers are
+// tracked by the root wrapper and freed with it.
+struct tmpl_dict { TemplateDictionary *d; bool root; };
+
+namespace {
+struct RootDict : tmpl_dict { std::vector<tmpl_dict*> kids; };
+struct ChildDict : tmpl_dict { RootDict *rootp; };
+
+class BufEmitter : public ctemplate::ExpandEmitter {
+ public:
+  BufEmitter(tmpl_emit_fn fn, void *ctx) : fn_(fn), ctx_(ctx), rc_(0) {}
+  void Emit(char c) override { Emit(&c, 1); }
+  void Emit(const std::string &s) override { Emit(s.data(), s.size()); }
+  void Emit(const char *s) override { Emit(s, strlen(s)); }
+  void Emit(const char *s, size_t n) override { if( rc_==0 && n ) rc_ = fn_(ctx_, s, n); }
+  int rc() const { return rc_; }
+ private:
+  tmpl_emit_fn fn_;
+  void *ctx_;
+  int rc_;
+};
+}  // namespace
+
+extern "C" int tmpl_init(const char *template_dir){
+  try{
+    struct stat st;
+    if( stat(template_dir, &st)!=0 || !S_ISDIR(st.st_mode) ) return -1;
+    ctemplate::mutable_default_template_cache()->SetTemplateRootDirectory(template_dir);
+    return 0;
+  }catch(...){
+    return -1;
+  }
+}
+
+extern "C" tmpl_dict *tmpl_dict_new(const char *name){
+  try{
+    RootDict *r = new RootDict();
+    r->d = new TemplateDictionary(name ? name : "page");
+    r->root = true;
+    return r;
+  }catch(...){
+    return nullptr;
+  }
+}
+
+namespace {
+RootDict *root_of(tmpl_dict *d){
+  if( d->root ) return static_cast<RootDict*>(d);
+  return static_cast<ChildDict*>(d)->rootp;
+}
+tmpl_dict *wrap_child(tmpl_dict *parent, TemplateDictionary *child){
+  RootDict *r = root_of(parent);
+  ChildDict *c = new ChildDict();
+  c->d = child;
+  c->root = false;
+  c->rootp = r;
+  r->kids.push_back(c);
+  return c;
+}
+}  // namespace
+
+extern "C" void tmpl_dict_free(tmpl_dict *d){
+  if( d==nullptr || !d->root ) return;
+  try{
+    RootDict *r = static_cast<RootDict*>(d);
+    for(tmpl_dict *k : r->kids) delete static_cast<ChildDict*>(k);
+    delete r->d;
+    delete r;
+  }catch(...){
+  }
+}
+
+extern "C" void tmpl_set(tmpl_dict *d, const char *key, const char *value){
+  if( d==nullptr || key==nullptr ) return;
+  try{ d->d->SetValue(key, value ? value : ""); }catch(...){}
+}
+
+extern "C" void tmpl_set_int(tmpl_dict *d, const char *key, int64_t v){
+  char z[32];
+  snprintf(z, sizeof(z), "%lld", (long long)v);
+  tmpl_set(d, key, z);
+}
+
+extern "C" void tmpl_set_global(tmpl_dict *d, const char *key, const char *value){
+  if( d==nullptr || key==nullptr ) return;
+  try{ d->d->SetTemplateGlobalValue(key, value ? value : ""); }catch(...){}
+}
+
+extern "C" tmpl_dict *tmpl_section(tmpl_dict *d, const char *section){
+  if( d==nullptr || section==nullptr ) return nullptr;
+  try{
+    return wrap_child(d, d->d->AddSectionDictionary(section));
+  }catch(...){
+    return nullptr;
+  }
+}
+
+extern "C" void tmpl_show(tmpl_dict *d, const char *section){
+  if( d==nullptr || section==nullptr ) return;
+  try{ d->d->ShowSection(section); }catch(...){}
+}
+
+extern "C" tmpl_dict *tmpl_include(tmpl_dict *d, const char *marker, const char *filename){
+  if( d==nullptr || marker==nullptr || filename==nullptr ) return nullptr;
+  try{
+    TemplateDictionary *c = d->d->AddIncludeDictionary(marker);
+    c->SetFilename(filename);
+    return wrap_child(d, c);
+  }catch(...){
+    return nullptr;
+  }
+}
+
+extern "C" int tmpl_expand(const char *filename, const tmpl_dict *d, tmpl_emit_fn emit, void *ctx){
+  if( filename==nullptr || d==nullptr || emit==nullptr ) return -1;
+  try{
+    BufEmitter out(emit, ctx);
+    bool ok = ctemplate::mutable_default_template_cache()->ExpandWithData(
+        filename, ctemplate::STRIP_BLANK_LINES, d->d, nullptr, &out);
+    if( !ok ) return -1;
+    return out.rc();
+  }catch(...){
+    return -1;
+  }
+}
+
+extern "C" int tmpl_expand_string(const char *cache_key, const char *text, const tmpl_dict *d,
+                                  tmpl_emit_fn emit, void *ctx){
+  if( cache_key==nullptr || text==nullptr || d==nullptr || emit==nullptr ) return -1;
+  try{
+    ctemplate::TemplateCache *tc = ctemplate::mutable_default_template_cache();
+    tc->Delete(cache_key);
+    if( !tc->StringToTemplateCache(cache_key, text, strlen(text), ctemplate::DO_NOT_STRIP) ) return -1;
+    BufEmitter out(emit, ctx);
+    bool ok = tc->ExpandWithData(cache_key, ctemplate::DO_NOT_STRIP, d->d, nullptr, &out);
+    tc->Delete(cache_key);
+    if( !ok ) return -1;
+    return out.rc();
+  }catch(...){
+    return -1;
+  }
+}
