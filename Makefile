@@ -102,7 +102,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 fuzz: deps-check
 	@mkdir -p build-fuzz
-	@for t in $(FUZZ_TARGETS); do \
+	@set -o pipefail; for t in $(FUZZ_TARGETS); do \
 	  src=cgi-src/$$t.c; [ -f $$src ] || src=""; \
 	  clang -std=c11 -g -O1 -D_DEFAULT_SOURCE -Icgi-src -fsanitize=fuzzer,address,undefined \
 	    tests/fuzz/fuzz_$$t.c $$src cgi-src/arena.c $$(pkg-config --cflags --libs jansson libfyaml) \

@@ -1,0 +1,259 @@
+"""harness.py — start Holdpoint (nginx + server) on a free loopback port with a
+fresh data directory, and talk to it over real HTTP like a browser or a pipeline.
+
+Every test module uses one Server per test class (setUpClass/tearDownClass);
+stop() runs even when a test fails, and removes the data directory.
+"""
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.parse
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.environ.get("HOLDPOINT_BUILD", "build")
+if not os.path.isabs(BUILD):
+    BUILD = os.path.join(ROOT, BUILD)
+HOLDPOINT = os.path.join(BUILD, "holdpoint")
+HOLDCTL = os.path.join(BUILD, "holdctl")
+PASSWORD = "holdpoint-demo"
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def poll(fn, timeout=20.0, interval=0.05, what="condition"):
+    """Call fn until it returns a true value; fail after timeout seconds."""
+    end = time.monotonic() + timeout
+    while True:
+        v = fn()
+        if v:
+            return v
+        if time.monotonic() > end:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(interval)
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers          # list of (name, value)
+        self.body = body                # bytes
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    def header_all(self, name):
+        return [v for k, v in self.headers if k.lower() == name.lower()]
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+    def csrf(self):
+        m = re.search(r'name="csrf" value="([0-9a-f]{64})"', self.text)
+        return m.group(1) if m else None
+
+
+class Client:
+    """A cookie-keeping HTTP client (one per simulated person)."""
+
+    def __init__(self, server, token=None):
+        self.server = server
+        self.cookies = {}
+        self.token = token
+        self.csrf = None
+
+    def request(self, method, path, body=None, headers=None, form=None, json_body=None):
+        hdrs = {"User-Agent": "holdpoint-e2e"}
+        if self.cookies:
+            hdrs["Cookie"] = "; ".join("%s=%s" % kv for kv in self.cookies.items())
+        if self.token:
+            hdrs["Authorization"] = "Bearer " + self.token
+        if form is not None:
+            body = urllib.parse.urlencode(form).encode()
+            hdrs["Content-Type"] = "application/x-www-form-urlencoded"
+        if json_body is not None:
+            body = json.dumps(json_body).encode()
+            hdrs["Content-Type"] = "application/json"
+        if headers:
+            hdrs.update(headers)
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=60)
+        try:
+            conn.request(method, path, body=body, headers=hdrs)
+            resp = conn.getresponse()
+            data = resp.read()
+            r = Response(resp.status, resp.getheaders(), data)
+        finally:
+            conn.close()
+        for v in r.header_all("Set-Cookie"):
+            name, _, rest = v.partition("=")
+            value = rest.split(";", 1)[0]
+            if "Max-Age=0" in v:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        c = r.csrf()
+        if c:
+            self.csrf = c
+        return r
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, form=None, with_csrf=True, **kw):
+        form = dict(form or {})
+        if with_csrf and self.csrf and "csrf" not in form:
+            form["csrf"] = self.csrf
+        return self.request("POST", path, form=form, **kw)
+
+    def login(self, username, password=PASSWORD):
+        self.get("/login")
+        r = self.post("/login", {"username": username, "password": password, "next": "/"})
+        if r.status != 303:
+            raise AssertionError("sign-in as %s failed: %d %s" % (username, r.status, r.text[:300]))
+        self.get("/")           # picks up the session's CSRF token
+        return r
+
+
+class Server:
+    """nginx + holdpoint serve for one fresh data directory, on a free port."""
+
+    def __init__(self, env=None, seed=True):
+        self.port = free_port()
+        self.data = tempfile.mkdtemp(prefix="holdpoint-e2e-")
+        os.chmod(self.data, 0o755)
+        self.env = dict(os.environ)
+        self.env.update({
+            "PORT": str(self.port), "TLS_PORT": str(free_port()),
+            "HOLDPOINT_DATA": self.data, "HOLDPOINT_BUILD": BUILD, "HOLDPOINT_QUIET": "1",
+            "HOLDPOINT_WORKERS": "2", "HOLDPOINT_SEED": "1" if seed else "0",
+            "HOLDPOINT_CLOCK_FILE": os.path.join(self.data, "clock-offset-ms"),
+        })
+        self.env.update(env or {})
+        self.started = False
+
+    def start(self):
+        r = subprocess.run([os.path.join(ROOT, "nginx", "localrun.sh"), "start"], env=self.env,
+                           capture_output=True, text=True, timeout=120)
+        if r.returncode != 0:
+            log = self.read_log()
+            self.stop()
+            raise RuntimeError("server did not start:\n%s\n%s\n%s" % (r.stdout, r.stderr, log[-3000:]))
+        self.started = True
+        return self
+
+    def stop(self):
+        if os.path.isdir(self.data):
+            subprocess.run([os.path.join(ROOT, "nginx", "localrun.sh"), "stop"], env=self.env,
+                           capture_output=True, text=True, timeout=120)
+            if os.environ.get("HOLDPOINT_KEEP_DATA") != "1":
+                shutil.rmtree(self.data, ignore_errors=True)
+        self.started = False
+
+    def url(self, path="/"):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def client(self, token=None):
+        return Client(self, token=token)
+
+    def cli(self, *args, stdin=None, check=True):
+        """Run build/holdpoint with this server's data directory."""
+        r = subprocess.run([HOLDPOINT] + list(args), env=self.env, input=stdin,
+                           capture_output=True, text=True, timeout=120)
+        if check and r.returncode != 0:
+            raise AssertionError("holdpoint %s failed (%d): %s %s" % (" ".join(args), r.returncode, r.stdout, r.stderr))
+        return r
+
+    def holdctl(self, *args, token=None, check=False, timeout=120):
+        env = dict(self.env)
+        env["HOLDPOINT_URL"] = self.url("").rstrip("/")
+        env["HOLDPOINT_TOKEN"] = token or self.demo_token()
+        return subprocess.run([HOLDCTL] + list(args), env=env, capture_output=True, text=True, timeout=timeout)
+
+    def demo_token(self):
+        with open(os.path.join(self.data, "demo-token")) as f:
+            return f.read().strip()
+
+    def sql(self, query, *params):
+        """Read the database directly (sqlite3 module, read-only use)."""
+        import sqlite3
+        con = sqlite3.connect(os.path.join(self.data, "holdpoint.db"), timeout=10)
+        try:
+            return con.execute(query, params).fetchall()
+        finally:
+            con.close()
+
+    def advance_clock(self, seconds):
+        """Move the server's clock forward (tests never sleep for timeouts)."""
+        path = self.env["HOLDPOINT_CLOCK_FILE"]
+        cur = 0
+        if os.path.exists(path):
+            with open(path) as f:
+                cur = int(f.read().strip() or 0)
+        with open(path + ".tmp", "w") as f:
+            f.write(str(cur + int(seconds * 1000)))
+        os.replace(path + ".tmp", path)
+
+    def read_log(self):
+        try:
+            with open(os.path.join(self.data, "log", "holdpoint.log")) as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def pids(self):
+        """(master pid, [child pids]) of the running server."""
+        with open(os.path.join(self.data, "run", "holdpoint.pid")) as f:
+            master = int(f.read().strip())
+        kids = []
+        for p in os.listdir("/proc"):
+            if not p.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % p) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                if int(fields[1]) == master:
+                    kids.append(int(p))
+            except OSError:
+                pass
+        return master, kids
+
+
+class ServerTestCase(unittest.TestCase):
+    """Base class: one fresh server for the whole class."""
+    server_env = None
+    seed = True
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(env=cls.server_env, seed=cls.seed).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def client(self, token=None):
+        return self.server.client(token=token)
+
+    def login(self, username):
+        c = self.client()
+        c.login(username)
+        return c

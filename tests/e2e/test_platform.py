@@ -1,0 +1,218 @@
+"""test_platform.py — the serving platform through the real stack (nginx → FastCGI → SQLite)."""
+import os
+import re
+import signal
+import stat
+import subprocess
+import time
+import unittest
+
+import harness
+from harness import ServerTestCase, poll
+
+SECURITY_HEADERS = ("X-Content-Type-Options", "Content-Security-Policy", "Referrer-Policy")
+
+
+def parse_csp(value):
+    """Split a CSP into {directive: [sources]}; raise if it is malformed."""
+    out = {}
+    for part in value.split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        tokens = part.split()
+        name = tokens[0].lower()
+        if not re.fullmatch(r"[a-z-]+", name) or name in out:
+            raise ValueError("bad or repeated directive " + name)
+        for src in tokens[1:]:
+            if not re.fullmatch(r"'[a-z-]+'|[a-z]+:?|\*|https?://[^\s;,]+", src):
+                raise ValueError("bad source " + src)
+        out[name] = tokens[1:]
+    return out
+
+
+class PlatformTest(ServerTestCase):
+    def test_healthz(self):
+        r = self.client().get("/healthz")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.text, "ok")
+        self.assertIn("charset=utf-8", r.header("Content-Type"))
+
+    def test_signin_page_served(self):
+        r = self.client().get("/login")
+        self.assertEqual(r.status, 200)
+        self.assertIn("<h1>Sign in to Holdpoint</h1>", r.text)
+        self.assertIn('<label for="username">Username</label>', r.text)
+
+    def test_home_redirects_to_signin(self):
+        r = self.client().get("/")
+        self.assertEqual(r.status, 303)
+        self.assertEqual(r.header("Location"), "/login")
+
+    def test_security_headers_on_pages_errors_and_static(self):
+        c = self.client()
+        for path in ("/login", "/healthz", "/no/such/page", "/static/css/holdpoint.css"):
+            r = c.get(path)
+            for h in SECURITY_HEADERS:
+                self.assertIsNotNone(r.header(h), "%s lacks %s" % (path, h))
+            self.assertEqual(r.header("X-Content-Type-Options"), "nosniff")
+            csp = parse_csp(r.header("Content-Security-Policy"))
+            self.assertEqual(csp["frame-ancestors"], ["'none'"], path)
+            self.assertEqual(csp["default-src"], ["'self'"], path)
+            self.assertEqual(csp["object-src"], ["'none'"], path)
+            self.assertEqual(csp["base-uri"], ["'none'"], path)
+            self.assertEqual(csp["form-action"], ["'self'"], path)
+            self.assertNotRegex(r.header("Server") or "", r"\d", "version banner on " + path)
+            self.assertEqual(len(r.header_all("Content-Security-Policy")), 1, path)
+
+    def test_static_files_have_cache_headers(self):
+        r = self.client().get("/static/css/holdpoint.css")
+        self.assertEqual(r.status, 200)
+        self.assertIn("max-age", r.header("Cache-Control"))
+        self.assertIn("text/css", r.header("Content-Type"))
+
+    def test_404_page(self):
+        r = self.client().get("/no/such/page")
+        self.assertEqual(r.status, 404)
+        self.assertIn("text/html", r.header("Content-Type"))
+        self.assertIn("Not found", r.text)
+        self.assertIn("Error 404", r.text)
+
+    def test_405_page(self):
+        r = self.client().request("DELETE", "/login")
+        self.assertEqual(r.status, 405)
+        self.assertIn("Error 405", r.text)
+        self.assertIsNotNone(r.header("Allow"))
+
+    def test_400_malformed_query(self):
+        r = self.client().get("/login?next=%zz")
+        self.assertEqual(r.status, 400)
+        self.assertIn("Error 400", r.text)
+        self.assertIn("malformed query", r.text)
+
+    def test_400_bad_parameter_name(self):
+        r = self.client().request("POST", "/login", body=b"user%3Cname=x&password=y",
+                                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(r.status, 400)
+
+    def test_400_too_many_parameters(self):
+        body = "&".join("p%d=1" % i for i in range(300)).encode()
+        r = self.client().request("POST", "/login", body=body,
+                                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(r.status, 400)
+        self.assertIn("too many fields", r.text)
+
+    def test_403_foreign_origin(self):
+        r = self.client().request("POST", "/login", body=b"username=carol&password=holdpoint-demo",
+                                  headers={"Content-Type": "application/x-www-form-urlencoded",
+                                           "Origin": "http://evil.example"})
+        self.assertEqual(r.status, 403)
+        self.assertIn("Error 403", r.text)
+        self.assertIsNone(r.header("Set-Cookie"))
+
+    def test_415_wrong_content_type(self):
+        r = self.client().request("POST", "/login", body=b"username=x",
+                                  headers={"Content-Type": "text/plain"})
+        self.assertEqual(r.status, 415)
+        self.assertIn("Error 415", r.text)
+
+    def test_422_missing_fields_keeps_input(self):
+        r = self.client().post("/login", {"username": "someone", "password": ""})
+        self.assertEqual(r.status, 422)
+        self.assertIn('value="someone"', r.text)
+        self.assertIn("This field is required.", r.text)
+
+    def test_413_app_limit_on_form_body(self):
+        body = b"username=" + b"a" * (1024 * 1024 + 10)
+        r = self.client().request("POST", "/login", body=body,
+                                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(r.status, 413)
+        self.assertIn("Error 413", r.text)
+
+    def test_access_log_line(self):
+        c = self.client()
+        c.get("/login?probe=accesslog")
+        log = poll(lambda: "GET /login 200" in self.server.read_log() and self.server.read_log(),
+                   what="access log line")
+        line = [l for l in log.splitlines() if "GET /login 200" in l][-1]
+        self.assertRegex(line, r"[0-9a-f]{32} GET /login 200 \d+us -")
+
+    def test_access_log_neutralises_control_characters(self):
+        self.client().get("/x%0d%0aFAKE%20LINE")
+        log = poll(lambda: "FAKE" in self.server.read_log() and self.server.read_log(), what="log")
+        self.assertFalse(any(l.startswith("FAKE") for l in log.splitlines()))
+        self.assertIn("\\x0d\\x0aFAKE", log)
+
+    def test_socket_not_world_accessible(self):
+        st = os.stat(os.path.join(self.server.data, "run", "holdpoint.sock"))
+        self.assertTrue(stat.S_ISSOCK(st.st_mode))
+        self.assertEqual(st.st_mode & 0o007, 0)
+
+    def test_migrations_recorded(self):
+        rows = self.server.sql("SELECT version FROM schema_migrations ORDER BY version")
+        self.assertGreaterEqual(len(rows), 1)
+        self.assertEqual(rows[0][0], 1)
+        self.assertEqual(self.server.sql("PRAGMA journal_mode")[0][0], "wal")
+
+    def test_demo_users_exist(self):
+        names = {r[0] for r in self.server.sql("SELECT username FROM users")}
+        self.assertTrue({"admin", "alice", "bob", "carol", "dave", "erin"} <= names)
+
+
+class NginxBodyLimitTest(ServerTestCase):
+    server_env = {"HOLDPOINT_NGINX_MAX_BODY": "64k"}
+    seed = False
+
+    def test_413_from_nginx_uses_our_page(self):
+        body = b"username=" + b"a" * (70 * 1024)
+        r = self.client().request("POST", "/login", body=body,
+                                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(r.status, 413)
+        self.assertIn("Too large", r.text)
+        self.assertEqual(r.header("X-Content-Type-Options"), "nosniff")
+
+
+class ProcessModelTest(unittest.TestCase):
+    """Workers are respawned after kill -9, and stop leaves nothing behind."""
+
+    def setUp(self):
+        self.server = harness.Server(seed=False).start()
+
+    def tearDown(self):
+        self.server.stop()
+
+    def test_kill_worker_then_requests_still_answered(self):
+        master, kids = self.server.pids()
+        self.assertGreaterEqual(len(kids), 3)          # 2 workers + job runner
+        os.kill(kids[0], signal.SIGKILL)
+        poll(lambda: kids[0] not in self.server.pids()[1] and len(self.server.pids()[1]) == len(kids),
+             what="respawn")
+        c = self.server.client()
+        statuses = [c.get("/healthz").status for _ in range(30)]
+        self.assertEqual(statuses, [200] * 30)
+        self.assertIn("killed by signal 9", self.server.read_log())
+
+    def test_stop_leaves_no_process(self):
+        master, kids = self.server.pids()
+        with open(os.path.join(self.server.data, "run", "nginx.pid")) as f:
+            nginx = int(f.read())
+        subprocess.run([os.path.join(harness.ROOT, "nginx", "localrun.sh"), "stop"],
+                       env=self.server.env, check=True, capture_output=True)
+        for pid in [master, nginx] + kids:
+            self.assertFalse(os.path.exists("/proc/%d" % pid) and
+                             open("/proc/%d/stat" % pid).read().split()[2] != "Z",
+                             "process %d still running" % pid)
+        self.assertFalse(os.path.exists(os.path.join(self.server.data, "run", "holdpoint.sock")))
+
+    def test_restart_is_clean(self):
+        first = self.server.pids()[0]
+        self.server.start()
+        second = self.server.pids()[0]
+        self.assertNotEqual(first, second)
+        self.assertFalse(os.path.exists("/proc/%d/cmdline" % first) and
+                         b"holdpoint" in open("/proc/%d/cmdline" % first, "rb").read())
+        self.assertEqual(self.server.client().get("/healthz").status, 200)
+
+
+if __name__ == "__main__":
+    unittest.main()
