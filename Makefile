@@ -110,7 +110,7 @@ fuzz: deps-check
 	  mkdir -p build-fuzz/corpus_$$t; \
 	  seeds=""; [ -d tests/fuzz/corpus/$$t ] && seeds=tests/fuzz/corpus/$$t; \
 	  echo "== fuzz $$t for $(FUZZ_SECONDS)s"; \
-	  build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build-fuzz/corpus_$$t $$seeds 2>&1 | tail -n 3 || exit 1; \
+	  build-fuzz/fuzz_$$t -artifact_prefix=build-fuzz/ -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build-fuzz/corpus_$$t $$seeds 2>&1 | tail -n 3 || exit 1; \
 	done
 
 clean:
