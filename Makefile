@@ -26,14 +26,14 @@ LDLIBS     := $(shell pkg-config --libs $(PKGS_PC) 2>/dev/null) -lhpdf -lstdc++
 RUN_DEBS   := gcc g++ make pkg-config libfcgi-dev libctemplate-dev libsqlite3-dev libmagic-dev \
               libssl-dev libargon2-dev libjansson-dev libfyaml-dev libcurl4-openssl-dev libhpdf-dev \
               libcmark-dev nginx-light sqlite3 openssl curl python3
-CHECK_DEBS := $(RUN_DEBS) check poppler-utils python3-aiosmtpd valgrind clang libclang-rt-14-dev
+CHECK_DEBS := $(RUN_DEBS) check poppler-utils python3-aiosmtpd valgrind clang libclang-rt-14-dev chromium
 
 LIB_SRC    := $(filter-out cgi-src/main.c cgi-src/holdctl.c,$(wildcard cgi-src/*.c))
 LIB_OBJ    := $(patsubst cgi-src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/tmpl.o
 UNIT_SRC   := $(wildcard tests/unit/check_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps deps-check run stop check check-unit check-e2e check-asan fuzz clean
+.PHONY: all deps deps-check browser-deps run stop check check-unit check-e2e check-browser check-asan fuzz screenshots clean
 
 all: $(BUILD)/holdpoint $(BUILD)/holdctl
 
@@ -55,6 +55,13 @@ deps:
 
 deps-check:
 	$(call install_debs,$(CHECK_DEBS))
+
+# Node.js (Debian's, unless one is already there) and the pinned npm packages of tests/browser.
+browser-deps: deps-check
+	@command -v node >/dev/null && command -v npm >/dev/null || \
+	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs npm >/dev/null; }
+	@cd tests/browser && { [ -d node_modules/playwright-core ] && [ -d node_modules/axe-core ] \
+	  || npm ci --no-audit --no-fund --loglevel=error; }
 
 $(BUILD)/obj/%.o: cgi-src/%.c cgi-src/*.h | $(BUILD)/obj
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
@@ -80,14 +87,24 @@ run: deps all
 stop:
 	@nginx/localrun.sh stop
 
-check: deps-check all $(UNIT_BIN)
-	@$(MAKE) --no-print-directory check-unit check-e2e
+check: deps-check browser-deps all $(UNIT_BIN)
+	@fail=0; for t in check-unit check-e2e check-browser; do \
+	  $(MAKE) --no-print-directory $$t || fail=1; done; \
+	if [ $$fail = 0 ]; then echo "make check: every suite passed"; else echo "make check: FAILED"; fi; exit $$fail
 
 check-unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; HOLDPOINT_ROOT=$(CURDIR) $$t || fail=1; done; exit $$fail
 
 check-e2e: all
 	@HOLDPOINT_BUILD=$(BUILD) $(PYTHON) tests/e2e/run.py
+
+check-browser: all
+	@cd tests/browser && HOLDPOINT_BUILD=$(abspath $(BUILD)) node --test --test-concurrency=1 journeys/
+
+# The README's screenshots, made by the browser journeys.
+screenshots: browser-deps all
+	@cd tests/browser && HOLDPOINT_SHOTS=$(CURDIR)/docs/screenshots HOLDPOINT_BUILD=$(abspath $(BUILD)) \
+	  node --test --test-concurrency=1 journeys/
 
 check-asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
@@ -96,7 +113,7 @@ check-asan:
 
 check-asan-run: deps-check all $(UNIT_BIN)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  $(MAKE) --no-print-directory BUILD=$(BUILD) check-unit check-e2e
+	  $(MAKE) --no-print-directory BUILD=$(BUILD) check-unit check-e2e check-browser
 
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))

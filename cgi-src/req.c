@@ -50,7 +50,9 @@ void req_init(struct req *r, struct app *app, FCGX_Request *fcgx){
   r->remote_addr = env_or(r, "REMOTE_ADDR", "");
   r->user_agent = env_or(r, "HTTP_USER_AGENT", "");
   r->content_type = env_or(r, "CONTENT_TYPE", "");
-  r->host = env_or(r, "HTTP_HOST", "");
+  /* nginx passes the Host header as the browser sent it (with the port) in
+  ** HOLDPOINT_HOST; Debian's fastcgi_params sets HTTP_HOST to $host, without it. */
+  r->host = env_or(r, "HOLDPOINT_HOST", env_or(r, "HTTP_HOST", ""));
   r->origin = req_param_env(r, "HTTP_ORIGIN");
   r->sec_fetch_site = req_param_env(r, "HTTP_SEC_FETCH_SITE");
   r->authorization = req_param_env(r, "HTTP_AUTHORIZATION");

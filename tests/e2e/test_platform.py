@@ -110,6 +110,22 @@ class PlatformTest(ServerTestCase):
         self.assertIn("Error 403", r.text)
         self.assertIsNone(r.header("Set-Cookie"))
 
+    def test_same_origin_browser_post_accepted(self):
+        """A browser sends Origin with the port; nginx must pass host:port for the check."""
+        origin = "http://127.0.0.1:%d" % self.server.port
+        r = self.client().request("POST", "/login", body=b"username=carol&password=holdpoint-demo",
+                                  headers={"Content-Type": "application/x-www-form-urlencoded",
+                                           "Origin": origin, "Sec-Fetch-Site": "same-origin"})
+        self.assertEqual(r.status, 303, r.text[:500])
+        r = self.client().request("POST", "/login", body=b"username=carol&password=holdpoint-demo",
+                                  headers={"Content-Type": "application/x-www-form-urlencoded",
+                                           "Origin": "http://127.0.0.1:1", "Sec-Fetch-Site": "same-origin"})
+        self.assertEqual(r.status, 403)
+        r = self.client().request("POST", "/login", body=b"username=carol&password=holdpoint-demo",
+                                  headers={"Content-Type": "application/x-www-form-urlencoded",
+                                           "Sec-Fetch-Site": "cross-site"})
+        self.assertEqual(r.status, 403)
+
     def test_415_wrong_content_type(self):
         r = self.client().request("POST", "/login", body=b"username=x",
                                   headers={"Content-Type": "text/plain"})
