@@ -28,7 +28,7 @@ RUN_DEBS   := gcc g++ make pkg-config libfcgi-dev libctemplate-dev libsqlite3-de
               libcmark-dev nginx-light sqlite3 openssl curl python3
 CHECK_DEBS := $(RUN_DEBS) check poppler-utils python3-aiosmtpd valgrind clang libclang-rt-14-dev chromium
 
-LIB_SRC    := $(filter-out cgi-src/main.c cgi-src/holdctl.c,$(wildcard cgi-src/*.c))
+LIB_SRC    := $(filter-out cgi-src/main.c cgi-src/holdctl.c cgi-src/holdctl_upload.c,$(wildcard cgi-src/*.c))
 LIB_OBJ    := $(patsubst cgi-src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/tmpl.o
 UNIT_SRC   := $(wildcard tests/unit/check_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -75,7 +75,7 @@ $(BUILD)/obj $(BUILD)/tests:
 $(BUILD)/holdpoint: $(BUILD)/obj/main.o $(LIB_OBJ)
 	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/holdctl: $(BUILD)/obj/holdctl.o
+$(BUILD)/holdctl: $(BUILD)/obj/holdctl.o $(BUILD)/obj/holdctl_upload.o
 	$(CC) $(LDFLAGS) $^ $(shell pkg-config --libs libcurl jansson) -o $@
 
 $(BUILD)/tests/check_%: tests/unit/check_%.c $(LIB_OBJ) | $(BUILD)/tests

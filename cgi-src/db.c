@@ -162,9 +162,8 @@ static char *slurp(const char *path){
 }
 
 /*
-** Apply every sql/NNN_name.sql newer than the recorded schema version, in
-** order, each in its own BEGIN IMMEDIATE transaction that also records it in
-** schema_migrations.  Returns 0, or -1 (logged) leaving the failed one unapplied.
+** Apply every sql/NNN_name.sql not yet recorded in schema_migrations, in
+** order, each in its own BEGIN IMMEDIATE transaction that also records it.  Returns 0, or -1 (logged) leaving the failed one unapplied.
 */
 int db_migrate(sqlite3 *db, const char *sql_dir, int verbose){
   int rc = -1;
@@ -191,10 +190,15 @@ int db_migrate(sqlite3 *db, const char *sql_dir, int verbose){
     n++;
   }
   qsort(names, n, sizeof(*names), cmp_names);
-  int have = db_schema_version(db);
   for(size_t i=0; i<n; i++){
-    int version = atoi(names[i]); /* names were checked to start with a digit */
-    if( version<=have ) continue;
+    int version = (int)strtol(names[i], NULL, 10);   /* names were checked to start with a digit */
+    sqlite3_stmt *q = db_prepare(db, "SELECT 1 FROM schema_migrations WHERE version=:v");
+    int have = 0;
+    if( q==NULL ) goto out;
+    db_bind_int64(q, ":v", version);
+    have = db_step(q)==SQLITE_ROW;
+    sqlite3_finalize(q);
+    if( have ) continue;                 /* each file once, even one numbered below the newest */
     char path[4096];
     if( snprintf(path, sizeof(path), "%s/%s", sql_dir, names[i])>=(int)sizeof(path) ) goto out;
     char *sql = slurp(path);

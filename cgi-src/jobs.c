@@ -3,6 +3,7 @@
 #include "app.h"
 #include "db.h"
 #include "log.h"
+#include "approvals.h"
 #include <stdio.h>
 #include <unistd.h>
 
@@ -37,8 +38,9 @@ int jobs_acquire_lease(struct app *app, const char *holder, int64_t now, int64_t
 /* Called once a second by the job runner process. */
 void jobs_tick(struct app *app){
   char holder[160];
-  if( !jobs_acquire_lease(app, holder_name(holder, sizeof(holder)), app_now_ms(app), LEASE_TTL_MS) ) return;
-  /* Timers (deadlines, reminders, escalations) and outbox delivery hook in here. */
+  int64_t now = app_now_ms(app);
+  if( !jobs_acquire_lease(app, holder_name(holder, sizeof(holder)), now, LEASE_TTL_MS) ) return;
+  approvals_timers(app, now);
 }
 
 void jobs_release(struct app *app){

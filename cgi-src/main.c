@@ -5,7 +5,10 @@
 #include "users.h"
 #include "auth.h"
 #include "audit.h"
+#include "export.h"
 #include "seed.h"
+#include "engine.h"
+#include "rtemplate.h"
 #include "log.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +30,9 @@ static void usage(void){
 "  token create --user NAME --name LABEL   (prints the token once)\n"
 "  token revoke ID | token list\n"
 "  audit verify [--head SEQ:HASH] | audit head\n"
+"  audit export --format csv|jsonl [--release ID]   (to standard output; recorded in the trail)\n"
+"  template import FILE.yaml      validate and store a release template (next version)\n"
+"  template list                  the templates and their latest versions\n"
 "Environment: HOLDPOINT_DATA (data directory), HOLDPOINT_ROOT (templates/ and sql/).\n", stderr);
 }
 
@@ -225,6 +231,140 @@ static int cmd_audit(struct app *a, int argc, char **argv){
     printf("%s\n", msg);
     return 0;
   }
+  if( argc>=1 && strcmp(argv[0], "export")==0 ){
+    /* the same rows and format as the web's downloads; the export is itself recorded first */
+    const char *format = opt(argc, argv, "--format"), *rel = opt(argc, argv, "--release");
+    struct export_filter f;
+    struct audit_ctx c;
+    enum export_format fmt;
+    memset(&f, 0, sizeof(f));
+    if( format && strcmp(format, "csv")==0 ) fmt = EXPORT_CSV;
+    else if( format && strcmp(format, "jsonl")==0 ) fmt = EXPORT_JSONL;
+    else{ fprintf(stderr, "holdpoint: audit export needs --format csv or --format jsonl\n"); return 2; }
+    if( rel ){
+      char *end;
+      long long id = strtoll(rel, &end, 10);
+      if( *end || id<=0 || rel[0]<'0' || rel[0]>'9' ){ fprintf(stderr, "holdpoint: --release takes a release id\n"); return 2; }
+      sqlite3_stmt *st = db_prepare(a->db, "SELECT 1 FROM releases WHERE id=:id");
+      int found = st && db_bind_int64(st, ":id", id)==0 && db_step(st)==SQLITE_ROW;
+      sqlite3_finalize(st);
+      if( !found ){ fprintf(stderr, "holdpoint: no release %lld\n", id); return 1; }
+      f.release_id = id;
+    }
+    cli_ctx(&c);
+    if( db_begin_write(a->db)
+     || audit_append(a, &c, "audit.export", f.release_id ? "release" : "", f.release_id, f.release_id,
+                     "{s:s,s:o}", "format", format, "filters", export_filter_json(&f))
+     || db_commit(a->db) ){
+      db_rollback(a->db);
+      fprintf(stderr, "holdpoint: could not record the export in the audit trail; nothing exported\n");
+      return 1;
+    }
+    int rc = export_audit(a->db, &f, fmt, export_write_stdio, stdout, NULL);
+    if( fflush(stdout)!=0 ) rc = HP_ERROR;
+    if( rc!=HP_OK ) fprintf(stderr, "holdpoint: the export failed (see the messages above)\n");
+    return rc==HP_OK ? 0 : 1;
+  }
+  usage();
+  return 2;
+}
+
+/* Read a template file (at most RTPL_MAX_SOURCE+1 bytes, so a larger one is refused by the parser). */
+static char *read_template_file(const char *path, size_t *n){
+  FILE *f = fopen(path, "rb");
+  if( f==NULL ) return NULL;
+  size_t cap = RTPL_MAX_SOURCE + 2;
+  char *z = malloc(cap);
+  if( z ){
+    *n = fread(z, 1, cap - 1, f);
+    if( ferror(f) ){ free(z); z = NULL; }
+    else z[*n] = 0;
+  }
+  fclose(f);
+  return z;
+}
+
+/*
+** template import FILE.yaml — validate against the directory and store as
+** the next version; prints each problem as "FILE: line N: ..." and exits 1.
+** template list — each template's latest version.
+*/
+static int cmd_template(struct app *a, int argc, char **argv){
+  struct audit_ctx c;
+  cli_ctx(&c);
+  if( argc==2 && strcmp(argv[0], "import")==0 ){
+    size_t n = 0;
+    char *yaml = read_template_file(argv[1], &n);
+    if( yaml==NULL ){ fprintf(stderr, "holdpoint: cannot read %s\n", argv[1]); return 1; }
+    char err[8192];
+    int64_t id = 0;
+    int rc = engine_template_import(a, &c, yaml, n, 0, &id, err, sizeof(err));
+    free(yaml);
+    if( rc ){
+      char *line = err, *nl;
+      do{
+        nl = strchr(line, '\n');
+        if( nl ) *nl = 0;
+        if( line[0] ) fprintf(stderr, "holdpoint: %s: %s\n", argv[1], line);
+        line = nl ? nl + 1 : NULL;
+      }while( line );
+      return 1;
+    }
+    sqlite3_stmt *st = db_prepare(a->db, "SELECT name, version FROM templates WHERE id=:id");
+    if( st ){
+      db_bind_int64(st, ":id", id);
+      if( db_step(st)==SQLITE_ROW ){
+        printf("imported template %s version %lld (id %lld)\n", db_col_text(st, 0),
+               (long long)sqlite3_column_int64(st, 1), (long long)id);
+      }
+      sqlite3_finalize(st);
+    }
+    return 0;
+  }
+  if( argc==1 && strcmp(argv[0], "list")==0 ){
+    sqlite3_stmt *st = db_prepare(a->db, "SELECT t.name, t.version, t.description,"
+      " (SELECT count(*) FROM templates x WHERE x.name=t.name) FROM templates t"
+      " WHERE t.version=(SELECT max(version) FROM templates y WHERE y.name=t.name) ORDER BY t.name");
+    while( st && db_step(st)==SQLITE_ROW ){
+      printf("%-24s v%-4lld %s\n", db_col_text(st, 0), (long long)sqlite3_column_int64(st, 1), db_col_text(st, 2));
+    }
+    sqlite3_finalize(st);
+    return 0;
+  }
+  usage();
+  return 2;
+}
+
+/*
+** engine complete ACTIVITY_ID OUTCOME [--comment C] — finish an on_hold
+** activity in its current round, as the operator.  Not in the usage text: a
+** tool for tests and emergencies until decisions are made in the app.
+*/
+static int cmd_engine(struct app *a, int argc, char **argv){
+  struct audit_ctx c;
+  cli_ctx(&c);
+  if( argc>=3 && strcmp(argv[0], "complete")==0 ){
+    char *end;
+    long long id = strtoll(argv[1], &end, 10);
+    if( *end || id<=0 ){ fprintf(stderr, "holdpoint: engine complete takes an activity id\n"); return 2; }
+    const char *comment = opt(argc, argv, "--comment");
+    sqlite3_stmt *st = db_prepare(a->db, "SELECT round FROM activities WHERE id=:id");
+    int round = 0;
+    if( st ){
+      db_bind_int64(st, ":id", id);
+      if( db_step(st)==SQLITE_ROW ) round = sqlite3_column_int(st, 0);
+      sqlite3_finalize(st);
+    }
+    int rc = round ? engine_complete(a, &c, id, round, argv[2], comment ? comment : "") : HP_NOT_FOUND;
+    switch( rc ){
+      case HP_OK: printf("activity %lld %s\n", id, argv[2]); return 0;
+      case HP_NOT_FOUND: fprintf(stderr, "holdpoint: no activity %lld\n", id); return 1;
+      case HP_UNPROCESSABLE: fprintf(stderr, "holdpoint: '%s' does not fit this activity"
+                                     " (approved|rejected for approvals, proceeded|aborted for manual tasks)\n", argv[2]); return 1;
+      case HP_CONFLICT: fprintf(stderr, "holdpoint: activity %lld is not waiting for a decision\n", id); return 1;
+      default: fprintf(stderr, "holdpoint: could not complete activity %lld\n", id); return 1;
+    }
+  }
   usage();
   return 2;
 }
@@ -253,6 +393,10 @@ int main(int argc, char **argv){
     rc = cmd_token(&app, argc-2, argv+2);
   }else if( strcmp(cmd, "audit")==0 ){
     rc = cmd_audit(&app, argc-2, argv+2);
+  }else if( strcmp(cmd, "template")==0 ){
+    rc = cmd_template(&app, argc-2, argv+2);
+  }else if( strcmp(cmd, "engine")==0 ){
+    rc = cmd_engine(&app, argc-2, argv+2);
   }else{
     usage();
     rc = 2;

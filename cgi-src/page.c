@@ -1,4 +1,4 @@
-/* page.c — the shared layout, error pages, small formatting helpers, /healthz and /. */
+/* page.c — the shared layout, error pages, small formatting helpers and /healthz (/ is page_inbox.c). */
 #include "page.h"
 #include "app.h"
 #include "db.h"
@@ -162,13 +162,4 @@ int page_healthz(struct req *r){
   }
   resp_text(r, 200, "text/plain; charset=utf-8", "ok");
   return HP_OK;
-}
-
-/* GET / — the inbox for people who are signed in, the sign-in page otherwise. */
-int page_home(struct req *r){
-  if( r->user==NULL ) return resp_redirect(r, "/login");
-  tmpl_dict *d = tmpl_dict_new("home");
-  if( d==NULL ) return HP_ERROR;
-  tmpl_set(d, "USER_NAME", r->user->display_name);
-  return page_render(r, 200, "home.tpl", d, "Inbox");
 }

@@ -2,12 +2,18 @@
 #include "router.h"
 #include "app.h"
 #include "page.h"
+#include "page_audit.h"
+#include "page_release.h"
+#include "page_decide.h"
 #include "session.h"
 #include "csrf.h"
 #include "auth.h"
 #include "audit.h"
 #include "api.h"
+#include "api_release.h"
 #include "log.h"
+#include "inputs.h"
+#include "evidence.h"
 #include <string.h>
 #include <stdlib.h>
 #include <errno.h>
@@ -21,12 +27,71 @@
 */
 static const struct route routes[] = {
   { "GET",  "/healthz",                         page_healthz,        RF_PUBLIC, 0 },
-  { "GET",  "/",                                page_home,           RF_PUBLIC, 0 },
+  { "GET",  "/",                                page_inbox,          RF_PUBLIC, 0 },
   { "GET",  "/login",                           page_login_form,     RF_PUBLIC, 0 },
   { "POST", "/login",                           page_login,          RF_PUBLIC|RF_CSRF, 0 },
   { "POST", "/logout",                          page_logout,         RF_AUTH|RF_CSRF, 0 },
+  /* monitoring views (page_release.h): releases, phases, activities, templates */
+  { "GET",  "/releases",                        page_releases,       RF_AUTH, 0 },
+  { "GET",  "/releases/{id}",                   page_release,        RF_AUTH, 0 },
+  { "POST", "/releases/{id}/retry",             page_release_retry,  RF_AUTH|RF_CSRF, RM|ADM },
+  { "POST", "/releases/{id}/abort",             page_release_abort,  RF_AUTH|RF_CSRF, RM|ADM },
+  { "GET",  "/phases/{id}",                     page_phase,          RF_AUTH, 0 },
+  { "GET",  "/activities/{id}",                 page_activity,       RF_AUTH, 0 },
+  { "GET",  "/templates",                       page_templates,      RF_AUTH, 0 },
+  { "POST", "/templates",                       page_template_upload, RF_AUTH|RF_CSRF, RM|ADM },
+  { "GET",  "/templates/{id}",                  page_template,       RF_AUTH, 0 },
+  /* information capture and evidence (inputs.h, evidence.h) */
+  { "POST", "/activities/{id}/inputs",          inputs_page_save,    RF_AUTH|RF_CSRF, 0 },
+  { "POST", "/activities/{id}/evidence",        evidence_page_upload, RF_AUTH|RF_CSRF|RF_RAWBODY, 0 },
+  { "GET",  "/evidence/{id}",                   evidence_download,   RF_AUTH, 0 },
+  /* audit trail (page_audit.h): the trail and its exports for auditors and admins; a release's
+     approvals log and PDF report also for release managers */
+  { "GET",  "/audit",                           page_audit,          RF_AUTH, ROLE_AUDITOR|ROLE_ADMIN },
+  { "GET",  "/audit/export.csv",                page_audit_csv,      RF_AUTH, ROLE_AUDITOR|ROLE_ADMIN },
+  { "GET",  "/audit/export.jsonl",              page_audit_jsonl,    RF_AUTH, ROLE_AUDITOR|ROLE_ADMIN },
+  { "GET",  "/releases/{id}/audit.csv",         page_audit_release_csv, RF_AUTH, ROLE_AUDITOR|ROLE_ADMIN },
+  { "GET",  "/releases/{id}/report.pdf",        page_audit_release_pdf, RF_AUTH, ROLE_AUDITOR|ROLE_ADMIN|RM },
+  { "GET",  "/releases/{id}/approvals",         page_audit_approvals, RF_AUTH, ROLE_AUDITOR|ROLE_ADMIN|RM },
   /* identity pages (me, admin) */
+  { "POST", "/activities/{id}/decision",        page_activity_decision, RF_AUTH|RF_CSRF, 0 },
+  { "POST", "/activities/{id}/take",            page_activity_take,  RF_AUTH|RF_CSRF, 0 },
+  { "POST", "/activities/{id}/task",            page_activity_task,  RF_AUTH|RF_CSRF, 0 },
+  { "POST", "/activities/{id}/assign",          page_activity_assign, RF_AUTH|RF_CSRF, RM|ADM },
+  { "GET",  "/me/delegation",                   page_delegation,     RF_AUTH, 0 },
+  { "POST", "/me/delegation",                   page_delegation_add, RF_AUTH|RF_CSRF, 0 },
+  { "POST", "/me/delegation/{id}/end",          page_delegation_end, RF_AUTH|RF_CSRF, 0 },
+  { "POST", "/api/v1/activities/{id}/decision", api_activity_decision, RF_API|RF_RAWBODY, 0 },
+  { "GET",  "/me",                              page_me,             RF_AUTH, 0 },
+  { "POST", "/me/sessions/{id}/end",            page_me_end_session, RF_AUTH|RF_CSRF, 0 },
+  { "POST", "/me/tokens",                       page_me_token_new,   RF_AUTH|RF_CSRF, 0 },
+  { "POST", "/me/tokens/{id}/revoke",           page_me_token_revoke, RF_AUTH|RF_CSRF, 0 },
+  { "POST", "/me/password",                     page_me_password,    RF_AUTH|RF_CSRF, 0 },
+  { "GET",  "/admin",                           page_admin_home,     RF_AUTH, ADM },
+  { "GET",  "/admin/users",                     page_admin_users,    RF_AUTH, ADM },
+  { "POST", "/admin/users",                     page_admin_user_add, RF_AUTH|RF_CSRF, ADM },
+  { "GET",  "/admin/users/{id}",                page_admin_user,     RF_AUTH, ADM },
+  { "POST", "/admin/users/{id}",                page_admin_user_save, RF_AUTH|RF_CSRF, ADM },
+  { "POST", "/admin/users/{id}/password",       page_admin_user_password, RF_AUTH|RF_CSRF, ADM },
+  { "POST", "/admin/users/{id}/disable",        page_admin_user_disable, RF_AUTH|RF_CSRF, ADM },
+  { "POST", "/admin/users/{id}/enable",         page_admin_user_enable, RF_AUTH|RF_CSRF, ADM },
+  { "GET",  "/admin/teams",                     page_admin_teams,    RF_AUTH, ADM },
+  { "POST", "/admin/teams",                     page_admin_team_add, RF_AUTH|RF_CSRF, ADM },
+  { "POST", "/admin/teams/{id}/members",        page_admin_team_member_add, RF_AUTH|RF_CSRF, ADM },
+  { "POST", "/admin/teams/{id}/members/{id}/remove", page_admin_team_member_remove, RF_AUTH|RF_CSRF, ADM },
   { "GET",  "/api/v1/me",                       api_me,              RF_API, 0 },
+  { "GET",  "/api/v1/activities/{id}/evidence", evidence_api_list,   RF_API, 0 },
+  { "POST", "/api/v1/activities/{id}/evidence", evidence_api_upload, RF_API|RF_RAWBODY, 0 },
+  { "GET",  "/api/v1/evidence/{id}",            evidence_download,   RF_API, 0 },
+  /* release orchestration API (api_release.h) */
+  { "POST", "/api/v1/releases",                 api_release_create,  RF_API|RF_RAWBODY, RM|ADM },
+  { "GET",  "/api/v1/releases",                 api_release_list,    RF_API, 0 },
+  { "GET",  "/api/v1/releases/{id}",            api_release_get,     RF_API, 0 },
+  { "POST", "/api/v1/releases/{id}/retry",      api_release_retry,   RF_API|RF_RAWBODY, RM|ADM },
+  { "POST", "/api/v1/releases/{id}/abort",      api_release_abort,   RF_API|RF_RAWBODY, RM|ADM },
+  { "GET",  "/api/v1/approvals",                api_release_approvals, RF_API, 0 },
+  { "GET",  "/api/v1/activities/{id}",          api_release_activity_get, RF_API, 0 },
+  { "POST", "/api/v1/activities/{id}/result",   api_release_activity_result, RF_API|RF_RAWBODY, RM|ADM },
 };
 
 /*
@@ -164,10 +229,17 @@ void router_dispatch(struct req *r){
     }
   }
   if( rt->flags & RF_CSRF ){
-    const char *reason = csrf_check(r);
+    /*
+    ** An RF_RAWBODY form (a multipart upload) has no parsed fields here, so
+    ** the router checks only POST and the origin; the token is checked by
+    ** the handler's body reader with csrf_check_token() on the "csrf" part,
+    ** which must come FIRST in the body, before anything is kept, and a
+    ** mismatch is refused with csrf_refuse() (the same 403 and audit record).
+    */
+    const char *reason = (rt->flags & RF_RAWBODY) ? csrf_check_request(r) : csrf_check(r);
     if( reason ){
       rc = HP_FORBIDDEN;
-      why = "This form has expired or came from another site. Go back, reload the page and try again.";
+      why = CSRF_MESSAGE;
       log_denial(r, rc, reason);
       goto out;
     }

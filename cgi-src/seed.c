@@ -5,7 +5,9 @@
 #include "users.h"
 #include "auth.h"
 #include "audit.h"
+#include "engine.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -43,9 +45,178 @@ static int save_token(struct app *a, const char *tok){
   return bad ? -1 : 0;
 }
 
+/* The demo releases are made by alice, as a pipeline and release manager would. */
+struct seed_run {
+  struct app *a;
+  struct audit_ctx alice;
+  int64_t alice_id;
+  int64_t rel;                 /* the release being played */
+  char err[600];
+};
+
+/* An activity of the current release: id, round, signature meaning ("" when none).  0 if missing. */
+static int64_t seed_activity(struct seed_run *s, const char *name, int *round, char *meaning, size_t nmeaning){
+  sqlite3_stmt *st = db_prepare(s->a->db, "SELECT id, round, CASE WHEN signature_required THEN signature_meaning"
+                                          " ELSE '' END FROM activities WHERE release_id=:r AND name=:n");
+  int64_t id = 0;
+  if( st==NULL ) return 0;
+  db_bind_int64(st, ":r", s->rel);
+  db_bind_text(st, ":n", name);
+  if( db_step(st)==SQLITE_ROW ){
+    id = sqlite3_column_int64(st, 0);
+    *round = sqlite3_column_int(st, 1);
+    snprintf(meaning, nmeaning, "%s", db_col_text(st, 2));
+  }
+  sqlite3_finalize(st);
+  return id;
+}
+
+/* Start a release of the delivery template. */
+static int seed_release(struct seed_run *s, const char *name, const char *version, const char *image){
+  const char *keys[] = { "image", "version" }, *vals[] = { image, version };
+  struct engine_new_release nr = { "delivery", name, version, image, keys, vals, 2, s->alice_id };
+  return engine_release_create(s->a, &s->alice, &nr, &s->rel, s->err, sizeof(s->err));
+}
+
+/* CI reports an automated result (with alice's pipeline token). */
+static int seed_result(struct seed_run *s, const char *activity, const char *result, const char *details){
+  int round;
+  char meaning[8];
+  int64_t id = seed_activity(s, activity, &round, meaning, sizeof(meaning));
+  if( id==0 ) return HP_NOT_FOUND;
+  return engine_result(s->a, &s->alice, id, result, details, s->err, sizeof(s->err));
+}
+
 /*
-** Add the demo teams, users (password "holdpoint-demo") and a pipeline token
-** for alice.  Does nothing when any user exists already.
+** People decide, as the approvals module will record it: one decisions row
+** per vote (signed where the activity asks for a signature), each with its
+** audit record, then the engine completes the activity as the last voter —
+** all in one transaction.  decision: approve|reject for approvals, or
+** proceed|abort for a manual task (the one voter takes responsibility first).
+*/
+static int seed_decide(struct seed_run *s, const char *activity, const char *const *who, int nwho,
+                       const char *decision, const char *comment){
+  int round, rc = HP_ERROR;
+  char meaning[300];
+  struct audit_ctx c = s->alice;
+  int64_t id = seed_activity(s, activity, &round, meaning, sizeof(meaning));
+  int manual = strcmp(decision, "proceed")==0 || strcmp(decision, "abort")==0;
+  const char *outcome = strcmp(decision, "approve")==0 ? "approved" : strcmp(decision, "reject")==0 ? "rejected"
+                      : strcmp(decision, "proceed")==0 ? "proceeded" : "aborted";
+  if( id==0 ) return HP_NOT_FOUND;
+  if( db_begin_write(s->a->db) ) return HP_UNAVAILABLE;
+  for(int i=0; i<nwho; i++){
+    int64_t uid;
+    if( !users_find(s->a, who[i], &uid) ) goto out;
+    c.actor_id = uid;
+    c.actor_name = who[i];
+    for(int step=manual ? 0 : 1; step<2; step++){
+      const char *d = step==0 ? "take" : decision;
+      sqlite3_stmt *st = db_prepare(s->a->db,
+        "INSERT INTO decisions(activity_id,round,user_id,actor_id,decision,comment,signed,signature_name,"
+        "signature_meaning,channel,at,user_agent)"
+        " SELECT :a, :round, u.id, u.id, :d, :c, :signed, CASE WHEN :signed THEN u.display_name ELSE '' END,"
+        " :m, 'web', :now, 'seed-demo' FROM users u WHERE u.id=:u");
+      if( st==NULL ) goto out;
+      db_bind_int64(st, ":a", id);
+      db_bind_int64(st, ":round", round);
+      db_bind_text(st, ":d", d);
+      db_bind_text(st, ":c", step==0 ? "" : comment);
+      db_bind_int64(st, ":signed", step==1 && meaning[0]);
+      db_bind_text(st, ":m", step==1 ? meaning : "");
+      db_bind_int64(st, ":now", app_now_ms(s->a));
+      db_bind_int64(st, ":u", uid);
+      int bad = db_step(st)!=SQLITE_DONE;
+      sqlite3_finalize(st);
+      if( bad ) goto out;
+      if( step==0 ){
+        st = db_prepare(s->a->db, "UPDATE activities SET responsible_user_id=:u WHERE id=:a");
+        if( st==NULL ) goto out;
+        db_bind_int64(st, ":u", uid);
+        db_bind_int64(st, ":a", id);
+        bad = db_step(st)!=SQLITE_DONE;
+        sqlite3_finalize(st);
+        if( bad ) goto out;
+      }
+      /* the same actions as approvals.c records */
+      const char *action = step==0 ? "task.take" : manual ? (strcmp(d, "proceed")==0 ? "task.proceed" : "task.abort")
+                         : strcmp(d, "approve")==0 ? "decision.approve" : "decision.reject";
+      if( audit_append(s->a, &c, action, "activity", id, s->rel, "{s:s,s:s,s:i,s:b,s:s}",
+                       "activity", activity, "comment", step==0 ? "" : comment, "round", round,
+                       "signed", step==1 && meaning[0], "channel", "web") ) goto out;
+    }
+  }
+  rc = engine_complete_in_tx(s->a, &c, id, round, outcome, comment);
+out:
+  if( rc==HP_OK && db_commit(s->a->db) ) rc = HP_ERROR;
+  if( rc ) db_rollback(s->a->db);
+  return rc;
+}
+
+/*
+** Import docs/examples/delivery.yaml (as admin) and play four releases as
+** alice: one completed, one rejected in QA, one running (waiting for CI) and
+** one On Hold at production with two approvals waiting.  Returns 0 or -1.
+*/
+static int seed_releases(struct app *a){
+  static const char *const bob[] = { "bob" }, *const carol[] = { "carol" }, *const dave[] = { "dave" };
+  static const char *const sre_and_product[] = { "carol", "dave" };
+  struct seed_run s;
+  char path[PATH_MAX+64];
+  memset(&s, 0, sizeof(s));
+  s.a = a;
+  if( !users_find(a, "alice", &s.alice_id) ) return -1;
+  s.alice.actor_id = s.alice_id;
+  s.alice.actor_name = "alice";
+  s.alice.request_id = "seed";
+
+  int64_t admin_id = 0, tid = 0;
+  struct audit_ctx adm = s.alice;
+  users_find(a, "admin", &admin_id);
+  adm.actor_id = admin_id;
+  adm.actor_name = "admin";
+  snprintf(path, sizeof(path), "%s/docs/examples/delivery.yaml", a->cfg.root_dir);
+  FILE *f = fopen(path, "rb");
+  if( f==NULL ){ fprintf(stderr, "seed-demo: cannot read %s\n", path); return -1; }
+  char *yaml = malloc(256*1024);
+  size_t n = yaml ? fread(yaml, 1, 256*1024 - 1, f) : 0;
+  fclose(f);
+  if( yaml==NULL ) return -1;
+  int rc = engine_template_import(a, &adm, yaml, n, admin_id, &tid, s.err, sizeof(s.err));
+  free(yaml);
+  if( rc ){ fprintf(stderr, "seed-demo: %s: %s\n", path, s.err); return -1; }
+
+  /* 1. completed: a warning in production, approved by SRE, product and security; migrated by carol */
+  rc = seed_release(&s, "checkout-service", "2.3.0", "registry.example/checkout-service:2.3.0");
+  if( !rc ) rc = seed_result(&s, "deploy-qa", "pass", "{\"tests\":412,\"failed\":0,\"run\":\"https://ci.example/runs/8812\"}");
+  if( !rc ) rc = seed_decide(&s, "qa-signoff", bob, 1, "approve", "All 412 tests pass; the report is attached to the CI run.");
+  if( !rc ) rc = seed_result(&s, "evaluation", "warning", "{\"p99_latency_ms\":212,\"threshold_ms\":200}");
+  if( !rc ) rc = seed_decide(&s, "production-approval", sre_and_product, 2, "approve",
+                             "Latency 6% over the objective during the canary; acceptable for this release.");
+  if( !rc ) rc = seed_decide(&s, "security-review", dave, 1, "approve", "Scanner findings are low only.");
+  if( !rc ) rc = seed_decide(&s, "db-migration", carol, 1, "proceed", "Migration 0042 ran in 38 s; no locks over 1 s.");
+  /* 2. rejected in QA (the delivery template fails the release) */
+  if( !rc ) rc = seed_release(&s, "payments-api", "1.8.0", "registry.example/payments-api:1.8.0");
+  if( !rc ) rc = seed_result(&s, "deploy-qa", "pass", "{\"tests\":230,\"failed\":0}");
+  if( !rc ) rc = seed_decide(&s, "qa-signoff", bob, 1, "reject",
+                             "Two critical checkout tests fail on Safari 17; see the attached report.");
+  /* 3. running: waiting for CI to report the QA deployment */
+  if( !rc ) rc = seed_release(&s, "search-indexer", "0.9.1", "registry.example/search-indexer:0.9.1");
+  /* 4. On Hold at production: the evaluation warned, two approvals wait */
+  if( !rc ) rc = seed_release(&s, "checkout-service", "2.4.0", "registry.example/checkout-service:2.4.0");
+  if( !rc ) rc = seed_result(&s, "deploy-qa", "pass", "{\"tests\":418,\"failed\":0,\"run\":\"https://ci.example/runs/9120\"}");
+  if( !rc ) rc = seed_decide(&s, "qa-signoff", bob, 1, "approve", "Regression suite green; exploratory checks on the new coupon flow done.");
+  if( !rc ) rc = seed_result(&s, "evaluation", "warning", "{\"error_rate_pct\":0.8,\"threshold_pct\":0.5}");
+  if( rc ){
+    fprintf(stderr, "seed-demo: could not create the demo releases (%d): %s\n", rc, s.err);
+    return -1;
+  }
+  return 0;
+}
+
+/*
+** Add the demo teams, users (password "holdpoint-demo"), a pipeline token
+** for alice, the delivery template and releases in several states.  Does nothing when any user exists already.
 */
 int seed_demo(struct app *a){
   struct audit_ctx c;
@@ -83,6 +254,7 @@ int seed_demo(struct app *a){
     fprintf(stderr, "seed-demo: could not create the demo token\n");
     return 1;
   }
+  if( seed_releases(a) ) return 1;
   printf("demo data added\n");
   return 0;
 }

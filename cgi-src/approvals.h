@@ -1,0 +1,76 @@
+/* approvals.h — decisions on approvals and manual tasks, delegation, deadlines. */
+#ifndef HP_APPROVALS_H
+#define HP_APPROVALS_H
+#include <stdint.h>
+#include <stddef.h>
+#include "hp.h"
+
+struct app;
+struct audit_ctx;
+struct user;
+struct policy;
+struct policy_status;
+
+/* Who is deciding, and how. */
+struct approvals_voter {
+  const struct user *user;       /* the person who clicked (or owns the token) */
+  int64_t acting_for;            /* delegation: the principal's user id, or 0 */
+  int signed_ok;                 /* the password was re-entered just now (browser) */
+  const char *channel;           /* "web", "api" or "slack" */
+  const char *ip, *session_hash, *user_agent;
+};
+
+/* What a vote led to. */
+struct approvals_result {
+  int64_t release_id;
+  int state;                     /* POLICY_PENDING / POLICY_APPROVED / POLICY_REJECTED */
+  int needed;                    /* approvals still needed when pending */
+};
+
+/*
+** Record one approve/reject vote on an approval activity, evaluate the quorum
+** and advance the release, all in one BEGIN IMMEDIATE transaction.  Returns
+** HP_OK; HP_NOT_FOUND; HP_FORBIDDEN (not an approver, self-approval, unknown
+** identity, no current delegation); HP_CONFLICT (not waiting, deadline passed,
+** already voted, already decided, group not open yet); HP_UNPROCESSABLE
+** (comment missing on reject, signature needed, required fields not valid).
+** err gets a sentence for people.
+*/
+int approvals_decide(struct app *a, const struct audit_ctx *c, const struct approvals_voter *v,
+                     int64_t activity_id, const char *decision, const char *comment,
+                     struct approvals_result *out, char *err, size_t nerr);
+
+/* Manual tasks: take responsibility, (re)assign, proceed or abort with notes. */
+int approvals_take(struct app *a, const struct audit_ctx *c, const struct user *u,
+                   int64_t activity_id, char *err, size_t nerr);
+int approvals_assign(struct app *a, const struct audit_ctx *c, const struct user *by,
+                     int64_t activity_id, int64_t to_user, char *err, size_t nerr);
+int approvals_finish_task(struct app *a, const struct audit_ctx *c, const struct approvals_voter *v,
+                          int64_t activity_id, const char *action, const char *notes,
+                          char *err, size_t nerr);
+
+/* May user act on the on_hold activity now (inbox "mine", buttons)?  1 yes. */
+int approvals_can_act(struct app *a, const struct user *u, int64_t activity_id);
+int approvals_is_responsible(struct app *a, int64_t user_id, const char *kind, const char *name);
+
+/*
+** Load the policy and the eligibility of an approval for its current round
+** and evaluate the recorded votes (for pages and the API).  The caller frees
+** *policy with policy_free().  HP_OK or HP_NOT_FOUND/HP_ERROR.
+*/
+int approvals_status(struct app *a, int64_t activity_id, struct policy **policy,
+                     struct policy_status *st);
+
+/* Delegation: the principal whose authority user may use now for this activity, or 0. */
+int64_t approvals_active_delegation(struct app *a, int64_t delegate_id, int64_t principal_id, int64_t now);
+int approvals_delegate(struct app *a, const struct audit_ctx *c, int64_t user_id, int64_t delegate_id,
+                       int64_t starts_at, int64_t ends_at, char *err, size_t nerr);
+int approvals_delegation_revoke(struct app *a, const struct audit_ctx *c, int64_t user_id,
+                                int64_t delegation_id);
+
+/* The job runner's timers: reminders, then expiry (reject or escalate).  Returns the number fired. */
+int approvals_timers(struct app *a, int64_t now);
+
+/* Parse a duration like "30s", "15m", "4h", "2d" into seconds; -1 if malformed. */
+int64_t approvals_parse_duration(const char *z);
+#endif

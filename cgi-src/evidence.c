@@ -1,0 +1,930 @@
+/* evidence.c — evidence uploads checked by content (libmagic), content-addressed storage, downloads. */
+#include "evidence.h"
+#include "inputs.h"
+#include "multipart.h"
+#include "app.h"
+#include "db.h"
+#include "req.h"
+#include "api.h"
+#include "audit.h"
+#include "csrf.h"
+#include "page.h"
+#include "router.h"
+#include "session.h"
+#include "log.h"
+#include <fcgiapp.h>
+#include <magic.h>
+#include <openssl/evp.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#define EVIDENCE_READ_CHUNK (64*1024)   /* bytes read from FastCGI at a time */
+#define EVIDENCE_SMALL_MAX 256          /* bytes of the csrf and field values */
+#define EVIDENCE_SLACK (64*1024)        /* multipart overhead allowed beyond the file limit */
+#define EVIDENCE_LIST_MAX 1000          /* files listed for one activity */
+#define EVIDENCE_MAGIC_BYTES (1024*1024)/* bytes of a file libmagic looks at */
+
+/* ---------------------------------------------------------------- pure: types and names */
+
+const char *const evidence_default_accept[] = {
+  "application/pdf", "text/plain", "text/csv", "application/json", "text/xml", "application/xml",
+  "image/png", "image/jpeg", "image/gif", "image/webp",
+  "application/zip", "application/gzip", "application/x-gzip", NULL
+};
+
+/* Extensions Holdpoint knows, and the types libmagic reports for their content. */
+static const struct { const char *ext; const char *types[3]; } EXT_TABLE[] = {
+  { "pdf",  { "application/pdf" } },
+  { "png",  { "image/png" } },
+  { "jpg",  { "image/jpeg" } },
+  { "jpeg", { "image/jpeg" } },
+  { "gif",  { "image/gif" } },
+  { "webp", { "image/webp" } },
+  { "tif",  { "image/tiff" } },
+  { "tiff", { "image/tiff" } },
+  { "txt",  { "text/plain" } },
+  { "log",  { "text/plain" } },
+  { "text", { "text/plain" } },
+  { "md",   { "text/plain", "text/markdown" } },
+  { "csv",  { "text/csv", "text/plain" } },
+  { "tsv",  { "text/tab-separated-values", "text/plain" } },
+  { "json", { "application/json", "text/plain" } },
+  { "xml",  { "text/xml", "application/xml" } },
+  { "yaml", { "text/plain", "application/yaml", "application/x-yaml" } },
+  { "yml",  { "text/plain", "application/yaml", "application/x-yaml" } },
+  { "zip",  { "application/zip" } },
+  { "gz",   { "application/gzip", "application/x-gzip" } },
+  { "tgz",  { "application/gzip", "application/x-gzip" } },
+  { "tar",  { "application/x-tar" } },
+  { "mp4",  { "video/mp4" } },
+  { "webm", { "video/webm" } },
+  { "docx", { "application/vnd.openxmlformats-officedocument.wordprocessingml.document" } },
+  { "xlsx", { "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" } },
+  { "pptx", { "application/vnd.openxmlformats-officedocument.presentationml.presentation" } },
+  { "odt",  { "application/vnd.oasis.opendocument.text" } },
+  { "ods",  { "application/vnd.oasis.opendocument.spreadsheet" } },
+  { "html", { "text/html" } },
+  { "htm",  { "text/html" } },
+  { "svg",  { "image/svg+xml" } },
+};
+
+/* Types that run or render active content (see evidence.h). */
+static const char *const DANGEROUS[] = {
+  "text/html", "application/xhtml+xml", "image/svg+xml", "application/xslt+xml", "text/xsl",
+  "text/javascript", "application/javascript", "application/x-javascript", "application/ecmascript",
+  "text/ecmascript", "application/hta", "text/x-shellscript", "application/x-shellscript",
+  "application/x-sh", "application/x-csh", "text/x-python", "text/x-perl", "application/x-perl",
+  "text/x-php", "application/x-php", "application/x-httpd-php", "text/x-ruby", "text/x-lua",
+  "text/x-tcl", "text/x-awk", "text/x-nawk", "text/x-gawk", "text/x-msdos-batch", "application/x-bat",
+  "application/x-executable", "application/x-sharedlib", "application/x-pie-executable",
+  "application/x-object", "application/x-coredump", "application/x-elf", "application/x-dosexec",
+  "application/x-msdownload", "application/vnd.microsoft.portable-executable",
+  "application/x-mach-binary", "application/java-archive", "application/x-java-archive",
+  "application/x-java-applet", "application/vnd.android.package-archive", "application/x-msi",
+  "application/x-ms-shortcut", "application/x-shockwave-flash",
+};
+
+int evidence_type_dangerous(const char *mime){
+  if( mime==NULL ) return 1;
+  for(size_t i=0; i<HP_ARRAY_SIZE(DANGEROUS); i++) if( strcasecmp(mime, DANGEROUS[i])==0 ) return 1;
+  if( strncasecmp(mime, "text/x-script", 13)==0 ) return 1;     /* text/x-script.python, ... */
+  if( strncasecmp(mime, "application/x-mach-", 19)==0 ) return 1;
+  return 0;
+}
+
+int evidence_type_allowed(const char *mime, const char *const *accept, size_t naccept){
+  if( mime==NULL || mime[0]==0 ) return 0;
+  if( naccept==0 ){
+    accept = evidence_default_accept;
+    while( accept[naccept] ) naccept++;
+  }
+  int danger = evidence_type_dangerous(mime);
+  const char *slash = strchr(mime, '/');
+  for(size_t i=0; i<naccept; i++){
+    const char *a = accept[i];
+    if( strcasecmp(a, mime)==0 ) return 1;
+    /* "image/ *" (a wildcard): any subtype, but a dangerous one must be named exactly */
+    size_t n = strlen(a);
+    if( !danger && slash && n>=2 && strcmp(a+n-2, "/*")==0 && (size_t)(slash-mime)==n-2
+     && strncasecmp(a, mime, n-2)==0 ) return 1;
+  }
+  return 0;
+}
+
+int evidence_inline_ok(const char *mime){
+  static const char *const raster[] = { "image/png", "image/jpeg", "image/gif", "image/webp" };
+  for(size_t i=0; mime && i<HP_ARRAY_SIZE(raster); i++) if( strcmp(mime, raster[i])==0 ) return 1;
+  return 0;
+}
+
+/* The extension of name (after the last '.', not a leading one), or NULL. */
+static const char *extension_of(const char *name){
+  const char *dot = name ? strrchr(name, '.') : NULL;
+  if( dot==NULL || dot==name || dot[1]==0 ) return NULL;
+  return dot + 1;
+}
+
+int evidence_ext_check(const char *name, const char *mime, const char **types){
+  static char none[] = "";
+  if( types ) *types = none;
+  const char *ext = extension_of(name);
+  if( ext==NULL ) return EVIDENCE_EXT_UNKNOWN;
+  for(size_t i=0; i<HP_ARRAY_SIZE(EXT_TABLE); i++){
+    if( strcasecmp(ext, EXT_TABLE[i].ext)!=0 ) continue;
+    int ok = 0;
+    for(size_t k=0; k<3 && EXT_TABLE[i].types[k]; k++){
+      if( mime && strcasecmp(mime, EXT_TABLE[i].types[k])==0 ) ok = 1;
+    }
+    if( types ) *types = EXT_TABLE[i].types[0];
+    return ok ? EVIDENCE_EXT_OK : EVIDENCE_EXT_MISMATCH;
+  }
+  return EVIDENCE_EXT_UNKNOWN;
+}
+
+/* The usual extension for a type (".pdf"), or NULL. */
+static const char *ext_for_type(const char *mime){
+  for(size_t i=0; mime && i<HP_ARRAY_SIZE(EXT_TABLE); i++){
+    if( strcasecmp(EXT_TABLE[i].types[0], mime)==0 ) return EXT_TABLE[i].ext;
+  }
+  return NULL;
+}
+
+/*
+** Decode one UTF-8 sequence at p (n bytes left).  Returns its length and
+** *cp, or 0 for an invalid sequence (bad lead or continuation byte, overlong
+** form, surrogate, beyond U+10FFFF, truncated).
+*/
+static size_t utf8_decode(const unsigned char *p, size_t n, unsigned *cp){
+  unsigned c = p[0];
+  size_t len;
+  unsigned min;
+  if( c<0x80 ){ *cp = c; return 1; }
+  if( c>=0xC2 && c<=0xDF ){ len = 2; c &= 0x1F; min = 0x80; }
+  else if( c>=0xE0 && c<=0xEF ){ len = 3; c &= 0x0F; min = 0x800; }
+  else if( c>=0xF0 && c<=0xF4 ){ len = 4; c &= 0x07; min = 0x10000; }
+  else return 0;
+  if( n<len ) return 0;
+  for(size_t i=1; i<len; i++){
+    if( (p[i] & 0xC0)!=0x80 ) return 0;
+    c = (c<<6) | (p[i] & 0x3F);
+  }
+  if( c<min || c>0x10FFFF || (c>=0xD800 && c<=0xDFFF) ) return 0;
+  *cp = c;
+  return len;
+}
+
+/* Code points never kept in a name: controls, bidirectional marks and overrides, BOM. */
+static int drop_cp(unsigned c){
+  return c<0x20 || (c>=0x7F && c<=0x9F) || c==0x061C || c==0x200E || c==0x200F
+      || (c>=0x202A && c<=0x202E) || (c>=0x2066 && c<=0x2069) || c==0xFEFF;
+}
+
+size_t evidence_sanitize_name(const char *in, char *out, size_t nout){
+  if( nout==0 ) return 0;
+  out[0] = 0;
+  if( in==NULL ) in = "";
+  const char *base = in;
+  for(const char *p = in; *p; p++) if( *p=='/' || *p=='\\' ) base = p + 1;
+  size_t n = strlen(base);
+  /* Pass 1: the kept code points, as offsets into base. */
+  size_t *off = malloc(sizeof(size_t)*(n+1)), *len = malloc(sizeof(size_t)*(n+1));
+  size_t k = 0;
+  if( off==NULL || len==NULL ){ free(off); free(len); snprintf(out, nout, "unnamed"); return strlen(out); }
+  const unsigned char *s = (const unsigned char*)base;
+  for(size_t i=0; i<n; ){
+    unsigned cp;
+    size_t l = utf8_decode(s+i, n-i, &cp);
+    if( l==0 ){ i++; continue; }
+    if( !drop_cp(cp) ){ off[k] = i; len[k] = l; k++; }
+    i += l;
+  }
+  /* Trim spaces at both ends. */
+  size_t first = 0, last = k;
+  while( first<last && s[off[first]]==' ' ) first++;
+  while( last>first && s[off[last-1]]==' ' ) last--;
+  int dots_only = 1;
+  for(size_t i=first; i<last; i++) if( s[off[i]]!='.' ) dots_only = 0;
+  if( dots_only ){
+    free(off); free(len);
+    snprintf(out, nout, "unnamed");
+    return strlen(out);
+  }
+  /* Too long: keep the extension (up to 16 characters) and shorten the stem. */
+  size_t cut_from = last, resume = last;
+  if( last-first > EVIDENCE_NAME_MAX ){
+    size_t dot = last;
+    for(size_t i=last; i>first+1; i--) if( s[off[i-1]]=='.' ){ dot = i-1; break; }
+    size_t extn = last - dot;
+    if( dot<last && extn<=17 ){
+      cut_from = first + (EVIDENCE_NAME_MAX - extn);
+      resume = dot;
+    }else{
+      cut_from = first + EVIDENCE_NAME_MAX;
+      resume = last;
+    }
+  }
+  size_t o = 0;
+  for(size_t i=first; i<last; i++){
+    if( i>=cut_from && i<resume ) continue;
+    if( o + len[i] + 1 > nout ) break;
+    memcpy(out+o, s+off[i], len[i]);
+    o += len[i];
+  }
+  out[o] = 0;
+  free(off);
+  free(len);
+  return o;
+}
+
+int evidence_disposition(const char *name, int inline_, char *out, size_t nout){
+  static const char hex[] = "0123456789ABCDEF";
+  struct buf b;
+  buf_init(&b);
+  buf_puts(&b, inline_ ? "inline; filename=\"" : "attachment; filename=\"");
+  const unsigned char *s = (const unsigned char*)name;
+  size_t n = strlen(name);
+  for(size_t i=0; i<n; ){
+    unsigned cp;
+    size_t l = utf8_decode(s+i, n-i, &cp);
+    if( l==0 ) l = 1;
+    char c = (char)s[i];
+    if( l==1 && c>=0x20 && c<0x7F && c!='"' && c!='\\' && c!='%' ) buf_append(&b, &c, 1);
+    else buf_puts(&b, "_");
+    i += l;
+  }
+  buf_puts(&b, "\"; filename*=UTF-8''");
+  for(size_t i=0; i<n; i++){
+    unsigned char c = s[i];
+    if( (c>='A'&&c<='Z') || (c>='a'&&c<='z') || (c>='0'&&c<='9') || strchr("!#$&+-.^_`|~", c) ){
+      char ch = (char)c;
+      buf_append(&b, &ch, 1);
+    }else{
+      char e[3] = { '%', hex[c>>4], hex[c&15] };
+      buf_append(&b, e, 3);
+    }
+  }
+  int rc = (b.oom || b.len+1>nout) ? -1 : 0;
+  if( rc==0 ) memcpy(out, b.z, b.len+1);
+  else if( nout ) out[0] = 0;
+  buf_free(&b);
+  return rc;
+}
+
+const char *evidence_human_size(int64_t n, char *out, size_t nout){
+  if( n<1024 ) snprintf(out, nout, "%lld byte%s", (long long)n, n==1 ? "" : "s");
+  else if( n<1024*1024 ) snprintf(out, nout, "%.1f KB", (double)n/1024);
+  else if( n<1024LL*1024*1024 ) snprintf(out, nout, "%.1f MB", (double)n/(1024*1024));
+  else snprintf(out, nout, "%.1f GB", (double)n/(1024.0*1024*1024));
+  return out;
+}
+
+int64_t evidence_limit(const struct app *app, int64_t max_size){
+  int64_t cap = app->cfg.max_upload;
+  return (max_size>0 && max_size<cap) ? max_size : cap;
+}
+
+/* ---------------------------------------------------------------- upload */
+
+enum part_kind { PART_NONE = 0, PART_CSRF, PART_FIELD, PART_FILE };
+
+/* One upload in progress: the multipart callbacks' context. */
+struct upload {
+  struct req *r;
+  const struct inputs_activity *act;
+  struct inputs_field *fields;
+  size_t nfields;
+  int browser;                 /* a browser form: "csrf" must be the first part */
+  int pending;                 /* browser: a refusal decided before the body, given after the CSRF check */
+  const char *pending_why;
+  enum part_kind part;
+  int nparts;
+  char small[EVIDENCE_SMALL_MAX+1];
+  size_t nsmall;
+  int have_csrf, have_field, have_file, file_done;
+  const struct inputs_field *field;
+  const char *field_key;       /* as sent, even when unknown */
+  const char *raw_name;        /* filename= as sent (arena) */
+  char name[EVIDENCE_NAME_BUF];/* sanitised */
+  int fd;
+  char tmp[PATH_MAX];
+  EVP_MD_CTX *md;
+  int64_t size, limit;
+  char mime[128];
+  char sha[65];
+  /* outcome */
+  int status;                  /* 0, or the HTTP status of a refusal */
+  const char *why;
+  const char *csrf_reason;     /* the CSRF token was missing or wrong */
+};
+
+static void refuse(struct upload *u, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void refuse(struct upload *u, int status, const char *fmt, ...){
+  if( u->status ) return;     /* the first reason wins */
+  va_list ap;
+  va_start(ap, fmt);
+  u->why = arena_vprintf(&u->r->arena, fmt, ap);
+  va_end(ap);
+  u->status = status;
+}
+
+static const struct inputs_field *find_field(const struct upload *u, const char *key){
+  for(size_t i=0; i<u->nfields; i++) if( strcmp(u->fields[i].key, key)==0 ) return &u->fields[i];
+  return NULL;
+}
+
+/* Open a new temp file <data>/tmp/up-<random>; 0 or -1 (logged). */
+static int open_temp(struct upload *u){
+  char rnd[33];
+  if( sess_random_hex(rnd, 16) ) return -1;
+  if( app_path(u->r->app, u->tmp, sizeof(u->tmp), "tmp/up-%s", rnd) ) return -1;
+  u->fd = open(u->tmp, O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC|O_NOFOLLOW, 0600);
+  if( u->fd<0 ){
+    log_msg("evidence: cannot create %s: %s", u->tmp, strerror(errno));
+    u->tmp[0] = 0;
+    return -1;
+  }
+  return 0;
+}
+
+/* The field's limit once it is known, else the server's. */
+static void set_limit(struct upload *u){
+  u->limit = evidence_limit(u->r->app, u->field ? u->field->max_size : 0);
+}
+
+static int on_begin(void *ctx, const struct mp_part_info *info){
+  struct upload *u = ctx;
+  u->nparts++;
+  u->nsmall = 0;
+  if( u->browser && u->nparts==1 && strcmp(info->name, "csrf")!=0 ){
+    u->csrf_reason = "missing or wrong CSRF token";
+    return 1;
+  }
+  if( strcmp(info->name, "csrf")==0 && u->browser ){
+    if( u->have_csrf ){ refuse(u, 400, "The form has the csrf part twice."); return 1; }
+    u->have_csrf = 1;
+    u->part = PART_CSRF;
+    return 0;
+  }
+  if( strcmp(info->name, "field")==0 ){
+    if( u->have_field ){ refuse(u, 400, "The form has the field part twice."); return 1; }
+    u->have_field = 1;
+    u->part = PART_FIELD;
+    return 0;
+  }
+  if( strcmp(info->name, "file")==0 ){
+    if( u->have_file ){ refuse(u, 422, "Upload one file at a time."); return 1; }
+    if( !info->has_filename ){ refuse(u, 400, "The file part needs a filename."); return 1; }
+    u->have_file = 1;
+    u->part = PART_FILE;
+    u->raw_name = arena_strdup(&u->r->arena, info->filename);
+    evidence_sanitize_name(info->filename, u->name, sizeof(u->name));
+    set_limit(u);
+    if( open_temp(u) ){ refuse(u, 500, "The file could not be stored. Nothing was saved."); return 1; }
+    u->md = EVP_MD_CTX_new();
+    if( u->md==NULL || EVP_DigestInit_ex(u->md, EVP_sha256(), NULL)!=1 ){
+      refuse(u, 500, "The file could not be stored. Nothing was saved.");
+      return 1;
+    }
+    return 0;
+  }
+  refuse(u, 400, "Unexpected part \"%.64s\": send field and file%s.", info->name,
+         u->browser ? " (after csrf)" : "");
+  return 1;
+}
+
+/* Write all of z to fd; 0 or -1. */
+static int write_all(int fd, const char *z, size_t n){
+  while( n ){
+    ssize_t w = write(fd, z, n);
+    if( w<0 ){
+      if( errno==EINTR ) continue;
+      return -1;
+    }
+    z += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+static int on_data(void *ctx, const char *data, size_t len){
+  struct upload *u = ctx;
+  if( u->part==PART_CSRF || u->part==PART_FIELD ){
+    if( u->nsmall + len > EVIDENCE_SMALL_MAX ){
+      refuse(u, 400, "The %s part is too long.", u->part==PART_CSRF ? "csrf" : "field");
+      return 1;
+    }
+    memcpy(u->small + u->nsmall, data, len);
+    u->nsmall += len;
+    return 0;
+  }
+  if( u->part!=PART_FILE ) return 0;
+  u->size += (int64_t)len;
+  if( u->size > u->limit ){
+    char a[40];
+    refuse(u, 413, "The file is larger than %s, the limit for this field.",
+           evidence_human_size(u->limit, a, sizeof(a)));
+    return 1;
+  }
+  if( write_all(u->fd, data, len) || EVP_DigestUpdate(u->md, data, len)!=1 ){
+    log_msg("evidence: writing %s failed: %s", u->tmp, strerror(errno));
+    refuse(u, 500, "The file could not be stored (the disk may be full). Nothing was saved.");
+    return 1;
+  }
+  return 0;
+}
+
+static int on_end(void *ctx){
+  struct upload *u = ctx;
+  enum part_kind k = u->part;
+  u->part = PART_NONE;
+  u->small[u->nsmall] = 0;
+  if( k==PART_CSRF ){
+    const char *why = csrf_check_token(u->r, u->small);
+    if( why ){ u->csrf_reason = why; return 1; }
+    if( u->pending ){ refuse(u, u->pending, "%s", u->pending_why); return 1; }
+  }else if( k==PART_FIELD ){
+    u->field_key = arena_strdup(&u->r->arena, u->small);
+    u->field = find_field(u, u->small);
+    if( u->field==NULL || u->field->type!=INPUTS_FILE ){
+      u->field = NULL;
+      refuse(u, 422, "This activity has no file field \"%.64s\".", u->small);
+      return 1;
+    }
+    if( !u->have_file ) set_limit(u);
+  }else if( k==PART_FILE ){
+    u->file_done = 1;
+  }
+  return 0;
+}
+
+/*
+** Read the whole body from FastCGI in chunks, feeding the parser p (NULL:
+** discard).  Reading to the end even after a refusal keeps the FastCGI
+** connection in step with nginx.  Returns the parser's result (MP_DONE when
+** the closing boundary was seen), or MP_ERR_TRUNCATED when the body ends
+** early.
+*/
+static int read_body(struct req *r, struct mp_parser *p){
+  char *buf = malloc(EVIDENCE_READ_CHUNK);
+  int mrc = MP_OK, stopped = p==NULL;
+  int64_t left = r->content_length;
+  r->body_read = 1;
+  if( buf==NULL ) return MP_ERR_CALLBACK;
+  while( r->fcgx && left>0 ){
+    int want = left < EVIDENCE_READ_CHUNK ? (int)left : EVIDENCE_READ_CHUNK;
+    int got = FCGX_GetStr(buf, want, r->fcgx->in);
+    if( got<=0 ) break;
+    left -= got;
+    if( !stopped ){
+      mrc = mp_feed(p, buf, (size_t)got);
+      if( mrc!=MP_OK ) stopped = 1;
+    }
+  }
+  free(buf);
+  if( p==NULL ) return MP_OK;
+  if( left>0 && mrc==MP_OK ) return MP_ERR_TRUNCATED;
+  if( mrc==MP_OK ) mrc = mp_finish(p);
+  return mrc;
+}
+
+/* fsync a directory; 0 or -1. */
+static int sync_dir(const char *path){
+  int fd = open(path, O_RDONLY|O_DIRECTORY|O_CLOEXEC);
+  if( fd<0 ) return -1;
+  int rc = fsync(fd);
+  close(fd);
+  return rc;
+}
+
+/* mkdir with mode, the group of the evidence directory, and the parent synced; 0 or -1. */
+static int make_dir(const char *path, const char *parent, gid_t gid){
+  if( mkdir(path, 0750)==0 ){
+    if( chown(path, (uid_t)-1, gid) ) log_msg("evidence: cannot set the group of %s: %s", path, strerror(errno));
+    return sync_dir(parent);
+  }
+  return errno==EEXIST ? 0 : -1;
+}
+
+/*
+** Move the accepted temp file into evidence/ab/cd/<sha256>: readable by the
+** evidence directory's group (nginx), synced, renamed, directory synced.
+** When that content is stored already, the temp file is just removed.
+** Fills rel (the path relative to the data directory).  0 or -1 (logged).
+*/
+static int store(struct upload *u, char *rel, size_t nrel){
+  struct app *app = u->r->app;
+  char ev[PATH_MAX], d1[PATH_MAX], d2[PATH_MAX], dst[PATH_MAX];
+  struct stat st;
+  if( app_path(app, ev, sizeof(ev), "evidence") || stat(ev, &st) ) return -1;
+  if( fchmod(u->fd, 0640) || fchown(u->fd, (uid_t)-1, st.st_gid) ){
+    log_msg("evidence: cannot set the mode or group of %s: %s", u->tmp, strerror(errno));
+  }
+  if( fsync(u->fd) ){ log_msg("evidence: fsync %s: %s", u->tmp, strerror(errno)); return -1; }
+  close(u->fd);
+  u->fd = -1;
+  if( snprintf(rel, nrel, "evidence/%.2s/%.2s/%s", u->sha, u->sha+2, u->sha)>=(int)nrel
+   || app_path(app, d1, sizeof(d1), "evidence/%.2s", u->sha)
+   || app_path(app, d2, sizeof(d2), "evidence/%.2s/%.2s", u->sha, u->sha+2)
+   || app_path(app, dst, sizeof(dst), "%s", rel) ) return -1;
+  if( make_dir(d1, ev, st.st_gid) || make_dir(d2, d1, st.st_gid) ){
+    log_msg("evidence: cannot create %s: %s", d2, strerror(errno));
+    return -1;
+  }
+  struct stat have;
+  if( lstat(dst, &have)==0 && S_ISREG(have.st_mode) && have.st_size==u->size ){
+    unlink(u->tmp);              /* the same content is stored already */
+    u->tmp[0] = 0;
+    return 0;
+  }
+  if( rename(u->tmp, dst) ){
+    log_msg("evidence: rename %s -> %s: %s", u->tmp, dst, strerror(errno));
+    return -1;
+  }
+  u->tmp[0] = 0;
+  if( sync_dir(d2) ){ log_msg("evidence: fsync %s: %s", d2, strerror(errno)); return -1; }
+  return 0;
+}
+
+/* After the body: the size, type and name checks, in the order evidence.h gives. */
+static void check_file(struct upload *u){
+  char a[40];
+  struct req *r = u->r;
+  if( !u->have_file || !u->file_done || (u->raw_name && u->raw_name[0]==0 && u->size==0) ){
+    refuse(u, 422, "Choose a file to upload.");
+    return;
+  }
+  if( !u->have_field || u->field==NULL ){
+    refuse(u, 422, "Say which field the file is for (the \"field\" part).");
+    return;
+  }
+  int64_t limit = evidence_limit(r->app, u->field->max_size);
+  if( u->size > limit ){
+    refuse(u, 413, "The file is larger than %s, the limit for this field.",
+           evidence_human_size(limit, a, sizeof(a)));
+    return;
+  }
+  if( u->size==0 ){
+    refuse(u, 422, "The file is empty.");
+    return;
+  }
+  /*
+  ** libmagic reads at most this much of the file (its default is 7 MiB, which
+  ** it then also scans as text); the types evidence may have are told by
+  ** their first bytes, and a smaller window keeps a worker's memory small.
+  */
+  size_t window = EVIDENCE_MAGIC_BYTES;
+  if( r->app->magic ) magic_setparam((magic_t)r->app->magic, MAGIC_PARAM_BYTES_MAX, &window);
+  const char *m = r->app->magic ? magic_file((magic_t)r->app->magic, u->tmp) : NULL;
+  if( m==NULL ){
+    log_msg("evidence: libmagic failed on %s: %s", u->tmp,
+            r->app->magic ? magic_error((magic_t)r->app->magic) : "not open");
+    refuse(u, 500, "The file's type could not be determined. Nothing was saved.");
+    return;
+  }
+  snprintf(u->mime, sizeof(u->mime), "%s", m);
+  if( !evidence_type_allowed(u->mime, (const char *const *)u->field->accept, u->field->naccept) ){
+    const char *const *acc = u->field->naccept ? (const char *const *)u->field->accept
+                                               : evidence_default_accept;
+    size_t n = u->field->naccept;
+    if( n==0 ) while( acc[n] ) n++;
+    struct buf b;
+    buf_init(&b);
+    for(size_t i=0; i<n; i++){
+      if( i ) buf_puts(&b, i+1==n ? " or " : ", ");
+      buf_puts(&b, acc[i]);
+    }
+    refuse(u, 415, "The file's content is %s, which is not allowed here: \"%s\" accepts %s.",
+           u->mime, u->field->label, b.z ? b.z : "nothing");
+    buf_free(&b);
+    return;
+  }
+  const char *types;
+  int e = evidence_ext_check(u->name, u->mime, &types);
+  const char *want = ext_for_type(u->mime);
+  const char *hint = want ? arena_printf(&r->arena, "; end its name in .%s", want) : "";
+  if( e==EVIDENCE_EXT_UNKNOWN ){
+    refuse(u, 422, "The name \"%s\" has no extension Holdpoint knows for its content (%s)%s.",
+           u->name, u->mime, hint);
+  }else if( e==EVIDENCE_EXT_MISMATCH ){
+    refuse(u, 422, "The name \"%s\" says %s, but the content is %s%s.", u->name, types, u->mime, hint);
+  }
+}
+
+/* Insert the row and its audit record; HP_OK, HP_CONFLICT (no longer on hold) or HP_ERROR. */
+static int record(struct upload *u, const char *rel, int64_t *evidence_id){
+  struct req *r = u->r;
+  sqlite3 *db = r->app->db;
+  int rc = HP_ERROR;
+  if( db_begin_write(db) ) return HP_UNAVAILABLE;
+  sqlite3_stmt *st = db_prepare(db, "SELECT status, round FROM activities WHERE id=:id");
+  if( st==NULL ) goto out;
+  db_bind_int64(st, ":id", u->act->id);
+  if( db_step(st)!=SQLITE_ROW || strcmp(db_col_text(st, 0), "on_hold")!=0
+   || sqlite3_column_int(st, 1)!=u->act->round ){
+    rc = HP_CONFLICT;
+    goto out;
+  }
+  sqlite3_finalize(st);
+  st = db_prepare(db,
+    "INSERT INTO evidence(activity_id, round, field_key, sha256, size, mime, original_name,"
+    " stored_path, uploaded_by, at, ip)"
+    " VALUES(:act, :round, :key, :sha, :size, :mime, :name, :path, :uid, :at, :ip)");
+  if( st==NULL ) goto out;
+  db_bind_int64(st, ":act", u->act->id);
+  db_bind_int64(st, ":round", u->act->round);
+  db_bind_text(st, ":key", u->field->key);
+  db_bind_text(st, ":sha", u->sha);
+  db_bind_int64(st, ":size", u->size);
+  db_bind_text(st, ":mime", u->mime);
+  db_bind_text(st, ":name", u->name);
+  db_bind_text(st, ":path", rel);
+  db_bind_int64(st, ":uid", r->user->id);
+  db_bind_int64(st, ":at", app_now_ms(r->app));
+  db_bind_text(st, ":ip", r->remote_addr);
+  if( db_step(st)!=SQLITE_DONE ) goto out;
+  *evidence_id = sqlite3_last_insert_rowid(db);
+  if( audit_event(r, "evidence.upload", "activity", u->act->id, u->act->release_id,
+                  "{s:I,s:s,s:i,s:s,s:I,s:s,s:s,s:s}", "evidence_id", (json_int_t)*evidence_id,
+                  "field", u->field->key, "round", u->act->round, "name", u->name,
+                  "size", (json_int_t)u->size, "type", u->mime, "sha256", u->sha,
+                  "via", r->via_token ? "api" : "web") ) goto out;
+  rc = HP_OK;
+out:
+  sqlite3_finalize(st);
+  if( rc==HP_OK ){
+    if( db_commit(db) ) rc = HP_ERROR;
+  }else{
+    db_rollback(db);
+  }
+  return rc;
+}
+
+/* Remove what a refused or failed upload left. */
+static void cleanup(struct upload *u){
+  if( u->fd>=0 ){ close(u->fd); u->fd = -1; }
+  if( u->tmp[0] ){ unlink(u->tmp); u->tmp[0] = 0; }
+  if( u->md ){ EVP_MD_CTX_free(u->md); u->md = NULL; }
+}
+
+/* The evidence JSON the API returns. */
+static json_t *evidence_json(int64_t id, int64_t act, int64_t round, const char *key, const char *name,
+                             int64_t size, const char *mime, const char *sha, const char *who,
+                             int64_t at){
+  char iso[40], url[48];
+  snprintf(url, sizeof(url), "/evidence/%lld", (long long)id);
+  return json_pack("{s:I,s:I,s:I,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)id,
+                   "activity_id", (json_int_t)act, "round", (json_int_t)round, "field", key,
+                   "name", name, "size", (json_int_t)size, "type", mime, "sha256", sha,
+                   "uploaded_by", who, "at", app_iso_time(at, iso, (int)sizeof(iso)),
+                   "download", url);
+}
+
+/*
+** The upload, for both routes.  Order: find the activity and its fields,
+** decide whether the person may upload now (a browser learns the answer only
+** after its CSRF token is checked), stream the body through the parser to a
+** temp file, check it, store it, record it.  Every refusal is audited and
+** answered as a re-rendered page (browser) or a JSON error (API).
+*/
+static int upload(struct req *r, int browser){
+  struct upload u;
+  struct inputs_activity act;
+  char rel[128], boundary[MP_BOUNDARY_MAX+1];
+  int64_t evid = 0;
+  memset(&u, 0, sizeof(u));
+  u.r = r;
+  u.fd = -1;
+  u.browser = browser;
+  u.act = &act;
+  int rc = inputs_load_activity(r->app, &r->arena, r->ids[0], &act);
+  if( rc ){
+    read_body(r, NULL);
+    return rc;
+  }
+  if( inputs_load_fields(r->app, &r->arena, act.id, &u.fields, &u.nfields) ){
+    read_body(r, NULL);
+    return HP_ERROR;
+  }
+  int pre = 0;
+  const char *pre_why = NULL;
+  if( strcmp(act.status, "on_hold")!=0 ){
+    pre = 409;
+    pre_why = "This activity is not waiting for input, so no files can be added.";
+  }else if( !inputs_may_edit(r->app, r->user, &act) ){
+    pre = 403;
+    pre_why = "Only the people who may act on this activity can upload evidence for it.";
+  }
+  struct mp_parser *p = NULL;
+  if( mp_boundary_from_content_type(r->content_type, boundary, sizeof(boundary))!=MP_OK ){
+    refuse(&u, 415, "Send the file as multipart/form-data.");
+  }else if( r->content_length<0 ){
+    refuse(&u, 400, "The upload has no Content-Length.");
+  }else if( r->content_length > r->app->cfg.max_upload + EVIDENCE_SLACK ){
+    char a[40];
+    refuse(&u, 413, "The upload is larger than %s, the server's limit.",
+           evidence_human_size(r->app->cfg.max_upload, a, sizeof(a)));
+  }else if( pre && !browser ){
+    refuse(&u, pre, "%s", pre_why);
+  }else{
+    u.pending = pre;
+    u.pending_why = pre_why;
+    struct mp_limits lim;
+    mp_limits_default(&lim);
+    lim.max_parts = EVIDENCE_MAX_PARTS;
+    lim.max_header_bytes = EVIDENCE_MAX_HEADER_BYTES;
+    lim.max_headers = 8;
+    struct mp_callbacks cb = { &u, on_begin, on_data, on_end };
+    p = mp_new(boundary, &lim, &cb);
+    if( p==NULL ) refuse(&u, 500, "The upload could not be read.");
+  }
+  int mrc = read_body(r, p);
+  mp_free(p);
+  if( p && !u.status && !u.csrf_reason && mrc!=MP_DONE ){
+    if( mrc==MP_ERR_TRUNCATED ) refuse(&u, 400, "The upload ended before its closing boundary.");
+    else refuse(&u, 400, "The upload is malformed: %s.", mp_strerror(mrc));
+  }
+  if( browser && !u.csrf_reason && !u.status && !u.have_csrf ) u.csrf_reason = "missing or wrong CSRF token";
+  if( u.csrf_reason ){
+    cleanup(&u);
+    return csrf_refuse(r, u.csrf_reason);
+  }
+  if( !u.status && u.pending ) refuse(&u, u.pending, "%s", u.pending_why);
+  if( !u.status && u.file_done ){
+    /* The whole file is here: its hash goes into the record, refused or not. */
+    unsigned char dg[EVP_MAX_MD_SIZE];
+    unsigned int ndg = 0;
+    if( EVP_DigestFinal_ex(u.md, dg, &ndg)!=1 || ndg!=32 ){
+      refuse(&u, 500, "The file could not be stored. Nothing was saved.");
+    }else{
+      for(unsigned i=0; i<32; i++) snprintf(u.sha + 2*i, 3, "%02x", dg[i]);
+    }
+  }
+  if( !u.status ) check_file(&u);
+  if( !u.status ){
+    if( store(&u, rel, sizeof(rel)) ){
+      refuse(&u, 500, "The file could not be stored (the disk may be full). Nothing was saved.");
+    }else{
+      rc = record(&u, rel, &evid);
+      if( rc==HP_CONFLICT ) refuse(&u, 409, "This activity stopped waiting for input; the file was not added.");
+      else if( rc==HP_UNAVAILABLE ) refuse(&u, 503, "Holdpoint is busy. Try again in a moment.");
+      else if( rc ) refuse(&u, 500, "The upload could not be recorded. Nothing was saved.");
+    }
+  }
+  cleanup(&u);
+  const char *fname = u.field ? arena_printf(&r->arena, INPUTS_PREFIX "%s", u.field->key) : "evidence";
+  if( u.status ){
+    audit_event_tx(r, "evidence.refused", "activity", act.id, act.release_id,
+                   "{s:s,s:s,s:I,s:s,s:s,s:s,s:i,s:s}", "field", u.field_key ? u.field_key : "",
+                   "name", u.name, "size", (json_int_t)(u.have_file ? u.size : r->content_length),
+                   "type", u.mime, "sha256", u.sha, "reason", u.why, "status", u.status,
+                   "via", browser ? "web" : "api");
+    if( !browser ) return api_fail(r, u.status, NULL, u.why);
+    if( u.status==413 || u.status==415 || u.status==422 ){
+      req_field_error(r, fname, "%s", u.why);
+      return inputs_rerender(r, u.status);
+    }
+    router_render_error(r, u.status, u.why);
+    return HP_OK;
+  }
+  char sz[40];
+  if( browser ){
+    page_flash(r, "Uploaded %s (%s, %s).", u.name, u.mime, evidence_human_size(u.size, sz, sizeof(sz)));
+    return resp_redirect(r, "/activities/%lld", (long long)act.id);
+  }
+  json_t *j = evidence_json(evid, act.id, act.round, u.field->key, u.name, u.size, u.mime, u.sha,
+                            r->user->username, app_now_ms(r->app));
+  return api_reply(r, 201, json_pack("{s:o*}", "evidence", j));
+}
+
+int evidence_page_upload(struct req *r){
+  return upload(r, 1);
+}
+
+int evidence_api_upload(struct req *r){
+  return upload(r, 0);
+}
+
+/* ---------------------------------------------------------------- list and download */
+
+int evidence_render_list(struct req *r, tmpl_dict *d, int64_t activity_id){
+  char iso[40], sz[40];
+  sqlite3_stmt *st = db_prepare(r->app->db,
+    "SELECT e.id, e.original_name, e.mime, e.size, e.sha256, e.field_key, e.round, e.at,"
+    " u.display_name, coalesce(f.label, e.field_key)"
+    " FROM evidence e JOIN users u ON u.id=e.uploaded_by"
+    " LEFT JOIN fields f ON f.activity_id=e.activity_id AND f.key=e.field_key"
+    " WHERE e.activity_id=:id ORDER BY e.at DESC, e.id DESC LIMIT :lim");
+  if( st==NULL ) return HP_ERROR;
+  db_bind_int64(st, ":id", activity_id);
+  db_bind_int64(st, ":lim", EVIDENCE_LIST_MAX + 1);
+  tmpl_dict *x = tmpl_include(d, "EVIDENCE", "_evidence.tpl");
+  if( x==NULL ){ sqlite3_finalize(st); return HP_ERROR; }
+  int n = 0;
+  while( db_step(st)==SQLITE_ROW ){
+    if( ++n > EVIDENCE_LIST_MAX ){ tmpl_show(x, "MORE_FILES"); break; }
+    tmpl_dict *f = tmpl_section(x, "FILE");
+    int64_t id = sqlite3_column_int64(st, 0), at = sqlite3_column_int64(st, 7);
+    const char *mime = db_col_text(st, 2);
+    tmpl_set_int(f, "FILE_ID", id);
+    tmpl_set(f, "FILE_NAME", db_col_text(st, 1));
+    tmpl_set(f, "FILE_TYPE", mime);
+    tmpl_set(f, "FILE_SIZE", evidence_human_size(sqlite3_column_int64(st, 3), sz, sizeof(sz)));
+    tmpl_set_int(f, "FILE_BYTES", sqlite3_column_int64(st, 3));
+    tmpl_set(f, "FILE_SHA256", db_col_text(st, 4));
+    tmpl_set(f, "FILE_FIELD", db_col_text(st, 9));
+    tmpl_set_int(f, "FILE_ROUND", sqlite3_column_int64(st, 6));
+    tmpl_set(f, "FILE_WHO", db_col_text(st, 8));
+    tmpl_set(f, "FILE_ISO", app_iso_time(at, iso, (int)sizeof(iso)));
+    tmpl_set(f, "FILE_UTC", page_time(r, at));
+    if( evidence_inline_ok(mime) ) tmpl_show(f, "PREVIEW");
+  }
+  sqlite3_finalize(st);
+  tmpl_show(x, n ? "HAS_FILES" : "NO_FILES");
+  return HP_OK;
+}
+
+/* GET /api/v1/activities/{id}/evidence — every file of the activity, newest first. */
+int evidence_api_list(struct req *r){
+  struct inputs_activity act;
+  int rc = inputs_load_activity(r->app, &r->arena, r->ids[0], &act);
+  if( rc==HP_NOT_FOUND ) return api_fail(r, 404, NULL, "There is no such activity.");
+  if( rc ) return rc;
+  sqlite3_stmt *st = db_prepare(r->app->db,
+    "SELECT e.id, e.round, e.field_key, e.original_name, e.size, e.mime, e.sha256, u.username, e.at"
+    " FROM evidence e JOIN users u ON u.id=e.uploaded_by WHERE e.activity_id=:id"
+    " ORDER BY e.at DESC, e.id DESC LIMIT :lim");
+  if( st==NULL ) return HP_ERROR;
+  db_bind_int64(st, ":id", act.id);
+  db_bind_int64(st, ":lim", EVIDENCE_LIST_MAX);
+  json_t *list = json_array();
+  while( list && db_step(st)==SQLITE_ROW ){
+    int64_t id = sqlite3_column_int64(st, 0);
+    json_t *j = evidence_json(id, act.id, sqlite3_column_int64(st, 1), db_col_text(st, 2),
+                              db_col_text(st, 3), sqlite3_column_int64(st, 4), db_col_text(st, 5),
+                              db_col_text(st, 6), db_col_text(st, 7), sqlite3_column_int64(st, 8));
+    json_array_append_new(list, j);
+  }
+  sqlite3_finalize(st);
+  return api_reply(r, 200, json_pack("{s:I,s:i,s:o*}", "activity_id", (json_int_t)act.id,
+                                     "round", act.round, "evidence", list));
+}
+
+/* 1 when p is "evidence/ab/cd/<64 hex>" with ab and cd the hash's first bytes. */
+static int stored_path_ok(const char *p){
+  if( strlen(p)!=9+3+3+64 || strncmp(p, "evidence/", 9)!=0 ) return 0;
+  const char *h = p + 15;
+  for(int i=0; i<64; i++) if( !((h[i]>='0'&&h[i]<='9') || (h[i]>='a'&&h[i]<='f')) ) return 0;
+  return p[11]=='/' && p[14]=='/' && strncmp(p+9, h, 2)==0 && strncmp(p+12, h+2, 2)==0;
+}
+
+int evidence_download(struct req *r){
+  sqlite3_stmt *st = db_prepare(r->app->db,
+    "SELECT e.original_name, e.mime, e.size, e.sha256, e.stored_path, e.activity_id, a.release_id"
+    " FROM evidence e JOIN activities a ON a.id=e.activity_id WHERE e.id=:id");
+  if( st==NULL ) return HP_ERROR;
+  db_bind_int64(st, ":id", r->ids[0]);
+  if( db_step(st)!=SQLITE_ROW ){
+    sqlite3_finalize(st);
+    if( r->is_api ) return api_fail(r, 404, NULL, "There is no such evidence.");
+    return HP_NOT_FOUND;
+  }
+  struct arena *a = &r->arena;
+  const char *name = db_col_dup(a, st, 0), *mime = db_col_dup(a, st, 1), *sha = db_col_dup(a, st, 3);
+  const char *path = db_col_dup(a, st, 4);
+  int64_t size = sqlite3_column_int64(st, 2), act = sqlite3_column_int64(st, 5);
+  int64_t rel = sqlite3_column_int64(st, 6);
+  sqlite3_finalize(st);
+  if( name==NULL || mime==NULL || sha==NULL || path==NULL || !stored_path_ok(path) ){
+    log_msg("evidence: row %lld has a bad stored path", (long long)r->ids[0]);
+    return HP_ERROR;
+  }
+  for(const char *p = mime; *p; p++){
+    if( !((*p>='a'&&*p<='z') || (*p>='0'&&*p<='9') || strchr("/.+-", *p)) ){ mime = "application/octet-stream"; break; }
+  }
+  const char *q = req_query(r, "inline");
+  int inl = q && strcmp(q, "1")==0 && evidence_inline_ok(mime);
+  char disp[3*EVIDENCE_NAME_BUF + 64];
+  if( evidence_disposition(name, inl, disp, sizeof(disp)) ) return HP_ERROR;
+  /* No record, no file: a download that cannot be audited is refused. */
+  if( audit_event_tx(r, "evidence.download", "evidence", r->ids[0], rel, "{s:I,s:s,s:I,s:s,s:s,s:b}",
+                     "activity_id", (json_int_t)act, "name", name, "size", (json_int_t)size,
+                     "type", mime, "sha256", sha, "inline", inl) ){
+    return HP_UNAVAILABLE;
+  }
+  r->status = 200;
+  r->resp_type = mime;
+  buf_reset(&r->body);
+  if( resp_header(r, "Content-Disposition", disp)
+   || resp_header(r, "Content-Security-Policy", "sandbox; default-src 'none'; frame-ancestors 'none'")
+   || resp_header(r, "X-Accel-Redirect", arena_printf(a, "/_%s", path)) ){
+    return HP_ERROR;
+  }
+  return HP_OK;
+}

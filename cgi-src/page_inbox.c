@@ -1,0 +1,96 @@
+/* page_inbox.c — the inbox: every activity on hold, most urgent first, filtered to the viewer's. */
+#include "page_release.h"
+#include "app.h"
+#include "db.h"
+#include <string.h>
+
+#define INBOX_PER_PAGE 50
+
+/*
+** GET / — the inbox for people who are signed in (the sign-in page
+** otherwise).  ?mine=1 shows what the viewer can act on (the default when
+** there is anything), ?mine=0 everything on hold; ?page=N, 50 a page.
+** Sorted by deadline (soonest first, none last), then by how long it has
+** waited.  Two queries: the counts, and the page.
+*/
+int page_inbox(struct req *r){
+  int64_t pg, mine_q;
+  if( r->user==NULL ) return resp_redirect(r, "/login");
+  sqlite3 *db = r->app->db;
+  sqlite3_stmt *st = db_prepare(db,
+    "SELECT count(*), coalesce(sum(" PAGE_CAN_ACT_SQL "),0)"
+    " FROM activities a JOIN releases rl ON rl.id=a.release_id WHERE a.status='on_hold'");
+  if( st==NULL ) return HP_ERROR;
+  db_bind_int64(st, ":uid", r->user->id);
+  int64_t total = 0, for_me = 0;
+  if( db_step(st)==SQLITE_ROW ){
+    total = sqlite3_column_int64(st, 0);
+    for_me = sqlite3_column_int64(st, 1);
+  }
+  sqlite3_finalize(st);
+  req_qint(r, "mine", 0, 1, for_me>0 ? 1 : 0, &mine_q);
+  req_qint(r, "page", 1, 100000, 1, &pg);
+  int mine = (int)mine_q;
+
+  st = db_prepare(db, mine ?
+    "SELECT a.id, a.name, a.kind, a.activated_at, a.deadline_at, rl.id, rl.name, rl.version, p.id, p.name, 1"
+    " FROM activities a JOIN releases rl ON rl.id=a.release_id JOIN phases p ON p.id=a.phase_id"
+    " WHERE a.status='on_hold' AND " PAGE_CAN_ACT_SQL
+    " ORDER BY a.deadline_at IS NULL, a.deadline_at, a.activated_at IS NULL, a.activated_at, a.id"
+    " LIMIT :lim OFFSET :off"
+    :
+    "SELECT a.id, a.name, a.kind, a.activated_at, a.deadline_at, rl.id, rl.name, rl.version, p.id, p.name,"
+    " " PAGE_CAN_ACT_SQL
+    " FROM activities a JOIN releases rl ON rl.id=a.release_id JOIN phases p ON p.id=a.phase_id"
+    " WHERE a.status='on_hold'"
+    " ORDER BY a.deadline_at IS NULL, a.deadline_at, a.activated_at IS NULL, a.activated_at, a.id"
+    " LIMIT :lim OFFSET :off");
+  if( st==NULL ) return HP_ERROR;
+  db_bind_int64(st, ":uid", r->user->id);
+  db_bind_int64(st, ":lim", INBOX_PER_PAGE + 1);
+  db_bind_int64(st, ":off", (pg-1)*INBOX_PER_PAGE);
+  tmpl_dict *d = tmpl_dict_new("inbox");
+  if( d==NULL ){ sqlite3_finalize(st); return HP_ERROR; }
+  int n = 0, more = 0;
+  while( db_step(st)==SQLITE_ROW ){
+    if( n==INBOX_PER_PAGE ){ more = 1; break; }
+    tmpl_dict *s = tmpl_section(d, "ITEM");
+    tmpl_set_int(s, "ACT_ID", sqlite3_column_int64(st, 0));
+    tmpl_set(s, "ACT_NAME", db_col_text(st, 1));
+    tmpl_set(s, "KIND", db_col_text(st, 2));
+    tmpl_set(s, "KIND_LABEL", page_kind_label(db_col_text(st, 2)));
+    if( sqlite3_column_type(st, 3)!=SQLITE_NULL ){
+      tmpl_dict *w = tmpl_section(s, "SINCE");
+      tmpl_set(w, "SINCE_AGO", page_ago(r, sqlite3_column_int64(st, 3)));
+      tmpl_set(w, "SINCE_UTC", page_time(r, sqlite3_column_int64(st, 3)));
+    }
+    if( sqlite3_column_type(st, 4)!=SQLITE_NULL ) page_deadline(r, s, sqlite3_column_int64(st, 4));
+    else tmpl_show(s, "NO_DEADLINE");
+    tmpl_set_int(s, "RELEASE_ID", sqlite3_column_int64(st, 5));
+    tmpl_set(s, "RELEASE_NAME", db_col_text(st, 6));
+    tmpl_set(s, "RELEASE_VERSION", db_col_text(st, 7));
+    tmpl_set_int(s, "PHASE_ID", sqlite3_column_int64(st, 8));
+    tmpl_set(s, "PHASE_NAME", db_col_text(st, 9));
+    if( !mine && sqlite3_column_int(st, 10) ) tmpl_show(s, "YOURS");
+    n++;
+  }
+  sqlite3_finalize(st);
+
+  tmpl_set_int(d, "FOR_ME", for_me);
+  tmpl_set_int(d, "TOTAL", total);
+  tmpl_show(d, mine ? "MINE_CURRENT" : "ALL_CURRENT");
+  tmpl_show(d, mine ? "ALL_LINK" : "MINE_LINK");
+  if( n>0 ){
+    tmpl_show(d, "HAS_ITEMS");
+  }else if( mine ){
+    tmpl_dict *e = tmpl_section(d, "NOTHING_MINE");
+    if( total>0 ) tmpl_set(tmpl_section(e, "OTHERS_WAITING"), "OTHERS_TEXT", total==1
+      ? "1 activity waits for someone else." : arena_printf(&r->arena, "%lld activities wait for others.", (long long)total));
+  }else{
+    tmpl_show(d, pg>1 ? "NO_MORE" : "NOTHING_AT_ALL");
+  }
+  if( pg>1 ) tmpl_set(tmpl_section(d, "PREV"), "PREV_URL", arena_printf(&r->arena, "/?mine=%d&page=%lld", mine, (long long)(pg-1)));
+  if( more ) tmpl_set(tmpl_section(d, "NEXT"), "NEXT_URL", arena_printf(&r->arena, "/?mine=%d&page=%lld", mine, (long long)(pg+1)));
+  if( pg>1 || more ) tmpl_set_int(tmpl_section(d, "PAGER"), "PAGE", pg);
+  return page_render(r, 200, "inbox.tpl", d, "Inbox");
+}

@@ -1,0 +1,24 @@
+{{%AUTOESCAPE context="HTML"}}{{>HEADER}}
+<h1>Administration</h1>
+<div class="grid">
+  <section class="card" aria-labelledby="people-title">
+    <h2 id="people-title"><a href="/admin/users">People</a></h2>
+    <dl class="facts">
+      <dt>Active users</dt><dd>{{USERS_ACTIVE}}</dd>
+      <dt>Disabled users</dt><dd>{{USERS_DISABLED}}</dd>
+      <dt>Administrators</dt><dd>{{ADMINS}}</dd>
+      <dt>Signed-in sessions</dt><dd>{{SESSIONS}}</dd>
+      <dt>Active API tokens</dt><dd>{{TOKENS}}</dd>
+    </dl>
+    <p class="actions"><a class="button primary" href="/admin/users">Manage users</a></p>
+  </section>
+  <section class="card" aria-labelledby="teams-title">
+    <h2 id="teams-title"><a href="/admin/teams">Teams</a></h2>
+    <dl class="facts">
+      <dt>Teams</dt><dd>{{TEAMS}}</dd>
+    </dl>
+    <p class="help">Approval rules and manual tasks name teams; membership decides who may act.</p>
+    <p class="actions"><a class="button primary" href="/admin/teams">Manage teams</a></p>
+  </section>
+</div>
+{{>FOOTER}}

@@ -1,0 +1,676 @@
+"""test_views.py — the monitoring views through the real stack: inbox, releases list,
+release, phase and activity views, retry/abort, and the templates pages.
+
+Releases are created and advanced through the JSON API with the demo token (alice,
+release manager), as a pipeline would; then each person's HTML is checked.  People
+(demo data): alice release manager, bob QA (team qa), carol SRE approver (teams sre,
+dba), dave product approver (teams product, security), erin auditor.
+"""
+import html
+import os
+import re
+import unittest
+
+import harness
+from harness import ServerTestCase
+
+FIXTURES = os.path.join(harness.ROOT, "tests", "fixtures", "templates")
+
+# Two approvals side by side after an automated evaluation, a deadline, placeholders in
+# the instructions, and on_reject fail_phase so that a failure leaves the release on hold.
+VIEWS_TEMPLATE = """\
+apiVersion: holdpoint/v1
+kind: ReleaseTemplate
+name: views-check
+description: Two approvals side by side, for the view tests.
+variables: [note, image]
+on_reject: fail_phase
+phases:
+  - name: build
+    activities:
+      - name: unit-tests
+        type: automated
+  - name: production
+    activities:
+      - name: evaluation
+        type: automated
+      - name: production-approval
+        type: approval
+        depends_on: [evaluation]
+        when: {pass: manual, warning: manual}
+        instructions: |
+          # Ship {{release.name}} {{release.version}}
+
+          Check **{{vars.image}}** before approving.
+
+          Note: {{vars.note}}
+
+          Result: [{{activities.evaluation.outputs.missing}}]
+        approvers:
+          rules:
+            - {team: sre, min: 1}
+            - {team: product, min: majority}
+        deadline: 3h
+      - name: security-review
+        type: approval
+        depends_on: [evaluation]
+        when: {pass: manual, warning: manual}
+        approvers:
+          rules: [{team: sre, min: 1}]
+      - name: db-migration
+        type: manual
+        depends_on: [production-approval]
+        responsible: {team: dba}
+        instructions: Migrate the database for {{release.version}}.
+"""
+
+EVIL_NOTE = "<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(2)>"
+
+
+# ------------------------------------------------------------------ helpers
+
+def badge(status, label):
+    """The HTML of a status badge as the views print it (any extra classes allowed)."""
+    return re.compile(r'<span class="badge[a-z ]* s-%s">%s</span>' % (re.escape(status), re.escape(label)))
+
+
+def main_html(resp):
+    """The page's <main> element (so the header's navigation never satisfies a check)."""
+    m = re.search(r"<main[^>]*>(.*)</main>", resp.text, re.S)
+    assert m, "no <main> in the page"
+    return m.group(1)
+
+
+def text_of(fragment):
+    """Visible text: tags removed, entities decoded, whitespace collapsed."""
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", fragment))).strip()
+
+
+def inbox_rows(resp):
+    """[(activity id, has deadline, deadline ISO or None)] in page order."""
+    rows = []
+    for tr in re.findall(r"<tr>(.*?)</tr>", main_html(resp), re.S):
+        m = re.search(r'href="/activities/(\d+)"', tr)
+        if not m:
+            continue
+        d = re.search(r'<time datetime="([^"]+)" data-deadline', tr)
+        rows.append((int(m.group(1)), d is not None, d.group(1) if d else None))
+    return rows
+
+
+def release_rows(resp):
+    """[(release id, status)] of the releases table, in order."""
+    out = []
+    for tr in re.findall(r"<tr>(.*?)</tr>", main_html(resp), re.S):
+        m = re.search(r'href="/releases/(\d+)"', tr)
+        s = re.search(r'class="badge s-([a-z_]+)"', tr)
+        if m and s:
+            out.append((int(m.group(1)), s.group(1)))
+    return out
+
+
+class ViewsCase(ServerTestCase):
+    """Shared helpers: signed-in people (one sign-in each per class) and the API."""
+    people = {}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.people = {}
+        cls.api = cls.server.client(token=cls.server.demo_token())
+
+    def as_(self, username):
+        if username not in self.people:
+            self.people[username] = self.login(username)
+        return self.people[username]
+
+    def ensure_template(self, name, text):
+        """Upload the template through the page (as alice) unless it exists."""
+        if self.server.sql("SELECT count(*) FROM templates WHERE name=?", name)[0][0] == 0:
+            r = self.as_("alice").post("/templates", {"yaml": text})
+            self.assertEqual(r.status, 303, r.text[:2000])
+
+    def create_release(self, template, name, version, variables):
+        r = self.api.request("POST", "/api/v1/releases", json_body={
+            "template": template, "name": name, "version": version, "variables": variables})
+        self.assertEqual(r.status, 201, r.text[:500])
+        j = r.json()
+        rid = j.get("id") or (j.get("release") or {}).get("id")
+        self.assertIsInstance(rid, int, r.text[:500])
+        return rid
+
+    def act(self, rid, name):
+        rows = self.server.sql("SELECT id FROM activities WHERE release_id=? AND name=?", rid, name)
+        self.assertTrue(rows, "no activity %s in release %s" % (name, rid))
+        return rows[0][0]
+
+    def status(self, table, oid):
+        return self.server.sql("SELECT status FROM %s WHERE id=?" % table, oid)[0][0]
+
+    def report(self, rid, name, result):
+        aid = self.act(rid, name)
+        r = self.api.request("POST", "/api/v1/activities/%d/result" % aid, json_body={"result": result})
+        self.assertEqual(r.status, 200, r.text[:500])
+        return aid
+
+    def views_release(self, name, version="6.6.6", evaluation="warning"):
+        """A views-check release with both production approvals on hold."""
+        self.ensure_template("views-check", VIEWS_TEMPLATE)
+        rid = self.create_release("views-check", name, version,
+                                  {"note": EVIL_NOTE, "image": "registry.example/app@sha256:abc"})
+        self.report(rid, "unit-tests", "pass")
+        self.report(rid, "evaluation", evaluation)
+        self.assertEqual(self.status("activities", self.act(rid, "production-approval")), "on_hold")
+        self.assertEqual(self.status("activities", self.act(rid, "security-review")), "on_hold")
+        return rid
+
+
+class ReleaseViewsTest(ViewsCase):
+    """Release, phase and activity views, and the inbox, for one release on hold."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.rid = None
+
+    def setUp(self):
+        if type(self).rid is None:
+            type(self).rid = self.views_release("views-a", "6.6.6")
+        self.rid = type(self).rid
+
+    # -- release view
+
+    def test_01_release_view_for_an_eligible_approver(self):
+        r = self.as_("carol").get("/releases/%d" % self.rid)
+        self.assertEqual(r.status, 200)
+        m = main_html(r)
+        self.assertRegex(m, badge("on_hold", "On Hold"))
+        self.assertIn("2 activities require your input", m)      # production-approval + security-review
+        self.assertIn('href="/activities/%d"' % self.act(self.rid, "security-review"), m)
+        r = self.as_("dave").get("/releases/%d" % self.rid)
+        m = main_html(r)
+        self.assertIn("1 activity requires your input", m)       # only production-approval
+        self.assertIn("Also waiting for Carol Reliability", text_of(m))
+
+    def test_02_release_view_for_someone_who_cannot_act(self):
+        m = main_html(self.as_("erin").get("/releases/%d" % self.rid))
+        self.assertRegex(m, badge("on_hold", "On Hold"))
+        self.assertNotIn("require your input", m)
+        self.assertNotIn("requires your input", m)
+        t = text_of(m)
+        self.assertIn("On Hold — waiting for", t)
+        self.assertIn("Carol Reliability", t)
+        self.assertIn("Dave Product", t)
+
+    def test_03_release_view_facts_phases_timeline(self):
+        m = main_html(self.as_("erin").get("/releases/%d" % self.rid))
+        t = text_of(m)
+        self.assertIn("views-check", t)
+        self.assertIn("Alice Manager", t)
+        self.assertIn("registry.example/app@sha256:abc", t)
+        # The evil variable is shown as text, never as markup.
+        self.assertNotIn("<script>alert", m)
+        self.assertIn("&lt;script&gt;alert(1)&lt;/script&gt;", m)
+        # Phases in order, the waiting one marked with its count, linking to the phase view.
+        build = m.index(">build</a>")
+        production = m.index(">production</a>")
+        self.assertLess(build, production)
+        self.assertIn("2 waiting", m[production:])
+        self.assertNotIn("waiting", m[build:production].replace("Waiting for Approval", ""))
+        pid = self.server.sql("SELECT id FROM phases WHERE release_id=? AND name='production'", self.rid)[0][0]
+        self.assertIn('href="/phases/%d"' % pid, m)
+        # Timeline: human sentences, in order.
+        tl = text_of(m[m.index("Timeline"):])
+        self.assertIn("Alice Manager started the release", tl)
+        self.assertIn("production-approval is On Hold", tl)
+        self.assertLess(tl.index("started the release"), tl.index("production-approval is On Hold"))
+        self.assertIn("The release is On Hold", tl)
+
+    # -- phase view
+
+    def test_04_phase_view_waiting_for_approval(self):
+        pid = self.server.sql("SELECT id FROM phases WHERE release_id=? AND name='production'", self.rid)[0][0]
+        r = self.as_("erin").get("/phases/%d" % pid)
+        self.assertEqual(r.status, 200)
+        m = main_html(r)
+        self.assertRegex(m, badge("waiting_for_approval", "Waiting for Approval"))
+        self.assertRegex(m, r'<span class="badge-count"[^>]*>2</span>')
+        self.assertIn("2 pending approvals", m)
+        t = text_of(m)
+        self.assertIn("after evaluation", t)
+        self.assertIn("after production-approval", t)          # db-migration's dependency
+        self.assertRegex(m, badge("blocked", "Blocked"))
+        # The build phase waits for nothing.
+        bid = self.server.sql("SELECT id FROM phases WHERE release_id=? AND name='build'", self.rid)[0][0]
+        m = main_html(self.as_("erin").get("/phases/%d" % bid))
+        self.assertRegex(m, badge("completed", "Completed"))
+        self.assertNotIn("Waiting for Approval", m)
+        self.assertNotIn("badge-count", m)
+
+    # -- activity view
+
+    def test_05_activity_view_instructions(self):
+        aid = self.act(self.rid, "production-approval")
+        r = self.as_("erin").get("/activities/%d" % aid)
+        self.assertEqual(r.status, 200)
+        m = main_html(r)
+        inst = re.search(r'<div class="instructions">(.*?)</div>', m, re.S)
+        self.assertIsNotNone(inst, m[:3000])
+        inst = inst.group(1)
+        self.assertIn("<h1>Ship views-a 6.6.6</h1>", inst)               # placeholders, then Markdown
+        self.assertIn("<strong>registry.example/app@sha256:abc</strong>", inst)
+        self.assertIn("Result: []", inst)                                # unknown output: empty
+        # The malicious variable cannot inject markup or a script link anywhere on the page.
+        self.assertNotIn("<script>alert", r.text)
+        self.assertNotIn("<img src=x", r.text)
+        self.assertNotRegex(r.text.lower(), r'href="\s*javascript:')
+        self.assertIn("alert(1)", inst)                                  # the text itself survives
+
+    def test_06_activity_view_who_may_act_deadline_votes(self):
+        aid = self.act(self.rid, "production-approval")
+        m = main_html(self.as_("erin").get("/activities/%d" % aid))
+        t = text_of(m)
+        self.assertRegex(m, badge("on_hold", "On Hold"))
+        self.assertIn("Approval", t)
+        self.assertIn("1 of team sre", t)
+        self.assertIn("majority of team product", t)
+        self.assertIn("Carol Reliability", t)
+        self.assertIn("Dave Product", t)
+        self.assertIn("No votes yet.", t)
+        self.assertIn("Round 1", t)
+        # Deadline 3 h after activation: a countdown with the exact UTC time on hover.
+        dl = re.search(r'<time datetime="(\d{4}-\d\d-\d\dT[\d:.]+Z)" data-deadline title="([^"]+ UTC)"[^>]*>([^<]+)</time>', m)
+        self.assertIsNotNone(dl, m[:4000])
+        self.assertRegex(dl.group(3), r"^in (2 h \d+ min|3 h 0 min)$")
+        # Breadcrumbs to the release and the phase.
+        self.assertIn('href="/releases/%d"' % self.rid, m)
+        # Nobody but an eligible approver gets the place for the decision form.
+        self.assertNotIn('id="act"', m)
+        self.assertIn('id="act"', main_html(self.as_("carol").get("/activities/%d" % aid)))
+        self.assertIn('id="act"', main_html(self.as_("dave").get("/activities/%d" % aid)))
+        self.assertNotIn('id="act"', main_html(self.as_("bob").get("/activities/%d" % aid)))
+
+    def test_07_activity_view_manual_and_automated(self):
+        m = main_html(self.as_("erin").get("/activities/%d" % self.act(self.rid, "db-migration")))
+        t = text_of(m)
+        self.assertRegex(m, badge("blocked", "Blocked"))
+        self.assertIn("Manual task", t)
+        self.assertIn("team dba", t)
+        self.assertIn("after production-approval", t)
+        self.assertIn("Migrate the database for 6.6.6.", t)
+        m = main_html(self.as_("erin").get("/activities/%d" % self.act(self.rid, "evaluation")))
+        self.assertRegex(m, badge("completed", "Completed"))
+        self.assertRegex(m, badge("warning", "Warning"))
+
+    # -- inbox
+
+    def test_08_inbox_mine_for_an_eligible_approver(self):
+        r = self.as_("carol").get("/")
+        self.assertEqual(r.status, 200)
+        m = main_html(r)
+        self.assertIn('aria-current="page">Waiting for me', m)           # default: mine
+        ids = [row[0] for row in inbox_rows(r)]
+        pa, sr = self.act(self.rid, "production-approval"), self.act(self.rid, "security-review")
+        self.assertIn(pa, ids)
+        self.assertIn(sr, ids)
+        self.assertLess(ids.index(pa), ids.index(sr))                   # a deadline sorts first
+        row = m[m.index('href="/activities/%d"' % pa):]
+        row = row[:row.index("</tr>")]
+        t = text_of(row)
+        self.assertIn("views-a", t)
+        self.assertIn("6.6.6", t)
+        self.assertIn("production", t)
+        self.assertIn("Approval", t)
+        self.assertRegex(t, r"ago")
+        self.assertIn('href="/releases/%d"' % self.rid, row)
+        self.assertIn("data-deadline", row)
+        # bob (QA) has nothing here: his view of the same inbox does not list them.
+        ids_bob = [row[0] for row in inbox_rows(self.as_("bob").get("/?mine=1"))]
+        self.assertNotIn(pa, ids_bob)
+
+    def test_09_inbox_nothing_for_someone_else(self):
+        r = self.as_("erin").get("/?mine=1")
+        m = main_html(r)
+        self.assertIn("Nothing waits for you.", m)
+        self.assertEqual(inbox_rows(r), [])
+        # Without the filter (erin's default, since nothing is hers) everything waiting is listed.
+        r = self.as_("erin").get("/")
+        self.assertIn('aria-current="page">Everything waiting', main_html(r))
+        self.assertIn(self.act(self.rid, "production-approval"), [row[0] for row in inbox_rows(r)])
+        self.assertNotIn("Nothing waits for you.", main_html(r))
+
+    def test_10_inbox_sorted_by_urgency(self):
+        r = self.as_("erin").get("/?mine=0")
+        rows = inbox_rows(r)
+        self.assertTrue(rows)
+        flags = [has for _, has, _ in rows]
+        self.assertEqual(flags, sorted(flags, reverse=True), "deadlines first, then none")
+        dls = [d for _, has, d in rows if has]
+        self.assertEqual(dls, sorted(dls))
+
+    # -- errors and access
+
+    def test_11_unknown_ids_are_404(self):
+        c = self.as_("erin")
+        for path in ("/releases/999999", "/phases/999999", "/activities/999999", "/templates/999999"):
+            r = c.get(path)
+            self.assertEqual(r.status, 404, path)
+            self.assertIn("There is nothing at this address.", r.text)
+
+    def test_12_views_need_sign_in(self):
+        c = self.client()
+        for path in ("/releases", "/releases/%d" % self.rid, "/templates", "/activities/1", "/phases/1"):
+            r = c.get(path)
+            self.assertEqual(r.status, 303, path)
+            self.assertTrue(r.header("Location").startswith("/login?next="), path)
+        self.assertEqual(c.get("/").header("Location"), "/login")
+
+    def test_13_a_vote_updates_every_view(self):
+        # Runs last in this class: carol approves security-review through the API.
+        sr, pa = self.act(self.rid, "security-review"), self.act(self.rid, "production-approval")
+        token = self.server.cli("token", "create", "--user", "carol", "--name", "views").stdout.strip()
+        r = self.client(token=token).request("POST", "/api/v1/activities/%d/decision" % sr,
+                                             json_body={"decision": "approve", "comment": "Looks <fine>\nto me"})
+        self.assertEqual(r.status, 200, r.text[:500])
+        self.assertEqual(self.status("activities", sr), "completed")
+        carol = self.as_("carol")
+        ids = [row[0] for row in inbox_rows(carol.get("/"))]
+        self.assertNotIn(sr, ids)
+        self.assertIn(pa, ids)
+        self.assertIn("1 activity requires your input", main_html(carol.get("/releases/%d" % self.rid)))
+        m = main_html(self.as_("erin").get("/activities/%d" % sr))
+        self.assertRegex(m, badge("completed", "Completed"))
+        votes = m[m.index("Votes"):]
+        self.assertRegex(votes, r'<span class="badge s-approved">Approved</span> <strong>Carol Reliability</strong>')
+        self.assertIn("Looks &lt;fine&gt;\nto me", votes)                 # escaped, line kept
+        self.assertNotIn("No votes yet.", votes)
+        self.assertNotIn('id="act"', main_html(carol.get("/activities/%d" % sr)))
+        pid = self.server.sql("SELECT id FROM phases WHERE release_id=? AND name='production'", self.rid)[0][0]
+        self.assertIn("1 pending approval", main_html(self.as_("erin").get("/phases/%d" % pid)))
+
+    def test_14_manual_task_waits_for_its_team(self):
+        # Runs after test_13: carol (sre) and dave (product) approve; db-migration (team dba) waits.
+        pa, dm = self.act(self.rid, "production-approval"), self.act(self.rid, "db-migration")
+        for who in ("carol", "dave"):
+            token = self.server.cli("token", "create", "--user", who, "--name", "views-" + who).stdout.strip()
+            r = self.client(token=token).request("POST", "/api/v1/activities/%d/decision" % pa,
+                                                 json_body={"decision": "approve", "comment": "go"})
+            self.assertEqual(r.status, 200, r.text[:500])
+        self.assertEqual(self.status("activities", dm), "on_hold")
+        r = self.as_("carol").get("/")                                   # carol is in team dba
+        row = [x for x in inbox_rows(r) if x[0] == dm]
+        self.assertTrue(row)
+        m = main_html(r)
+        tr = m[m.index('href="/activities/%d"' % dm):]
+        self.assertIn("Manual task", tr[:tr.index("</tr>")])
+        self.assertNotIn(dm, [x[0] for x in inbox_rows(self.as_("dave").get("/?mine=1"))])
+        m = main_html(self.as_("dave").get("/releases/%d" % self.rid))
+        self.assertIn("On Hold — waiting for team dba", text_of(m))
+        m = main_html(self.as_("erin").get("/activities/%d" % dm))
+        self.assertIn("Anyone in team dba can take responsibility", text_of(m))
+        self.assertIn("Nobody has taken responsibility yet.", text_of(m))
+        m = main_html(self.as_("erin").get("/activities/%d" % pa))
+        self.assertRegex(m, badge("completed", "Completed"))
+        votes = text_of(m[m.index("Votes"):])
+        self.assertIn("Carol Reliability", votes)
+        self.assertIn("Dave Product", votes)
+
+
+class OverdueTest(ViewsCase):
+    """A passed deadline reads "overdue" (the server's clock is moved, never slept on)."""
+
+    def test_01_activity_view_overdue(self):
+        rid = self.views_release("views-late", "7.0")
+        aid = self.act(rid, "production-approval")
+        self.server.advance_clock(4 * 3600)
+        try:
+            c = self.login("erin")                   # sessions idle out after 30 min of clock
+            m = main_html(c.get("/activities/%d" % aid))
+            inbox = main_html(c.get("/?mine=0"))
+        finally:
+            self.server.advance_clock(-4 * 3600)
+        dl = re.search(r'data-deadline title="[^"]+ UTC" class="overdue">([^<]+)</time>', m)
+        self.assertIsNotNone(dl, m[:4000])
+        self.assertRegex(dl.group(1), r"^(59 min|1 h \d+ min) overdue$")
+        self.assertRegex(inbox, r'class="overdue">(59 min|1 h \d+ min) overdue</time>')
+
+
+class RetryAbortTest(ViewsCase):
+    """Retry and Abort: buttons only for release managers, POSTs refused to others."""
+
+    def failed_release(self, name):
+        """A views-check release whose unit tests failed (fail_phase: the release stays on hold)."""
+        self.ensure_template("views-check", VIEWS_TEMPLATE)
+        rid = self.create_release("views-check", name, "1.0", {"note": "n", "image": "i"})
+        self.report(rid, "unit-tests", "fail")
+        self.assertEqual(self.status("activities", self.act(rid, "unit-tests")), "failed")
+        return rid
+
+    def test_01_buttons_only_for_release_managers(self):
+        rid = self.failed_release("ra-buttons")
+        m = main_html(self.as_("alice").get("/releases/%d" % rid))
+        self.assertIn('action="/releases/%d/retry"' % rid, m)
+        self.assertIn('name="activity" value="%d"' % self.act(rid, "unit-tests"), m)
+        self.assertIn('action="/releases/%d/abort"' % rid, m)
+        self.assertIn('data-confirm="Abort this release?', m)
+        self.assertIn(">Retry</button>", m)
+        for who in ("bob", "carol", "erin"):
+            m = main_html(self.as_(who).get("/releases/%d" % rid))
+            self.assertNotIn("/retry", m, who)
+            self.assertNotIn("/abort", m, who)
+            self.assertNotIn(">Retry</button>", m, who)
+
+    def test_02_posts_refused_to_others(self):
+        rid = self.failed_release("ra-refused")
+        aid = self.act(rid, "unit-tests")
+        for who in ("bob", "carol", "erin"):
+            c = self.as_(who)
+            r = c.post("/releases/%d/retry" % rid, {"activity": str(aid)})
+            self.assertEqual(r.status, 403, who)
+            r = c.post("/releases/%d/abort" % rid, {"reason": "no"})
+            self.assertEqual(r.status, 403, who)
+        self.assertEqual(self.status("releases", rid), "on_hold")
+        self.assertEqual(self.status("activities", aid), "failed")
+        # Without the CSRF token even a release manager is refused.
+        r = self.as_("alice").post("/releases/%d/abort" % rid, {"reason": "x"}, with_csrf=False)
+        self.assertEqual(r.status, 403)
+        self.assertEqual(self.status("releases", rid), "on_hold")
+
+    def test_03_retry(self):
+        rid = self.failed_release("ra-retry")
+        aid = self.act(rid, "unit-tests")
+        c = self.as_("alice")
+        r = c.post("/releases/%d/retry" % rid, {"activity": str(aid)})
+        self.assertEqual(r.status, 303)
+        self.assertEqual(r.header("Location"), "/releases/%d" % rid)
+        self.assertEqual(self.server.sql("SELECT status, round FROM activities WHERE id=?", aid)[0], ("running", 2))
+        m = c.get("/releases/%d" % rid).text
+        self.assertIn("Retrying unit-tests (round 2).", m)
+        self.assertIn("Alice Manager retried unit-tests", text_of(main_html(c.get("/releases/%d" % rid))))
+        # A second retry of an activity that is running again is refused with a message.
+        r = c.post("/releases/%d/retry" % rid, {"activity": str(aid)})
+        self.assertEqual(r.status, 303)
+        self.assertIn("Nothing was retried", c.get("/releases/%d" % rid).text)
+        self.assertEqual(self.server.sql("SELECT round FROM activities WHERE id=?", aid)[0][0], 2)
+        # An unknown release is 404.
+        self.assertEqual(c.post("/releases/999999/retry", {"activity": str(aid)}).status, 404)
+
+    def test_04_abort(self):
+        rid = self.failed_release("ra-abort")
+        c = self.as_("alice")
+        r = c.post("/releases/%d/abort" % rid, {"reason": "wrong build"})
+        self.assertEqual(r.status, 303)
+        self.assertEqual(self.status("releases", rid), "aborted")
+        m = main_html(c.get("/releases/%d" % rid))
+        self.assertRegex(m, badge("aborted", "Aborted"))
+        self.assertNotIn("/abort", m)                                    # nothing left to abort
+        self.assertNotIn("/retry", m)
+        self.assertIn("Alice Manager aborted the release: “wrong build”", text_of(m))
+        self.assertEqual(c.post("/releases/999999/abort", {}).status, 404)
+
+
+class ReleasesListTest(ViewsCase):
+    """The releases list: badges, filter by status, pagination."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ids = []
+
+    def setUp(self):
+        if not type(self).ids:
+            with open(os.path.join(FIXTURES, "delivery.yaml")) as f:
+                self.ensure_template("delivery", f.read())
+            ids = []
+            for i in range(27):
+                ids.append(self.create_release("delivery", "list-%02d" % i, "1.%d" % i,
+                                               {"image": "img", "version": "1.%d" % i}))
+            # Three of them wait for QA sign-off.
+            for rid in ids[:3]:
+                self.report(rid, "deploy-qa", "pass")
+            type(self).ids = ids
+        self.ids = type(self).ids
+
+    def test_01_first_page(self):
+        r = self.as_("erin").get("/releases")
+        self.assertEqual(r.status, 200)
+        m = main_html(r)
+        rows = release_rows(r)
+        self.assertEqual(len(rows), 25)
+        self.assertEqual(rows[0][0], max(self.ids))                      # newest first
+        self.assertIn('href="/releases?page=2"', m)
+        self.assertIn("Older", m)
+        self.assertNotIn("Newer", m)
+        row = m[m.index('href="/releases/%d"' % max(self.ids)):]
+        t = text_of(row[:row.index("</tr>")])
+        self.assertIn("list-26", t)
+        self.assertIn("1.26", t)
+        self.assertIn("delivery", t)
+        self.assertIn("Alice Manager", t)
+        self.assertIn("ago", t)
+        self.assertRegex(m, badge("running", "Running"))
+        # Every status has a labelled option.
+        for value, label in (("on_hold", "On Hold"), ("running", "Running"), ("completed", "Completed"),
+                             ("failed", "Failed"), ("aborted", "Aborted")):
+            self.assertIn('<option value="%s">%s</option>' % (value, label), m)
+        self.assertIn('<label for="status">Status</label>', m)
+
+    def test_02_second_page(self):
+        r = self.as_("erin").get("/releases?page=2")
+        rows = release_rows(r)
+        self.assertGreaterEqual(len(rows), 2)
+        first_page = {rid for rid, _ in release_rows(self.as_("erin").get("/releases"))}
+        self.assertFalse(first_page & {rid for rid, _ in rows})
+        self.assertIn(min(self.ids), [rid for rid, _ in rows])
+        m = main_html(r)
+        self.assertIn('href="/releases?page=1"', m)
+        self.assertIn("Newer", m)
+
+    def test_03_filter_by_status(self):
+        r = self.as_("erin").get("/releases?status=on_hold")
+        rows = release_rows(r)
+        self.assertTrue(set(self.ids[:3]) <= {rid for rid, _ in rows})
+        self.assertEqual({s for _, s in rows}, {"on_hold"})
+        self.assertRegex(main_html(r), badge("on_hold", "On Hold"))
+        self.assertIn('<option value="on_hold" selected>On Hold</option>', main_html(r))
+        rows = release_rows(self.as_("erin").get("/releases?status=running"))
+        self.assertEqual({s for _, s in rows}, {"running"})
+        self.assertNotIn(self.ids[0], [rid for rid, _ in rows])
+        r = self.as_("erin").get("/releases?status=aborted&page=1")
+        if not self.server.sql("SELECT count(*) FROM releases WHERE status='aborted'")[0][0]:
+            self.assertEqual(release_rows(r), [])
+            self.assertIn("No releases match.", main_html(r))
+        # Unknown filters are ignored rather than trusted.
+        r = self.as_("erin").get("/releases?status=%3Cscript%3E")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(len(release_rows(r)), 25)
+        self.assertNotIn("<script>", main_html(r))
+
+    def test_04_template_list_and_view(self):
+        r = self.as_("erin").get("/templates")
+        self.assertEqual(r.status, 200)
+        m = main_html(r)
+        tid = self.server.sql("SELECT max(id) FROM templates WHERE name='delivery'")[0][0]
+        self.assertIn('href="/templates/%d"' % tid, m)
+        desc = self.server.sql("SELECT description FROM templates WHERE id=?", tid)[0][0]
+        self.assertTrue(desc)
+        self.assertIn(html.escape(desc, quote=False), m)
+        self.assertNotIn('name="yaml"', m)                              # erin may not upload
+        r = self.as_("erin").get("/templates/%d" % tid)
+        self.assertEqual(r.status, 200)
+        m = main_html(r)
+        self.assertIn("<pre", m)
+        self.assertIn("apiVersion: holdpoint/v1", m)
+        self.assertIn("{{release.version}}", m)                         # the source as written
+        self.assertIn("Versions", m)
+
+
+class TemplatesUploadTest(ViewsCase):
+    """Uploading templates: release managers only; errors name the line and keep the text."""
+
+    def test_01_upload_refused_to_qa(self):
+        c = self.as_("bob")
+        self.assertNotIn('name="yaml"', main_html(c.get("/templates")))
+        r = c.post("/templates", {"yaml": VIEWS_TEMPLATE.replace("views-check", "by-bob")})
+        self.assertEqual(r.status, 403)
+        self.assertEqual(self.server.sql("SELECT count(*) FROM templates WHERE name='by-bob'")[0][0], 0)
+
+    def test_02_bad_yaml_is_422_with_line_and_text_kept(self):
+        bad = ("apiVersion: holdpoint/v1\nkind: ReleaseTemplate\nname: broken\n"
+               "# <b>kept</b>\nbogus_key: 1\nphases:\n  - name: qa\n    activities:\n"
+               "      - name: a\n        type: automated\n")
+        c = self.as_("alice")
+        r = c.post("/templates", {"yaml": bad})
+        self.assertEqual(r.status, 422)
+        m = main_html(r)
+        self.assertRegex(m, r'<ul class="error-list"><li>line \d+: [^<]*bogus_key')
+        ta = re.search(r'<textarea id="yaml" name="yaml"[^>]*>(.*?)</textarea>', m, re.S)
+        self.assertIsNotNone(ta)
+        self.assertEqual(html.unescape(ta.group(1)), "\n" + bad)       # the first newline is the browser's
+        self.assertIn("&lt;b&gt;kept&lt;/b&gt;", ta.group(1))
+        self.assertIn('aria-invalid="true"', m)
+        self.assertEqual(self.server.sql("SELECT count(*) FROM templates WHERE name='broken'")[0][0], 0)
+        # An empty upload says the field is required.
+        r = c.post("/templates", {"yaml": ""})
+        self.assertEqual(r.status, 422)
+        self.assertIn("This field is required.", main_html(r))
+
+    def test_03_upload_new_version(self):
+        c = self.as_("alice")
+        text = VIEWS_TEMPLATE.replace("views-check", "uploaded").replace("\n", "\r\n")
+        r = c.post("/templates", {"yaml": text})
+        self.assertEqual(r.status, 303)
+        tid = int(re.fullmatch(r"/templates/(\d+)", r.header("Location")).group(1))
+        self.assertIn("Imported uploaded version 1.", c.get("/templates/%d" % tid).text)
+        self.assertNotIn("\r", self.server.sql("SELECT source_yaml FROM templates WHERE id=?", tid)[0][0])
+        r = c.post("/templates", {"yaml": text.replace("Two approvals", "Second version with two approvals")})
+        self.assertEqual(r.status, 303)
+        tid2 = int(r.header("Location").rsplit("/", 1)[1])
+        self.assertEqual(self.server.sql("SELECT version FROM templates WHERE id=?", tid2)[0][0], 2)
+        m = main_html(c.get("/templates/%d" % tid))
+        self.assertIn("Older version", m)
+        self.assertIn('href="/templates/%d"' % tid2, m)
+        m = main_html(c.get("/templates"))
+        self.assertIn("Second version with two approvals", m)
+        self.assertIn("2 versions", m)
+
+
+class DemoDataTest(ViewsCase):
+    """The demo data (seed-demo on first start), before anything else happens."""
+
+    def test_01_carol_sees_the_waiting_production_approval(self):
+        rows = self.server.sql(
+            "SELECT a.id, r.id FROM activities a JOIN releases r ON r.id=a.release_id"
+            " WHERE a.name='production-approval' AND a.status='on_hold'")
+        self.assertTrue(rows, "the demo data has no production approval on hold")
+        aid, rid = rows[0]
+        r = self.as_("carol").get("/")
+        self.assertIn('aria-current="page">Waiting for me', main_html(r))
+        self.assertIn(aid, [row[0] for row in inbox_rows(r)])
+        m = main_html(self.as_("carol").get("/releases/%d" % rid))
+        self.assertRegex(m, badge("on_hold", "On Hold"))
+        self.assertRegex(m, r"\d+ activit(y requires|ies require) your input")
+
+
+if __name__ == "__main__":
+    unittest.main()
