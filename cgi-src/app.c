@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/time.h>
+#include <stdint.h>
 
 #ifndef HP_SRCROOT
 #define HP_SRCROOT "."
@@ -26,7 +27,7 @@ static int env_int(const char *name, int64_t lo, int64_t hi, int64_t dflt, int64
     else if( *end=='m' || *end=='M' ){ mult = 1024*1024; end++; }
     else if( *end=='g' || *end=='G' ){ mult = 1024LL*1024*1024; end++; }
   }
-  if( errno || end==z || *end || v < lo || v > hi || v > hi/mult ){
+  if( errno || end==z || *end || v < 0 || v > INT64_MAX/mult || v*mult < lo || v*mult > hi ){
     fprintf(stderr, "holdpoint: %s=%s is not a number between %lld and %lld\n",
             name, z, (long long)lo, (long long)hi);
     return -1;

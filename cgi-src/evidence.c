@@ -358,6 +358,7 @@ static void set_limit(struct upload *u){
   u->limit = evidence_limit(u->r->app, u->field ? u->field->max_size : 0);
 }
 
+/* A part's headers are in: check its name and order; a file part opens the temp file. */
 static int on_begin(void *ctx, const struct mp_part_info *info){
   struct upload *u = ctx;
   u->nparts++;
@@ -413,6 +414,7 @@ static int write_all(int fd, const char *z, size_t n){
   return 0;
 }
 
+/* Body bytes: small values are kept (bounded); file bytes are counted, written and hashed. */
 static int on_data(void *ctx, const char *data, size_t len){
   struct upload *u = ctx;
   if( u->part==PART_CSRF || u->part==PART_FIELD ){
@@ -440,6 +442,7 @@ static int on_data(void *ctx, const char *data, size_t len){
   return 0;
 }
 
+/* A part ended: check the CSRF token, or look up the field, or note the file is complete. */
 static int on_end(void *ctx){
   struct upload *u = ctx;
   enum part_kind k = u->part;
@@ -803,6 +806,7 @@ static int upload(struct req *r, int browser){
   return api_reply(r, 201, json_pack("{s:o*}", "evidence", j));
 }
 
+/* The two routes differ only in who they answer: a page or JSON. */
 int evidence_page_upload(struct req *r){
   return upload(r, 1);
 }

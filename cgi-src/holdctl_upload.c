@@ -1,13 +1,11 @@
 /* holdctl_upload.c — `holdctl upload ACTIVITY FIELD FILE`: send evidence through the API (libcurl mime). */
+#include "holdctl_upload.h"
 #include <curl/curl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-int holdctl_upload(const char *base_url, const char *token, const char *activity, const char *field,
-                   const char *path);
 
 #define HOLDCTL_UPLOAD_REPLY_MAX (64*1024)   /* bytes of the server's answer kept */
 

@@ -141,6 +141,7 @@ static const char *num_text(double v, char *buf, size_t n){
   return buf;
 }
 
+/* The rules of a non-empty text or textarea value (see inputs_check). */
 static int check_text(const struct inputs_field *f, const char *v, char *msg, size_t nmsg){
   int multi = f->type==INPUTS_TEXTAREA;
   if( has_controls(v, multi) ){
@@ -335,7 +336,7 @@ int inputs_may_edit(struct app *app, const struct user *user, const struct input
   return ok;
 }
 
-/* Saved values of a round: parallel arrays of keys and values in a. */
+/* The values saved for a round, in a (at most INPUTS_MAX_FIELDS). */
 static int load_values(struct app *app, struct arena *a, int64_t activity_id, int64_t round,
                        struct inputs_value **out, size_t *n){
   *out = NULL;
@@ -367,7 +368,7 @@ static const char *value_of(const struct inputs_value *v, size_t n, const char *
   return NULL;
 }
 
-/* Evidence rows of a round per field key: the count for one key. */
+/* How many evidence files field `key` has in the round; -1 on a database error. */
 static int64_t count_files(struct app *app, int64_t activity_id, int64_t round, const char *key){
   sqlite3_stmt *st = db_prepare(app->db,
     "SELECT count(*) FROM evidence WHERE activity_id=:id AND round=:round AND field_key=:key");
@@ -506,6 +507,7 @@ static const char *accept_text(struct req *r, const struct inputs_field *f, int6
   return z;
 }
 
+/* The accept= attribute of the file input: the allowed types, comma-separated. */
 static const char *accept_attr(struct req *r, const struct inputs_field *f){
   struct buf b;
   buf_init(&b);
@@ -525,6 +527,7 @@ struct file_row {
   const char *key, *name, *mime, *who, *sha;
 };
 
+/* The evidence rows of one round, oldest first (at most INPUTS_MAX_ROWS), in r's arena. */
 static int load_round_files(struct req *r, int64_t activity_id, int64_t round,
                             struct file_row **out, size_t *n){
   *out = NULL;

@@ -651,7 +651,8 @@ class EvidenceTest(ServerTestCase):
 
     def holdctl_upload_command(self):
         """build/holdctl once its dispatch has `upload`; until then a driver around cgi-src/holdctl_upload.c."""
-        r = subprocess.run([harness.HOLDCTL, "upload"], capture_output=True, text=True, timeout=30)
+        env = dict(os.environ, HOLDPOINT_URL=self.server.url("/"), HOLDPOINT_TOKEN=self.server.demo_token())
+        r = subprocess.run([harness.HOLDCTL, "upload"], env=env, capture_output=True, text=True, timeout=30)
         if "holdctl upload" in r.stderr and r.returncode == 3:
             return [harness.HOLDCTL, "upload"]
         driver = os.path.join(self.tmp, "holdctl-upload")
