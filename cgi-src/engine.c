@@ -7,6 +7,7 @@
 #include "rtemplate.h"
 #include "users.h"
 #include "log.h"
+#include "notify.h"     /* issue 8: notifications inside the engine's transaction */
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -875,6 +876,16 @@ static int apply_plan(struct app *a, const struct audit_ctx *c, const struct sna
     if( audit_append(a, (ch->flags & ENGINE_CF_AUTOMATIC) ? &sys : c, ch->action, otype, oid,
                      sn->s.release_id, "o", d) ){
       return fail(err, nerr, HP_ERROR, "The audit record could not be written.");
+    }
+    /* issue 8 (notify.c): tell people in this same transaction — an activity that starts
+       waiting for people at activation, and a release that failed or was aborted */
+    if( ch->target==ENGINE_T_ACTIVITY && (ch->flags & ENGINE_CF_ACTIVATE) && ch->to==ENGINE_ACT_ON_HOLD
+     && notify_activity_event(a, oid, "waiting") ){
+      return fail(err, nerr, HP_ERROR, "The notifications could not be queued.");
+    }
+    if( ch->target==ENGINE_T_RELEASE && (ch->to==ENGINE_REL_FAILED || ch->to==ENGINE_REL_ABORTED)
+     && notify_release_event(a, oid, ch->to==ENGINE_REL_FAILED ? "failed" : "aborted") ){
+      return fail(err, nerr, HP_ERROR, "The notifications could not be queued.");
     }
   }
   return HP_OK;

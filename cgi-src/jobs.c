@@ -4,6 +4,7 @@
 #include "db.h"
 #include "log.h"
 #include "approvals.h"
+#include "notify.h"
 #include <stdio.h>
 #include <unistd.h>
 
@@ -41,6 +42,7 @@ void jobs_tick(struct app *app){
   int64_t now = app_now_ms(app);
   if( !jobs_acquire_lease(app, holder_name(holder, sizeof(holder)), now, LEASE_TTL_MS) ) return;
   approvals_timers(app, now);
+  notify_deliver_due(app);     /* issue 8: the outbox (notify.c), after the timers that fill it */
 }
 
 void jobs_release(struct app *app){

@@ -7,6 +7,7 @@
 #include "audit.h"
 #include "export.h"
 #include "seed.h"
+#include "notify.h"
 #include "engine.h"
 #include "rtemplate.h"
 #include "log.h"
@@ -25,6 +26,7 @@ static void usage(void){
 "  user add NAME --email E --display-name D [--role R]... [--team T]...   (password on stdin)\n"
 "  user passwd NAME               (password on stdin)\n"
 "  user disable NAME | user enable NAME | user list\n"
+"  user link NAME --slack UXXXX | --phone +15551234567   (\"\" unlinks; Slack buttons, SMS)\n"
 "  team add NAME [--description D] | team list\n"
 "  team member add|remove TEAM USER\n"
 "  token create --user NAME --name LABEL   (prints the token once)\n"
@@ -115,6 +117,17 @@ static int cmd_user(struct app *a, int argc, char **argv){
     return 0;
   }
   if( !users_find(a, name, &id) ){ fprintf(stderr, "holdpoint: no user '%s'\n", name); return 1; }
+  if( strcmp(argv[0], "link")==0 ){
+    /* issue 8 (notify.c): link a Slack user id or an SMS phone number; "" unlinks */
+    const char *slack = opt(argc, argv, "--slack"), *phone = opt(argc, argv, "--phone");
+    if( (slack==NULL)==(phone==NULL) ){ fprintf(stderr, "holdpoint: user link NAME --slack UXXXX | --phone +15551234567\n"); return 2; }
+    if( notify_link_identity(a, &c, id, slack ? "slack" : "sms", slack ? slack : phone, err, sizeof(err)) ){
+      fprintf(stderr, "holdpoint: %s\n", err);
+      return 1;
+    }
+    printf("%s %s %s\n", name, (slack ? slack : phone)[0] ? "linked to" : "unlinked from", slack ? slack : phone);
+    return 0;
+  }
   if( strcmp(argv[0], "passwd")==0 ){
     char pw[512];
     if( read_password(pw, sizeof(pw)) ){ fprintf(stderr, "holdpoint: no password on standard input\n"); return 2; }

@@ -3,6 +3,7 @@
 #include "app.h"
 #include "db.h"
 #include "session.h"
+#include "notify.h"
 #include "log.h"
 #include <stdio.h>
 #include <string.h>
@@ -49,6 +50,9 @@ int page_render(struct req *r, int status, const char *tpl, tmpl_dict *d, const 
     tmpl_set(u, "ROLES", role_names(r));
     tmpl_set(u, "CSRF", r->csrf_token);
     if( r->user->roles & ROLE_ADMIN ) tmpl_show(u, "ADMIN");
+    /* unread in-app notifications (notify.c): one indexed count per page */
+    int64_t unread = notify_unread_count(r->app, r->user->id);
+    if( unread>0 ) tmpl_set_int(tmpl_section(u, "UNREAD"), "UNREAD_COUNT", unread);
   }else{
     tmpl_show(h, "SIGNED_OUT");
   }

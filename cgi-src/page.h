@@ -14,7 +14,6 @@ void page_flash(struct req *r, const char *fmt, ...) __attribute__((format(print
 
 /* page.c */
 int page_healthz(struct req *r);
-int page_home(struct req *r);
 /* page_login.c */
 int page_login_form(struct req *r);
 int page_login(struct req *r);

@@ -96,6 +96,8 @@ int page_activity_decision(struct req *r){
     const char *field = strstr(err, "comment") ? "comment" : strstr(err, "password") ? "password" : NULL;
     return show_again(r, rc, field, err);
   }
+  const char *ret = req_form(r, "return");
+  int to_inbox = ret && strcmp(ret, "inbox")==0;       /* a quick action from the inbox */
   if( res.state==POLICY_PENDING ){
     page_flash(r, "Your %s is recorded. %d more approval%s needed.", decision[0]=='a' ? "approval" : "rejection",
                res.needed, res.needed==1 ? " is" : "s are");
@@ -103,6 +105,7 @@ int page_activity_decision(struct req *r){
     page_flash(r, "Your %s is recorded. The activity is %s.", decision[0]=='a' ? "approval" : "rejection",
                res.state==POLICY_APPROVED ? "approved and the release moves on" : "rejected");
   }
+  if( to_inbox ) return resp_redirect(r, "/");
   return resp_redirect(r, "/activities/%lld", (long long)id);
 }
 

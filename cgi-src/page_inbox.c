@@ -1,5 +1,10 @@
 /* page_inbox.c — the inbox: every activity on hold, most urgent first, filtered to the viewer's. */
 #include "page_release.h"
+
+/* 1 when an approval can be decided from the inbox: no signature and no required fields. */
+#define INBOX_QUICK_SQL \
+  "(a.kind='approval' AND a.signature_required=0" \
+  " AND NOT EXISTS(SELECT 1 FROM fields qf WHERE qf.activity_id=a.id AND qf.required=1))"
 #include "app.h"
 #include "db.h"
 #include <string.h>
@@ -33,14 +38,14 @@ int page_inbox(struct req *r){
   int mine = (int)mine_q;
 
   st = db_prepare(db, mine ?
-    "SELECT a.id, a.name, a.kind, a.activated_at, a.deadline_at, rl.id, rl.name, rl.version, p.id, p.name, 1"
+    "SELECT a.id, a.name, a.kind, a.activated_at, a.deadline_at, rl.id, rl.name, rl.version, p.id, p.name, 1, " INBOX_QUICK_SQL
     " FROM activities a JOIN releases rl ON rl.id=a.release_id JOIN phases p ON p.id=a.phase_id"
     " WHERE a.status='on_hold' AND " PAGE_CAN_ACT_SQL
     " ORDER BY a.deadline_at IS NULL, a.deadline_at, a.activated_at IS NULL, a.activated_at, a.id"
     " LIMIT :lim OFFSET :off"
     :
     "SELECT a.id, a.name, a.kind, a.activated_at, a.deadline_at, rl.id, rl.name, rl.version, p.id, p.name,"
-    " " PAGE_CAN_ACT_SQL
+    " " PAGE_CAN_ACT_SQL ", " INBOX_QUICK_SQL
     " FROM activities a JOIN releases rl ON rl.id=a.release_id JOIN phases p ON p.id=a.phase_id"
     " WHERE a.status='on_hold'"
     " ORDER BY a.deadline_at IS NULL, a.deadline_at, a.activated_at IS NULL, a.activated_at, a.id"
@@ -72,6 +77,10 @@ int page_inbox(struct req *r){
     tmpl_set_int(s, "PHASE_ID", sqlite3_column_int64(st, 8));
     tmpl_set(s, "PHASE_NAME", db_col_text(st, 9));
     if( !mine && sqlite3_column_int(st, 10) ) tmpl_show(s, "YOURS");
+    if( sqlite3_column_int(st, 10) && sqlite3_column_int(st, 11) ){
+      tmpl_dict *q = tmpl_section(s, "QUICK");                  /* approve from the inbox */
+      tmpl_set(q, "CSRF", r->csrf_token);
+    }
     n++;
   }
   sqlite3_finalize(st);

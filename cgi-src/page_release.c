@@ -399,6 +399,11 @@ int page_release(struct req *r){
   sqlite3_finalize(st);
   int manage = may_manage(r);
   if( r->csrf_token ) tmpl_set(d, "CSRF", r->csrf_token);
+  /* Links to the records, for the roles the audit pages admit (router.c). */
+  if( req_has_role(r, ROLE_AUDITOR|ROLE_ADMIN|ROLE_RELEASE_MANAGER) ){
+    tmpl_dict *rec = tmpl_section(d, "RECORDS");
+    if( req_has_role(r, ROLE_AUDITOR|ROLE_ADMIN) ) tmpl_show(rec, "TRAIL");
+  }
   int live = strcmp(status, "completed")!=0 && strcmp(status, "aborted")!=0;
   if( manage && (strcmp(status, "running")==0 || strcmp(status, "on_hold")==0 || strcmp(status, "failed")==0) ){
     tmpl_show(d, "ABORT");
@@ -497,7 +502,8 @@ int page_release(struct req *r){
         }
       }
     }
-    if( live && (strcmp(astatus, "rejected")==0 || strcmp(astatus, "failed")==0) ){
+    /* What the engine can retry: rejected, failed, or aborted (a manual task's Abort) in a live release. */
+    if( live && (strcmp(astatus, "rejected")==0 || strcmp(astatus, "failed")==0 || strcmp(astatus, "aborted")==0) ){
       if( manage ) tmpl_show(a, "RETRY");
       who_add(stuck_names, &stuck, db_col_dup(&r->arena, st, 2));
     }

@@ -14,6 +14,8 @@
 #include "log.h"
 #include "inputs.h"
 #include "evidence.h"
+#include "page_notify.h"   /* notifications (issue 8) */
+#include "slack.h"
 #include <string.h>
 #include <stdlib.h>
 #include <errno.h>
@@ -92,6 +94,22 @@ static const struct route routes[] = {
   { "GET",  "/api/v1/approvals",                api_release_approvals, RF_API, 0 },
   { "GET",  "/api/v1/activities/{id}",          api_release_activity_get, RF_API, 0 },
   { "POST", "/api/v1/activities/{id}/result",   api_release_activity_result, RF_API|RF_RAWBODY, RM|ADM },
+  /* notifications (page_notify.h, slack.h): in-app list, preferences, channels; Slack's signed
+     interactivity requests are public: the signing-secret signature is their authentication */
+  { "GET",  "/notifications",                   page_notify_list,    RF_AUTH, 0 },
+  { "POST", "/notifications/read-all",          page_notify_read_all, RF_AUTH|RF_CSRF, 0 },
+  { "POST", "/notifications/{id}/read",         page_notify_read,    RF_AUTH|RF_CSRF, 0 },
+  { "GET",  "/me/notifications",                page_notify_prefs,   RF_AUTH, 0 },
+  { "POST", "/me/notifications",                page_notify_prefs_save, RF_AUTH|RF_CSRF, 0 },
+  { "GET",  "/admin/notifications",             page_notify_admin,   RF_AUTH, ADM },
+  { "POST", "/admin/notifications/channels",    page_notify_channel_add, RF_AUTH|RF_CSRF, ADM },
+  { "GET",  "/admin/notifications/channels/{id}", page_notify_channel, RF_AUTH, ADM },
+  { "POST", "/admin/notifications/channels/{id}", page_notify_channel_save, RF_AUTH|RF_CSRF, ADM },
+  { "POST", "/admin/notifications/channels/{id}/test", page_notify_channel_test, RF_AUTH|RF_CSRF, ADM },
+  { "POST", "/admin/notifications/channels/{id}/delete", page_notify_channel_delete, RF_AUTH|RF_CSRF, ADM },
+  { "POST", "/admin/notifications/outbox/{id}/retry", page_notify_outbox_retry, RF_AUTH|RF_CSRF, ADM },
+  { "POST", "/admin/notifications/identities",  page_notify_identity, RF_AUTH|RF_CSRF, ADM },
+  { "POST", "/slack/actions",                   slack_actions,       RF_PUBLIC|RF_RAWBODY, 0 },
 };
 
 /*

@@ -77,16 +77,17 @@ struct rctx {
   int lookup_failed;        /* exists() returned < 0 */
   int lastline;             /* number of lines in the source, to clamp libfyaml's */
   const struct rtpl_lookup *lk;
-  struct rtpl_activity *act[RTPL_MAX_ACTIVITIES];   /* flattened, in template order */
   struct rinfo info[RTPL_MAX_ACTIVITIES];
-  size_t nact;
+  size_t nact;              /* entries used in info[] */
+  int act_overflow;         /* more than RTPL_MAX_ACTIVITIES: reported, parsing stopped */
   const char **vars;        /* declared variable names (tree text) */
   size_t nvars;
 };
 
 /*
 ** Append one message "line N: ..." to the error buffer (at most RTPL_MAX_ERRORS, then a
-** final note). line <= 0 leaves the prefix out. Never fails; truncates to the buffer.
+** final note). line <= 0 leaves the prefix out. Control characters in the message become
+** '?', so each message stays on one line. Never fails; truncates to the buffer.
 */
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
@@ -103,6 +104,9 @@ static void rerr(struct rctx *c, int line, const char *fmt, ...){
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    for(n=0; msg[n]; n++){          /* one message, one line: no control characters */
+      if( (unsigned char)msg[n]<0x20 || msg[n]==0x7f ) msg[n] = '?';
+    }
   }
   if( c->used + 1 >= c->nerr ) return;
   if( line>0 && c->nerrors <= RTPL_MAX_ERRORS ){
@@ -943,20 +947,41 @@ static int rwho(struct rctx *c, const struct rnode *m, const char *where,
   return 1;
 }
 
-/* Set key of JSON object o to v (taking v); a failure marks c->oom. */
+/* Set key of JSON object o to v (taking v, freed on failure); a failure marks c->oom. */
 static void rjset(struct rctx *c, json_t *o, const char *key, json_t *v){
-  if( o==NULL || v==NULL || json_object_set_new(o, key, v)!=0 ) c->oom = 1;
+  if( o==NULL || v==NULL ){
+    json_decref(v);
+    c->oom = 1;
+  }else if( json_object_set_new(o, key, v)!=0 ){   /* jansson frees v on failure */
+    c->oom = 1;
+  }
 }
 
-/* Append v to JSON array a (taking v); a failure marks c->oom. */
+/* Append v to JSON array a (taking v, freed on failure); a failure marks c->oom. */
 static void rjpush(struct rctx *c, json_t *a, json_t *v){
-  if( a==NULL || v==NULL || json_array_append_new(a, v)!=0 ) c->oom = 1;
+  if( a==NULL || v==NULL ){
+    json_decref(v);
+    c->oom = 1;
+  }else if( json_array_append_new(a, v)!=0 ){      /* jansson frees v on failure */
+    c->oom = 1;
+  }
 }
 
-/* Compact JSON text of o (malloc'd, caller frees), or NULL with c->oom set. */
+/*
+** Compact JSON text of o (malloc'd, caller frees), or NULL with c->oom set. The text is
+** read back and compared: under memory pressure jansson 2.14's json_dumps() can return
+** mangled text instead of NULL (seen with malloc fault injection), and policy_json must
+** never be stored wrong.
+*/
 static char *rjdump(struct rctx *c, const json_t *o){
   char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-  if( s==NULL ) c->oom = 1;
+  json_t *back = s ? json_loads(s, JSON_REJECT_DUPLICATES, NULL) : NULL;
+  if( back==NULL || !json_equal(back, (json_t*)o) ){
+    free(s);
+    s = NULL;
+    c->oom = 1;
+  }
+  json_decref(back);
   return s;
 }
 
@@ -1086,13 +1111,13 @@ static char *rpolicy(struct rctx *c, const struct rnode *ap, const char *aname){
     nrules++;
 
     jr = json_object();
-    rjpush(c, jrules, jr);
     rjset(c, jr, "kind", json_string(rtpl_kind_name(kind)));
     rjset(c, jr, "name", json_string(name));
     if( minword==1 ) jmin = json_string("all");
     else if( minword==2 ) jmin = json_string("majority");
     else jmin = json_integer(min);
     rjset(c, jr, "min", jmin);
+    rjpush(c, jrules, jr);
   }
 
   /*
@@ -1912,7 +1937,7 @@ static const char *const TOP_KEYS[] = {
 static const char *const PHASE_KEYS[] = { "name", "description", "activities", NULL };
 
 /*
-** Validate phase mapping pm (index ip) into *ph, its activities appended to c->act.
+** Validate phase mapping pm (index ip) into *ph; its activities get c->info entries.
 ** names[] holds the phase names seen so far (tree text) for duplicates.
 */
 static void rphase(struct rctx *c, const struct rnode *pm, size_t ip, struct rtpl_phase *ph,
@@ -1966,11 +1991,10 @@ static void rphase(struct rctx *c, const struct rnode *pm, size_t ip, struct rtp
     if( c->nact >= RTPL_MAX_ACTIVITIES ){
       rerr(c, acts->kid[i]->line, "too many activities: a template may have at most %d",
            RTPL_MAX_ACTIVITIES);
-      c->nact++;    /* marks "over the limit" so later phases stay quiet */
+      c->act_overflow = 1;    /* later phases stay quiet; no cross-checks */
       return;
     }
     ractivity(c, acts->kid[i], ip, pname, i, &ph->activities[ph->nactivities]);
-    c->act[c->nact] = &ph->activities[ph->nactivities];
     c->nact++;
     ph->nactivities++;
   }
@@ -2070,7 +2094,7 @@ static void rtemplate(struct rctx *c, const struct rnode *root, struct rtpl_temp
     plines[i] = v->kid[i]->line;
     rphase(c, v->kid[i], i, &t->phases[i], pnames, plines);
     t->nphases++;
-    if( c->nact > RTPL_MAX_ACTIVITIES ) return;
+    if( c->act_overflow ) return;
   }
   if( !c->oom ) rcross(c);
 }

@@ -215,6 +215,39 @@ static int seed_releases(struct app *a){
 }
 
 /*
+** issue 8 (notify.c): the demo's notification channels, all local sinks under the data
+** directory, so approvers "get an e-mail" without an SMTP server: e-mail as .eml files in
+** <data>/mail/, Slack messages (with their Approve/Reject buttons) as JSON in <data>/slack/.
+** Added before the releases so that their events are delivered there.  Returns 0 or -1.
+*/
+static int seed_notify_channels(struct app *a, const struct audit_ctx *c){
+  static const struct { const char *name, *type, *config; } chans[] = {
+    { "demo-mail", "file", "{\"dir\":\"mail\",\"from\":\"holdpoint@demo.invalid\"}" },
+    { "demo-slack", "slack", "{\"url\":\"file:slack\",\"signing_secret\":\"demo-signing-secret\"}" },
+  };
+  if( db_begin_write(a->db) ) return -1;
+  for(size_t i=0; i<HP_ARRAY_SIZE(chans); i++){
+    sqlite3_stmt *st = db_prepare(a->db, "INSERT INTO notify_channels(name,type,team,config_json,enabled,source,"
+                                         "created_at,updated_at) VALUES(:n,:t,'',:c,1,'seed',:now,:now)");
+    int bad = st==NULL;
+    if( st ){
+      db_bind_text(st, ":n", chans[i].name);
+      db_bind_text(st, ":t", chans[i].type);
+      db_bind_text(st, ":c", chans[i].config);
+      db_bind_int64(st, ":now", app_now_ms(a));
+      bad = db_step(st)!=SQLITE_DONE;
+      sqlite3_finalize(st);
+    }
+    if( bad || audit_append(a, c, "notify.channel.add", "notify_channel", sqlite3_last_insert_rowid(a->db), 0,
+                            "{s:s,s:s}", "name", chans[i].name, "type", chans[i].type) ){
+      db_rollback(a->db);
+      return -1;
+    }
+  }
+  return db_commit(a->db) ? -1 : 0;
+}
+
+/*
 ** Add the demo teams, users (password "holdpoint-demo"), a pipeline token
 ** for alice, the delivery template and releases in several states.  Does nothing when any user exists already.
 */
@@ -254,6 +287,7 @@ int seed_demo(struct app *a){
     fprintf(stderr, "seed-demo: could not create the demo token\n");
     return 1;
   }
+  if( seed_notify_channels(a, &c) ){ fprintf(stderr, "seed-demo: could not add the demo notification channels\n"); return 1; }
   if( seed_releases(a) ) return 1;
   printf("demo data added\n");
   return 0;

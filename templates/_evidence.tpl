@@ -3,7 +3,7 @@
   <h2 id="evidence-title">Evidence</h2>
   {{#NO_FILES}}<p class="empty">No files uploaded.</p>{{/NO_FILES}}
   {{#HAS_FILES}}
-  <div class="table-wrap">
+  <div class="table-wrap" tabindex="0">
   <table class="evidence">
     <thead><tr><th scope="col">File</th><th scope="col">Type</th><th scope="col">Size</th>
       <th scope="col" class="hide-sm">SHA-256</th><th scope="col">Field</th><th scope="col">Uploaded by</th><th scope="col">When</th></tr></thead>

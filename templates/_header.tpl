@@ -18,6 +18,7 @@
     <a href="/templates">Templates</a>
     <a href="/audit">Audit</a>
     {{#ADMIN}}<a href="/admin">Admin</a>{{/ADMIN}}
+    <a href="/notifications" id="nav-notifications">Notifications{{#UNREAD}} <span class="badge-count" id="unread-count" aria-label="{{UNREAD_COUNT}} unread">{{UNREAD_COUNT}}</span>{{/UNREAD}}</a>
   </nav>
   <div class="user">
     <a href="/me" title="{{ROLES}}">{{USER_NAME}}</a>

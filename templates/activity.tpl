@@ -196,7 +196,7 @@
   </ol>
   {{#HAS_EARLIER}}
   <h3>Decisions of earlier rounds</h3>
-  <div class="table-wrap">
+  <div class="table-wrap" tabindex="0">
   <table>
     <thead><tr><th scope="col">Round</th><th scope="col">Who</th><th scope="col">Decision</th><th scope="col" class="hide-sm">Comment</th><th scope="col">When</th></tr></thead>
     <tbody>

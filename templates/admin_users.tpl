@@ -8,7 +8,7 @@
 {{#ALERT}}<p class="alert" role="alert">{{ALERT}}</p>{{/ALERT}}
 {{#HAS_USERS}}
 <p class="muted">{{TOTAL}} users. <a href="#add-user">Add a user</a></p>
-<div class="table-wrap">
+<div class="table-wrap" tabindex="0">
 <table>
   <thead><tr><th scope="col">Username</th><th scope="col">Name</th><th scope="col" class="hide-sm">E-mail</th>
     <th scope="col">Roles</th><th scope="col" class="hide-sm">Teams</th><th scope="col">Status</th></tr></thead>

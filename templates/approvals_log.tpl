@@ -36,7 +36,7 @@
   <h3>Round {{ROUND}}{{#EARLIER}} <span class="muted">(earlier round, retried)</span>{{/EARLIER}}</h3>
   {{#ELIGIBLE}}<p class="muted">Eligible when the round opened: {{ELIGIBLE_NAMES}}</p>{{/ELIGIBLE}}
   {{#HAS_VOTES}}
-  <div class="table-wrap">
+  <div class="table-wrap" tabindex="0">
   <table class="votes">
     <thead><tr><th scope="col">Time (UTC)</th><th scope="col">Person</th><th scope="col">Decision</th>
       <th scope="col">Comment</th><th scope="col">Signature</th><th scope="col" class="hide-sm">Recorded from</th></tr></thead>
@@ -71,7 +71,7 @@
 
   <h3>Notifications</h3>
   {{#HAS_NOTES}}
-  <div class="table-wrap">
+  <div class="table-wrap" tabindex="0">
   <table>
     <thead><tr><th scope="col">Time (UTC)</th><th scope="col">Channel</th><th scope="col">To</th>
       <th scope="col">Event</th><th scope="col">Status</th></tr></thead>

@@ -55,7 +55,7 @@
   <a class="button" href="{{CSV_HREF}}">CSV</a>
   <a class="button" href="{{JSONL_HREF}}">JSON Lines</a>
 </p>
-<div class="table-wrap">
+<div class="table-wrap" tabindex="0">
 <table class="audit">
   <thead><tr><th scope="col">Time (UTC)</th><th scope="col">Actor</th><th scope="col">Action</th>
     <th scope="col">Object</th><th scope="col">Release</th><th scope="col">IP address</th>

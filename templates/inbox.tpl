@@ -7,7 +7,7 @@
   {{#ALL_LINK}}<a href="/?mine=0">Everything waiting <span class="count">{{TOTAL}}</span></a>{{/ALL_LINK}}
 </nav>
 {{#HAS_ITEMS}}
-<div class="table-wrap">
+<div class="table-wrap" tabindex="0">
 <table class="inbox">
   <thead><tr>
     <th scope="col">Activity</th><th scope="col" class="hide-sm">Kind</th><th scope="col">Release</th>
@@ -17,7 +17,12 @@
   {{#ITEM}}
   <tr>
     <td><a href="/activities/{{ACT_ID}}"><strong>{{ACT_NAME}}</strong></a>{{#YOURS}} <span class="marker mine">Waiting for you</span>{{/YOURS}}
-      <div class="show-sm muted small">{{KIND_LABEL}} · {{PHASE_NAME}}</div></td>
+      <div class="show-sm muted small">{{KIND_LABEL}} · {{PHASE_NAME}}</div>
+      {{#QUICK}}<form method="post" action="/activities/{{ACT_ID}}/decision" class="quick">
+        <input type="hidden" name="csrf" value="{{CSRF}}"><input type="hidden" name="return" value="inbox">
+        <button type="submit" name="decision" value="approve" class="approve small" aria-label="Approve {{ACT_NAME}}">Approve</button>
+        <a href="/activities/{{ACT_ID}}#act">Reject…</a>
+      </form>{{/QUICK}}</td>
     <td class="hide-sm"><span class="kind k-{{KIND}}">{{KIND_LABEL}}</span></td>
     <td><a href="/releases/{{RELEASE_ID}}">{{RELEASE_NAME}}</a> <code>{{RELEASE_VERSION}}</code></td>
     <td class="hide-sm"><a href="/phases/{{PHASE_ID}}">{{PHASE_NAME}}</a></td>

@@ -30,7 +30,7 @@
   <h2 id="sessions-title">Your sessions</h2>
   <p class="help">Every browser where you are signed in. End any you do not recognise, then change your password.</p>
   {{#HAS_SESSIONS}}
-  <div class="table-wrap">
+  <div class="table-wrap" tabindex="0">
   <table>
     <thead><tr><th scope="col">Signed in</th><th scope="col">Last seen</th><th scope="col">IP address</th>
       <th scope="col" class="hide-sm">Browser</th><th scope="col"><span class="muted">Action</span></th></tr></thead>
@@ -61,7 +61,7 @@
   <h2 id="tokens-title">API tokens</h2>
   <p class="help">Tokens let pipelines and scripts (holdctl) act as you through the API. Revoke a token as soon as it is no longer needed.</p>
   {{#HAS_TOKENS}}
-  <div class="table-wrap">
+  <div class="table-wrap" tabindex="0">
   <table>
     <thead><tr><th scope="col">Name</th><th scope="col">Created</th><th scope="col">Last used</th>
       <th scope="col">Status</th><th scope="col"><span class="muted">Action</span></th></tr></thead>

@@ -24,7 +24,7 @@
 <h2>Activities</h2>
 {{#NO_ACTS}}<p class="empty">This phase has no activities.</p>{{/NO_ACTS}}
 {{#HAS_ACTS}}
-<div class="table-wrap">
+<div class="table-wrap" tabindex="0">
 <table>
   <thead><tr><th scope="col">Activity</th><th scope="col">Status</th><th scope="col" class="hide-sm">Kind</th>
     <th scope="col">Depends on</th><th scope="col" class="hide-sm">Deadline</th></tr></thead>

@@ -36,6 +36,7 @@
     <dt>Started</dt><dd><span title="{{CREATED_UTC}}">{{CREATED_AGO}}</span> <span class="muted">({{CREATED_UTC}})</span></dd>
     <dt>Finished</dt><dd>{{#FINISHED}}<span title="{{FINISHED_UTC}}">{{FINISHED_AGO}}</span> <span class="muted">({{FINISHED_UTC}})</span>{{/FINISHED}}{{#NOT_FINISHED}}<span class="muted">not yet</span>{{/NOT_FINISHED}}</dd>
     <dt>On rejection</dt><dd>{{ON_REJECT}}</dd>
+    {{#RECORDS}}<dt>Records</dt><dd><a href="/releases/{{ID}}/approvals">Approvals log</a> · <a href="/releases/{{ID}}/report.pdf">PDF report</a>{{#TRAIL}} · <a href="/audit?release={{ID}}">Audit trail</a> · <a href="/releases/{{ID}}/audit.csv">Audit CSV</a>{{/TRAIL}}</dd>{{/RECORDS}}
     <dt>Variables</dt><dd>{{#VAR}}<div class="var"><code>{{VAR_KEY}}</code> = <code>{{VAR_VALUE}}</code></div>{{/VAR}}{{#NO_VARS}}<span class="muted">none</span>{{/NO_VARS}}</dd>
   </dl>
 </section>

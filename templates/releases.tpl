@@ -10,7 +10,7 @@
   <button type="submit">Filter</button>
 </form>
 {{#HAS_RELEASES}}
-<div class="table-wrap">
+<div class="table-wrap" tabindex="0">
 <table>
   <thead><tr>
     <th scope="col">Status</th><th scope="col">Release</th><th scope="col">Version</th>

@@ -19,7 +19,7 @@
 </section>
 <section aria-labelledby="versions-title">
   <h2 id="versions-title">Versions</h2>
-  <div class="table-wrap">
+  <div class="table-wrap" tabindex="0">
   <table>
     <thead><tr><th scope="col">Version</th><th scope="col">Imported</th><th scope="col" class="hide-sm">By</th><th scope="col">Releases</th></tr></thead>
     <tbody>

@@ -2,7 +2,7 @@
 <h1>Templates</h1>
 <p class="lead">A template is what a team writes once and every release follows: phases, activities, who approves and how many.</p>
 {{#HAS_TEMPLATES}}
-<div class="table-wrap">
+<div class="table-wrap" tabindex="0">
 <table>
   <thead><tr><th scope="col">Template</th><th scope="col">Latest</th><th scope="col" class="hide-sm">Description</th>
     <th scope="col">Releases</th><th scope="col" class="hide-sm">Updated</th></tr></thead>

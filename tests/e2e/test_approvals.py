@@ -196,6 +196,21 @@ class ApprovalsTest(ServerTestCase):
         self.assertEqual(statuses, [200, 200])
         self.assertEqual(self.activity(rid, "cab")["status"], "completed")
 
+    def test_inbox_quick_approve(self):
+        rid, aid = self.gate()
+        u3 = self.login("u3")
+        inbox = u3.get("/?mine=1")
+        self.assertIn('action="/activities/%d/decision" class="quick"' % aid, inbox.text)
+        r = u3.post("/activities/%d/decision" % aid, {"decision": "approve", "return": "inbox"})
+        self.assertEqual(r.status, 303)
+        self.assertEqual(r.header("Location"), "/")
+        self.assertEqual(self.server.sql("SELECT count(*) FROM decisions WHERE activity_id=?", aid)[0][0], 1)
+        # the demo's production approval needs a signature: carol sees it, with no quick action
+        prod = self.server.sql("SELECT id FROM activities WHERE name='production-approval' AND status='on_hold'")[0][0]
+        page = self.login("carol").get("/?mine=1").text
+        self.assertIn("/activities/%d" % prod, page)
+        self.assertNotIn('action="/activities/%d/decision" class="quick"' % prod, page)
+
     # -- manual tasks and outputs ------------------------------------------------------------
     def test_manual_task_take_proceed_and_output_variables(self):
         rid, aid = self.gate()

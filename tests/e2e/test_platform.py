@@ -188,6 +188,40 @@ class NginxBodyLimitTest(ServerTestCase):
         self.assertEqual(r.header("X-Content-Type-Options"), "nosniff")
 
 
+class TlsTest(ServerTestCase):
+    """HOLDPOINT_TLS=1: HTTPS with a self-signed certificate, HSTS, and __Host- Secure cookies."""
+    server_env = {"HOLDPOINT_TLS": "1"}
+
+    def https(self, method, path, body=None, headers=None):
+        import http.client
+        import ssl
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE          # self-signed, made by localrun.sh
+        conn = http.client.HTTPSConnection("127.0.0.1", int(self.server.env["TLS_PORT"]), context=ctx, timeout=30)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            resp = conn.getresponse()
+            return resp.status, resp.getheaders(), resp.read()
+        finally:
+            conn.close()
+
+    def test_https_serves_with_hsts_and_secure_cookie(self):
+        status, headers, body = self.https("GET", "/healthz")
+        self.assertEqual((status, body), (200, b"ok"))
+        h = {k.lower(): v for k, v in headers}
+        self.assertIn("max-age", h.get("strict-transport-security", ""))
+        status, headers, body = self.https("POST", "/login", body=b"username=carol&password=holdpoint-demo",
+                                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(status, 303)
+        cookie = [v for k, v in headers if k.lower() == "set-cookie" and "session" in v][0]
+        self.assertTrue(cookie.startswith("__Host-hp_session="), cookie)
+        self.assertIn("Secure", cookie)
+        self.assertIn("HttpOnly", cookie)
+        self.assertIn("SameSite=Strict", cookie)
+        self.assertTrue(os.path.exists(os.path.join(self.server.data, "tls", "cert.pem")))
+
+
 class ProcessModelTest(unittest.TestCase):
     """Workers are respawned after kill -9, and stop leaves nothing behind."""
 

@@ -226,6 +226,17 @@ class ReleaseViewsTest(ViewsCase):
         self.assertLess(tl.index("started the release"), tl.index("production-approval is On Hold"))
         self.assertIn("The release is On Hold", tl)
 
+    def test_03b_release_view_links_to_its_records(self):
+        m = main_html(self.as_("erin").get("/releases/%d" % self.rid))           # auditor
+        self.assertIn('<a href="/releases/%d/approvals">Approvals log</a>' % self.rid, m)
+        self.assertIn('href="/releases/%d/report.pdf"' % self.rid, m)
+        self.assertIn('href="/audit?release=%d"' % self.rid, m)
+        m = main_html(self.as_("alice").get("/releases/%d" % self.rid))          # release manager
+        self.assertIn('href="/releases/%d/approvals"' % self.rid, m)
+        self.assertNotIn('href="/audit?release=', m)                            # the trail is the auditors'
+        m = main_html(self.as_("bob").get("/releases/%d" % self.rid))
+        self.assertNotIn("Approvals log", m)
+
     # -- phase view
 
     def test_04_phase_view_waiting_for_approval(self):

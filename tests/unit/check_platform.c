@@ -77,7 +77,7 @@ END_TEST
 START_TEST(t_template_every_file_autoescapes){
   const char *root = getenv("HOLDPOINT_ROOT");
   char path[4200];
-  const char *names[] = { "_header.tpl", "_footer.tpl", "error.tpl", "login.tpl", "home.tpl" };
+  const char *names[] = { "_header.tpl", "_footer.tpl", "error.tpl", "login.tpl", "inbox.tpl", "activity.tpl", "release.tpl", "audit.tpl" };
   for(size_t i=0; i<sizeof(names)/sizeof(names[0]); i++){
     snprintf(path, sizeof(path), "%s/templates/%s", root ? root : ".", names[i]);
     FILE *f = fopen(path, "r");
