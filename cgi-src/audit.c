@@ -196,36 +196,40 @@ int audit_append(struct app *a, const struct audit_ctx *c, const char *action,
   return rc;
 }
 
-int audit_event(struct req *r, const char *action, const char *object_type, int64_t object_id,
-                int64_t release_id, const char *details_fmt, ...){
+/* The request's person as actor; own_tx wraps the record in a transaction of its own. */
+static int event_v(struct req *r, int own_tx, const char *action, const char *object_type,
+                   int64_t object_id, int64_t release_id, const char *details_fmt, va_list ap){
   struct audit_ctx c;
   audit_ctx_from_req(r, &c);
+  char *details = details_from(details_fmt, ap);
+  if( details==NULL ) return -1;
+  int rc = -1;
+  if( !own_tx || db_begin_write(r->app->db)==0 ){
+    rc = append_json(r->app, &c, action, object_type, object_id, release_id, details);
+    if( own_tx ){
+      if( rc==0 ) rc = db_commit(r->app->db);
+      else db_rollback(r->app->db);
+    }
+  }
+  free(details);
+  return rc;
+}
+
+int audit_event(struct req *r, const char *action, const char *object_type, int64_t object_id,
+                int64_t release_id, const char *details_fmt, ...){
   va_list ap;
   va_start(ap, details_fmt);
-  char *details = details_from(details_fmt, ap);
+  int rc = event_v(r, 0, action, object_type, object_id, release_id, details_fmt, ap);
   va_end(ap);
-  if( details==NULL ) return -1;
-  int rc = append_json(r->app, &c, action, object_type, object_id, release_id, details);
-  free(details);
   return rc;
 }
 
 int audit_event_tx(struct req *r, const char *action, const char *object_type, int64_t object_id,
                    int64_t release_id, const char *details_fmt, ...){
-  struct audit_ctx c;
-  audit_ctx_from_req(r, &c);
   va_list ap;
   va_start(ap, details_fmt);
-  char *details = details_from(details_fmt, ap);
+  int rc = event_v(r, 1, action, object_type, object_id, release_id, details_fmt, ap);
   va_end(ap);
-  if( details==NULL ) return -1;
-  int rc = -1;
-  if( db_begin_write(r->app->db)==0 ){
-    rc = append_json(r->app, &c, action, object_type, object_id, release_id, details);
-    if( rc==0 ) rc = db_commit(r->app->db);
-    else db_rollback(r->app->db);
-  }
-  free(details);
   return rc;
 }
 

@@ -187,6 +187,15 @@ int notify_text_lookup(void *ctx, const char *name, size_t n, struct buf *out){
   if( is_word(name, n, "outcome") ) return put_str(out, t->outcome);
   if( is_word(name, n, "recipient.name") ) return put_str(out, t->recipient_name);
   if( is_word(name, n, "recipient.username") ) return put_str(out, t->recipient_username);
+  if( n>17 && memcmp(name, "activity.outputs.", 17)==0 && t->activity_name ){
+    /* this activity's own outputs: activities.<its name>.outputs.KEY */
+    struct buf full;
+    buf_init(&full);
+    buf_printf(&full, "activities.%s.outputs.%.*s", t->activity_name, (int)(n - 17), name + 17);
+    int found = full.oom ? 0 : vars_release_lookup((void*)t->rel, full.z, full.len, out);
+    buf_free(&full);
+    return found;
+  }
   return vars_release_lookup((void*)t->rel, name, n, out);
 }
 
@@ -239,7 +248,8 @@ static const struct { const char *name, *text; } default_texts[] = {
   { "finished",
     "{{activity.name}} in {{release.name}} {{release.version}}: {{outcome}}\n"
     "Hello {{recipient.name}},\n\n"
-    "\"{{activity.name}}\" of release {{release.name}} {{release.version}} was {{outcome}}.\n\n"
+    "\"{{activity.name}}\" of release {{release.name}} {{release.version}} was {{outcome}}.\n"
+    "Decided by: {{activity.outputs.responsible_user.display_name}}\nNotes: {{activity.outputs.notes}}\n\n"
     "Open it in Holdpoint: {{activity.link}}\n" },
   { "release",
     "Release {{release.name}} {{release.version}} {{outcome}}\n"
@@ -894,54 +904,48 @@ static int queue_actions(struct app *a, const struct ctx *x){
   return rc;
 }
 
-int notify_activity_event(struct app *a, int64_t activity_id, const char *event){
+/*
+** The events' common frame: a savepoint, so that a failure leaves the
+** caller's transaction exactly as it was (no half of the notifications),
+** the configuration file, the context, then fan_out.
+*/
+static int event_frame(struct app *a, int64_t activity_id, int64_t release_id, const char *event,
+                       const char *outcome, int who){
   struct arena ar;
   struct ctx x;
   int rc = -1;
-  arena_init(&ar);
   notify_config_sync(a, 1);
-  int found = load_ctx(a, &ar, activity_id, 0, &x);
+  if( db_exec(a->db, "SAVEPOINT notify_event") ) return -1;
+  arena_init(&ar);
+  int found = load_ctx(a, &ar, activity_id, release_id, &x);
   if( found<0 ) goto out;
-  rc = found==1 ? 0 : fan_out(a, &ar, &x, event_index(event)>=0 ? event : "waiting", NULL, 0);
+  if( found==1 ){ rc = 0; goto out; }                     /* nothing to tell about */
+  rc = fan_out(a, &ar, &x, event, outcome, who);
+  if( rc==0 && outcome && strcmp(outcome, "approved")==0 ) rc = queue_actions(a, &x);
 out:
-  if( rc ) log_msg("notify: could not queue '%s' for activity %lld", event, (long long)activity_id);
+  if( rc ){
+    db_exec(a->db, "ROLLBACK TO notify_event");
+    log_msg("notify: could not queue '%s' for %s %lld", event, activity_id ? "activity" : "release",
+            (long long)(activity_id ? activity_id : release_id));
+  }
+  db_exec(a->db, "RELEASE notify_event");
   arena_free(&ar);
   return rc;
+}
+
+int notify_activity_event(struct app *a, int64_t activity_id, const char *event){
+  return event_frame(a, activity_id, 0, event_index(event)>=0 ? event : "waiting", NULL, 0);
 }
 
 int notify_activity_finished(struct app *a, int64_t activity_id, const char *outcome){
-  struct arena ar;
-  struct ctx x;
-  int rc = -1;
-  arena_init(&ar);
-  notify_config_sync(a, 1);
-  int found = load_ctx(a, &ar, activity_id, 0, &x);
-  if( found<0 ) goto out;
-  if( found==1 ){ rc = 0; goto out; }
-  const char *event = event_index(outcome)>=0 ? outcome : "rejected";
-  rc = fan_out(a, &ar, &x, event, outcome, 1);
-  if( rc==0 && strcmp(outcome, "approved")==0 ) rc = queue_actions(a, &x);
-out:
-  if( rc ) log_msg("notify: could not queue '%s' for activity %lld", outcome, (long long)activity_id);
-  arena_free(&ar);
-  return rc;
+  if( outcome==NULL ) outcome = "rejected";
+  return event_frame(a, activity_id, 0, event_index(outcome)>=0 ? outcome : "rejected", outcome, 1);
 }
 
 int notify_release_event(struct app *a, int64_t release_id, const char *event){
-  struct arena ar;
-  struct ctx x;
-  int rc = -1;
   int aborted = event && strcmp(event, "aborted")==0;
-  arena_init(&ar);
-  notify_config_sync(a, 1);
-  int found = load_ctx(a, &ar, 0, release_id, &x);
-  if( found<0 ) goto out;
-  rc = found==1 ? 0 : fan_out(a, &ar, &x, aborted ? "release_aborted" : "release_failed",
-                              aborted ? "was aborted" : "failed", 1);
-out:
-  if( rc ) log_msg("notify: could not queue release %s for release %lld", event, (long long)release_id);
-  arena_free(&ar);
-  return rc;
+  return event_frame(a, 0, release_id, aborted ? "release_aborted" : "release_failed",
+                     aborted ? "was aborted" : "failed", 1);
 }
 
 int notify_channel_test(struct app *a, const struct audit_ctx *c, int64_t channel_id,
@@ -1762,7 +1766,10 @@ int notify_deliver_due(struct app *a){
   if( m==NULL ) return 0;
   memset(jobs, 0, sizeof(jobs));
   int64_t t0 = mono_ms(), last_fetch = t0;
+  /* New rows join for at most 10 s, so a tick lasts at most that plus one transfer's timeout,
+     well within the job lease (30 s) with the default timeouts. */
   int64_t budget = env_ms("HOLDPOINT_NOTIFY_TIMEOUT_MS", 100, 600000, 10000);
+  if( budget>10000 ) budget = 10000;
   fetch_and_start(a, m, jobs, &inflight, &finished);
   while( inflight>0 ){
     int running = 0, left = 0;

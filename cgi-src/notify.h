@@ -141,7 +141,8 @@ int notify_new_key(char out[37]);
 ** What a notification text may name, besides {{release.*}}, {{vars.*}} and
 ** {{activities.NAME.outputs.*}} (rel):  {{activity.name}} {{activity.id}}
 ** {{activity.kind}} {{activity.phase}} {{activity.link}} {{activity.deadline}}
-** {{event}} {{outcome}} {{recipient.name}} {{recipient.username}} {{link}}.
+** {{event}} {{outcome}} {{recipient.name}} {{recipient.username}} {{link}},
+** and {{activity.outputs.KEY}} for this activity's own outputs.
 ** All strings borrowed; NULL counts as "".
 */
 struct notify_text {

@@ -79,7 +79,8 @@ struct rtpl_activity {
   size_t nreminders;
   enum rtpl_timeout on_timeout;
   struct rtpl_principal timeout_to;    /* escalation target (RTPL_TIMEOUT_ESCALATE only) */
-  int signature_required;  /* 0|1: decision needs password re-entry, meaning on record */
+  int signature_required;  /* 0|1: decision needs password re-entry, meaning on record;
+                              a `signature:` block without `required` means 1 */
   char *signature_meaning; /* non-NULL when signature_required */
   int has_when;            /* 1 if `when` was given (approvals with an automated dependency) */
   enum rtpl_when when_pass;      /* default RTPL_WHEN_MANUAL */

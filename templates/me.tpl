@@ -26,6 +26,12 @@
   <p class="help">Only an administrator can change your name, e-mail address, roles and teams.{{#IS_ADMIN}} You can: <a href="/admin/users">manage users</a>.{{/IS_ADMIN}}</p>
 </section>
 
+<section class="card" aria-labelledby="away-title">
+  <h2 id="away-title">Away?</h2>
+  <p>Name a delegate who may approve or reject in your place for a date range:
+     <a href="/me/delegation">Delegation</a>.</p>
+</section>
+
 <section class="card" id="sessions" aria-labelledby="sessions-title">
   <h2 id="sessions-title">Your sessions</h2>
   <p class="help">Every browser where you are signed in. End any you do not recognise, then change your password.</p>

@@ -147,6 +147,22 @@ class ApprovalsTest(ServerTestCase):
         self.assertEqual(self.server.sql("SELECT count(*) FROM decisions WHERE activity_id=?", aid)[0][0], 0)
         self.assertEqual(self.decide("u1", aid, "approve").status, 200)
 
+    def test_holdctl_approve_and_reject(self):
+        rid, aid = self.gate()
+        r = self.server.holdctl("approve", str(aid), "--comment", "ok from the pipeline", token=self.tokens["u1"])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        r = self.server.holdctl("approve", str(aid), "--comment", "again", token=self.tokens["u1"])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("already voted", r.stdout + r.stderr)
+        r = self.server.holdctl("reject", "%d/cab" % rid, "--comment", "no", token=self.tokens["bob"])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("not one of the approvers", r.stdout + r.stderr)
+        r = self.server.holdctl("reject", "%d/cab" % rid, "--comment", "rollback missing", token=self.tokens["u2"])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(self.activity(rid, "cab")["status"], "rejected")
+        rows = self.server.sql("SELECT decision, channel FROM decisions WHERE activity_id=? ORDER BY id", aid)
+        self.assertEqual(rows, [("approve", "api"), ("reject", "api")])
+
     def test_second_vote_is_409(self):
         rid, aid = self.gate()
         self.assertEqual(self.decide("u1", aid, "approve").status, 200)
