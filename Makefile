@@ -5,6 +5,7 @@
 #   make check      install what the tests need, build, run every suite
 #   make check-asan the same suites under AddressSanitizer/UndefinedBehaviorSanitizer
 #   make fuzz       run the libFuzzer harnesses for a bounded time
+#   make bench      page throughput and latency on a large data set (wrk)
 
 SHELL      := /bin/bash
 BUILD      ?= build
@@ -33,7 +34,7 @@ LIB_OBJ    := $(patsubst cgi-src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/t
 UNIT_SRC   := $(wildcard tests/unit/check_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps deps-check browser-deps run stop check check-unit check-e2e check-browser check-asan fuzz screenshots clean
+.PHONY: all deps deps-check browser-deps run stop check check-unit check-e2e check-browser check-asan fuzz screenshots bench clean
 
 all: $(BUILD)/holdpoint $(BUILD)/holdctl
 
@@ -93,7 +94,8 @@ check: deps-check browser-deps all $(UNIT_BIN)
 	if [ $$fail = 0 ]; then echo "make check: every suite passed"; else echo "make check: FAILED"; fi; exit $$fail
 
 check-unit: $(UNIT_BIN)
-	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; HOLDPOINT_ROOT=$(CURDIR) $$t || fail=1; done; exit $$fail
+	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; \
+	  CK_DEFAULT_TIMEOUT=$${CK_DEFAULT_TIMEOUT:-300} HOLDPOINT_ROOT=$(CURDIR) $$t || fail=1; done; exit $$fail
 
 check-e2e: all
 	@HOLDPOINT_BUILD=$(BUILD) $(PYTHON) tests/e2e/run.py
@@ -112,8 +114,10 @@ check-asan:
 	  HARDEN="-fstack-protector-strong -fPIE" check-asan-run
 
 check-asan-run: deps-check all $(UNIT_BIN)
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  $(MAKE) --no-print-directory BUILD=$(BUILD) check-unit check-e2e check-browser
+	@export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1; \
+	fail=0; for t in check-unit check-e2e check-browser; do \
+	  $(MAKE) --no-print-directory BUILD=$(BUILD) $$t || fail=1; done; \
+	if [ $$fail = 0 ]; then echo "make check-asan: every suite passed"; else echo "make check-asan: FAILED"; fi; exit $$fail
 
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -129,6 +133,11 @@ fuzz: deps-check
 	  echo "== fuzz $$t for $(FUZZ_SECONDS)s"; \
 	  build-fuzz/fuzz_$$t -artifact_prefix=build-fuzz/ -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build-fuzz/corpus_$$t $$seeds 2>&1 | tail -n 3 || exit 1; \
 	done
+
+# Throughput and p99 latency of the main pages next to the framework floor and a static file.
+bench: deps-check all
+	$(call install_debs,wrk)
+	@HOLDPOINT_BUILD=$(BUILD) $(PYTHON) tests/bench/run.py
 
 clean:
 	rm -rf build build-asan build-fuzz

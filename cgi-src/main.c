@@ -7,6 +7,7 @@
 #include "audit.h"
 #include "export.h"
 #include "seed.h"
+#include "bench.h"
 #include "notify.h"
 #include "engine.h"
 #include "rtemplate.h"
@@ -408,6 +409,9 @@ int main(int argc, char **argv){
     rc = cmd_audit(&app, argc-2, argv+2);
   }else if( strcmp(cmd, "template")==0 ){
     rc = cmd_template(&app, argc-2, argv+2);
+  }else if( strcmp(cmd, "seed-bench")==0 ){
+    int64_t n = argc>2 ? strtoll(argv[2], NULL, 10) : 2000, m = argc>3 ? strtoll(argv[3], NULL, 10) : 200000;
+    rc = (n<1 || n>1000000 || m<0 || m>100000000) ? 2 : bench_seed(&app, (int)n, (int)m);
   }else if( strcmp(cmd, "engine")==0 ){
     rc = cmd_engine(&app, argc-2, argv+2);
   }else{

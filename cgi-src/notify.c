@@ -838,11 +838,7 @@ static int fan_out(struct app *a, struct arena *ar, const struct ctx *x, const c
   chans_free(chans, nchan);
   nchan = 0;
 
-  /* Channels that are not about a person: one message each. */
-  text_of(x, event, outcome, &t);
-  free(subject); free(body);
-  subject = body = NULL;
-  if( notify_render(tpl, &t, &subject, &body) ) goto out;
+  /* Channels that are not about a person: one message each, greeting the team (or everyone). */
   nchan = load_chans(a, ar, "[\"slack\",\"teams\",\"webhook\"]", x->activity_id>0 ? TEAMS_OF_ACTIVITY : TEAMS_OF_RELEASE,
                      x->activity_id, x->release_id, chans, NOTIFY_MAX_CHANNELS);
   if( nchan<0 ){ nchan = 0; goto out; }
@@ -851,6 +847,11 @@ static int fan_out(struct app *a, struct arena *ar, const struct ctx *x, const c
     char key[37];
     if( !chan_wants(c, event) ) continue;
     if( notify_new_key(key) ) goto out;
+    text_of(x, event, outcome, &t);
+    t.recipient_name = c->team[0] ? arena_printf(ar, "team %s", c->team) : "everyone";
+    free(subject); free(body);
+    subject = body = NULL;
+    if( notify_render(tpl, &t, &subject, &body) ) goto out;
     if( strcmp(c->type, "slack")==0 ){
       int act = strcmp(event, "waiting")==0 || strcmp(event, "reminder")==0 || strcmp(event, "escalated")==0;
       struct slack_msg m = { subject, body, x->link, key, x->activity_id,

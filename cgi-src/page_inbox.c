@@ -1,13 +1,25 @@
 /* page_inbox.c — the inbox: every activity on hold, most urgent first, filtered to the viewer's. */
 #include "page_release.h"
+#include "app.h"
+#include "db.h"
+#include <string.h>
 
 /* 1 when an approval can be decided from the inbox: no signature and no required fields. */
 #define INBOX_QUICK_SQL \
   "(a.kind='approval' AND a.signature_required=0" \
   " AND NOT EXISTS(SELECT 1 FROM fields qf WHERE qf.activity_id=a.id AND qf.required=1))"
-#include "app.h"
-#include "db.h"
-#include <string.h>
+
+/*
+** The activities on hold that the viewer (:uid) might act on, found from the
+** viewer's side (the eligible snapshot, indexed by user) plus every manual
+** task on hold; PAGE_CAN_ACT_SQL then decides.  Keeps the inbox cheap when
+** thousands of activities wait for other people.
+*/
+#define INBOX_CANDIDATES_SQL \
+  "WITH cand(id) AS (" \
+  " SELECT e.activity_id FROM eligible e JOIN activities ca ON ca.id=e.activity_id AND ca.round=e.round" \
+  "  WHERE e.user_id=:uid AND ca.status='on_hold'" \
+  " UNION SELECT ca.id FROM activities ca WHERE ca.status='on_hold' AND ca.kind='manual') "
 
 #define INBOX_PER_PAGE 50
 
@@ -23,8 +35,10 @@ int page_inbox(struct req *r){
   if( r->user==NULL ) return resp_redirect(r, "/login");
   sqlite3 *db = r->app->db;
   sqlite3_stmt *st = db_prepare(db,
-    "SELECT count(*), coalesce(sum(" PAGE_CAN_ACT_SQL "),0)"
-    " FROM activities a JOIN releases rl ON rl.id=a.release_id WHERE a.status='on_hold'");
+    INBOX_CANDIDATES_SQL
+    "SELECT (SELECT count(*) FROM activities WHERE status='on_hold'),"
+    " (SELECT count(*) FROM cand JOIN activities a ON a.id=cand.id JOIN releases rl ON rl.id=a.release_id"
+    "  WHERE " PAGE_CAN_ACT_SQL ")");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":uid", r->user->id);
   int64_t total = 0, for_me = 0;
@@ -38,18 +52,20 @@ int page_inbox(struct req *r){
   int mine = (int)mine_q;
 
   st = db_prepare(db, mine ?
+    INBOX_CANDIDATES_SQL
     "SELECT a.id, a.name, a.kind, a.activated_at, a.deadline_at, rl.id, rl.name, rl.version, p.id, p.name, 1, " INBOX_QUICK_SQL
-    " FROM activities a JOIN releases rl ON rl.id=a.release_id JOIN phases p ON p.id=a.phase_id"
-    " WHERE a.status='on_hold' AND " PAGE_CAN_ACT_SQL
+    " FROM cand JOIN activities a ON a.id=cand.id JOIN releases rl ON rl.id=a.release_id JOIN phases p ON p.id=a.phase_id"
+    " WHERE " PAGE_CAN_ACT_SQL
     " ORDER BY a.deadline_at IS NULL, a.deadline_at, a.activated_at IS NULL, a.activated_at, a.id"
     " LIMIT :lim OFFSET :off"
     :
     "SELECT a.id, a.name, a.kind, a.activated_at, a.deadline_at, rl.id, rl.name, rl.version, p.id, p.name,"
     " " PAGE_CAN_ACT_SQL ", " INBOX_QUICK_SQL
-    " FROM activities a JOIN releases rl ON rl.id=a.release_id JOIN phases p ON p.id=a.phase_id"
-    " WHERE a.status='on_hold'"
-    " ORDER BY a.deadline_at IS NULL, a.deadline_at, a.activated_at IS NULL, a.activated_at, a.id"
-    " LIMIT :lim OFFSET :off");
+    " FROM (SELECT id FROM activities WHERE status='on_hold'"        /* the page first, then its columns */
+    "       ORDER BY deadline_at IS NULL, deadline_at, activated_at IS NULL, activated_at, id"
+    "       LIMIT :lim OFFSET :off) pg"
+    " JOIN activities a ON a.id=pg.id JOIN releases rl ON rl.id=a.release_id JOIN phases p ON p.id=a.phase_id"
+    " ORDER BY a.deadline_at IS NULL, a.deadline_at, a.activated_at IS NULL, a.activated_at, a.id");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":uid", r->user->id);
   db_bind_int64(st, ":lim", INBOX_PER_PAGE + 1);

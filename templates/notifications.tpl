@@ -11,7 +11,7 @@
 <p class="muted"><span id="unread-total">{{UNREAD}}</span> unread of {{TOTAL}}.
   Choose what reaches you, and how, on <a href="/me/notifications">your notification settings</a>.</p>
 {{#HAS_NOTES}}
-<ul class="notifications" aria-label="Notifications, newest first">
+<ul class="phases notifications" aria-label="Notifications, newest first">
   {{#NOTE}}
   <li class="card{{#NOTE_UNREAD}} unread{{/NOTE_UNREAD}}" id="note-{{NOTE_ID}}">
     {{#NOTE_UNREAD}}<span class="badge s-on">Unread</span>{{/NOTE_UNREAD}}
