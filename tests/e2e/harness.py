@@ -161,12 +161,22 @@ class Server:
         return self
 
     def stop(self):
+        """Stop nginx and the server; fail if the server's log holds a sanitizer report."""
+        report = None
         if os.path.isdir(self.data):
             subprocess.run([os.path.join(ROOT, "nginx", "localrun.sh"), "stop"], env=self.env,
                            capture_output=True, text=True, timeout=120)
+            log = self.read_log()
+            for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+                if marker in log:
+                    at = log.index(marker)
+                    report = log[max(0, at - 200):at + 3000]
+                    break
             if os.environ.get("HOLDPOINT_KEEP_DATA") != "1":
                 shutil.rmtree(self.data, ignore_errors=True)
         self.started = False
+        if report:
+            raise AssertionError("the server reported a memory or undefined-behaviour error:\n" + report)
 
     def url(self, path="/"):
         return "http://127.0.0.1:%d%s" % (self.port, path)
