@@ -113,7 +113,7 @@ check-asan:
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	  HARDEN="-fstack-protector-strong -fPIE" check-asan-run
 
-check-asan-run: deps-check all $(UNIT_BIN)
+check-asan-run: deps-check browser-deps all $(UNIT_BIN)
 	@export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1; \
 	fail=0; for t in check-unit check-e2e check-browser; do \
 	  $(MAKE) --no-print-directory BUILD=$(BUILD) $$t || fail=1; done; \

@@ -457,10 +457,8 @@ static int load_chans(struct app *a, struct arena *ar, const char *types_json, c
   int n = 0;
   if( st==NULL ) return -1;
   db_bind_text(st, ":types", types_json);
-  if( team_sql ){
-    db_bind_int64(st, ":a", act);
-    db_bind_int64(st, ":r", rel);
-  }
+  if( team_sql && strstr(team_sql, ":a") ) db_bind_int64(st, ":a", act);
+  if( team_sql && strstr(team_sql, ":r") ) db_bind_int64(st, ":r", rel);
   db_bind_int64(st, ":lim", max);
   int step;
   while( (step = db_step(st))==SQLITE_ROW && n<max ){
@@ -523,7 +521,12 @@ static const char *cfg_str(json_t *cfg, const char *key){
 static int outbox_put(struct app *a, const char *channel, int64_t channel_id, const char *recipient,
                       const char *event, json_t *payload, const char *key, const struct ctx *x){
   int rc = -1;
-  if( payload==NULL ) return -1;
+  if( payload==NULL ){
+    /* a message that cannot be built (out of memory, text that is not UTF-8) is skipped, logged:
+       formatting never blocks the change that caused the event */
+    log_msg("notify: a %s message for '%s' could not be built; skipped", channel, event);
+    return 0;
+  }
   json_object_set_new(payload, "idempotency_key", json_string(key));
   if( x && x->release_id ) json_object_set_new(payload, "release_id", json_integer(x->release_id));
   if( x && x->activity_id ) json_object_set_new(payload, "activity_id", json_integer(x->activity_id));
@@ -555,10 +558,9 @@ static int outbox_put(struct app *a, const char *channel, int64_t channel_id, co
 /* Queue an HTTP body (a JSON value, dumped) for a channel. */
 static int outbox_http(struct app *a, const struct chan *c, const char *channel, const char *event,
                        json_t *body, const char *content_type, const char *key, const struct ctx *x){
-  if( body==NULL ) return -1;
-  char *z = json_dumps(body, JSON_COMPACT|JSON_ENSURE_ASCII);
+  char *z = body ? json_dumps(body, JSON_COMPACT|JSON_ENSURE_ASCII) : NULL;
   json_decref(body);
-  if( z==NULL ) return -1;
+  if( z==NULL ) return outbox_put(a, channel, 0, "", event, NULL, key, x);   /* logged, skipped */
   json_t *p = json_pack("{s:s,s:s,s:s}", "event", event, "content_type", content_type, "body", z);
   free(z);
   return outbox_put(a, channel, c ? c->id : 0, c ? c->name : "", event, p, key, x);
@@ -620,11 +622,9 @@ static int outbox_sms(struct app *a, const struct chan *c, const char *event, co
                         strstr(ct, "json")!=NULL, strstr(ct, "x-www-form-urlencoded")!=NULL };
   vars_substitute(tpl, sms_lookup, &v, &body);
   buf_append(&body, "", 0);
-  int rc = -1;
-  if( !text.oom && !body.oom ){
-    json_t *p = json_pack("{s:s,s:s,s:s,s:s}", "event", event, "content_type", ct, "body", body.z, "to", phone);
-    rc = outbox_put(a, "sms", c->id, phone, event, p, key, x);
-  }
+  json_t *p = text.oom || body.oom ? NULL
+            : json_pack("{s:s,s:s,s:s,s:s}", "event", event, "content_type", ct, "body", body.z, "to", phone);
+  int rc = outbox_put(a, "sms", c->id, phone, event, p, key, x);     /* p NULL: logged, skipped */
   buf_free(&text);
   buf_free(&body);
   return rc;
@@ -681,7 +681,7 @@ static int outbox_keptn(struct app *a, const struct chan *c, const char *event, 
                            "labels", "holdpoint_release", x->rel_link, "holdpoint_activity", x->link,
                            "version", x->rel.version ? x->rel.version : "",
                            "message", text ? text : "", "activity", "id", (json_int_t)x->activity_id);
-  if( data==NULL ) return -1;
+  if( data==NULL ) return outbox_put(a, "webhook", 0, "", event, NULL, key, x);      /* logged, skipped */
   if( finished ){
     int ok = strcmp(event, "approved")==0;
     json_object_set_new(data, "status", json_string("succeeded"));
@@ -692,7 +692,7 @@ static int outbox_keptn(struct app *a, const struct chan *c, const char *event, 
   }
   json_t *ce = notify_cloudevent(finished ? "sh.keptn.event.approval.finished" : "sh.keptn.event.approval.triggered",
                                  key, app_now_ms(a), NULL, data);
-  if( ce==NULL ) return -1;
+  if( ce==NULL ) return outbox_put(a, "webhook", 0, "", event, NULL, key, x);        /* logged, skipped */
   json_object_set_new(ce, "shkeptncontext", json_string(kctx));
   json_object_set_new(ce, "shkeptnspecversion", json_string("0.2.4"));
   if( finished ) json_object_set_new(ce, "triggeredid", json_string(triggered));
@@ -899,7 +899,7 @@ static int queue_actions(struct app *a, const struct ctx *x){
                                  "application/cloudevents+json; charset=utf-8", "body", body, "url", url,
                                  "action", name ? name : url) : NULL;
     free(body);
-    if( p==NULL || outbox_put(a, "action", 0, url, "action", p, key, x) ){ rc = -1; break; }
+    if( outbox_put(a, "action", 0, url, "action", p, key, x) ){ rc = -1; break; }
   }
   json_decref(acts);
   return rc;
