@@ -43,15 +43,18 @@ def main():
     try:
         r = server.cli("seed-bench", releases, audit_rows)
         print(r.stdout.strip())
-        bob = server.client()
-        bob.login("bob")
-        cookie = "; ".join("%s=%s" % kv for kv in bob.cookies.items())
+        def session(username):
+            c = server.client()
+            c.login(username)
+            return "; ".join("%s=%s" % kv for kv in c.cookies.items())
+        cookie, carol = session("bob"), session("carol")
         rel = server.sql("SELECT max(id) FROM releases")[0][0]
         act = server.sql("SELECT id FROM activities WHERE release_id=? AND name='qa-signoff'", rel)[0][0]
         pages = [
             ("static file (nginx)", server.url("/static/css/holdpoint.css"), None),
             ("floor: sign-in page (template only)", server.url("/login"), None),
-            ("inbox (bob, ~%s waiting)" % releases, server.url("/"), cookie),
+            ("inbox (carol: 2 for her, %s for others)" % releases, server.url("/"), carol),
+            ("inbox (bob: ~%s waiting for him)" % releases, server.url("/"), cookie),
             ("releases list", server.url("/releases"), cookie),
             ("release view", server.url("/releases/%d" % rel), cookie),
             ("activity view", server.url("/activities/%d" % act), cookie),
