@@ -1,4 +1,4 @@
--- 005_notify.sql — notification channels, people's preferences and linked identities,
+-- 003_notify.sql — notification channels, people's preferences and linked identities,
 -- and what the outbox needs to deliver and account for each row.
 
 -- Where notifications go besides the in-app inbox.  type: email (SMTP), file (e-mail as .eml

@@ -1,4 +1,4 @@
--- 004_approvals.sql — reminders already sent, so each fires once per round.
+-- 002_approvals.sql — reminders already sent, so each fires once per round.
 CREATE TABLE reminders_sent(
   activity_id INTEGER NOT NULL REFERENCES activities(id),
   round INTEGER NOT NULL,

@@ -1,3 +1,0 @@
--- 006_indexes.sql — indexes found by `make bench` and the auditors' filters.
-CREATE INDEX eligible_user ON eligible(user_id, activity_id, round);
-CREATE INDEX audit_ip ON audit_log(ip, seq);
