@@ -49,6 +49,12 @@ for (const width of WIDTHS) {
     await visit(page, "me", width);
     await page.goto("/me/delegation");
     await visit(page, "delegation", width);
+    await page.getByRole("link", { name: /Notifications/ }).first().click();
+    await visit(page, "notifications", width);
+    await page.goto("/me/notifications");
+    await visit(page, "notification-preferences", width);
+    await page.goto("/admin/notifications");
+    await visit(page, "admin-notifications", width);
     await page.context().close();
   });
 
