@@ -169,29 +169,6 @@ static void add_errors(struct req *r, tmpl_dict *d){
   if( r->errors ) tmpl_show(d, "HAS_ERRORS");
 }
 
-/* End every live session of user_id except the one whose hash is keep (may be NULL). */
-static int end_sessions_except(struct req *r, int64_t user_id, const char *keep){
-  sqlite3 *db = r->app->db;
-  if( db_begin_write(db) ) return HP_UNAVAILABLE;
-  sqlite3_stmt *st = db_prepare(db, "UPDATE sessions SET ended_at=:now"
-                                    " WHERE user_id=:u AND ended_at IS NULL AND id_hash<>:keep");
-  int ok = 0, n = 0;
-  if( st ){
-    db_bind_int64(st, ":now", app_now_ms(r->app));
-    db_bind_int64(st, ":u", user_id);
-    db_bind_text(st, ":keep", keep ? keep : "");
-    ok = db_step(st)==SQLITE_DONE;
-    n = sqlite3_changes(db);
-    sqlite3_finalize(st);
-  }
-  if( ok && n>0 ) ok = audit_event(r, "session.end_others", "user", user_id, 0, "{s:i}", "ended", n)==0;
-  if( !ok || db_commit(db) ){
-    db_rollback(db);
-    return HP_ERROR;
-  }
-  return HP_OK;
-}
-
 /* ------------------------------------------------------------------ /admin */
 
 /* GET /admin — counts and the ways into people and teams administration. */
@@ -461,7 +438,7 @@ int page_admin_user_password(struct req *r){
     return user_page(r, 422, id, NULL, NULL);
   }
   if( rc ) return rc;
-  rc = end_sessions_except(r, id, id==r->user->id ? r->session_hash : NULL);
+  rc = sess_end_others(r, id, id==r->user->id ? r->session_hash : NULL);
   page_flash(r, "The password of %s is changed%s", u.username,
              rc==HP_OK ? "; their sessions have ended." : ", but their sessions could not be ended.");
   return resp_redirect(r, "/admin/users/%lld", (long long)id);

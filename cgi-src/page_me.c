@@ -261,29 +261,6 @@ out:
   return resp_redirect(r, "/me#tokens");
 }
 
-/* End every live session of user_id except the one whose hash is keep. */
-static int end_other_sessions(struct req *r, int64_t user_id, const char *keep){
-  sqlite3 *db = r->app->db;
-  if( db_begin_write(db) ) return HP_UNAVAILABLE;
-  sqlite3_stmt *st = db_prepare(db, "UPDATE sessions SET ended_at=:now"
-                                    " WHERE user_id=:u AND ended_at IS NULL AND id_hash<>:keep");
-  int ok = 0, n = 0;
-  if( st ){
-    db_bind_int64(st, ":now", app_now_ms(r->app));
-    db_bind_int64(st, ":u", user_id);
-    db_bind_text(st, ":keep", keep ? keep : "");
-    ok = db_step(st)==SQLITE_DONE;
-    n = sqlite3_changes(db);
-    sqlite3_finalize(st);
-  }
-  if( ok && n>0 ) ok = audit_event(r, "session.end_others", "user", user_id, 0, "{s:i}", "ended", n)==0;
-  if( !ok || db_commit(db) ){
-    db_rollback(db);
-    return HP_ERROR;
-  }
-  return HP_OK;
-}
-
 /*
 ** POST /me/password — change one's own password: current_password, then
 ** new_password twice (new_password2).  A wrong current password counts as a
@@ -328,7 +305,7 @@ int page_me_password(struct req *r){
     return me_page(r, 422, NULL, NULL, NULL);
   }
   if( rc ) return rc;
-  if( end_other_sessions(r, r->user->id, r->session_hash)!=HP_OK ){
+  if( sess_end_others(r, r->user->id, r->session_hash)!=HP_OK ){
     page_flash(r, "Your password has been changed, but your other sessions could not be ended. End them below.");
   }else{
     page_flash(r, "Your password has been changed. Your other sessions were signed out.");

@@ -3,6 +3,7 @@
 #include "app.h"
 #include "db.h"
 #include "log.h"
+#include "audit.h"
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <string.h>
@@ -178,6 +179,33 @@ int sess_end_all_for_user(struct app *app, int64_t user_id){
   int rc = db_step(st)==SQLITE_DONE ? HP_OK : HP_ERROR;
   sqlite3_finalize(st);
   return rc;
+}
+
+/*
+** End every session of user_id except the one whose hash is keep (NULL: all),
+** with an audit record when any ended, in a transaction of its own.  Used
+** after a password change or reset.  HP_OK, HP_UNAVAILABLE or HP_ERROR.
+*/
+int sess_end_others(struct req *r, int64_t user_id, const char *keep){
+  sqlite3 *db = r->app->db;
+  if( db_begin_write(db) ) return HP_UNAVAILABLE;
+  sqlite3_stmt *st = db_prepare(db, "UPDATE sessions SET ended_at=:now"
+                                    " WHERE user_id=:u AND ended_at IS NULL AND id_hash<>:keep");
+  int ok = 0, n = 0;
+  if( st ){
+    db_bind_int64(st, ":now", app_now_ms(r->app));
+    db_bind_int64(st, ":u", user_id);
+    db_bind_text(st, ":keep", keep ? keep : "");
+    ok = db_step(st)==SQLITE_DONE;
+    n = sqlite3_changes(db);
+    sqlite3_finalize(st);
+  }
+  if( ok && n>0 ) ok = audit_event(r, "session.end_others", "user", user_id, 0, "{s:i}", "ended", n)==0;
+  if( !ok || db_commit(db) ){
+    db_rollback(db);
+    return HP_ERROR;
+  }
+  return HP_OK;
 }
 
 /* Flash messages travel in a short-lived cookie, percent-encoded. */

@@ -14,6 +14,7 @@ int sess_identify(struct req *r);                       /* fills r->user from th
 int sess_create(struct req *r, int64_t user_id);        /* new token, cookie set; HP_OK */
 int sess_end(struct req *r, const char *id_hash);       /* marks ended; HP_OK */
 int sess_end_all_for_user(struct app *app, int64_t user_id);
+int sess_end_others(struct req *r, int64_t user_id, const char *keep); /* own transaction + audit */
 int sess_load_user(struct req *r, int64_t user_id, struct user **out);  /* with roles; 1 found */
 void sess_set_flash(struct req *r, const char *msg);
 const char *sess_take_flash(struct req *r);
