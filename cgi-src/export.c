@@ -471,7 +471,8 @@ static const char *label_of(const char *status, char *out, size_t nout){
   return out;
 }
 
-static const char *decision_label(const char *d){
+/* "approve" -> "Approved", ...: how a decision reads in reports and pages. */
+const char *export_decision_label(const char *d){
   if( strcmp(d, "approve")==0 ) return "Approved";
   if( strcmp(d, "reject")==0 ) return "Rejected";
   if( strcmp(d, "take")==0 ) return "Took responsibility";
@@ -645,7 +646,7 @@ static int pdf_decisions(struct pdf *p, sqlite3 *db, int64_t id){
     any = 1;
     buf_reset(&b);
     buf_printf(&b, "%s \xC2\xB7 round %lld \xC2\xB7 %s", db_col_text(st, 0),
-               (long long)sqlite3_column_int64(st, 1), decision_label(db_col_text(st, 2)));
+               (long long)sqlite3_column_int64(st, 1), export_decision_label(db_col_text(st, 2)));
     p->y -= 4;
     pdf_need(p, 4 * 10 * 1.35f);
     pdf_para(p, p->bold, 10, 0, 0, b.z);

@@ -84,4 +84,5 @@ int export_audit(sqlite3 *db, const struct export_filter *f, enum export_format 
 */
 int export_pdf_release(struct app *a, int64_t release_id, const char *head,
                        const char *generated_by, export_write_fn w, void *ctx);
+const char *export_decision_label(const char *decision);   /* "approve" -> "Approved" */
 #endif

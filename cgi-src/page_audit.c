@@ -1,5 +1,6 @@
 /* page_audit.c — the auditor's pages: the audit trail, its downloads, and a release's approvals log and PDF report. */
 #include "page_audit.h"
+#include "page_release.h"
 #include "page.h"
 #include "app.h"
 #include "db.h"
@@ -153,25 +154,6 @@ static const char *ms_time(struct req *r, int64_t ms, const char **iso){
   size_t n = strlen(z);
   if( n && z[n-1]=='Z' ) z[n-1] = 0;
   return arena_strdup(&r->arena, z);
-}
-
-/* "on_hold" -> "On Hold", "waiting_for_approval" -> "Waiting for approval". */
-static const char *status_label(struct req *r, const char *s){
-  if( strcmp(s, "on_hold")==0 ) return "On Hold";
-  char *z = arena_strdup(&r->arena, s);
-  if( z==NULL ) return s;
-  for(char *p = z; *p; p++) if( *p=='_' ) *p = ' ';
-  if( z[0]>='a' && z[0]<='z' ) z[0] = (char)(z[0] - 32);
-  return z;
-}
-
-static const char *decision_label(const char *d){
-  if( strcmp(d, "approve")==0 ) return "Approved";
-  if( strcmp(d, "reject")==0 ) return "Rejected";
-  if( strcmp(d, "take")==0 ) return "Took responsibility";
-  if( strcmp(d, "proceed")==0 ) return "Proceeded";
-  if( strcmp(d, "abort")==0 ) return "Aborted";
-  return d;
 }
 
 /* "Display Name (username)"; whichever is known. */
@@ -537,7 +519,7 @@ static int approvals_release(struct req *r, tmpl_dict *d, int64_t id){
   tmpl_set(d, "RELEASE_VERSION", db_col_text(st, 1));
   tmpl_set(d, "ARTIFACT", db_col_text(st, 2));
   tmpl_set(d, "STATUS", db_col_text(st, 3));
-  tmpl_set(d, "STATUS_LABEL", status_label(r, db_col_text(st, 3)));
+  tmpl_set(d, "STATUS_LABEL", page_status_label(db_col_text(st, 3)));
   if( db_col_text(st, 4)[0] ){
     tmpl_set(d, "TEMPLATE", arena_printf(&r->arena, "%s, version %lld", db_col_text(st, 4),
                                          (long long)sqlite3_column_int64(st, 5)));
@@ -599,7 +581,7 @@ static int approvals_activities(struct req *r, tmpl_dict *d, int64_t id, struct 
     tmpl_set_int(a->d, "ACT_ID", a->id);
     tmpl_set(a->d, "ACT_NAME", db_col_text(st, 1));
     tmpl_set(a->d, "ACT_STATUS", db_col_text(st, 2));
-    tmpl_set(a->d, "ACT_STATUS_LABEL", status_label(r, db_col_text(st, 2)));
+    tmpl_set(a->d, "ACT_STATUS_LABEL", page_status_label(db_col_text(st, 2)));
     if( db_col_text(st, 3)[0] ) tmpl_set(tmpl_section(a->d, "ACT_RESULT"), "RESULT", db_col_text(st, 3));
     tmpl_set(a->d, "PHASE", db_col_text(st, 5));
     tmpl_set_int(a->d, "ROUNDS", a->rounds);
@@ -688,7 +670,7 @@ static int approvals_votes(struct req *r, int64_t id, struct appr *v, int n){
     }
     const char *dec = db_col_text(st, 2);
     tmpl_set(x, "DECISION", dec);
-    tmpl_set(x, "DECISION_LABEL", decision_label(dec));
+    tmpl_set(x, "DECISION_LABEL", export_decision_label(dec));
     tmpl_set(x, "DECISION_CLASS", strcmp(dec, "approve")==0 ? "approved" : strcmp(dec, "reject")==0 ? "rejected" : "pending");
     if( db_col_text(st, 3)[0] ) tmpl_set(tmpl_section(x, "COMMENT"), "COMMENT_TEXT", db_col_text(st, 3));
     else tmpl_show(x, "NO_COMMENT");
