@@ -19,6 +19,9 @@
   "WITH cand(id) AS (" \
   " SELECT e.activity_id FROM eligible e JOIN activities ca ON ca.id=e.activity_id AND ca.round=e.round" \
   "  WHERE e.user_id=:uid AND ca.status='on_hold'" \
+  " UNION SELECT e.activity_id FROM delegations g JOIN eligible e ON e.user_id=g.user_id" \
+  "  JOIN activities ca ON ca.id=e.activity_id AND ca.round=e.round" \
+  "  WHERE g.delegate_id=:uid AND g.revoked_at IS NULL AND ca.status='on_hold'" \
   " UNION SELECT ca.id FROM activities ca WHERE ca.status='on_hold' AND ca.kind='manual') "
 
 #define INBOX_PER_PAGE 50

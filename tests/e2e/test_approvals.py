@@ -303,6 +303,7 @@ class ApprovalsTest(ServerTestCase):
                                        "ends": str(today + datetime.timedelta(days=7))})
         self.assertEqual(r.status, 303, r.text[:500])
         bob = self.login("bob")
+        self.assertIn("/activities/%d" % aid, bob.get("/?mine=1").text)     # the delegate's inbox lists it
         page = bob.get("/activities/%d" % aid)
         self.assertIn("Acting for U2 Person", page.text)
         u2id = self.server.sql("SELECT id FROM users WHERE username='u2'")[0][0]
