@@ -18,11 +18,13 @@ HARDEN     := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 OPT        ?= -O2 -g
 SAN        ?=
 CPPFLAGS   += -D_DEFAULT_SOURCE -DHP_SRCROOT='"$(CURDIR)"' -Icgi-src
-CFLAGS     := -std=c11 $(WARN) $(OPT) $(SAN) $(HARDEN) $(shell pkg-config --cflags $(PKGS_PC) 2>/dev/null)
-CXXFLAGS   := -std=c++11 $(WARN) -Wno-deprecated-declarations $(OPT) $(SAN) $(HARDEN) $(shell pkg-config --cflags libctemplate 2>/dev/null)
+CFLAGS      = -std=c11 $(WARN) $(OPT) $(SAN) $(HARDEN) $(shell pkg-config --cflags $(PKGS_PC) 2>/dev/null)
+CXXFLAGS    = -std=c++11 $(WARN) -Wno-deprecated-declarations $(OPT) $(SAN) $(HARDEN) $(shell pkg-config --cflags libctemplate 2>/dev/null)
 LDFLAGS    := $(SAN) -pie -Wl,-z,relro,-z,now
-LDLIBS     := $(shell pkg-config --libs $(PKGS_PC) 2>/dev/null) -lhpdf -lstdc++
+LDLIBS      = $(shell pkg-config --libs $(PKGS_PC) 2>/dev/null) -lhpdf -lstdc++
 
+# Flags above are expanded when a recipe runs (=, not :=), so that pkg-config is asked only
+# after `make run` / `make check` have installed the -dev packages on a fresh machine.
 # Debian packages: to build and run, and (in addition) to test.
 RUN_DEBS   := gcc g++ make pkg-config libfcgi-dev libctemplate-dev libsqlite3-dev libmagic-dev \
               libssl-dev libargon2-dev libjansson-dev libfyaml-dev libcurl4-openssl-dev libhpdf-dev \
