@@ -22,6 +22,7 @@
 #include <time.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/select.h>
 
 #define MAX_CHILDREN 65
 
@@ -30,7 +31,6 @@ static volatile sig_atomic_t g_stop;   /* the only signal-shared state: set by S
 static void on_term(int sig){
   (void)sig;
   g_stop = 1;
-  FCGX_ShutdownPending();
 }
 
 /* Install handler without SA_RESTART so a blocked accept() returns EINTR. */
@@ -83,30 +83,36 @@ void server_close_worker_state(struct app *app){
 }
 
 /*
-** One request worker: accept, route, answer, repeat, until SIGTERM.  SIGTERM
-** is blocked while a request is handled, so a request in flight finishes;
-** it is delivered (and ends the accept) when the worker goes back to wait.
+** One request worker: accept, route, answer, repeat, until SIGTERM.
+** SIGTERM is blocked all the time except inside pselect(), which waits for a
+** connection on the (non-blocking) listening socket with the signal mask
+** lifted atomically.  So a signal can only end the wait, never a request:
+** once a connection is accepted, the request is answered in full.  When
+** another worker took the connection first, accept() says EAGAIN and the
+** worker goes back to waiting.
 */
 static int worker_main(struct app *app, int sock){
-  sigset_t term;
+  sigset_t term, waiting;
   sigemptyset(&term);
   sigaddset(&term, SIGTERM);
   sigaddset(&term, SIGINT);
+  sigprocmask(SIG_BLOCK, &term, &waiting);
+  sigdelset(&waiting, SIGTERM);
+  sigdelset(&waiting, SIGINT);
   set_signal(SIGTERM, on_term);
   set_signal(SIGINT, on_term);
   signal(SIGPIPE, SIG_IGN);
   if( server_open_worker_state(app) ) return 1;
   FCGX_Request fr;
-  if( FCGX_InitRequest(&fr, sock, FCGI_FAIL_ACCEPT_ON_INTR)!=0 ) return 1;
+  if( FCGX_InitRequest(&fr, sock, 0)!=0 ) return 1;
   while( !g_stop ){
-    sigprocmask(SIG_UNBLOCK, &term, NULL);
+    fd_set rfds;
+    FD_ZERO(&rfds);
+    FD_SET(sock, &rfds);
+    int n = pselect(sock + 1, &rfds, NULL, NULL, NULL, &waiting);
     if( g_stop ) break;
-    int rc = FCGX_Accept_r(&fr);
-    sigprocmask(SIG_BLOCK, &term, NULL);
-    if( rc<0 ){
-      if( g_stop ) break;
-      continue;
-    }
+    if( n<=0 ) continue;
+    if( FCGX_Accept_r(&fr)<0 ) continue;      /* EAGAIN: another worker was faster */
     struct req r;
     req_init(&r, app, &fr);
     router_dispatch(&r);
@@ -200,6 +206,7 @@ int server_run(struct app *app){
   umask(old);
   if( sock<0 ){ log_msg("cannot listen on %s", app->cfg.socket_path); return 1; }
   fcntl(sock, F_SETFD, FD_CLOEXEC);
+  fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) | O_NONBLOCK);   /* workers wait in pselect(), see worker_main */
   if( app->cfg.socket_group[0] ){
     struct group *g = getgrnam(app->cfg.socket_group);
     if( g==NULL || chown(app->cfg.socket_path, (uid_t)-1, g->gr_gid)!=0 ){

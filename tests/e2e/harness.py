@@ -11,6 +11,7 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -43,6 +44,44 @@ def poll(fn, timeout=20.0, interval=0.05, what="condition"):
         if time.monotonic() > end:
             raise AssertionError("timed out waiting for " + what)
         time.sleep(interval)
+
+
+# ---------------------------------------------------------------- a minimal FastCGI client
+# (for tests that must talk to the workers without nginx in between)
+
+def fcgi_record(rtype, body, req_id=1):
+    """One FastCGI record: version 1, type, request id, content, no padding."""
+    return struct.pack(">BBHHBx", 1, rtype, req_id, len(body), 0) + body
+
+
+def fcgi_params(params):
+    """Name-value pairs in FastCGI's length-prefixed encoding."""
+    out = b""
+    for k, v in params.items():
+        k, v = k.encode(), v.encode()
+        for n in (len(k), len(v)):
+            out += bytes([n]) if n < 128 else struct.pack(">I", n | 0x80000000)
+        out += k + v
+    return out
+
+
+def fcgi_read_stdout(sock):
+    """Read records until END_REQUEST; return the concatenated STDOUT bytes."""
+    data, out = b"", b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise AssertionError("the worker closed the connection before END_REQUEST")
+        data += chunk
+        while len(data) >= 8:
+            _, rtype, _, clen, plen = struct.unpack(">BBHHB", data[:7])
+            if len(data) < 8 + clen + plen:
+                break
+            body, data = data[8:8 + clen], data[8 + clen + plen:]
+            if rtype == 6:
+                out += body
+            elif rtype == 3:
+                return out
 
 
 class Response:

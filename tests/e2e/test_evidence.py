@@ -156,20 +156,7 @@ def vm_kb(pid, field):
     raise AssertionError("no %s for %d" % (field, pid))
 
 
-# ---------------------------------------------------------------- a minimal FastCGI client
-
-def fcgi_record(rtype, body, req_id=1):
-    return struct.pack(">BBHHBx", 1, rtype, req_id, len(body), 0) + body
-
-
-def fcgi_params(params):
-    out = b""
-    for k, v in params.items():
-        k, v = k.encode(), v.encode()
-        for n in (len(k), len(v)):
-            out += bytes([n]) if n < 128 else struct.pack(">I", n | 0x80000000)
-        out += k + v
-    return out
+from harness import fcgi_record, fcgi_params  # noqa: E402  (shared FastCGI client)
 
 
 class EvidenceTest(ServerTestCase):

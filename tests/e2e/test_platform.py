@@ -2,7 +2,9 @@
 import os
 import re
 import signal
+import socket
 import stat
+import struct
 import subprocess
 import time
 import unittest
@@ -253,6 +255,36 @@ class ProcessModelTest(unittest.TestCase):
                              open("/proc/%d/stat" % pid).read().split()[2] != "Z",
                              "process %d still running" % pid)
         self.assertFalse(os.path.exists(os.path.join(self.server.data, "run", "holdpoint.sock")))
+
+    def test_sigterm_finishes_the_request_in_flight(self):
+        """A request that is being read when SIGTERM comes is answered in full; then all stop."""
+        master, kids = self.server.pids()
+        fds = {k: len(os.listdir("/proc/%d/fd" % k)) for k in kids}
+        body = b"username=carol&password=not-the-password"
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        conn.connect(os.path.join(self.server.data, "run", "holdpoint.sock"))
+        try:
+            conn.sendall(harness.fcgi_record(1, struct.pack(">HB5x", 1, 0)) +
+                         harness.fcgi_record(4, harness.fcgi_params({
+                             "REQUEST_METHOD": "POST", "DOCUMENT_URI": "/login", "REQUEST_URI": "/login",
+                             "QUERY_STRING": "", "CONTENT_TYPE": "application/x-www-form-urlencoded",
+                             "CONTENT_LENGTH": str(len(body)), "REMOTE_ADDR": "127.0.0.1",
+                             "HTTP_HOST": "127.0.0.1"})) +
+                         harness.fcgi_record(4, b"") + harness.fcgi_record(5, body[:10]))
+            # wait until a worker has accepted the connection (one more open descriptor) ...
+            poll(lambda: any(os.path.exists("/proc/%d" % k) and len(os.listdir("/proc/%d/fd" % k)) > n
+                             for k, n in fds.items()), what="a worker to accept")
+            os.kill(master, signal.SIGTERM)          # ... then stop the server mid-request
+            conn.sendall(harness.fcgi_record(5, body[10:]) + harness.fcgi_record(5, b""))
+            out = harness.fcgi_read_stdout(conn)
+        finally:
+            conn.close()
+        self.assertTrue(out.startswith(b"Status: 401"), out[:200])
+        self.assertIn(b"do not match", out)
+        poll(lambda: not os.path.exists("/proc/%d" % master) or
+             open("/proc/%d/stat" % master).read().split()[2] == "Z", what="the master to exit")
+        for k in kids:
+            self.assertFalse(os.path.exists("/proc/%d" % k) and open("/proc/%d/stat" % k).read().split()[2] != "Z")
 
     def test_restart_is_clean(self):
         first = self.server.pids()[0]
