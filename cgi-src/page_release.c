@@ -127,6 +127,8 @@ static const struct {
   { "evidence.upload",   "%A uploaded %N to %O", NULL },
   { "evidence.download", "%A downloaded %N", NULL },
   { "signature.failed",  "An electronic signature by %A failed for %O", NULL },
+  { "evidence.refused",  "A file %A sent for %O was refused", NULL },
+  { "action.run",        "An action ran after %O was approved", NULL },
 };
 
 /*
