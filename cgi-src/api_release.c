@@ -1,5 +1,6 @@
 /* api_release.c — the JSON API for releases, approvals and activities (/api/v1). */
 #include "api_release.h"
+#include "mayact.h"
 #include "api.h"
 #include "app.h"
 #include "db.h"
@@ -560,9 +561,8 @@ out:
 /*
 ** GET /api/v1/approvals?status=pending[&mine=1] — activities on hold in
 ** releases that are running or on hold, most urgent first (deadline, then
-** waiting longest).  mine=1: approvals where the caller is eligible this
-** round and has not voted; manual tasks the caller's user, team or role may
-** take (and nobody else took).
+** waiting longest); not those frozen in a failed phase.  mine=1: the ones
+** the caller may act on now (may_act, mayact.h).
 */
 int api_release_approvals(struct req *r){
   const char *status = req_query(r, "status"), *mine = req_query(r, "mine");
@@ -575,21 +575,13 @@ int api_release_approvals(struct req *r){
     "SELECT a.id, a.name, a.kind, a.round, a.activated_at, a.deadline_at, r.id, r.name, r.version,"
     " p.id, p.name, a.responsible_kind, a.responsible_name"
     " FROM activities a JOIN releases r ON r.id=a.release_id JOIN phases p ON p.id=a.phase_id"
-    " WHERE a.status='on_hold' AND r.status IN ('running','on_hold') AND (:mine=0"
-    "  OR (a.kind='approval'"
-    "      AND EXISTS(SELECT 1 FROM eligible e WHERE e.activity_id=a.id AND e.round=a.round AND e.user_id=:me)"
-    "      AND NOT EXISTS(SELECT 1 FROM decisions d WHERE d.activity_id=a.id AND d.round=a.round"
-    "                     AND (d.user_id=:me OR d.actor_id=:me) AND d.decision IN ('approve','reject')))"
-    "  OR (a.kind='manual' AND (a.responsible_user_id IS NULL OR a.responsible_user_id=:me) AND ("
-    "      (a.responsible_kind='user' AND a.responsible_name=(SELECT username FROM users WHERE id=:me))"
-    "   OR (a.responsible_kind='team' AND EXISTS(SELECT 1 FROM team_members m JOIN teams t ON t.id=m.team_id"
-    "                                         WHERE t.name=a.responsible_name AND m.user_id=:me))"
-    "   OR (a.responsible_kind='role' AND EXISTS(SELECT 1 FROM user_roles ur"
-    "                                         WHERE ur.user_id=:me AND ur.role=a.responsible_name)))))"
+    " WHERE a.status='on_hold' AND r.status IN ('running','on_hold') AND p.status<>'failed'"
+    " AND (:mine=0 OR " MAYACT_VIEWER("a") ")"
     " ORDER BY a.deadline_at IS NULL, a.deadline_at, a.activated_at, a.id LIMIT 500");
   if( st==NULL ) return api_fail(r, 500, NULL, NULL);
   db_bind_int64(st, ":mine", only_mine);
-  db_bind_int64(st, ":me", r->user->id);
+  db_bind_int64(st, ":uid", r->user->id);
+  db_bind_int64(st, ":now", app_now_ms(r->app));
   json_t *list = json_array();
   while( db_step(st)==SQLITE_ROW ){
     int64_t aid = sqlite3_column_int64(st, 0);

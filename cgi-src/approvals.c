@@ -5,6 +5,7 @@
 #include "audit.h"
 #include "engine.h"
 #include "policy.h"
+#include "mayact.h"
 #include "req.h"
 #include "notify.h"
 #include "log.h"
@@ -14,142 +15,14 @@
 #include <string.h>
 #include <errno.h>
 
-/* One activity row, as the decision code needs it; strings live in the arena. */
-struct act_row {
-  int64_t id, release_id, started_by, deadline_at, deadline_s, responsible_user_id;
-  int round, signature_required, escalated;
-  const char *name, *kind, *status, *release_status, *policy_json, *signature_meaning;
-  const char *responsible_kind, *responsible_name, *on_timeout_json, *reminders_json;
-};
-
 static int set_err(char *err, size_t nerr, int rc, const char *msg){
   if( err && nerr ) snprintf(err, nerr, "%s", msg);
   return rc;
 }
 
-/* Load an activity with its release's starter and status.  1 found, 0 not. */
-static int load_act(struct app *a, struct arena *ar, int64_t id, struct act_row *w){
-  sqlite3_stmt *st = db_prepare(a->db,
-    "SELECT a.id, a.release_id, r.started_by, a.deadline_at, a.deadline_s, a.responsible_user_id,"
-    " a.round, a.signature_required, a.escalated, a.name, a.kind, a.status, r.status, a.policy_json,"
-    " a.signature_meaning, a.responsible_kind, a.responsible_name, a.on_timeout_json, a.reminders_json"
-    " FROM activities a JOIN releases r ON r.id=a.release_id WHERE a.id=:id");
-  int found = 0;
-  memset(w, 0, sizeof(*w));
-  if( st==NULL ) return 0;
-  db_bind_int64(st, ":id", id);
-  if( db_step(st)==SQLITE_ROW ){
-    w->id = sqlite3_column_int64(st, 0);
-    w->release_id = sqlite3_column_int64(st, 1);
-    w->started_by = sqlite3_column_int64(st, 2);
-    w->deadline_at = sqlite3_column_type(st, 3)==SQLITE_NULL ? 0 : sqlite3_column_int64(st, 3);
-    w->deadline_s = sqlite3_column_int64(st, 4);
-    w->responsible_user_id = sqlite3_column_int64(st, 5);
-    w->round = sqlite3_column_int(st, 6);
-    w->signature_required = sqlite3_column_int(st, 7);
-    w->escalated = sqlite3_column_int(st, 8);
-    w->name = db_col_dup(ar, st, 9);
-    w->kind = db_col_dup(ar, st, 10);
-    w->status = db_col_dup(ar, st, 11);
-    w->release_status = db_col_dup(ar, st, 12);
-    w->policy_json = db_col_dup(ar, st, 13);
-    w->signature_meaning = db_col_dup(ar, st, 14);
-    w->responsible_kind = db_col_dup(ar, st, 15);
-    w->responsible_name = db_col_dup(ar, st, 16);
-    w->on_timeout_json = db_col_dup(ar, st, 17);
-    w->reminders_json = db_col_dup(ar, st, 18);
-    found = w->name && w->kind && w->status;
-  }
-  sqlite3_finalize(st);
-  return found;
-}
-
-/*
-** Build the policy groups of an approval for its round from the `eligible`
-** snapshot.  People added by escalation (rule_index -1) join every rule, but
-** the number of approvals each rule needs stays what it was at activation.
-** Arrays live in ar.  Returns 0 or -1.
-*/
-static int load_groups(struct app *a, struct arena *ar, const struct act_row *w, const struct policy *p,
-                       struct policy_group *groups){
-  int64_t *ids[POLICY_MAX_RULES + 1];
-  size_t cnt[POLICY_MAX_RULES + 1], cap[POLICY_MAX_RULES + 1];
-  int nr = p->nrule;
-  memset(cnt, 0, sizeof(cnt));
-  for(int k=0; k<=nr; k++){ cap[k] = 16; ids[k] = arena_alloc(ar, cap[k]*sizeof(int64_t)); if( !ids[k] ) return -1; }
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT rule_index, user_id FROM eligible"
-                                       " WHERE activity_id=:a AND round=:r ORDER BY rule_index, user_id");
-  if( st==NULL ) return -1;
-  db_bind_int64(st, ":a", w->id);
-  db_bind_int64(st, ":r", w->round);
-  while( db_step(st)==SQLITE_ROW ){
-    int k = sqlite3_column_int(st, 0);
-    k = (k<0 || k>=nr) ? nr : k;                /* slot nr holds the escalated people */
-    if( cnt[k]==cap[k] ){
-      int64_t *n = arena_alloc(ar, cap[k]*2*sizeof(int64_t));
-      if( n==NULL ){ sqlite3_finalize(st); return -1; }
-      memcpy(n, ids[k], cnt[k]*sizeof(int64_t));
-      ids[k] = n;
-      cap[k] *= 2;
-    }
-    ids[k][cnt[k]++] = sqlite3_column_int64(st, 1);
-  }
-  sqlite3_finalize(st);
-  for(int k=0; k<nr; k++){
-    groups[k].user_ids = ids[k];
-    groups[k].n = cnt[k];
-    groups[k].required = 0;
-  }
-  if( cnt[nr]==0 ) return 0;
-  /* Fix the required counts over the original groups, then widen them. */
-  struct policy_status base;
-  if( policy_evaluate(p, groups, w->started_by>0 ? w->started_by : 1, NULL, 0, &base)!=POLICY_OK ) return -1;
-  for(int k=0; k<nr; k++){
-    int64_t *n = arena_alloc(ar, (cnt[k] + cnt[nr] + 1)*sizeof(int64_t));
-    if( n==NULL ) return -1;
-    memcpy(n, ids[k], cnt[k]*sizeof(int64_t));
-    memcpy(n + cnt[k], ids[nr], cnt[nr]*sizeof(int64_t));
-    groups[k].user_ids = n;
-    groups[k].n = cnt[k] + cnt[nr];
-    groups[k].required = base.rule[k].required > 0 ? base.rule[k].required : 0;
-  }
-  return 0;
-}
-
-/* The approve/reject votes of the round, oldest first, as the policy module wants them. */
-static int load_votes(struct app *a, struct arena *ar, const struct act_row *w,
-                      struct policy_vote **out, size_t *nout){
-  size_t cap = 16, n = 0;
-  struct policy_vote *v = arena_alloc(ar, (cap + 1)*sizeof(*v));
-  if( v==NULL ) return -1;
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT user_id, actor_id, decision FROM decisions"
-    " WHERE activity_id=:a AND round=:r AND decision IN ('approve','reject') ORDER BY id");
-  if( st==NULL ) return -1;
-  db_bind_int64(st, ":a", w->id);
-  db_bind_int64(st, ":r", w->round);
-  while( db_step(st)==SQLITE_ROW ){
-    if( n==cap ){
-      struct policy_vote *nv = arena_alloc(ar, (cap*2 + 1)*sizeof(*nv));
-      if( nv==NULL ){ sqlite3_finalize(st); return -1; }
-      memcpy(nv, v, n*sizeof(*v));
-      v = nv;
-      cap *= 2;
-    }
-    int64_t principal = sqlite3_column_int64(st, 0), actor = sqlite3_column_int64(st, 1);
-    v[n].user_id = actor;
-    v[n].acting_for = principal!=actor ? principal : 0;
-    v[n].decision = strcmp(db_col_text(st, 2), "approve")==0 ? POLICY_APPROVE : POLICY_REJECT;
-    n++;
-  }
-  sqlite3_finalize(st);
-  *out = v;
-  *nout = n;
-  return 0;
-}
-
 int approvals_status(struct app *a, int64_t activity_id, struct policy **policy, struct policy_status *st){
   struct arena ar;
-  struct act_row w;
+  struct mayact_act w;
   struct policy_group groups[POLICY_MAX_RULES];
   struct policy_vote *votes;
   size_t nvotes;
@@ -158,38 +31,18 @@ int approvals_status(struct app *a, int64_t activity_id, struct policy **policy,
   arena_init(&ar);
   *policy = NULL;
   memset(st, 0, sizeof(*st));
-  if( !load_act(a, &ar, activity_id, &w) || strcmp(w.kind, "approval")!=0 || w.policy_json==NULL ){
+  if( !mayact_load(a, &ar, activity_id, &w) || strcmp(w.kind, "approval")!=0 || w.policy_json==NULL ){
     rc = HP_NOT_FOUND;
     goto out;
   }
   if( policy_parse(w.policy_json, policy, perr, sizeof(perr))!=POLICY_OK ) goto out;
-  if( load_groups(a, &ar, &w, *policy, groups) || load_votes(a, &ar, &w, &votes, &nvotes) ) goto out;
+  if( mayact_groups(a, &ar, &w, *policy, groups) || mayact_votes(a, &ar, &w, &votes, &nvotes) ) goto out;
   if( policy_evaluate(*policy, groups, w.started_by>0 ? w.started_by : 1, votes, nvotes, st)!=POLICY_OK ) goto out;
   rc = HP_OK;
 out:
   if( rc!=HP_OK ){ policy_free(*policy); *policy = NULL; }
   arena_free(&ar);
   return rc;
-}
-
-/* Is user_id the named user, a member of the named team, or a holder of the named role? */
-int approvals_is_responsible(struct app *a, int64_t user_id, const char *kind, const char *name){
-  const char *sql;
-  if( kind==NULL || name==NULL ) return 0;
-  if( strcmp(kind, "user")==0 ) sql = "SELECT count(*) FROM users WHERE id=:u AND username=:n AND disabled=0";
-  else if( strcmp(kind, "team")==0 ) sql = "SELECT count(*) FROM team_members m JOIN teams t ON t.id=m.team_id"
-                                           " JOIN users u ON u.id=m.user_id WHERE m.user_id=:u AND t.name=:n AND u.disabled=0";
-  else if( strcmp(kind, "role")==0 ) sql = "SELECT count(*) FROM user_roles r JOIN users u ON u.id=r.user_id"
-                                           " WHERE r.user_id=:u AND r.role=:n AND u.disabled=0";
-  else return 0;
-  sqlite3_stmt *st = db_prepare(a->db, sql);
-  int yes = 0;
-  if( st==NULL ) return 0;
-  db_bind_int64(st, ":u", user_id);
-  db_bind_text(st, ":n", name);
-  if( db_step(st)==SQLITE_ROW ) yes = sqlite3_column_int(st, 0)>0;
-  sqlite3_finalize(st);
-  return yes;
 }
 
 int64_t approvals_active_delegation(struct app *a, int64_t delegate_id, int64_t principal_id, int64_t now){
@@ -212,7 +65,7 @@ int64_t approvals_active_delegation(struct app *a, int64_t delegate_id, int64_t 
 ** evidence file) must exist; a required checkbox must be ticked.  Returns 1,
 ** or 0 with the label of the first missing field in err.
 */
-static int required_inputs_present(struct app *a, const struct act_row *w, char *err, size_t nerr){
+static int required_inputs_present(struct app *a, const struct mayact_act *w, char *err, size_t nerr){
   sqlite3_stmt *st = db_prepare(a->db,
     "SELECT f.label FROM fields f WHERE f.activity_id=:a AND f.required=1 AND NOT ("
     "  (f.type='file' AND EXISTS(SELECT 1 FROM evidence e WHERE e.activity_id=f.activity_id AND e.round=:r AND e.field_key=f.key))"
@@ -247,7 +100,7 @@ static int put_output(struct app *a, int64_t act, const char *key, const char *v
 ** (whose decision finished it) and each field's value of the round.  The
 ** engine has already written "decision" and "notes".
 */
-static int write_outputs(struct app *a, const struct act_row *w, const struct user *u){
+static int write_outputs(struct app *a, const struct mayact_act *w, const struct user *u){
   char id[32];
   snprintf(id, sizeof(id), "%lld", (long long)u->id);
   if( put_output(a, w->id, "responsible_user.id", id)
@@ -265,7 +118,7 @@ static int write_outputs(struct app *a, const struct act_row *w, const struct us
 }
 
 /* Insert one decisions row; HP_CONFLICT when the person already has one (unique index). */
-static int insert_decision(struct app *a, const struct act_row *w, const struct approvals_voter *v,
+static int insert_decision(struct app *a, const struct mayact_act *w, const struct approvals_voter *v,
                            int64_t principal, const char *decision, const char *comment, int signed_){
   sqlite3_stmt *st = db_prepare(a->db,
     "INSERT INTO decisions(activity_id,round,user_id,actor_id,decision,comment,signed,signature_name,"
@@ -296,7 +149,7 @@ static int policy_refusal(enum policy_rc prc, char *err, size_t nerr){
   switch( prc ){
     case POLICY_NOT_ELIGIBLE: return set_err(err, nerr, HP_FORBIDDEN, "You are not one of the approvers of this activity.");
     case POLICY_SELF_APPROVAL: return set_err(err, nerr, HP_FORBIDDEN,
-      "You started this release, so you cannot approve it (self-approval is not allowed here).");
+      "You started this release, so you cannot approve or reject it (self-approval is not allowed here).");
     case POLICY_UNKNOWN_IDENTITY: return set_err(err, nerr, HP_FORBIDDEN,
       "Your identity or the release's starter could not be established, so the vote was refused.");
     case POLICY_ALREADY_VOTED: return set_err(err, nerr, HP_CONFLICT, "You have already voted in this round.");
@@ -308,13 +161,17 @@ static int policy_refusal(enum policy_rc prc, char *err, size_t nerr){
 }
 
 /* Checks shared by approvals and manual tasks, inside the transaction. */
-static int check_waiting(struct app *a, const struct act_row *w, char *err, size_t nerr){
+static int check_waiting(struct app *a, const struct mayact_act *w, char *err, size_t nerr){
   if( strcmp(w->release_status, "running")!=0 && strcmp(w->release_status, "on_hold")!=0 ){
     return set_err(err, nerr, HP_CONFLICT, "The release is not running (it has failed, been aborted or completed); "
                    "nothing can be decided until a release manager retries it.");
   }
   if( strcmp(w->status, "on_hold")!=0 ){
     return set_err(err, nerr, HP_CONFLICT, "This activity is not waiting for a decision.");
+  }
+  if( strcmp(w->phase_status, "failed")==0 ){
+    return set_err(err, nerr, HP_CONFLICT, "This activity's phase has failed; nothing in it can be decided "
+                   "until a release manager retries the activity that failed.");
   }
   if( w->deadline_at>0 && app_now_ms(a) >= w->deadline_at ){
     return set_err(err, nerr, HP_CONFLICT, "The deadline of this activity has passed; decisions are closed.");
@@ -326,7 +183,7 @@ int approvals_decide(struct app *a, const struct audit_ctx *c, const struct appr
                      int64_t activity_id, const char *decision, const char *comment,
                      struct approvals_result *out, char *err, size_t nerr){
   struct arena ar;
-  struct act_row w;
+  struct mayact_act w;
   struct policy *p = NULL;
   struct policy_group groups[POLICY_MAX_RULES];
   struct policy_vote *votes;
@@ -351,7 +208,7 @@ int approvals_decide(struct app *a, const struct audit_ctx *c, const struct appr
     return set_err(err, nerr, HP_UNPROCESSABLE, "Keep the comment under 4000 characters.");
   }
   if( db_begin_write(db) ){ arena_free(&ar); return set_err(err, nerr, HP_UNAVAILABLE, "The database is busy; try again."); }
-  if( !load_act(a, &ar, activity_id, &w) ){ rc = set_err(err, nerr, HP_NOT_FOUND, "There is no such activity."); goto out; }
+  if( !mayact_load(a, &ar, activity_id, &w) ){ rc = set_err(err, nerr, HP_NOT_FOUND, "There is no such activity."); goto out; }
   out->release_id = w.release_id;
   if( strcmp(w.kind, "approval")!=0 ){
     rc = set_err(err, nerr, HP_CONFLICT, "This activity is not an approval.");
@@ -378,9 +235,18 @@ int approvals_decide(struct app *a, const struct audit_ctx *c, const struct appr
     rc = set_err(err, nerr, HP_ERROR, "The approval policy of this activity is broken.");
     goto out;
   }
-  if( load_groups(a, &ar, &w, p, groups) || load_votes(a, &ar, &w, &votes, &nvotes) ) goto out;
+  if( mayact_groups(a, &ar, &w, p, groups) || mayact_votes(a, &ar, &w, &votes, &nvotes) ) goto out;
   struct policy_vote ballot = { v->user->id, principal!=v->user->id ? principal : 0,
                                 approve ? POLICY_APPROVE : POLICY_REJECT };
+  /* The verdict is may_act's; the policy only explains a refusal in words. */
+  if( !mayact_may(a, w.id, v->user->id, principal, app_now_ms(a)) ){
+    enum policy_rc prc = policy_may_vote(p, groups, w.started_by, votes, nvotes, &ballot);
+    if( prc==POLICY_OK ){            /* a barred starter may not reject either: they are not an approver here */
+      prc = w.started_by==principal || w.started_by==v->user->id ? POLICY_SELF_APPROVAL : POLICY_NOT_ELIGIBLE;
+    }
+    rc = policy_refusal(prc, err, nerr);
+    goto out;
+  }
   enum policy_rc prc = policy_may_vote(p, groups, w.started_by, votes, nvotes, &ballot);
   if( prc!=POLICY_OK ){ rc = policy_refusal(prc, err, nerr); goto out; }
   rc = insert_decision(a, &w, v, principal, decision, comment, w.signature_required && v->signed_ok);
@@ -398,6 +264,7 @@ int approvals_decide(struct app *a, const struct audit_ctx *c, const struct appr
                    "quorum", policy_state_name(st.state)) ){ rc = HP_ERROR; goto out; }
   out->state = st.state;
   out->needed = st.needed;
+  if( st.state==POLICY_PENDING && mayact_refresh(a, w.id) ){ rc = HP_ERROR; goto out; }
   if( st.state!=POLICY_PENDING ){
     const char *outcome = st.state==POLICY_APPROVED ? "approved" : "rejected";
     rc = engine_complete_in_tx(a, &c2, w.id, w.round, outcome, comment);
@@ -416,14 +283,14 @@ out:
 int approvals_take(struct app *a, const struct audit_ctx *c, const struct user *u,
                    int64_t activity_id, char *err, size_t nerr){
   struct arena ar;
-  struct act_row w;
+  struct mayact_act w;
   int rc = HP_ERROR;
   arena_init(&ar);
   if( db_begin_write(a->db) ){ arena_free(&ar); return set_err(err, nerr, HP_UNAVAILABLE, "The database is busy; try again."); }
-  if( !load_act(a, &ar, activity_id, &w) ){ rc = set_err(err, nerr, HP_NOT_FOUND, "There is no such activity."); goto out; }
+  if( !mayact_load(a, &ar, activity_id, &w) ){ rc = set_err(err, nerr, HP_NOT_FOUND, "There is no such activity."); goto out; }
   if( strcmp(w.kind, "manual")!=0 ){ rc = set_err(err, nerr, HP_CONFLICT, "Only manual tasks are taken."); goto out; }
   if( (rc = check_waiting(a, &w, err, nerr))!=HP_OK ) goto out;
-  if( !approvals_is_responsible(a, u->id, w.responsible_kind, w.responsible_name) ){
+  if( w.responsible_user_id==0 && !mayact_may(a, w.id, u->id, u->id, app_now_ms(a)) ){
     rc = set_err(err, nerr, HP_FORBIDDEN, "This task belongs to another team.");
     goto out;
   }
@@ -441,7 +308,7 @@ int approvals_take(struct app *a, const struct audit_ctx *c, const struct user *
     goto out;
   }
   if( audit_append(a, c, "task.take", "activity", w.id, w.release_id, "{s:s,s:i}", "activity", w.name,
-                   "round", w.round) ){ rc = HP_ERROR; goto out; }
+                   "round", w.round) || mayact_refresh(a, w.id) ){ rc = HP_ERROR; goto out; }
   rc = db_commit(a->db) ? HP_ERROR : HP_OK;
 out:
   if( rc!=HP_OK ) db_rollback(a->db);
@@ -452,17 +319,17 @@ out:
 int approvals_assign(struct app *a, const struct audit_ctx *c, const struct user *by,
                      int64_t activity_id, int64_t to_user, char *err, size_t nerr){
   struct arena ar;
-  struct act_row w;
+  struct mayact_act w;
   int rc = HP_ERROR;
   arena_init(&ar);
   if( !(by->roles & (ROLE_ADMIN|ROLE_RELEASE_MANAGER)) ){
     return set_err(err, nerr, HP_FORBIDDEN, "Only administrators and release managers reassign tasks.");
   }
   if( db_begin_write(a->db) ){ arena_free(&ar); return set_err(err, nerr, HP_UNAVAILABLE, "The database is busy; try again."); }
-  if( !load_act(a, &ar, activity_id, &w) ){ rc = set_err(err, nerr, HP_NOT_FOUND, "There is no such activity."); goto out; }
+  if( !mayact_load(a, &ar, activity_id, &w) ){ rc = set_err(err, nerr, HP_NOT_FOUND, "There is no such activity."); goto out; }
   if( strcmp(w.kind, "manual")!=0 ){ rc = set_err(err, nerr, HP_CONFLICT, "Only manual tasks are assigned."); goto out; }
   if( (rc = check_waiting(a, &w, err, nerr))!=HP_OK ) goto out;
-  if( !approvals_is_responsible(a, to_user, w.responsible_kind, w.responsible_name) ){
+  if( !mayact_in_group(a, to_user, w.responsible_kind, w.responsible_name) ){
     rc = set_err(err, nerr, HP_UNPROCESSABLE, "That person is not in the team responsible for this task.");
     goto out;
   }
@@ -476,7 +343,8 @@ int approvals_assign(struct app *a, const struct audit_ctx *c, const struct user
   sqlite3_finalize(st);
   if( !ok ){ rc = set_err(err, nerr, HP_CONFLICT, "The task changed meanwhile; reload."); goto out; }
   if( audit_append(a, c, "task.assign", "activity", w.id, w.release_id, "{s:s,s:I,s:I}", "activity", w.name,
-                   "from", (json_int_t)w.responsible_user_id, "to", (json_int_t)to_user) ){ rc = HP_ERROR; goto out; }
+                   "from", (json_int_t)w.responsible_user_id, "to", (json_int_t)to_user)
+   || mayact_refresh(a, w.id) ){ rc = HP_ERROR; goto out; }
   rc = db_commit(a->db) ? HP_ERROR : HP_OK;
 out:
   if( rc!=HP_OK ) db_rollback(a->db);
@@ -488,7 +356,7 @@ int approvals_finish_task(struct app *a, const struct audit_ctx *c, const struct
                           int64_t activity_id, const char *action, const char *notes,
                           char *err, size_t nerr){
   struct arena ar;
-  struct act_row w;
+  struct mayact_act w;
   int rc = HP_ERROR, proceed;
   if( action==NULL || (strcmp(action, "proceed")!=0 && strcmp(action, "abort")!=0) ){
     return set_err(err, nerr, HP_UNPROCESSABLE, "Choose Proceed or Abort.");
@@ -500,12 +368,12 @@ int approvals_finish_task(struct app *a, const struct audit_ctx *c, const struct
   if( notes && strlen(notes)>4000 ) return set_err(err, nerr, HP_UNPROCESSABLE, "Keep the notes under 4000 characters.");
   arena_init(&ar);
   if( db_begin_write(a->db) ){ arena_free(&ar); return set_err(err, nerr, HP_UNAVAILABLE, "The database is busy; try again."); }
-  if( !load_act(a, &ar, activity_id, &w) ){ rc = set_err(err, nerr, HP_NOT_FOUND, "There is no such activity."); goto out; }
+  if( !mayact_load(a, &ar, activity_id, &w) ){ rc = set_err(err, nerr, HP_NOT_FOUND, "There is no such activity."); goto out; }
   if( strcmp(w.kind, "manual")!=0 ){ rc = set_err(err, nerr, HP_CONFLICT, "This activity is not a manual task."); goto out; }
   if( (rc = check_waiting(a, &w, err, nerr))!=HP_OK ) goto out;
-  if( w.responsible_user_id!=v->user->id ){
-    rc = set_err(err, nerr, HP_FORBIDDEN, w.responsible_user_id ? "Someone else holds this task."
-                                                                : "Take responsibility for this task first.");
+  if( w.responsible_user_id!=v->user->id || !mayact_may(a, w.id, v->user->id, v->user->id, app_now_ms(a)) ){
+    rc = set_err(err, nerr, HP_FORBIDDEN, w.responsible_user_id && w.responsible_user_id!=v->user->id
+                 ? "Someone else holds this task." : "Take responsibility for this task first.");
     goto out;
   }
   if( w.signature_required && !v->signed_ok ){
@@ -531,44 +399,6 @@ out:
   return rc;
 }
 
-/*
-** May u act on the activity now?  Approvals: u (or someone u is delegated
-** by) is eligible this round and has not voted, and the policy lets them
-** vote.  Manual tasks: u is responsible (or holds the task).
-*/
-int approvals_can_act(struct app *a, const struct user *u, int64_t activity_id){
-  struct arena ar;
-  struct act_row w;
-  int yes = 0;
-  arena_init(&ar);
-  if( u==NULL || !load_act(a, &ar, activity_id, &w) || strcmp(w.status, "on_hold")!=0 ) goto out;
-  if( w.deadline_at>0 && app_now_ms(a) >= w.deadline_at ) goto out;
-  if( strcmp(w.kind, "manual")==0 ){
-    yes = w.responsible_user_id ? w.responsible_user_id==u->id
-                                : approvals_is_responsible(a, u->id, w.responsible_kind, w.responsible_name);
-    goto out;
-  }
-  struct policy *p = NULL;
-  struct policy_group groups[POLICY_MAX_RULES];
-  struct policy_vote *votes;
-  size_t nvotes;
-  char perr[200];
-  if( w.policy_json && policy_parse(w.policy_json, &p, perr, sizeof(perr))==POLICY_OK
-   && load_groups(a, &ar, &w, p, groups)==0 && load_votes(a, &ar, &w, &votes, &nvotes)==0 ){
-    struct policy_vote ballot = { u->id, 0, POLICY_APPROVE };
-    enum policy_rc prc = policy_may_vote(p, groups, w.started_by, votes, nvotes, &ballot);
-    if( prc==POLICY_SELF_APPROVAL ){
-      ballot.decision = POLICY_REJECT;     /* the starter may still reject */
-      prc = policy_may_vote(p, groups, w.started_by, votes, nvotes, &ballot);
-    }
-    yes = prc==POLICY_OK;
-  }
-  policy_free(p);
-out:
-  arena_free(&ar);
-  return yes;
-}
-
 int approvals_delegate(struct app *a, const struct audit_ctx *c, int64_t user_id, int64_t delegate_id,
                        int64_t starts_at, int64_t ends_at, char *err, size_t nerr){
   if( delegate_id==user_id ) return set_err(err, nerr, HP_UNPROCESSABLE, "Choose someone other than yourself.");
@@ -589,9 +419,10 @@ int approvals_delegate(struct app *a, const struct audit_ctx *c, int64_t user_id
   }
   if( rc==HP_UNPROCESSABLE ) set_err(err, nerr, rc, "There is no such person to delegate to.");
   int64_t id = sqlite3_last_insert_rowid(a->db);
-  if( rc==HP_OK && audit_append(a, c, "delegation.add", "delegation", id, 0, "{s:I,s:I,s:I,s:I}",
+  if( rc==HP_OK && (audit_append(a, c, "delegation.add", "delegation", id, 0, "{s:I,s:I,s:I,s:I}",
                                 "user_id", (json_int_t)user_id, "delegate_id", (json_int_t)delegate_id,
-                                "starts_at", (json_int_t)starts_at, "ends_at", (json_int_t)ends_at) ) rc = HP_ERROR;
+                                "starts_at", (json_int_t)starts_at, "ends_at", (json_int_t)ends_at)
+                   || mayact_person_changed(a, c, user_id)) ) rc = HP_ERROR;
   if( rc!=HP_OK || db_commit(a->db) ){
     db_rollback(a->db);
     return rc==HP_OK ? HP_ERROR : rc;
@@ -611,7 +442,8 @@ int approvals_delegation_revoke(struct app *a, const struct audit_ctx *c, int64_
     if( db_step(st)==SQLITE_DONE ) rc = sqlite3_changes(a->db)==1 ? HP_OK : HP_NOT_FOUND;
     sqlite3_finalize(st);
   }
-  if( rc==HP_OK && audit_append(a, c, "delegation.revoke", "delegation", id, 0, NULL) ) rc = HP_ERROR;
+  if( rc==HP_OK && (audit_append(a, c, "delegation.revoke", "delegation", id, 0, NULL)
+                   || mayact_person_changed(a, c, user_id)) ) rc = HP_ERROR;
   if( rc!=HP_OK || db_commit(a->db) ){ db_rollback(a->db); return rc==HP_OK ? HP_ERROR : rc; }
   return HP_OK;
 }
@@ -690,13 +522,13 @@ static int fire_reminders(struct app *a, int64_t now){
 */
 static int expire_one(struct app *a, int64_t id, int round, int64_t deadline_at, int64_t now){
   struct arena ar;
-  struct act_row w;
+  struct mayact_act w;
   struct audit_ctx c;
   int rc = -1;
   timer_ctx(&c);
   arena_init(&ar);
   if( db_begin_write(a->db) ){ arena_free(&ar); return -1; }
-  if( !load_act(a, &ar, id, &w) || strcmp(w.status, "on_hold")!=0 || w.round!=round || w.deadline_at!=deadline_at ){
+  if( !mayact_load(a, &ar, id, &w) || strcmp(w.status, "on_hold")!=0 || w.round!=round || w.deadline_at!=deadline_at ){
     rc = 0;                                   /* someone decided meanwhile */
     goto out;
   }
@@ -731,6 +563,7 @@ static int expire_one(struct app *a, int64_t id, int round, int64_t deadline_at,
       ok = db_step(st)==SQLITE_DONE && sqlite3_changes(a->db)==1;
       sqlite3_finalize(st);
     }else ok = 0;
+    if( ok ) ok = mayact_refresh(a, id)==0;
     if( ok ) ok = audit_append(a, &c, "activity.escalated", "activity", id, w.release_id, "{s:s,s:s,s:s,s:i}",
                                "activity", w.name, "to_kind", kind, "to", name, "round", round)==0
                && notify_activity_event(a, id, "escalated")==0;

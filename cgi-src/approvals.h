@@ -49,9 +49,7 @@ int approvals_finish_task(struct app *a, const struct audit_ctx *c, const struct
                           int64_t activity_id, const char *action, const char *notes,
                           char *err, size_t nerr);
 
-/* May user act on the on_hold activity now (inbox "mine", buttons)?  1 yes. */
-int approvals_can_act(struct app *a, const struct user *u, int64_t activity_id);
-int approvals_is_responsible(struct app *a, int64_t user_id, const char *kind, const char *name);
+/* Who may act is mayact.h's question: mayact_may() and the may_act table. */
 
 /*
 ** Load the policy and the eligibility of an approval for its current round

@@ -7,7 +7,8 @@
 #include "rtemplate.h"
 #include "users.h"
 #include "log.h"
-#include "notify.h"     /* issue 8: notifications inside the engine's transaction */
+#include "notify.h"     /* notifications inside the engine's transaction */
+#include "mayact.h"
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -396,6 +397,9 @@ int engine_plan(struct engine_snapshot *s, const struct engine_event *ev, struct
       if( a->status!=ENGINE_ACT_RUNNING ){
         return refuse(p, HP_CONFLICT, "The activity is not waiting for a result (it is not running).");
       }
+      if( s->phases[a->phase].status==ENGINE_PH_FAILED ){
+        return refuse(p, HP_CONFLICT, "The activity's phase has failed: it takes no results until the failed activity is retried.");
+      }
       set_act(&x, ev->act, r==ENGINE_RES_FAIL ? ENGINE_ACT_FAILED : ENGINE_ACT_COMPLETED, r, ENGINE_CF_FINISH, -1);
       settle(&x);
       break;
@@ -417,6 +421,9 @@ int engine_plan(struct engine_snapshot *s, const struct engine_event *ev, struct
       }
       if( a->status!=ENGINE_ACT_ON_HOLD ) return refuse(p, HP_CONFLICT, "The activity is not waiting for a decision.");
       if( ev->round!=a->round ) return refuse(p, HP_CONFLICT, "The activity has moved to another round.");
+      if( s->phases[a->phase].status==ENGINE_PH_FAILED ){
+        return refuse(p, HP_CONFLICT, "The activity's phase has failed: nothing in it can be decided until the failed activity is retried.");
+      }
       if( r==ENGINE_RES_APPROVED || r==ENGINE_RES_PROCEEDED ) to = ENGINE_ACT_COMPLETED;
       else if( r==ENGINE_RES_ABORTED ) to = ENGINE_ACT_ABORTED;
       else to = ENGINE_ACT_REJECTED;
@@ -851,6 +858,12 @@ out:
   return rc;
 }
 
+/* The id of the release, phase or activity a change is about. */
+static int64_t change_object(const struct snap *sn, const struct engine_change *ch){
+  return ch->target==ENGINE_T_RELEASE ? sn->s.release_id
+       : ch->target==ENGINE_T_PHASE ? sn->s.phases[ch->index].id : sn->s.acts[ch->index].id;
+}
+
 /*
 ** Apply every change of the plan in order, each with its audit record.
 ** Inside the caller's transaction; on failure the caller rolls back.
@@ -871,14 +884,21 @@ static int apply_plan(struct app *a, const struct audit_ctx *c, const struct sna
     json_t *d = change_details(sn, ch, x);
     if( d==NULL ) return fail(err, nerr, HP_ERROR, "Out of memory.");
     const char *otype = ch->target==ENGINE_T_RELEASE ? "release" : ch->target==ENGINE_T_PHASE ? "phase" : "activity";
-    int64_t oid = ch->target==ENGINE_T_RELEASE ? sn->s.release_id
-                : ch->target==ENGINE_T_PHASE ? sn->s.phases[ch->index].id : sn->s.acts[ch->index].id;
+    int64_t oid = change_object(sn, ch);
     if( audit_append(a, (ch->flags & ENGINE_CF_AUTOMATIC) ? &sys : c, ch->action, otype, oid,
                      sn->s.release_id, "o", d) ){
       return fail(err, nerr, HP_ERROR, "The audit record could not be written.");
     }
-    /* issue 8 (notify.c): tell people in this same transaction — an activity that starts
-       waiting for people at activation, and a release that failed or was aborted */
+  }
+  /* Who may act follows the new state, before anyone is told about it. */
+  if( mayact_refresh_release(a, sn->s.release_id) ){
+    return fail(err, nerr, HP_ERROR, "The change could not be saved.");
+  }
+  /* Tell people in this same transaction: an activity that starts waiting for people at
+     activation, and a release that failed or was aborted. */
+  for(int i=0; i<p->n; i++){
+    const struct engine_change *ch = &p->ch[i];
+    int64_t oid = change_object(sn, ch);
     if( ch->target==ENGINE_T_ACTIVITY && (ch->flags & ENGINE_CF_ACTIVATE) && ch->to==ENGINE_ACT_ON_HOLD
      && notify_activity_event(a, oid, "waiting") ){
       return fail(err, nerr, HP_ERROR, "The notifications could not be queued.");

@@ -1,5 +1,6 @@
 /* inputs.c — an activity's typed fields: validation, saving per round, and the form. */
 #include "inputs.h"
+#include "mayact.h"
 #include "evidence.h"
 #include "app.h"
 #include "db.h"
@@ -311,29 +312,7 @@ int inputs_load_fields(struct app *app, struct arena *a, int64_t activity_id,
 int inputs_may_edit(struct app *app, const struct user *user, const struct inputs_activity *act){
   if( user==NULL || act==NULL || act->kind==NULL ) return 0;
   if( user->is_admin || (user->roles & (ROLE_RELEASE_MANAGER|ROLE_ADMIN)) ) return 1;
-  const char *sql;
-  if( strcmp(act->kind, "approval")==0 ){
-    sql = "SELECT EXISTS(SELECT 1 FROM eligible WHERE activity_id=:id AND round=:round AND user_id=:uid)";
-  }else if( strcmp(act->kind, "manual")==0 ){
-    if( act->responsible_user_id==user->id ) return 1;
-    sql = "SELECT EXISTS(SELECT 1 FROM activities a WHERE a.id=:id AND ("
-          " (a.responsible_kind='user' AND EXISTS(SELECT 1 FROM users u WHERE u.id=:uid"
-          "   AND u.username=a.responsible_name))"
-          " OR (a.responsible_kind='team' AND EXISTS(SELECT 1 FROM team_members tm JOIN teams t"
-          "   ON t.id=tm.team_id WHERE tm.user_id=:uid AND t.name=a.responsible_name))"
-          " OR (a.responsible_kind='role' AND EXISTS(SELECT 1 FROM user_roles ur"
-          "   WHERE ur.user_id=:uid AND ur.role=a.responsible_name))))";
-  }else{
-    return 0;
-  }
-  sqlite3_stmt *st = db_prepare(app->db, sql);
-  if( st==NULL ) return 0;
-  db_bind_int64(st, ":id", act->id);
-  db_bind_int64(st, ":uid", user->id);
-  if( sqlite3_bind_parameter_index(st, ":round") ) db_bind_int64(st, ":round", act->round);
-  int ok = db_step(st)==SQLITE_ROW && sqlite3_column_int(st, 0)==1;
-  sqlite3_finalize(st);
-  return ok;
+  return mayact_may(app, act->id, user->id, 0, app_now_ms(app));
 }
 
 /* The values saved for a round, in a (at most INPUTS_MAX_FIELDS). */

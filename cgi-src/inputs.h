@@ -138,13 +138,9 @@ int inputs_load_fields(struct app *app, struct arena *a, int64_t activity_id,
 ** May this person enter values and upload evidence for the activity?
 ** (The activity's status is not tested here: callers also require on_hold.)
 **   - release managers and administrators: yes, for any activity;
-**   - approval: people in the `eligible` snapshot of the current round (any
-**     rule, including those added by escalation), whether or not they voted;
-**   - manual task: the person who took responsibility, the named
-**     responsible user, members of the responsible team, holders of the
-**     responsible role;
-**   - anyone else, and automated activities: no.
-** The approvals module may narrow this; it is the one place to do it.
+**   - everyone else: only while they may act on it (mayact_may: the
+**     approvers who may still vote and their delegates, a manual task's
+**     holder or, untaken, its responsible people).
 ** Returns 1 or 0 (also 0 on a database error, which is logged).
 */
 int inputs_may_edit(struct app *app, const struct user *user, const struct inputs_activity *act);

@@ -10,6 +10,7 @@
 #include "bench.h"
 #include "notify.h"
 #include "engine.h"
+#include "mayact.h"
 #include "rtemplate.h"
 #include "log.h"
 #include <stdio.h>
@@ -394,6 +395,12 @@ int main(int argc, char **argv){
   if( strcmp(cmd, "migrate")==0 ){
     rc = open_db(&app, 2) ? 1 : 0;
     if( rc==0 ) rc = audit_load_key(&app, 1) ? 1 : 0;
+    /* who may act, for rounds opened before this version kept it (idempotent) */
+    if( rc==0 && (db_begin_write(app.db) || mayact_refresh_open(&app) || db_commit(app.db)) ){
+      db_rollback(app.db);
+      fprintf(stderr, "holdpoint: could not compute who may act on the open activities\n");
+      rc = 1;
+    }
     if( rc==0 ) printf("database at schema version %d\n", db_schema_version(app.db));
   }else if( open_db(&app, 0) ){
     rc = 1;

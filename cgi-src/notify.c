@@ -1,5 +1,6 @@
 /* notify.c — who hears about what: in-app notifications, the outbox, its delivery by the job runner. */
 #include "notify.h"
+#include "mayact.h"
 #include "slack.h"
 #include "app.h"
 #include "db.h"
@@ -709,24 +710,13 @@ struct person {
 
 /*
 ** The people an event goes to: for activity events (who=0) everyone who may
-** act on it (eligible this round and not voted yet; a manual task's holder,
-** else its team, role or user); for decisions and release events (who=1)
+** act on it now (may_act, mayact.h); for decisions and release events (who=1)
 ** the release's starter.  Disabled people never.  Returns the count or -1.
 */
 static int load_people(struct app *a, struct arena *ar, const struct ctx *x, int who, struct person *out, int max){
   static const char *const actors_sql =
-    "WITH act AS (SELECT * FROM activities WHERE id=:a),"
-    " people AS ("
-    "  SELECT e.user_id AS uid FROM eligible e, act WHERE e.activity_id=act.id AND e.round=act.round AND act.kind='approval'"
-    "   AND NOT EXISTS(SELECT 1 FROM decisions d WHERE d.activity_id=act.id AND d.round=act.round"
-    "                  AND (d.user_id=e.user_id OR d.actor_id=e.user_id) AND d.decision IN ('approve','reject'))"
-    "  UNION SELECT act.responsible_user_id FROM act WHERE act.kind='manual' AND act.responsible_user_id IS NOT NULL"
-    "  UNION SELECT m.user_id FROM act JOIN teams t ON t.name=act.responsible_name JOIN team_members m ON m.team_id=t.id"
-    "   WHERE act.kind='manual' AND act.responsible_user_id IS NULL AND act.responsible_kind='team'"
-    "  UNION SELECT r.user_id FROM act JOIN user_roles r ON r.role=act.responsible_name"
-    "   WHERE act.kind='manual' AND act.responsible_user_id IS NULL AND act.responsible_kind='role'"
-    "  UNION SELECT u.id FROM act JOIN users u ON u.username=act.responsible_name"
-    "   WHERE act.kind='manual' AND act.responsible_user_id IS NULL AND act.responsible_kind='user')"
+    "WITH people AS (SELECT DISTINCT m.user_id AS uid FROM may_act m JOIN activities act"
+    "  ON act.id=m.activity_id AND act.round=m.round WHERE m.activity_id=:a AND " MAYACT_OPEN("m") ")"
     " SELECT u.id, u.username, u.display_name, u.email,"
     "  (SELECT external_id FROM user_identities i WHERE i.user_id=u.id AND i.provider='sms')"
     " FROM people p JOIN users u ON u.id=p.uid WHERE u.disabled=0 ORDER BY u.id LIMIT :lim";
@@ -739,6 +729,7 @@ static int load_people(struct app *a, struct arena *ar, const struct ctx *x, int
   if( st==NULL ) return -1;
   if( who==0 ){
     db_bind_int64(st, ":a", x->activity_id);
+    db_bind_int64(st, ":now", app_now_ms(a));
     db_bind_int64(st, ":lim", max);
   }else{
     db_bind_int64(st, ":s", x->started_by);

@@ -327,12 +327,13 @@ int page_activity(struct req *r){
     " a.responsible_kind, a.responsible_name, a.deadline_at, a.result, a.result_details, a.round,"
     " a.activated_at, a.finished_at, a.signature_required, a.signature_meaning, a.escalated,"
     " p.id, p.name, rl.id, rl.name, rl.version, rl.artifact, rl.status, tu.display_name, rl.started_by,"
-    " CASE WHEN a.status='on_hold' THEN " PAGE_CAN_ACT_SQL " ELSE 0 END"
+    " CASE WHEN a.status='on_hold' THEN " MAYACT_VIEWER("a") " ELSE 0 END"
     " FROM activities a JOIN phases p ON p.id=a.phase_id JOIN releases rl ON rl.id=a.release_id"
     " LEFT JOIN users tu ON tu.id=a.responsible_user_id WHERE a.id=:id");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":id", id);
   db_bind_int64(st, ":uid", r->user->id);
+  db_bind_int64(st, ":now", app_now_ms(r->app));
   if( db_step(st)!=SQLITE_ROW ){ sqlite3_finalize(st); return HP_NOT_FOUND; }
   struct arena *ar = &r->arena;
   const char *name = db_col_dup(ar, st, 0), *kind = db_col_dup(ar, st, 1), *status = db_col_dup(ar, st, 2);

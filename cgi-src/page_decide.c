@@ -2,6 +2,7 @@
 #include "page_decide.h"
 #include "page_release.h"
 #include "approvals.h"
+#include "mayact.h"
 #include "policy.h"
 #include "app.h"
 #include "db.h"
@@ -168,24 +169,20 @@ int page_activity_task(struct req *r){
 }
 
 /*
-** Should the activity page show the "Your decision" card to this person even
-** though they cannot vote in their own name?  Yes for a delegate of someone
-** eligible, and for release managers and admins on a manual task (Assign).
+** Should the activity page show the "Your decision" card to this person?
+** Yes when may_act lists them (in their own name or for someone who
+** delegated to them), and for release managers and admins on a manual task
+** waiting for people (they may Assign it).
 */
 int page_decide_wanted(struct req *r, int64_t activity_id){
   if( r->user==NULL ) return 0;
-  sqlite3_stmt *st = db_prepare(r->app->db,
-    "SELECT (a.kind='manual' AND :rm)"
-    " OR EXISTS(SELECT 1 FROM delegations g JOIN eligible e ON e.user_id=g.user_id AND e.activity_id=a.id AND e.round=a.round"
-    "           WHERE g.delegate_id=:me AND g.revoked_at IS NULL AND g.starts_at<=:now AND g.ends_at>:now)"
-    " FROM activities a WHERE a.id=:a AND a.status='on_hold'");
+  if( mayact_may(r->app, activity_id, r->user->id, 0, app_now_ms(r->app)) ) return 1;
+  if( !(r->user->roles & (ROLE_ADMIN|ROLE_RELEASE_MANAGER)) ) return 0;
+  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT 1 FROM activities WHERE id=:a AND kind='manual' AND status='on_hold'");
   int yes = 0;
   if( st==NULL ) return 0;
-  db_bind_int64(st, ":rm", (r->user->roles & (ROLE_ADMIN|ROLE_RELEASE_MANAGER)) ? 1 : 0);
-  db_bind_int64(st, ":me", r->user->id);
-  db_bind_int64(st, ":now", app_now_ms(r->app));
   db_bind_int64(st, ":a", activity_id);
-  if( db_step(st)==SQLITE_ROW ) yes = sqlite3_column_int(st, 0);
+  yes = db_step(st)==SQLITE_ROW;
   sqlite3_finalize(st);
   return yes;
 }
@@ -221,15 +218,14 @@ void page_decide_render(struct req *r, tmpl_dict *act, int64_t activity_id){
   tmpl_set(act, "ERR_USERNAME", req_error_for(r, "username"));
   tmpl_set(act, "COMMENT", req_form(r, "comment"));
   tmpl_set(act, "NOTES", req_form(r, "notes"));
-  int can = approvals_can_act(r->app, r->user, activity_id);
+  int64_t now = app_now_ms(r->app);
+  int can = mayact_may(r->app, activity_id, r->user->id, r->user->id, now);
   if( strcmp(kind, "approval")==0 ){
-    /* People who delegated to the viewer and are eligible here. */
-    int64_t now = app_now_ms(r->app);
+    /* People who delegated to the viewer and whom the viewer may act for now. */
     sqlite3_stmt *d = db_prepare(r->app->db,
-      "SELECT DISTINCT u.id, u.display_name FROM delegations g JOIN users u ON u.id=g.user_id"
-      " JOIN eligible e ON e.user_id=g.user_id JOIN activities a ON a.id=e.activity_id AND e.round=a.round"
-      " WHERE g.delegate_id=:me AND g.revoked_at IS NULL AND g.starts_at<=:now AND g.ends_at>:now"
-      " AND a.id=:a AND u.disabled=0 ORDER BY u.display_name");
+      "SELECT DISTINCT u.id, u.display_name FROM may_act m JOIN users u ON u.id=m.for_user_id"
+      " WHERE m.activity_id=:a AND m.user_id=:me AND m.reason='delegation' AND " MAYACT_OPEN("m")
+      " ORDER BY u.display_name");
     int nfor = 0;
     tmpl_dict *form = NULL;
     if( d ){

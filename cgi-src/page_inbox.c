@@ -9,20 +9,10 @@
   "(a.kind='approval' AND a.signature_required=0" \
   " AND NOT EXISTS(SELECT 1 FROM fields qf WHERE qf.activity_id=a.id AND qf.required=1))"
 
-/*
-** The activities on hold that the viewer (:uid) might act on, found from the
-** viewer's side (the eligible snapshot, indexed by user) plus every manual
-** task on hold; PAGE_CAN_ACT_SQL then decides.  Keeps the inbox cheap when
-** thousands of activities wait for other people.
-*/
+/* The activities the viewer (:uid) may act on at :now: an index lookup in may_act (mayact.h). */
 #define INBOX_CANDIDATES_SQL \
-  "WITH cand(id) AS (" \
-  " SELECT e.activity_id FROM eligible e JOIN activities ca ON ca.id=e.activity_id AND ca.round=e.round" \
-  "  WHERE e.user_id=:uid AND ca.status='on_hold'" \
-  " UNION SELECT e.activity_id FROM delegations g JOIN eligible e ON e.user_id=g.user_id" \
-  "  JOIN activities ca ON ca.id=e.activity_id AND ca.round=e.round" \
-  "  WHERE g.delegate_id=:uid AND g.revoked_at IS NULL AND ca.status='on_hold'" \
-  " UNION SELECT ca.id FROM activities ca WHERE ca.status='on_hold' AND ca.kind='manual') "
+  "WITH cand(id) AS (SELECT DISTINCT m.activity_id FROM may_act m JOIN activities ca" \
+  "  ON ca.id=m.activity_id AND ca.round=m.round WHERE m.user_id=:uid AND " MAYACT_OPEN("m") ") "
 
 #define INBOX_PER_PAGE 50
 
@@ -40,10 +30,11 @@ int page_inbox(struct req *r){
   sqlite3_stmt *st = db_prepare(db,
     INBOX_CANDIDATES_SQL
     "SELECT (SELECT count(*) FROM activities WHERE status='on_hold'),"
-    " (SELECT count(*) FROM cand JOIN activities a ON a.id=cand.id JOIN releases rl ON rl.id=a.release_id"
-    "  WHERE " PAGE_CAN_ACT_SQL ")");
+    " (SELECT count(*) FROM cand)");
   if( st==NULL ) return HP_ERROR;
+  int64_t now = app_now_ms(r->app);
   db_bind_int64(st, ":uid", r->user->id);
+  db_bind_int64(st, ":now", now);
   int64_t total = 0, for_me = 0;
   if( db_step(st)==SQLITE_ROW ){
     total = sqlite3_column_int64(st, 0);
@@ -58,12 +49,11 @@ int page_inbox(struct req *r){
     INBOX_CANDIDATES_SQL
     "SELECT a.id, a.name, a.kind, a.activated_at, a.deadline_at, rl.id, rl.name, rl.version, p.id, p.name, 1, " INBOX_QUICK_SQL
     " FROM cand JOIN activities a ON a.id=cand.id JOIN releases rl ON rl.id=a.release_id JOIN phases p ON p.id=a.phase_id"
-    " WHERE " PAGE_CAN_ACT_SQL
     " ORDER BY a.deadline_at IS NULL, a.deadline_at, a.activated_at IS NULL, a.activated_at, a.id"
     " LIMIT :lim OFFSET :off"
     :
     "SELECT a.id, a.name, a.kind, a.activated_at, a.deadline_at, rl.id, rl.name, rl.version, p.id, p.name,"
-    " " PAGE_CAN_ACT_SQL ", " INBOX_QUICK_SQL
+    " " MAYACT_VIEWER("a") ", " INBOX_QUICK_SQL
     " FROM (SELECT id FROM activities WHERE status='on_hold'"        /* the page first, then its columns */
     "       ORDER BY deadline_at IS NULL, deadline_at, activated_at IS NULL, activated_at, id"
     "       LIMIT :lim OFFSET :off) pg"
@@ -71,6 +61,7 @@ int page_inbox(struct req *r){
     " ORDER BY a.deadline_at IS NULL, a.deadline_at, a.activated_at IS NULL, a.activated_at, a.id");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":uid", r->user->id);
+  db_bind_int64(st, ":now", now);
   db_bind_int64(st, ":lim", INBOX_PER_PAGE + 1);
   db_bind_int64(st, ":off", (pg-1)*INBOX_PER_PAGE);
   tmpl_dict *d = tmpl_dict_new("inbox");

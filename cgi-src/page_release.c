@@ -345,18 +345,6 @@ static struct phase_row *phase_find(struct phase_row *rows, int n, int64_t id){
 }
 
 /*
-** Describe who must act on an on-hold activity the viewer cannot act on:
-** the eligible approvers who have not voted (from the names query), or the
-** responsible user, team or role of a manual task.
-*/
-static const char *manual_who(struct req *r, const char *kind, const char *name, const char *taker){
-  if( taker && taker[0] ) return taker;
-  if( kind==NULL || name==NULL || name[0]==0 ) return NULL;
-  if( strcmp(kind, "user")==0 ) return name;
-  return arena_printf(&r->arena, "%s %s", kind, name);
-}
-
-/*
 ** GET /releases/{id} — the release: status, what waits for whom, facts,
 ** phases with their activities, Retry/Abort for release managers, and the
 ** timeline.  Six queries whatever the size of the release.
@@ -448,21 +436,21 @@ int page_release(struct req *r){
   st = db_prepare(db,
     "SELECT a.id, a.phase_id, a.name, a.kind, a.status, a.deadline_at, a.result,"
     " a.responsible_kind, a.responsible_name, tu.display_name,"
-    " CASE WHEN a.status='on_hold' THEN " PAGE_CAN_ACT_SQL " ELSE 0 END,"
-    " CASE WHEN a.status='on_hold' AND a.kind='approval' THEN"
-    "  (SELECT group_concat(dn, char(31)) FROM (SELECT DISTINCT u.display_name dn FROM eligible e"
-    "    JOIN users u ON u.id=e.user_id WHERE e.activity_id=a.id AND e.round=a.round"
-    "    AND NOT EXISTS(SELECT 1 FROM decisions dd WHERE dd.activity_id=a.id AND dd.round=a.round"
-    "                   AND dd.user_id=e.user_id AND dd.decision IN ('approve','reject'))"
-    "    ORDER BY u.display_name)) END"
+    " CASE WHEN a.status='on_hold' THEN " MAYACT_VIEWER("a") " ELSE 0 END,"
+    " CASE WHEN a.status='on_hold' THEN"
+    "  (SELECT group_concat(dn, char(31)) FROM (SELECT DISTINCT u.display_name dn FROM may_act m"
+    "    JOIN users u ON u.id=m.user_id WHERE m.activity_id=a.id AND m.round=a.round AND " MAYACT_OPEN("m")
+    "    ORDER BY u.display_name)) END,"
+    " p.status"
     " FROM activities a JOIN releases rl ON rl.id=a.release_id JOIN phases p ON p.id=a.phase_id"
     " LEFT JOIN users tu ON tu.id=a.responsible_user_id"
     " WHERE a.release_id=:id ORDER BY p.position, a.position LIMIT :lim");
   if( st==NULL ) goto fail;
   db_bind_int64(st, ":id", id);
   db_bind_int64(st, ":uid", r->user->id);
+  db_bind_int64(st, ":now", app_now_ms(r->app));
   db_bind_int64(st, ":lim", RELEASE_MAX_ROWS);
-  int mine = 0, others = 0, stuck = 0;
+  int mine = 0, others = 0, stuck = 0, nobody = 0;
   const char *who[WHO_MAX], *stuck_names[WHO_MAX];
   int nwho = 0;
   while( db_step(st)==SQLITE_ROW ){
@@ -481,7 +469,9 @@ int page_release(struct req *r){
       tmpl_set(res, "RESULT_LABEL", page_status_label(db_col_text(st, 6)));
     }
     int on_hold = strcmp(astatus, "on_hold")==0;
-    if( on_hold ){
+    if( on_hold && strcmp(db_col_text(st, 12), "failed")==0 ){
+      tmpl_show(a, "FROZEN");                 /* waits for the failed activity's retry, not for people */
+    }else if( on_hold ){
       p->waiting++;
       page_deadline(r, a, sqlite3_column_int64(st, 5));
       if( sqlite3_column_int(st, 10) ){
@@ -491,12 +481,12 @@ int page_release(struct req *r){
         tmpl_set_int(m, "MINE_ID", aid);
         tmpl_set(m, "MINE_NAME", db_col_text(st, 2));
       }else{
-        others++;
-        const char *names = strcmp(db_col_text(st, 3), "manual")==0
-          ? manual_who(r, db_col_text(st, 7), db_col_text(st, 8), db_col_text(st, 9))
-          : db_col_dup(&r->arena, st, 11);
-        /* Split the names (joined with the unit separator, 0x1f) so that each person is listed once. */
-        if( names ){
+        const char *names = db_col_dup(&r->arena, st, 11);
+        if( names==NULL || names[0]==0 ){
+          nobody++;
+        }else{
+          others++;
+          /* Split the names (joined with the unit separator, 0x1f) so that each person is listed once. */
           char *copy = arena_strdup(&r->arena, names), *save = NULL;
           for(char *t = copy ? strtok_r(copy, "\x1f", &save) : NULL; t; t = strtok_r(NULL, "\x1f", &save)){
             who_add(who, &nwho, t);
@@ -524,6 +514,11 @@ int page_release(struct req *r){
     const char *names = nwho ? who_join(r, who, nwho) : "the people who may act";
     tmpl_set(o, "WAITING_TEXT", mine>0 ? arena_printf(&r->arena, "Also waiting for %s", names)
              : arena_printf(&r->arena, "%s — waiting for %s", page_status_label(status), names));
+  }
+  if( nobody>0 ){
+    tmpl_set(tmpl_section(d, "NOBODY"), "NOBODY_TEXT", nobody==1
+             ? "1 activity is on hold but no one can act on it — an administrator must reassign it."
+             : arena_printf(&r->arena, "%d activities are on hold but no one can act on them — an administrator must reassign them.", nobody));
   }
   if( stuck>0 && mine==0 && others==0 ){
     /* Nothing waits for people: the release waits for a retry or an abort. */
@@ -566,6 +561,7 @@ int page_phase(struct req *r){
   tmpl_set_int(d, "ID", id);
   tmpl_set(d, "NAME", name);
   page_badge(d, db_col_text(st, 1));
+  int phase_failed = strcmp(db_col_text(st, 1), "failed")==0;
   if( sqlite3_column_type(st, 2)!=SQLITE_NULL ){
     tmpl_dict *s = tmpl_section(d, "STARTED");
     tmpl_set(s, "STARTED_UTC", page_time(r, sqlite3_column_int64(st, 2)));
@@ -611,12 +607,13 @@ int page_phase(struct req *r){
 
   st = db_prepare(db,
     "SELECT a.id, a.name, a.kind, a.status, a.deadline_at, a.result, a.activated_at,"
-    " CASE WHEN a.status='on_hold' THEN " PAGE_CAN_ACT_SQL " ELSE 0 END"
+    " CASE WHEN a.status='on_hold' THEN " MAYACT_VIEWER("a") " ELSE 0 END"
     " FROM activities a JOIN releases rl ON rl.id=a.release_id"
     " WHERE a.phase_id=:id ORDER BY a.position LIMIT :lim");
   if( st==NULL ) goto fail;
   db_bind_int64(st, ":id", id);
   db_bind_int64(st, ":uid", r->user->id);
+  db_bind_int64(st, ":now", app_now_ms(r->app));
   db_bind_int64(st, ":lim", RELEASE_MAX_ROWS);
   int n = 0, approvals = 0, manual = 0, mine = 0;
   while( db_step(st)==SQLITE_ROW ){
@@ -632,7 +629,9 @@ int page_phase(struct req *r){
       tmpl_set(res, "RESULT", db_col_text(st, 5));
       tmpl_set(res, "RESULT_LABEL", page_status_label(db_col_text(st, 5)));
     }
-    if( strcmp(astatus, "on_hold")==0 ){
+    if( strcmp(astatus, "on_hold")==0 && phase_failed ){
+      tmpl_show(a, "FROZEN");                 /* waits for the failed activity's retry, not for people */
+    }else if( strcmp(astatus, "on_hold")==0 ){
       if( strcmp(kind, "approval")==0 ) approvals++; else manual++;
       page_deadline(r, a, sqlite3_column_int64(st, 4));
       if( sqlite3_column_type(st, 6)!=SQLITE_NULL ){

@@ -32,7 +32,8 @@
 **    a group, the starter is NOT counted in that rule's "eligible" number
 **    (so "all of sre" means all of sre except the starter), the starter's
 **    approvals count nowhere, and the starter is not a potential approver.
-**    The starter may still reject if eligible.
+**    The starter may still reject if eligible here; the core goes further and
+**    treats a barred starter as no approver at all (see mayact.h).
 **  - One person, one vote, and a vote's principal is acting_for when set
 **    (else user_id).  Both people of a vote are "used": neither may take part
 **    in another vote of the same activity and round, in either role.  So a

@@ -5,6 +5,7 @@
 #include "auth.h"
 #include "audit.h"
 #include "session.h"
+#include "mayact.h"
 #include <jansson.h>
 #include <string.h>
 #include <stdio.h>
@@ -124,7 +125,8 @@ int users_add(struct app *a, const struct audit_ctx *c, const char *username, co
     bad = exec_bound(db, "INSERT OR IGNORE INTO team_members(team_id,user_id) VALUES(:a,:b)", tids[i], *id, NULL);
   }
   if( !bad ) bad = audit_append(a, c, "user.add", "user", *id, 0, "{s:s,s:s,s:s,s:i}", "username", username,
-                                "display_name", display, "email", email, "roles", (int)roles);
+                                "display_name", display, "email", email, "roles", (int)roles)
+                || mayact_person_changed(a, c, *id);
   if( bad || db_commit(db) ){
     db_rollback(db);
     return set_err(err, nerr, HP_ERROR, "Could not save the user.");
@@ -150,7 +152,8 @@ int users_update(struct app *a, const struct audit_ctx *c, int64_t id, const cha
   }
   if( !bad ) bad = write_roles(db, id, roles);
   if( !bad ) bad = audit_append(a, c, "user.update", "user", id, 0, "{s:s,s:s,s:i}", "display_name", display,
-                                "email", email, "roles", (int)roles);
+                                "email", email, "roles", (int)roles)
+                || mayact_person_changed(a, c, id);
   if( bad || db_commit(db) ){
     db_rollback(db);
     return set_err(err, nerr, HP_NOT_FOUND, "No such user.");
@@ -187,7 +190,8 @@ int users_set_disabled(struct app *a, const struct audit_ctx *c, int64_t id, int
        || exec_bound(db, "UPDATE api_tokens SET revoked_at=:b WHERE user_id=:a AND revoked_at IS NULL",
                      id, app_now_ms(a), NULL);
   }
-  if( !bad ) bad = audit_append(a, c, disabled ? "user.disable" : "user.enable", "user", id, 0, NULL);
+  if( !bad ) bad = audit_append(a, c, disabled ? "user.disable" : "user.enable", "user", id, 0, NULL)
+                || mayact_person_changed(a, c, id);
   if( bad || db_commit(db) ){
     db_rollback(db);
     return HP_NOT_FOUND;
@@ -256,7 +260,8 @@ int users_team_member(struct app *a, const struct audit_ctx *c, int64_t team_id,
     return set_err(err, nerr, HP_NOT_FOUND, "No such team or user.");
   }
   bad = audit_append(a, c, add ? "team.member_add" : "team.member_remove", "team", team_id, 0,
-                     "{s:I}", "user_id", (json_int_t)user_id);
+                     "{s:I}", "user_id", (json_int_t)user_id)
+     || mayact_person_changed(a, c, user_id);
   if( bad || db_commit(db) ){
     db_rollback(db);
     return set_err(err, nerr, HP_ERROR, "Could not save the membership.");

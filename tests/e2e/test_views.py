@@ -416,7 +416,8 @@ class ReleaseViewsTest(ViewsCase):
         self.assertIn("Manual task", tr[:tr.index("</tr>")])
         self.assertNotIn(dm, [x[0] for x in inbox_rows(self.as_("dave").get("/?mine=1"))])
         m = main_html(self.as_("dave").get("/releases/%d" % self.rid))
-        self.assertIn("On Hold — waiting for team dba", text_of(m))
+        # "waiting for" names the people who may act (may_act), not the team
+        self.assertIn("On Hold — waiting for Carol Reliability", text_of(m))
         m = main_html(self.as_("erin").get("/activities/%d" % dm))
         self.assertIn("Anyone in team dba can take responsibility", text_of(m))
         self.assertIn("Nobody has taken responsibility yet.", text_of(m))
