@@ -215,13 +215,6 @@ int approvals_decide(struct app *a, const struct audit_ctx *c, const struct appr
     goto out;
   }
   if( (rc = check_waiting(a, &w, err, nerr))!=HP_OK ) goto out;
-  if( w.signature_required && !v->signed_ok ){
-    rc = set_err(err, nerr, HP_UNPROCESSABLE, strcmp(v->channel ? v->channel : "web", "web")==0
-      ? "This decision needs your electronic signature: enter your password."
-      : "This activity needs an electronic signature (password re-entered in the browser); "
-        "a token alone cannot sign it. Open the activity in Holdpoint to decide.");
-    goto out;
-  }
   int64_t principal = v->user->id;
   if( v->acting_for>0 && v->acting_for!=v->user->id ){
     if( approvals_active_delegation(a, v->user->id, v->acting_for, app_now_ms(a))==0 ){
@@ -230,7 +223,6 @@ int approvals_decide(struct app *a, const struct audit_ctx *c, const struct appr
     }
     principal = v->acting_for;
   }
-  if( approve && !required_inputs_present(a, &w, err, nerr) ){ rc = HP_UNPROCESSABLE; goto out; }
   if( w.policy_json==NULL || policy_parse(w.policy_json, &p, perr, sizeof(perr))!=POLICY_OK ){
     rc = set_err(err, nerr, HP_ERROR, "The approval policy of this activity is broken.");
     goto out;
@@ -249,6 +241,15 @@ int approvals_decide(struct app *a, const struct audit_ctx *c, const struct appr
   }
   enum policy_rc prc = policy_may_vote(p, groups, w.started_by, votes, nvotes, &ballot);
   if( prc!=POLICY_OK ){ rc = policy_refusal(prc, err, nerr); goto out; }
+  /* Only someone who may decide hears what the decision still needs. */
+  if( w.signature_required && !v->signed_ok ){
+    rc = set_err(err, nerr, HP_UNPROCESSABLE, strcmp(v->channel ? v->channel : "web", "web")==0
+      ? "This decision needs your electronic signature: enter your password."
+      : "This activity needs an electronic signature (password re-entered in the browser); "
+        "a token alone cannot sign it. Open the activity in Holdpoint to decide.");
+    goto out;
+  }
+  if( approve && !required_inputs_present(a, &w, err, nerr) ){ rc = HP_UNPROCESSABLE; goto out; }
   rc = insert_decision(a, &w, v, principal, decision, comment, w.signature_required && v->signed_ok);
   if( rc==HP_CONFLICT ){ set_err(err, nerr, rc, "You have already voted in this round."); goto out; }
   if( rc!=HP_OK ) goto out;

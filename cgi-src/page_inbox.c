@@ -17,6 +17,34 @@
 #define INBOX_PER_PAGE 50
 
 /*
+** For release managers and administrators: the releases that wait for a
+** Retry or an Abort (failed, or on hold with a failed phase), newest first,
+** with what did not pass.  0 or -1.
+*/
+static int stuck_releases(struct req *r, tmpl_dict *d){
+  sqlite3_stmt *st = db_prepare(r->app->db,
+    "SELECT rl.id, rl.name, rl.version, rl.status,"
+    " (SELECT group_concat(a.name, ', ') FROM activities a WHERE a.release_id=rl.id"
+    "   AND a.status IN ('rejected','failed','aborted'))"
+    " FROM releases rl WHERE rl.status='failed'"
+    "  OR (rl.status='on_hold' AND EXISTS(SELECT 1 FROM phases p WHERE p.release_id=rl.id AND p.status='failed'))"
+    " ORDER BY rl.created_at DESC, rl.id DESC LIMIT 20");
+  if( st==NULL ) return -1;
+  tmpl_dict *sec = NULL;
+  while( db_step(st)==SQLITE_ROW ){
+    if( sec==NULL ) sec = tmpl_section(d, "STUCK");
+    tmpl_dict *x = tmpl_section(sec, "STUCK_RELEASE");
+    tmpl_set_int(x, "RELEASE_ID", sqlite3_column_int64(st, 0));
+    tmpl_set(x, "RELEASE_NAME", db_col_text(st, 1));
+    tmpl_set(x, "RELEASE_VERSION", db_col_text(st, 2));
+    page_badge(x, db_col_text(st, 3));
+    tmpl_set(x, "WHAT", db_col_text(st, 4)[0] ? db_col_text(st, 4) : "an activity");
+  }
+  sqlite3_finalize(st);
+  return 0;
+}
+
+/*
 ** GET / — the inbox for people who are signed in (the sign-in page
 ** otherwise).  ?mine=1 shows what the viewer can act on (the default when
 ** there is anything), ?mine=0 everything on hold; ?page=N, 50 a page.
@@ -29,7 +57,8 @@ int page_inbox(struct req *r){
   sqlite3 *db = r->app->db;
   sqlite3_stmt *st = db_prepare(db,
     INBOX_CANDIDATES_SQL
-    "SELECT (SELECT count(*) FROM activities WHERE status='on_hold'),"
+    "SELECT (SELECT count(*) FROM activities oa JOIN phases op ON op.id=oa.phase_id"
+    "  WHERE oa.status='on_hold' AND op.status<>'failed'),"
     " (SELECT count(*) FROM cand)");
   if( st==NULL ) return HP_ERROR;
   int64_t now = app_now_ms(r->app);
@@ -54,8 +83,9 @@ int page_inbox(struct req *r){
     :
     "SELECT a.id, a.name, a.kind, a.activated_at, a.deadline_at, rl.id, rl.name, rl.version, p.id, p.name,"
     " " MAYACT_VIEWER("a") ", " INBOX_QUICK_SQL
-    " FROM (SELECT id FROM activities WHERE status='on_hold'"        /* the page first, then its columns */
-    "       ORDER BY deadline_at IS NULL, deadline_at, activated_at IS NULL, activated_at, id"
+    " FROM (SELECT oa.id FROM activities oa JOIN phases op ON op.id=oa.phase_id"   /* the page first, then its columns */
+    "       WHERE oa.status='on_hold' AND op.status<>'failed'"
+    "       ORDER BY oa.deadline_at IS NULL, oa.deadline_at, oa.activated_at IS NULL, oa.activated_at, oa.id"
     "       LIMIT :lim OFFSET :off) pg"
     " JOIN activities a ON a.id=pg.id JOIN releases rl ON rl.id=a.release_id JOIN phases p ON p.id=a.phase_id"
     " ORDER BY a.deadline_at IS NULL, a.deadline_at, a.activated_at IS NULL, a.activated_at, a.id");
@@ -111,5 +141,9 @@ int page_inbox(struct req *r){
   if( pg>1 ) tmpl_set(tmpl_section(d, "PREV"), "PREV_URL", arena_printf(&r->arena, "/?mine=%d&page=%lld", mine, (long long)(pg-1)));
   if( more ) tmpl_set(tmpl_section(d, "NEXT"), "NEXT_URL", arena_printf(&r->arena, "/?mine=%d&page=%lld", mine, (long long)(pg+1)));
   if( pg>1 || more ) tmpl_set_int(tmpl_section(d, "PAGER"), "PAGE", pg);
+  if( (r->user->roles & (ROLE_RELEASE_MANAGER|ROLE_ADMIN)) && pg==1 && stuck_releases(r, d) ){
+    tmpl_dict_free(d);
+    return HP_ERROR;
+  }
   return page_render(r, 200, "inbox.tpl", d, "Inbox");
 }

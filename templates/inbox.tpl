@@ -37,6 +37,13 @@
 {{#NOTHING_MINE}}<div class="empty"><p>Nothing waits for you.</p>{{#OTHERS_WAITING}}<p>{{OTHERS_TEXT}} <a href="/?mine=0">See everything waiting</a>.</p>{{/OTHERS_WAITING}}</div>{{/NOTHING_MINE}}
 {{#NOTHING_AT_ALL}}<p class="empty">Nothing is waiting. Every release is either running on its own or finished.</p>{{/NOTHING_AT_ALL}}
 {{#NO_MORE}}<p class="empty">No more activities. <a href="/?mine=0">Back to the first page</a>.</p>{{/NO_MORE}}
+{{#STUCK}}
+<section aria-labelledby="stuck-h">
+<h2 id="stuck-h">Releases waiting for a retry or an abort</h2>
+<ul class="links">{{#STUCK_RELEASE}}<li><a href="/releases/{{RELEASE_ID}}">{{RELEASE_NAME}} <code>{{RELEASE_VERSION}}</code></a>
+  <span class="badge s-{{STATUS}}">{{STATUS_LABEL}}</span> <span class="muted">{{WHAT}} did not pass</span></li>{{/STUCK_RELEASE}}</ul>
+</section>
+{{/STUCK}}
 {{#PAGER}}
 <nav class="pager" aria-label="Pages">
   {{#PREV}}<a href="{{PREV_URL}}" rel="prev">← More urgent</a>{{/PREV}}

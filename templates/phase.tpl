@@ -31,7 +31,7 @@
   <tbody>
   {{#ACT}}
   <tr>
-    <td><a href="/activities/{{ACT_ID}}">{{ACT_NAME}}</a>{{#YOURS}} <span class="marker mine">Waiting for you</span>{{/YOURS}}</td>
+    <td><a href="/activities/{{ACT_ID}}">{{ACT_NAME}}</a>{{#YOURS}} <span class="marker mine">Waiting for you</span>{{/YOURS}}{{#FROZEN}} <span class="marker">frozen until the phase is retried</span>{{/FROZEN}}</td>
     <td><span class="badge s-{{STATUS}}">{{STATUS_LABEL}}</span>{{#RESULT}} <span class="badge s-{{RESULT}}">{{RESULT_LABEL}}</span>{{/RESULT}}{{#SINCE}}<div class="muted small">since {{SINCE_AGO}}</div>{{/SINCE}}</td>
     <td class="hide-sm">{{ACT_KIND}}</td>
     <td>{{#DEP}}{{#DEP_COMMA}}, {{/DEP_COMMA}}after <a href="/activities/{{DEP_ID}}" title="{{STATUS_LABEL}}">{{DEP_NAME}}</a>{{/DEP}}{{#NO_DEPS}}<span class="muted">—</span>{{/NO_DEPS}}</td>

@@ -11,6 +11,7 @@
 </div>
 {{/YOUR_INPUT}}
 {{#WAITING_OTHERS}}<p class="notice" role="status">{{WAITING_TEXT}}</p>{{/WAITING_OTHERS}}
+{{#NOBODY}}<p class="notice alert-notice" role="status"><strong>{{NOBODY_TEXT}}</strong></p>{{/NOBODY}}
 {{#STUCK}}<p class="notice alert-notice" role="status"><strong>{{STUCK_TEXT}}</strong> {{STUCK_NEXT}}</p>{{/STUCK}}
 {{#ABORT}}
 <details class="danger">
@@ -57,6 +58,7 @@
           <span class="act-status"><span class="badge s-{{STATUS}}">{{STATUS_LABEL}}</span>
           {{#RESULT}}<span class="badge s-{{RESULT}}">{{RESULT_LABEL}}</span>{{/RESULT}}
           {{#YOURS}}<span class="marker mine">Waiting for you</span>{{/YOURS}}
+          {{#FROZEN}}<span class="marker">frozen until the phase is retried</span>{{/FROZEN}}
           {{#DEADLINE}}<span class="muted deadline">due <time datetime="{{DEADLINE_ISO}}" data-deadline title="{{DEADLINE_UTC}}">{{DEADLINE_LEFT}}</time></span>{{/DEADLINE}}</span>
           {{#RETRY}}
           <form method="post" action="/releases/{{ID}}/retry" class="inline">

@@ -315,10 +315,13 @@ START_TEST(t06_automated_fail_fail_phase){
   ck_assert_int_eq(tb_result(&b, "A", ENGINE_RES_FAIL), HP_OK);
   ck_assert_str_eq(pst(&b, 0), "failed");
   ck_assert_str_eq(rst(&b), "on_hold");            /* waiting for a retry */
-  /* the rest of the phase still takes results */
+  /* a failed phase is frozen: the rest of it takes no results until the retry */
+  ck_assert_int_eq(tb_result(&b, "B", ENGINE_RES_PASS), HP_CONFLICT);
+  ck_assert_str_eq(ast(&b, "B"), "running");
+  ck_assert_str_eq(pst(&b, 0), "failed");
+  ck_assert_int_eq(tb_retry(&b, "A"), HP_OK);
   ck_assert_int_eq(tb_result(&b, "B", ENGINE_RES_PASS), HP_OK);
   ck_assert_str_eq(ast(&b, "B"), "completed");
-  ck_assert_str_eq(pst(&b, 0), "failed");
   tb_free(&b);
 }
 END_TEST
@@ -519,14 +522,16 @@ START_TEST(t16_reject_fail_phase){
   ck_assert_str_eq(rst(&b), "on_hold");
   ck_assert(has_action(&b, "phase.fail"));
   ck_assert(!has_action(&b, "release.fail"));
-  /* the other branch of the phase can still finish; the phase stays failed */
-  ck_assert_int_eq(tb_complete(&b, "other", 1, ENGINE_RES_PROCEEDED), HP_OK);
+  /* the other branch of the phase is frozen while the phase is failed */
+  ck_assert_int_eq(tb_complete(&b, "other", 1, ENGINE_RES_PROCEEDED), HP_CONFLICT);
+  ck_assert_str_eq(ast(&b, "other"), "on_hold");
   ck_assert_str_eq(pst(&b, 0), "failed");
   ck_assert_str_eq(pst(&b, 1), "pending");
   ck_assert_str_eq(rst(&b), "on_hold");
   /* a retry, then approval, finishes the phase and starts the next */
   ck_assert_int_eq(tb_retry(&b, "gate"), HP_OK);
   ck_assert_str_eq(pst(&b, 0), "waiting_for_approval");
+  ck_assert_int_eq(tb_complete(&b, "other", 1, ENGINE_RES_PROCEEDED), HP_OK);
   ck_assert_int_eq(tb_complete(&b, "gate", 2, ENGINE_RES_APPROVED), HP_OK);
   ck_assert_str_eq(ast(&b, "next"), "on_hold");
   ck_assert_int_eq(tb_complete(&b, "next", 1, ENGINE_RES_PROCEEDED), HP_OK);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "inputs.h"
+#include "mayact.h"
 #include "evidence.h"
 #include "app.h"
 #include "audit.h"
@@ -504,8 +505,9 @@ static void env_open(struct env *e){
     "INSERT INTO templates(id,name,version,source_yaml,created_at) VALUES(1,'t',1,'',0)",
     "INSERT INTO releases(id,template_id,name,status,started_by,created_at) VALUES(1,1,'r','on_hold',1,0)",
     "INSERT INTO phases(id,release_id,position,name,status) VALUES(1,1,1,'qa','waiting_for_approval')",
-    "INSERT INTO activities(id,release_id,phase_id,position,name,kind,status,round) VALUES"
-    " (1,1,1,1,'signoff','approval','on_hold',1),(3,1,1,3,'build','automated','completed',1)",
+    "INSERT INTO activities(id,release_id,phase_id,position,name,kind,status,round,policy_json) VALUES"
+    " (1,1,1,1,'signoff','approval','on_hold',1,'{\"rules\":[{\"kind\":\"role\",\"name\":\"qa\",\"min\":1}]}'),"
+    " (3,1,1,3,'build','automated','completed',1,NULL)",
     "INSERT INTO activities(id,release_id,phase_id,position,name,kind,status,round,responsible_kind,responsible_name)"
     " VALUES(2,1,1,2,'migrate','manual','on_hold',1,'team','dba')",
     "INSERT INTO eligible VALUES(1,1,0,2)",
@@ -533,6 +535,7 @@ static void env_open(struct env *e){
   snprintf(p, sizeof(p), "%s/sql", root && *root ? root : ".");
   ck_assert_int_eq(db_migrate(e->app.db, p, 0), 0);
   for(int i=0; setup_sql[i]; i++) ck_assert_int_eq(db_exec(e->app.db, setup_sql[i]), 0);
+  ck_assert_int_eq(mayact_refresh_open(&e->app), 0);      /* who may act, as the core keeps it */
   e->ctx.actor_id = 2;
   e->ctx.actor_name = "bob";
   e->ctx.request_id = "test";
@@ -596,11 +599,15 @@ START_TEST(t60_load_and_may_edit){
   ck_assert(!inputs_may_edit(&e.app, NULL, &sign));
   ck_assert(inputs_may_edit(&e.app, &dan, &manual));      /* in the responsible team */
   ck_assert(!inputs_may_edit(&e.app, &bob, &manual));
-  manual.responsible_user_id = 2;                          /* bob took responsibility */
+  ck_assert_int_eq(db_exec(e.app.db, "UPDATE activities SET responsible_user_id=2 WHERE id=2"), 0);
+  ck_assert_int_eq(mayact_refresh(&e.app, 2), 0);          /* bob took responsibility */
   ck_assert(inputs_may_edit(&e.app, &bob, &manual));
+  ck_assert(!inputs_may_edit(&e.app, &dan, &manual));      /* the team no longer may */
   ck_assert(!inputs_may_edit(&e.app, &bob, &automated));
-  /* eligibility is per round */
-  sign.round = 2;
+  /* once bob has voted, he may no longer change what he voted on */
+  ck_assert_int_eq(db_exec(e.app.db, "INSERT INTO decisions(activity_id,round,user_id,actor_id,decision,at)"
+                                     " VALUES(1,1,2,2,'approve',0)"), 0);
+  ck_assert_int_eq(mayact_refresh(&e.app, 1), 0);
   ck_assert(!inputs_may_edit(&e.app, &bob, &sign));
   env_close(&e);
 }
