@@ -2,7 +2,7 @@
 #   make            build build/holdpoint and build/holdctl
 #   make run        install what is missing, build, migrate, seed, start nginx + server
 #   make stop       stop what `make run` started
-#   make check      install what the tests need, build, run every suite
+#   make check      install what the tests need, build, run every suite (layers, unit, e2e, browser)
 #   make check-asan the same suites under AddressSanitizer/UndefinedBehaviorSanitizer
 #   make fuzz       run the libFuzzer harnesses for a bounded time
 #   make bench      page throughput and latency on a large data set (wrk)
@@ -17,7 +17,8 @@ WARN       := -Wall -Wextra -Werror
 HARDEN     := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 OPT        ?= -O2 -g
 SAN        ?=
-CPPFLAGS   += -D_DEFAULT_SOURCE -DHP_SRCROOT='"$(CURDIR)"' -Icgi-src
+LAYERS     := base pure services core http web cli
+CPPFLAGS   += -D_DEFAULT_SOURCE -DHP_SRCROOT='"$(CURDIR)"' $(addprefix -Icgi-src/,$(LAYERS))
 CFLAGS      = -std=c11 $(WARN) $(OPT) $(SAN) $(HARDEN) $(shell pkg-config --cflags $(PKGS_PC) 2>/dev/null)
 CXXFLAGS    = -std=c++11 $(WARN) -Wno-deprecated-declarations $(OPT) $(SAN) $(HARDEN) $(shell pkg-config --cflags libctemplate 2>/dev/null)
 LDFLAGS    := $(SAN) -pie -Wl,-z,relro,-z,now
@@ -31,12 +32,14 @@ RUN_DEBS   := gcc g++ make pkg-config libfcgi-dev libctemplate-dev libsqlite3-de
               libcmark-dev nginx-light sqlite3 openssl curl python3
 CHECK_DEBS := $(RUN_DEBS) check poppler-utils python3-aiosmtpd valgrind clang libclang-rt-14-dev chromium
 
-LIB_SRC    := $(filter-out cgi-src/main.c cgi-src/holdctl.c cgi-src/holdctl_upload.c,$(wildcard cgi-src/*.c))
-LIB_OBJ    := $(patsubst cgi-src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/tmpl.o
+# Every layer but cli/ goes into the server and the unit tests; cli/ holds the programs' main()s.
+LIB_SRC    := $(foreach l,$(filter-out cli,$(LAYERS)),$(wildcard cgi-src/$(l)/*.c)) cgi-src/cli/seed.c cgi-src/cli/bench.c
+LIB_OBJ    := $(patsubst cgi-src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/http/tmpl.o
+HEADERS    := $(foreach l,$(LAYERS),$(wildcard cgi-src/$(l)/*.h))
 UNIT_SRC   := $(wildcard tests/unit/check_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps deps-check browser-deps run stop check check-unit check-e2e check-browser check-asan fuzz screenshots bench clean
+.PHONY: all deps deps-check browser-deps run stop check check-layers check-unit check-e2e check-browser check-asan fuzz screenshots bench clean
 
 all: $(BUILD)/holdpoint $(BUILD)/holdctl
 
@@ -66,19 +69,21 @@ browser-deps: deps-check
 	@cd tests/browser && { [ -d node_modules/playwright-core ] && [ -d node_modules/axe-core ] \
 	  || npm ci --no-audit --no-fund --loglevel=error; }
 
-$(BUILD)/obj/%.o: cgi-src/%.c cgi-src/*.h | $(BUILD)/obj
+$(BUILD)/obj/%.o: cgi-src/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/tmpl.o: cgi-src/tmpl.cc cgi-src/tmpl.h | $(BUILD)/obj
+$(BUILD)/obj/http/tmpl.o: cgi-src/http/tmpl.cc cgi-src/http/tmpl.h
+	@mkdir -p $(dir $@)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
 
-$(BUILD)/obj $(BUILD)/tests:
+$(BUILD)/tests:
 	mkdir -p $@
 
-$(BUILD)/holdpoint: $(BUILD)/obj/main.o $(LIB_OBJ)
+$(BUILD)/holdpoint: $(BUILD)/obj/cli/main.o $(LIB_OBJ)
 	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/holdctl: $(BUILD)/obj/holdctl.o $(BUILD)/obj/holdctl_upload.o
+$(BUILD)/holdctl: $(BUILD)/obj/cli/holdctl.o $(BUILD)/obj/cli/holdctl_upload.o
 	$(CC) $(LDFLAGS) $^ $(shell pkg-config --libs libcurl jansson) -o $@
 
 $(BUILD)/tests/check_%: tests/unit/check_%.c $(LIB_OBJ) | $(BUILD)/tests
@@ -91,9 +96,13 @@ stop:
 	@nginx/localrun.sh stop
 
 check: deps-check browser-deps all $(UNIT_BIN)
-	@fail=0; for t in check-unit check-e2e check-browser; do \
+	@fail=0; for t in check-layers check-unit check-e2e check-browser; do \
 	  $(MAKE) --no-print-directory $$t || fail=1; done; \
 	if [ $$fail = 0 ]; then echo "make check: every suite passed"; else echo "make check: FAILED"; fi; exit $$fail
+
+# Includes point only down the layers of cgi-src/, and no modules include each other in a circle.
+check-layers:
+	@$(PYTHON) tests/layers.py
 
 check-unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; \
@@ -126,9 +135,9 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)
 fuzz: deps-check
 	@mkdir -p build-fuzz
 	@set -o pipefail; for t in $(FUZZ_TARGETS); do \
-	  src=cgi-src/$$t.c; [ -f $$src ] || src=""; \
-	  clang -std=c11 -g -O1 -D_DEFAULT_SOURCE -Icgi-src -fsanitize=fuzzer,address,undefined \
-	    tests/fuzz/fuzz_$$t.c $$src cgi-src/arena.c $$(pkg-config --cflags --libs jansson libfyaml) \
+	  src=cgi-src/pure/$$t.c; [ -f $$src ] || src=""; \
+	  clang -std=c11 -g -O1 -D_DEFAULT_SOURCE $(addprefix -Icgi-src/,$(LAYERS)) -fsanitize=fuzzer,address,undefined \
+	    tests/fuzz/fuzz_$$t.c $$src cgi-src/base/arena.c $$(pkg-config --cflags --libs jansson libfyaml) \
 	    -o build-fuzz/fuzz_$$t || exit 1; \
 	  mkdir -p build-fuzz/corpus_$$t; \
 	  seeds=""; [ -d tests/fuzz/corpus/$$t ] && seeds=tests/fuzz/corpus/$$t; \

@@ -37,7 +37,7 @@
     {{#RULE}}
       <li><strong>{{RULE_TEXT}}</strong>{{#RULE_MET}} <span class="badge s-completed">Met</span>{{/RULE_MET}}{{#RULE_CLOSED}} <span class="badge s-pending">Not open yet</span>{{/RULE_CLOSED}} <span class="muted">{{RULE_PROGRESS}}</span>
         <ul class="people">
-        {{#PERSON}}<li>{{PERSON_NAME}}{{#PERSON_YOU}} <span class="muted">(you)</span>{{/PERSON_YOU}}{{#PERSON_STARTER}} <span class="muted">(started the release: cannot approve)</span>{{/PERSON_STARTER}}{{#PERSON_VOTE}} <span class="badge s-{{VOTE_STATUS}}">{{VOTE_LABEL}}</span>{{/PERSON_VOTE}}</li>{{/PERSON}}
+        {{#PERSON}}<li>{{PERSON_NAME}}{{#PERSON_YOU}} <span class="muted">(you)</span>{{/PERSON_YOU}}{{#PERSON_STARTER}} <span class="muted">(started the release: cannot approve)</span>{{/PERSON_STARTER}}{{#PERSON_VOTE}} <span class="badge s-{{VOTE_STATUS}}">{{VOTE_LABEL}}</span>{{/PERSON_VOTE}}{{#PERSON_LEFT}} <span class="muted">(has left this group since; the vote still counts)</span>{{/PERSON_LEFT}}</li>{{/PERSON}}
         {{#NOBODY}}<li class="muted">Nobody was eligible when the round opened.</li>{{/NOBODY}}
         </ul>
       </li>

@@ -637,7 +637,7 @@ class EvidenceTest(ServerTestCase):
         self.assertEqual(r.status, 401)
 
     def holdctl_upload_command(self):
-        """build/holdctl once its dispatch has `upload`; until then a driver around cgi-src/holdctl_upload.c."""
+        """build/holdctl once its dispatch has `upload`; until then a driver around cgi-src/cli/holdctl_upload.c."""
         env = dict(os.environ, HOLDPOINT_URL=self.server.url("/"), HOLDPOINT_TOKEN=self.server.demo_token())
         r = subprocess.run([harness.HOLDCTL, "upload"], env=env, capture_output=True, text=True, timeout=30)
         if "holdctl upload" in r.stderr and r.returncode == 3:
@@ -652,7 +652,7 @@ class EvidenceTest(ServerTestCase):
                         "  return holdctl_upload(getenv(\"HOLDPOINT_URL\"), getenv(\"HOLDPOINT_TOKEN\"),"
                         " argv[1], argv[2], argv[3]); }\n")
             cc = subprocess.run(["gcc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-D_DEFAULT_SOURCE", src,
-                                 os.path.join(harness.ROOT, "cgi-src", "holdctl_upload.c"), "-lcurl", "-ljansson",
+                                 os.path.join(harness.ROOT, "cgi-src", "cli", "holdctl_upload.c"), "-lcurl", "-ljansson",
                                  "-o", driver], capture_output=True, text=True, timeout=120)
             self.assertEqual(cc.returncode, 0, cc.stderr)
         return [driver]

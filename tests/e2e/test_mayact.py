@@ -271,3 +271,22 @@ class WhoMayActTest(ServerTestCase):
         self.assertEqual(carol.post("/activities/%d/take" % other, {}).status, 303)
         inbox = main_html(self.browser("alice").get("/"))
         self.assertNotIn('href="/releases/%d"' % rid, inbox[inbox.index("Releases waiting for a retry"):])
+
+    def test_05_a_vote_cast_stays_counted_after_its_voter_leaves(self):
+        rid = self.start("agree", "left-svc")
+        ordered = self.server.sql("SELECT id FROM activities WHERE release_id=? AND name='ordered-gate'", rid)[0][0]
+        r = self.api("carol").request("POST", "/api/v1/activities/%d/decision" % ordered,
+                                      json_body={"decision": "approve", "comment": "sre ok"})
+        self.assertEqual(r.status, 200, r.text[:300])
+        sre = self.server.sql("SELECT id FROM teams WHERE name='sre'")[0][0]
+        admin = self.browser("admin")
+        admin.get("/admin/teams")
+        self.assertEqual(admin.post("/admin/teams/%d/members/%d/remove" % (sre, self.ids["carol"]), {}).status, 303)
+        try:
+            page = main_html(self.browser("erin").get("/activities/%d" % ordered))
+            self.assertIn("has left this group since; the vote still counts", page)
+            self.assertIn("Met", page)
+            # the rule stays met: product's turn is open, dave may act
+            self.assertIn(ordered, {a["id"] for a in self.api("dave").get("/api/v1/approvals?mine=1").json()["approvals"]})
+        finally:
+            self.assertEqual(admin.post("/admin/teams/%d/members" % sre, {"username": "carol"}).status, 303)

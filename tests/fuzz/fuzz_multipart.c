@@ -1,4 +1,4 @@
-/* fuzz_multipart.c — libFuzzer harness for the multipart parser (cgi-src/multipart.c).
+/* fuzz_multipart.c — libFuzzer harness for the multipart parser (cgi-src/pure/multipart.c).
 **
 ** Input layout:  byte 0      chunking seed for the second run
 **                up to '\n'  a Content-Type value (boundary taken from it if
@@ -11,7 +11,7 @@
 ** difference traps.  Small limits make every limit reachable.
 **
 ** Build: clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
-**          -Icgi-src cgi-src/multipart.c tests/fuzz/fuzz_multipart.c -o fuzz_multipart
+**          -Icgi-src/base -Icgi-src/pure cgi-src/pure/multipart.c tests/fuzz/fuzz_multipart.c -o fuzz_multipart
 */
 #include <stddef.h>
 #include <stdint.h>

@@ -1,8 +1,8 @@
 /* fuzz_rtemplate.c — libFuzzer harness: rtpl_parse on arbitrary bytes must never crash,
 ** leak or read outside the input, with or without a directory look-up.
 **
-**   clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Icgi-src \
-**     cgi-src/rtemplate.c tests/fuzz/fuzz_rtemplate.c \
+**   clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Icgi-src/base -Icgi-src/pure \
+**     cgi-src/pure/rtemplate.c tests/fuzz/fuzz_rtemplate.c \
 **     $(pkg-config --cflags --libs jansson libfyaml) -o build/fuzz_rtemplate
 **   build/fuzz_rtemplate -max_total_time=60 -max_len=4096 \
 **     CORPUS_DIR tests/fixtures/templates docs/examples

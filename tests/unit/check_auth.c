@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "util.h"
 #include "req.h"
 #include "session.h"
 #include "csrf.h"
@@ -48,12 +49,12 @@ START_TEST(t01_random_hex_length_and_charset)
   char z[129];
   for(size_t n=0; n<=64; n++){
     memset(z, 'X', sizeof(z));
-    ck_assert_int_eq(sess_random_hex(z, n), 0);
+    ck_assert_int_eq(util_random_hex(z, n), 0);
     ck_assert_uint_eq(strlen(z), 2*n);
     ck_assert_msg(all_lower_hex(z), "not lower-case hex: %s", z);
   }
   /* the session token is 256 bits: 64 hex characters */
-  ck_assert_int_eq(sess_random_hex(z, SESS_TOKEN_BYTES), 0);
+  ck_assert_int_eq(util_random_hex(z, SESS_TOKEN_BYTES), 0);
   ck_assert_uint_eq(strlen(z), 64);
 }
 END_TEST
@@ -61,8 +62,8 @@ END_TEST
 START_TEST(t02_random_hex_refuses_too_long)
 {
   char z[300];
-  ck_assert_int_ne(sess_random_hex(z, 65), 0);
-  ck_assert_int_ne(sess_random_hex(z, 100), 0);
+  ck_assert_int_ne(util_random_hex(z, 65), 0);
+  ck_assert_int_ne(util_random_hex(z, 100), 0);
 }
 END_TEST
 
@@ -72,7 +73,7 @@ START_TEST(t03_random_hex_unique)
   static char tok[N][65];
   char *p[N];
   for(int i=0; i<N; i++){
-    ck_assert_int_eq(sess_random_hex(tok[i], 32), 0);
+    ck_assert_int_eq(util_random_hex(tok[i], 32), 0);
     p[i] = tok[i];
   }
   qsort(p, N, sizeof(p[0]), cmp_str);
@@ -91,15 +92,15 @@ END_TEST
 START_TEST(t04_sha256_known_vectors)
 {
   char h[65];
-  sess_sha256_hex("abc", 3, h);
+  util_sha256_hex("abc", 3, h);
   ck_assert_str_eq(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  sess_sha256_hex("", 0, h);
+  util_sha256_hex("", 0, h);
   ck_assert_str_eq(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-  sess_sha256_hex(m, strlen(m), h);
+  util_sha256_hex(m, strlen(m), h);
   ck_assert_str_eq(h, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
   /* only n bytes are hashed */
-  sess_sha256_hex("abcdef", 3, h);
+  util_sha256_hex("abcdef", 3, h);
   ck_assert_str_eq(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 END_TEST
@@ -379,10 +380,14 @@ END_TEST
 START_TEST(t17_role_names)
 {
   int n = 0;
-  for(int i=0; users_role_names[i]; i++, n++){
-    unsigned b = users_role_bit(users_role_names[i]);
-    ck_assert_uint_ne(b, 0);
-    ck_assert_str_eq(users_role_name(b), users_role_names[i]);
+  unsigned all = 0;
+  for(size_t i=0; i<users_nroles; i++, n++){
+    unsigned b = users_role_bit(users_roles[i].name);
+    ck_assert_uint_eq(b, users_roles[i].bit);
+    ck_assert_str_eq(users_role_name(b), users_roles[i].name);
+    ck_assert(users_roles[i].label[0] && users_roles[i].help[0]);
+    ck_assert_uint_eq(all & b, 0);          /* each bit once */
+    all |= b;
   }
   ck_assert_int_eq(n, 5);
   ck_assert_uint_eq(users_role_bit("admin"), ROLE_ADMIN);

@@ -1,4 +1,4 @@
-/* check_engine.c — Check unit tests for the release state machine (cgi-src/engine.c): the pure planner and its database layer. */
+/* check_engine.c — Check unit tests for the release state machine (cgi-src/core/engine.c): the pure planner and its database layer. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <check.h>

@@ -1,4 +1,4 @@
-/* check_export.c — Check unit tests for the audit exports (cgi-src/export.c): CSV cells, the PDF text sanitiser, streamed rows. */
+/* check_export.c — Check unit tests for the audit exports (cgi-src/services/export.c): CSV cells, the PDF text sanitiser, streamed rows. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>

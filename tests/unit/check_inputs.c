@@ -1,4 +1,4 @@
-/* check_inputs.c — Check unit tests for field validation (cgi-src/inputs.c) and the pure upload rules (cgi-src/evidence.c). */
+/* check_inputs.c — Check unit tests for field validation (cgi-src/core/inputs.c) and the pure upload rules (cgi-src/services/evidence.c). */
 #define _POSIX_C_SOURCE 200809L
 
 #include <check.h>

@@ -1,4 +1,4 @@
-/* check_multipart.c — Check unit tests for the streaming multipart/form-data parser (cgi-src/multipart.c). */
+/* check_multipart.c — Check unit tests for the streaming multipart/form-data parser (cgi-src/pure/multipart.c). */
 #define _POSIX_C_SOURCE 200809L
 
 #include <check.h>

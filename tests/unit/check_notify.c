@@ -1,4 +1,4 @@
-/* check_notify.c — Check unit tests for notifications (cgi-src/notify.c, cgi-src/slack.c): Slack request
+/* check_notify.c — Check unit tests for notifications (cgi-src/services/notify.c, cgi-src/services/slack.c): Slack request
 ** signatures, webhook HMAC, CloudEvents, backoff, text templates, Slack messages, channel settings. */
 #define _POSIX_C_SOURCE 200809L
 

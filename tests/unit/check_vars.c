@@ -1,4 +1,4 @@
-/* check_vars.c — Check unit tests for placeholder substitution (cgi-src/vars.c) and safe Markdown. */
+/* check_vars.c — Check unit tests for placeholder substitution (cgi-src/pure/vars.c) and safe Markdown. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <check.h>

@@ -1,0 +1,14 @@
+/* util.h — the small helpers every layer shares: hex encoding, random tokens, SHA-256, HMAC-SHA256. */
+#ifndef HP_UTIL_H
+#define HP_UTIL_H
+#include <stddef.h>
+
+/* Lower-case hex of p[0..n) into out (2n characters and a NUL). */
+void util_hex(const unsigned char *p, size_t n, char *out);
+/* nbytes (at most 64) from RAND_bytes as 2*nbytes hex characters and a NUL.  0 ok, -1. */
+int util_random_hex(char *out, size_t nbytes);
+/* SHA-256 of z[0..n) as 64 hex characters and a NUL. */
+void util_sha256_hex(const char *z, size_t n, char out[65]);
+/* HMAC-SHA256(key, msg) as 64 hex characters and a NUL; all '0' if OpenSSL fails. */
+void util_hmac_hex(const void *key, size_t nkey, const void *msg, size_t n, char out[65]);
+#endif

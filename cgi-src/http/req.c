@@ -1,0 +1,395 @@
+/* req.c — struct req: parameters, cookies, body, typed accessors, responses. */
+#include "req.h"
+#include "db.h"
+#include "audit.h"
+#include "app.h"
+#include "log.h"
+#include <fcgiapp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <sys/time.h>
+
+static int64_t now_us(void){
+  struct timeval tv;
+  gettimeofday(&tv, NULL);
+  return (int64_t)tv.tv_sec*1000000 + tv.tv_usec;
+}
+
+int64_t req_elapsed_us(const struct req *r){
+  return now_us() - r->start_us;
+}
+
+const char *req_param_env(struct req *r, const char *name){
+  if( r->fcgx==NULL ) return NULL;
+  return FCGX_GetParam(name, r->fcgx->envp);
+}
+
+static const char *env_or(struct req *r, const char *name, const char *dflt){
+  const char *z = req_param_env(r, name);
+  return z ? z : dflt;
+}
+
+/*
+** Fill r from the FastCGI request (fcgx may be NULL in tests: the caller
+** then sets the fields it needs).  Parses the query string and cookies;
+** malformed ones are ignored here and reported by the router.
+*/
+void req_init(struct req *r, struct app *app, FCGX_Request *fcgx){
+  memset(r, 0, sizeof(*r));
+  r->app = app;
+  r->fcgx = fcgx;
+  r->start_us = now_us();
+  arena_init(&r->arena);
+  buf_init(&r->hdrs);
+  buf_init(&r->body);
+  r->status = 200;
+  r->method = env_or(r, "REQUEST_METHOD", "GET");
+  r->request_id = env_or(r, "REQUEST_ID", "-");
+  r->remote_addr = env_or(r, "REMOTE_ADDR", "");
+  r->user_agent = env_or(r, "HTTP_USER_AGENT", "");
+  r->content_type = env_or(r, "CONTENT_TYPE", "");
+  /* nginx passes the Host header as the browser sent it (with the port) in
+  ** HOLDPOINT_HOST; Debian's fastcgi_params sets HTTP_HOST to $host, without it. */
+  r->host = env_or(r, "HOLDPOINT_HOST", env_or(r, "HTTP_HOST", ""));
+  r->origin = req_param_env(r, "HTTP_ORIGIN");
+  r->sec_fetch_site = req_param_env(r, "HTTP_SEC_FETCH_SITE");
+  r->authorization = req_param_env(r, "HTTP_AUTHORIZATION");
+  const char *https = req_param_env(r, "HTTPS");
+  r->https = https && (strcasecmp(https, "on")==0 || strcmp(https, "1")==0);
+  const char *len = req_param_env(r, "CONTENT_LENGTH");
+  if( len && len[0] ){
+    char *end;
+    errno = 0;
+    long long v = strtoll(len, &end, 10);
+    r->content_length = (errno || *end || v<0) ? -1 : v;
+  }
+  /* DOCUMENT_URI is the path nginx matched, already normalised; REQUEST_URI has the query. */
+  const char *uri = env_or(r, "DOCUMENT_URI", NULL);
+  if( uri==NULL ){
+    const char *ru = env_or(r, "REQUEST_URI", "/");
+    const char *q = strchr(ru, '?');
+    uri = q ? arena_strndup(&r->arena, ru, (size_t)(q-ru)) : ru;
+  }
+  r->path = uri;
+  r->query = env_or(r, "QUERY_STRING", "");
+  r->log_user = "-";
+}
+
+void req_free(struct req *r){
+  buf_free(&r->hdrs);
+  buf_free(&r->body);
+  arena_free(&r->arena);
+}
+
+static const char *kv_find(const struct kv *a, size_t n, const char *name){
+  for(size_t i=0; i<n; i++) if( strcmp(a[i].name, name)==0 ) return a[i].value;
+  return NULL;
+}
+
+const char *req_query(struct req *r, const char *name){
+  return kv_find(r->qs, r->nqs, name);
+}
+
+const char *req_form(struct req *r, const char *name){
+  return kv_find(r->form, r->nform, name);
+}
+
+const char *req_cookie(struct req *r, const char *name){
+  return kv_find(r->cookies, r->ncookies, name);
+}
+
+/*
+** Read the whole body (at most max bytes) into the arena.  Returns HP_OK,
+** HP_TOO_LARGE when it is longer than max, or HP_BAD_REQUEST when it ends
+** early.  A body can be read once.
+*/
+int req_read_body(struct req *r, int64_t max, char **out, size_t *nout){
+  *out = NULL;
+  *nout = 0;
+  if( r->body_read ) return HP_BAD_REQUEST;
+  r->body_read = 1;
+  if( r->content_length > max ) return HP_TOO_LARGE;
+  if( r->content_length < 0 ) return HP_BAD_REQUEST;
+  size_t n = (size_t)r->content_length;
+  char *z = arena_alloc(&r->arena, n + 1);
+  if( z==NULL ) return HP_ERROR;
+  if( n && r->fcgx ){
+    int got = FCGX_GetStr(z, (int)n, r->fcgx->in);
+    if( got<0 || (size_t)got!=n ) return HP_BAD_REQUEST;
+  }
+  z[n] = 0;
+  *out = z;
+  *nout = n;
+  return HP_OK;
+}
+
+/* Parse an application/x-www-form-urlencoded body into r->form. */
+int req_read_form(struct req *r){
+  if( r->body_read ) return HP_OK;
+  if( r->content_length<=0 ){ r->body_read = 1; return HP_OK; }
+  if( strncasecmp(r->content_type, "application/x-www-form-urlencoded", 33)!=0 ) return HP_UNSUPPORTED;
+  char *z;
+  size_t n;
+  int rc = req_read_body(r, r->app->cfg.max_form, &z, &n);
+  if( rc ) return rc;
+  if( form_parse_urlencoded(&r->arena, z, n, &form_default_limits, &r->form, &r->nform) ){
+    return HP_BAD_REQUEST;
+  }
+  return HP_OK;
+}
+
+void req_field_error(struct req *r, const char *field, const char *fmt, ...){
+  struct field_error *e = arena_alloc(&r->arena, sizeof(*e));
+  if( e==NULL ) return;
+  va_list ap;
+  va_start(ap, fmt);
+  e->message = arena_vprintf(&r->arena, fmt, ap);
+  va_end(ap);
+  e->field = arena_strdup(&r->arena, field);
+  /* keep them in the order they were found */
+  struct field_error **pp = &r->errors;
+  while( *pp ) pp = &(*pp)->next;
+  *pp = e;
+}
+
+const char *req_error_for(struct req *r, const char *field){
+  for(struct field_error *e = r->errors; e; e = e->next){
+    if( strcmp(e->field, field)==0 ) return e->message;
+  }
+  return NULL;
+}
+
+/* Count UTF-8 code points, which is what people mean by "characters". */
+static size_t utf8_len(const char *z){
+  size_t n = 0;
+  for(; *z; z++) if( ((unsigned char)*z & 0xC0)!=0x80 ) n++;
+  return n;
+}
+
+int req_text(struct req *r, const char *name, size_t minlen, size_t maxlen, const char **out){
+  const char *z = req_form(r, name);
+  if( z==NULL ) z = "";
+  *out = z;
+  size_t n = utf8_len(z);
+  if( n < minlen ){
+    if( minlen==1 ) req_field_error(r, name, "This field is required.");
+    else req_field_error(r, name, "Use at least %zu characters.", minlen);
+    return 0;
+  }
+  if( n > maxlen ){
+    req_field_error(r, name, "Use at most %zu characters (you used %zu).", maxlen, n);
+    return 0;
+  }
+  return 1;
+}
+
+static int parse_int(const char *z, int64_t lo, int64_t hi, int64_t *out){
+  char *end;
+  errno = 0;
+  long long v = strtoll(z, &end, 10);
+  if( errno || end==z || *end || v<lo || v>hi ) return 0;
+  *out = v;
+  return 1;
+}
+
+int req_int(struct req *r, const char *name, int64_t lo, int64_t hi, int64_t dflt, int64_t *out){
+  const char *z = req_form(r, name);
+  *out = dflt;
+  if( z==NULL || z[0]==0 ) return 1;
+  if( !parse_int(z, lo, hi, out) ){
+    req_field_error(r, name, "Enter a whole number between %lld and %lld.", (long long)lo, (long long)hi);
+    return 0;
+  }
+  return 1;
+}
+
+/* Like req_int, for the query string; no field error (bad values use the default). */
+int req_qint(struct req *r, const char *name, int64_t lo, int64_t hi, int64_t dflt, int64_t *out){
+  const char *z = req_query(r, name);
+  *out = dflt;
+  if( z==NULL || z[0]==0 ) return 1;
+  if( !parse_int(z, lo, hi, out) ){ *out = dflt; return 0; }
+  return 1;
+}
+
+int req_enum(struct req *r, const char *name, const char *const *allowed, const char **out){
+  const char *z = req_form(r, name);
+  *out = NULL;
+  for(int i=0; z && allowed[i]; i++){
+    if( strcmp(z, allowed[i])==0 ){ *out = allowed[i]; return 1; }
+  }
+  req_field_error(r, name, "Choose one of the options.");
+  return 0;
+}
+
+int req_has_role(const struct req *r, unsigned roles){
+  return r->user && (r->user->roles & roles)!=0;
+}
+
+/* Add a response header; refuses names or values with CR, LF or other controls. */
+int resp_header(struct req *r, const char *name, const char *value){
+  for(const char *p = name; *p; p++) if( (unsigned char)*p<=0x20 || *p==':' ) return -1;
+  for(const char *p = value; *p; p++) if( (unsigned char)*p<0x20 && *p!='\t' ) return -1;
+  buf_printf(&r->hdrs, "%s: %s\r\n", name, value);
+  return 0;
+}
+
+void resp_text(struct req *r, int status, const char *type, const char *text){
+  r->status = status;
+  r->resp_type = type;
+  buf_reset(&r->body);
+  buf_puts(&r->body, text);
+}
+
+/* 303 See Other to a local path (printf-style); always returns HP_OK. */
+int resp_redirect(struct req *r, const char *fmt, ...){
+  va_list ap;
+  va_start(ap, fmt);
+  char *loc = arena_vprintf(&r->arena, fmt, ap);
+  va_end(ap);
+  if( loc==NULL || loc[0]!='/' || loc[1]=='/' || resp_header(r, "Location", loc) ){
+    resp_header(r, "Location", "/");
+  }
+  r->status = 303;
+  r->resp_type = "text/plain; charset=utf-8";
+  buf_reset(&r->body);
+  return HP_OK;
+}
+
+static const char *status_text(int s){
+  switch( s ){
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
+    case 429: return "Too Many Requests";
+    case 503: return "Service Unavailable";
+    default: return s>=500 ? "Internal Server Error" : "Status";
+  }
+}
+
+static int has_header(struct req *r, const char *name){
+  size_t n = strlen(name);
+  const char *p = r->hdrs.z;
+  while( p && *p ){
+    if( strncasecmp(p, name, n)==0 && p[n]==':' ) return 1;
+    p = strstr(p, "\r\n");
+    if( p ) p += 2;
+  }
+  return 0;
+}
+
+static void out_raw(struct req *r, const char *z, size_t n){
+  if( r->fcgx && n ) FCGX_PutStr(z, (int)n, r->fcgx->out);
+}
+
+/* The security headers every response carries (QUALITY.md "headers"). */
+static void write_head(struct req *r){
+  struct buf h;
+  buf_init(&h);
+  buf_printf(&h, "Status: %d %s\r\n", r->status, status_text(r->status));
+  buf_printf(&h, "Content-Type: %s\r\n", r->resp_type ? r->resp_type : "text/html; charset=utf-8");
+  buf_puts(&h, "X-Content-Type-Options: nosniff\r\n");
+  if( !has_header(r, "Content-Security-Policy") ){
+    buf_puts(&h, "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'; "
+                 "form-action 'self'; base-uri 'none'; object-src 'none'\r\n");
+  }
+  buf_puts(&h, "Referrer-Policy: same-origin\r\n");
+  buf_puts(&h, "X-Frame-Options: DENY\r\n");
+  if( !has_header(r, "Cache-Control") ) buf_puts(&h, "Cache-Control: no-store\r\n");
+  if( r->https ) buf_puts(&h, "Strict-Transport-Security: max-age=31536000\r\n");
+  if( r->hdrs.len ) buf_append(&h, r->hdrs.z, r->hdrs.len);
+  if( !r->streaming ) buf_printf(&h, "Content-Length: %zu\r\n", r->body.len);
+  buf_puts(&h, "\r\n");
+  out_raw(r, h.z, h.len);
+  buf_free(&h);
+}
+
+int resp_begin_stream(struct req *r, int status, const char *type){
+  r->status = status;
+  r->resp_type = type;
+  r->streaming = 1;
+  write_head(r);
+  return HP_OK;
+}
+
+int resp_write(struct req *r, const char *z, size_t n){
+  if( r->streaming ){
+    if( r->fcgx && n && FCGX_PutStr(z, (int)n, r->fcgx->out)<0 ) return -1;
+    return 0;
+  }
+  buf_append(&r->body, z, n);
+  return r->body.oom ? -1 : 0;
+}
+
+/* Send the status line, headers and buffered body (or end a streamed body). */
+void resp_finish(struct req *r){
+  if( r->finished ) return;
+  r->finished = 1;
+  if( r->streaming ){
+    if( r->fcgx ) FCGX_FFlush(r->fcgx->out);
+    return;
+  }
+  write_head(r);
+  if( strcmp(r->method, "HEAD")!=0 ) out_raw(r, r->body.z, r->body.len);
+}
+
+/* ---------------------------------------------------------------- the request's person in the audit trail */
+
+void req_audit_ctx(struct req *r, struct audit_ctx *c){
+  memset(c, 0, sizeof(*c));
+  if( r->user ){
+    c->actor_id = r->user->id;
+    c->actor_name = r->user->username;
+  }
+  c->ip = r->remote_addr;
+  c->session_hash = r->session_hash;
+  c->user_agent = r->user_agent;
+  c->request_id = r->request_id;
+}
+
+/* The request's person as actor; own_tx wraps the record in a transaction of its own. */
+static int audit_v(struct req *r, int own_tx, const char *action, const char *object_type,
+                   int64_t object_id, int64_t release_id, const char *details_fmt, va_list ap){
+  struct audit_ctx c;
+  req_audit_ctx(r, &c);
+  if( own_tx && db_begin_write(r->app->db) ) return -1;
+  int rc = audit_append_v(r->app, &c, action, object_type, object_id, release_id, details_fmt, ap);
+  if( own_tx ){
+    if( rc==0 ) rc = db_commit(r->app->db);
+    else db_rollback(r->app->db);
+  }
+  return rc;
+}
+
+int req_audit(struct req *r, const char *action, const char *object_type, int64_t object_id,
+              int64_t release_id, const char *details_fmt, ...){
+  va_list ap;
+  va_start(ap, details_fmt);
+  int rc = audit_v(r, 0, action, object_type, object_id, release_id, details_fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+int req_audit_tx(struct req *r, const char *action, const char *object_type, int64_t object_id,
+                 int64_t release_id, const char *details_fmt, ...){
+  va_list ap;
+  va_start(ap, details_fmt);
+  int rc = audit_v(r, 1, action, object_type, object_id, release_id, details_fmt, ap);
+  va_end(ap);
+  return rc;
+}

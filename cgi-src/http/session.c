@@ -1,0 +1,261 @@
+/* session.c — browser sessions: 256-bit tokens stored as SHA-256, cookies, idle/absolute expiry. */
+#include "session.h"
+#include "users.h"
+#include "auth.h"
+#include "util.h"
+#include "app.h"
+#include "db.h"
+#include "log.h"
+#include "audit.h"
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <string.h>
+#include <strings.h>
+#include <stdio.h>
+
+
+/* Fill out with 2*nbytes hex characters of fresh randomness and a NUL. */
+const char *sess_cookie_name(const struct req *r){
+  return r->https ? "__Host-hp_session" : "hp_session";
+}
+
+/* The Set-Cookie value for the session cookie; max_age 0 deletes it. */
+const char *sess_cookie_header(struct req *r, const char *value, int max_age){
+  return arena_printf(&r->arena, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s%s",
+                      sess_cookie_name(r), value, r->https ? "; Secure" : "",
+                      max_age>0 ? "" : "; Max-Age=0");
+}
+
+/* Load an enabled user with roles into the arena.  Returns 1 found, 0 not. */
+int sess_load_user(struct req *r, int64_t user_id, struct user **out){
+  sqlite3 *db = r->app->db;
+  int found = 0;
+  *out = NULL;
+  sqlite3_stmt *st = db_prepare(db, "SELECT username, display_name, email, is_admin FROM users"
+                                    " WHERE id=:id AND disabled=0");
+  if( st==NULL ) return 0;
+  db_bind_int64(st, ":id", user_id);
+  if( db_step(st)==SQLITE_ROW ){
+    struct user *u = arena_alloc(&r->arena, sizeof(*u));
+    if( u ){
+      u->id = user_id;
+      u->username = db_col_dup(&r->arena, st, 0);
+      u->display_name = db_col_dup(&r->arena, st, 1);
+      u->email = db_col_dup(&r->arena, st, 2);
+      u->is_admin = sqlite3_column_int(st, 3);
+      *out = u;
+      found = 1;
+    }
+  }
+  sqlite3_finalize(st);
+  if( !found ) return 0;
+  st = db_prepare(db, "SELECT role FROM user_roles WHERE user_id=:id");
+  if( st ){
+    db_bind_int64(st, ":id", user_id);
+    while( db_step(st)==SQLITE_ROW ) (*out)->roles |= users_role_bit(db_col_text(st, 0));
+    sqlite3_finalize(st);
+  }
+  if( (*out)->is_admin ) (*out)->roles |= ROLE_ADMIN;
+  return 1;
+}
+
+/*
+** Identify the browser from its session cookie.  A session counts when it
+** exists, was not ended, its user is enabled, it is younger than its absolute
+** expiry and was used within the idle limit.  last_seen_at is refreshed at
+** most once a minute to keep page views free of writes.
+*/
+int sess_identify(struct req *r){
+  const char *tok = req_cookie(r, sess_cookie_name(r));
+  if( tok==NULL || strlen(tok)!=2*SESS_TOKEN_BYTES ) return 0;
+  char h[65];
+  util_sha256_hex(tok, strlen(tok), h);
+  sqlite3 *db = r->app->db;
+  int64_t now = app_now_ms(r->app), user_id = 0, last_seen = 0;
+  const char *csrf = NULL;
+  sqlite3_stmt *st = db_prepare(db, "SELECT user_id, csrf_token, last_seen_at FROM sessions"
+                                    " WHERE id_hash=:h AND ended_at IS NULL AND expires_at>:now"
+                                    " AND last_seen_at>:idle");
+  if( st==NULL ) return 0;
+  db_bind_text(st, ":h", h);
+  db_bind_int64(st, ":now", now);
+  db_bind_int64(st, ":idle", now - (int64_t)r->app->cfg.session_idle*1000);
+  if( db_step(st)==SQLITE_ROW ){
+    user_id = sqlite3_column_int64(st, 0);
+    csrf = db_col_dup(&r->arena, st, 1);
+    last_seen = sqlite3_column_int64(st, 2);
+  }
+  sqlite3_finalize(st);
+  if( user_id==0 || !sess_load_user(r, user_id, &r->user) ) return 0;
+  r->session_hash = arena_strdup(&r->arena, h);
+  r->csrf_token = csrf;
+  if( now - last_seen > 60000 ){
+    st = db_prepare(db, "UPDATE sessions SET last_seen_at=:now WHERE id_hash=:h");
+    if( st ){
+      db_bind_int64(st, ":now", now);
+      db_bind_text(st, ":h", h);
+      db_step(st);
+      sqlite3_finalize(st);
+    }
+  }
+  return 1;
+}
+
+/*
+** Start a session for user_id: a fresh 256-bit token (never reused, so a
+** cookie planted before sign-in is worthless after it), its hash stored with
+** the IP and user agent, and the cookie set on the response.
+*/
+int sess_create(struct req *r, int64_t user_id){
+  char tok[2*SESS_TOKEN_BYTES+1], csrf[65], h[65];
+  if( util_random_hex(tok, SESS_TOKEN_BYTES) || util_random_hex(csrf, 32) ) return HP_ERROR;
+  util_sha256_hex(tok, strlen(tok), h);
+  int64_t now = app_now_ms(r->app);
+  sqlite3_stmt *st = db_prepare(r->app->db,
+    "INSERT INTO sessions(id_hash,user_id,csrf_token,created_at,last_seen_at,expires_at,ip,user_agent)"
+    " VALUES(:h,:u,:c,:now,:now,:exp,:ip,:ua)");
+  if( st==NULL ) return HP_ERROR;
+  db_bind_text(st, ":h", h);
+  db_bind_int64(st, ":u", user_id);
+  db_bind_text(st, ":c", csrf);
+  db_bind_int64(st, ":now", now);
+  db_bind_int64(st, ":exp", now + (int64_t)r->app->cfg.session_max*1000);
+  db_bind_text(st, ":ip", r->remote_addr);
+  db_bind_text(st, ":ua", r->user_agent);
+  int rc = db_step(st)==SQLITE_DONE ? HP_OK : HP_ERROR;
+  sqlite3_finalize(st);
+  if( rc==HP_OK ){
+    resp_header(r, "Set-Cookie", sess_cookie_header(r, tok, 1));
+    r->session_hash = arena_strdup(&r->arena, h);
+    r->csrf_token = arena_strdup(&r->arena, csrf);
+  }
+  return rc;
+}
+
+int sess_end(struct req *r, const char *id_hash){
+  sqlite3_stmt *st = db_prepare(r->app->db,
+    "UPDATE sessions SET ended_at=:now WHERE id_hash=:h AND ended_at IS NULL");
+  if( st==NULL ) return HP_ERROR;
+  db_bind_int64(st, ":now", app_now_ms(r->app));
+  db_bind_text(st, ":h", id_hash);
+  int rc = db_step(st)==SQLITE_DONE ? HP_OK : HP_ERROR;
+  sqlite3_finalize(st);
+  return rc;
+}
+
+/*
+** End every session of user_id except the one whose hash is keep (NULL: all),
+** with an audit record when any ended, in a transaction of its own.  Used
+** after a password change or reset.  HP_OK, HP_UNAVAILABLE or HP_ERROR.
+*/
+int sess_end_others(struct req *r, int64_t user_id, const char *keep){
+  sqlite3 *db = r->app->db;
+  if( db_begin_write(db) ) return HP_UNAVAILABLE;
+  sqlite3_stmt *st = db_prepare(db, "UPDATE sessions SET ended_at=:now"
+                                    " WHERE user_id=:u AND ended_at IS NULL AND id_hash<>:keep");
+  int ok = 0, n = 0;
+  if( st ){
+    db_bind_int64(st, ":now", app_now_ms(r->app));
+    db_bind_int64(st, ":u", user_id);
+    db_bind_text(st, ":keep", keep ? keep : "");
+    ok = db_step(st)==SQLITE_DONE;
+    n = sqlite3_changes(db);
+    sqlite3_finalize(st);
+  }
+  if( ok && n>0 ) ok = req_audit(r, "session.end_others", "user", user_id, 0, "{s:i}", "ended", n)==0;
+  if( !ok || db_commit(db) ){
+    db_rollback(db);
+    return HP_ERROR;
+  }
+  return HP_OK;
+}
+
+/* Flash messages travel in a short-lived cookie, percent-encoded. */
+void sess_set_flash(struct req *r, const char *msg){
+  static const char hex[] = "0123456789ABCDEF";
+  struct buf b;
+  buf_init(&b);
+  for(const unsigned char *p = (const unsigned char*)msg; *p && b.len<600; p++){
+    if( (*p>='a'&&*p<='z') || (*p>='A'&&*p<='Z') || (*p>='0'&&*p<='9') || *p=='.' || *p=='-' ){
+      buf_append(&b, (const char*)p, 1);
+    }else{
+      char e[3] = { '%', hex[*p>>4], hex[*p&15] };
+      buf_append(&b, e, 3);
+    }
+  }
+  if( b.z ){
+    resp_header(r, "Set-Cookie", arena_printf(&r->arena, "hp_flash=%s; Path=/; Max-Age=60; HttpOnly; SameSite=Strict", b.z));
+  }
+  buf_free(&b);
+}
+
+const char *sess_take_flash(struct req *r){
+  const char *z = req_cookie(r, "hp_flash");
+  struct kv *kv;
+  size_t n;
+  if( z==NULL || z[0]==0 ) return NULL;
+  resp_header(r, "Set-Cookie", "hp_flash=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+  if( form_parse_urlencoded(&r->arena, arena_printf(&r->arena, "m=%s", z), strlen(z)+2,
+                            &form_default_limits, &kv, &n) || n!=1 ) return NULL;
+  return kv[0].value;
+}
+
+/*
+** Identify an API caller from "Authorization: Bearer hp_...".  The token must
+** exist, not be revoked, and belong to an enabled user; its last use is
+** recorded.  The caller acts with the user's roles and nothing more.
+*/
+int sess_token_identify(struct req *r){
+  const char *z = r->authorization;
+  if( z==NULL || strncasecmp(z, "Bearer ", 7)!=0 ) return HP_UNAUTHORIZED;
+  z += 7;
+  while( *z==' ' ) z++;
+  if( strlen(z)!=67 || strncmp(z, "hp_", 3)!=0 ) return HP_UNAUTHORIZED;
+  char h[65];
+  util_sha256_hex(z, strlen(z), h);
+  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT id, user_id FROM api_tokens"
+                                            " WHERE token_hash=:h AND revoked_at IS NULL");
+  if( st==NULL ) return HP_ERROR;
+  db_bind_text(st, ":h", h);
+  int64_t tid = 0, uid = 0;
+  if( db_step(st)==SQLITE_ROW ){
+    tid = sqlite3_column_int64(st, 0);
+    uid = sqlite3_column_int64(st, 1);
+  }
+  sqlite3_finalize(st);
+  if( tid==0 || !sess_load_user(r, uid, &r->user) ) return HP_UNAUTHORIZED;
+  r->via_token = 1;
+  r->token_id = tid;
+  r->session_hash = arena_printf(&r->arena, "token:%lld", (long long)tid);
+  st = db_prepare(r->app->db, "UPDATE api_tokens SET last_used_at=:now WHERE id=:id");
+  if( st ){
+    db_bind_int64(st, ":now", app_now_ms(r->app));
+    db_bind_int64(st, ":id", tid);
+    db_step(st);
+    sqlite3_finalize(st);
+  }
+  return HP_OK;
+}
+
+/*
+** Verify the signed-in person's password again (electronic signatures).  On
+** success the session's reauth_at is set to now and 1 is returned.
+*/
+int sess_reauthenticate(struct req *r, const char *password){
+  if( r->user==NULL || password==NULL ) return 0;
+  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT password_hash FROM users WHERE id=:id AND disabled=0");
+  if( st==NULL ) return 0;
+  db_bind_int64(st, ":id", r->user->id);
+  int ok = db_step(st)==SQLITE_ROW && auth_verify_password(db_col_text(st, 0), password);
+  sqlite3_finalize(st);
+  if( ok && r->session_hash && strncmp(r->session_hash, "token:", 6)!=0 ){
+    st = db_prepare(r->app->db, "UPDATE sessions SET reauth_at=:now WHERE id_hash=:h");
+    if( st ){
+      db_bind_int64(st, ":now", app_now_ms(r->app));
+      db_bind_text(st, ":h", r->session_hash);
+      db_step(st);
+      sqlite3_finalize(st);
+    }
+  }
+  return ok;
+}

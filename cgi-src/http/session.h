@@ -1,0 +1,20 @@
+/* session.h — browser sessions: tokens, cookies, expiry, flash messages. */
+#ifndef HP_SESSION_H
+#define HP_SESSION_H
+#include "req.h"
+#include <stddef.h>
+
+#define SESS_TOKEN_BYTES 32
+
+const char *sess_cookie_name(const struct req *r);      /* "__Host-hp_session" under HTTPS */
+const char *sess_cookie_header(struct req *r, const char *value, int max_age); /* Set-Cookie value */
+int sess_identify(struct req *r);                       /* fills r->user from the cookie; 1 if signed in */
+int sess_create(struct req *r, int64_t user_id);        /* new token, cookie set; HP_OK */
+int sess_end(struct req *r, const char *id_hash);       /* marks ended; HP_OK */
+int sess_end_others(struct req *r, int64_t user_id, const char *keep); /* own transaction + audit */
+int sess_load_user(struct req *r, int64_t user_id, struct user **out);  /* with roles; 1 found */
+void sess_set_flash(struct req *r, const char *msg);
+const char *sess_take_flash(struct req *r);
+int sess_token_identify(struct req *r);     /* "Authorization: Bearer hp_...": HP_OK with r->user, or HP_UNAUTHORIZED */
+int sess_reauthenticate(struct req *r, const char *password);   /* electronic signature: 1 ok (recorded), 0 wrong */
+#endif

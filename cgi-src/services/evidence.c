@@ -1,0 +1,393 @@
+/* evidence.c — the evidence store: type and name rules, content-addressed files, the evidence rows. */
+#include "evidence.h"
+#include "util.h"
+#include "app.h"
+#include "db.h"
+#include "audit.h"
+#include "log.h"
+#include <magic.h>
+#include <openssl/evp.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+
+/* ---------------------------------------------------------------- pure: types and names */
+
+const char *const evidence_default_accept[] = {
+  "application/pdf", "text/plain", "text/csv", "application/json", "text/xml", "application/xml",
+  "image/png", "image/jpeg", "image/gif", "image/webp",
+  "application/zip", "application/gzip", "application/x-gzip", NULL
+};
+
+/* Extensions Holdpoint knows, and the types libmagic reports for their content. */
+static const struct { const char *ext; const char *types[3]; } EXT_TABLE[] = {
+  { "pdf",  { "application/pdf" } },
+  { "png",  { "image/png" } },
+  { "jpg",  { "image/jpeg" } },
+  { "jpeg", { "image/jpeg" } },
+  { "gif",  { "image/gif" } },
+  { "webp", { "image/webp" } },
+  { "tif",  { "image/tiff" } },
+  { "tiff", { "image/tiff" } },
+  { "txt",  { "text/plain" } },
+  { "log",  { "text/plain" } },
+  { "text", { "text/plain" } },
+  { "md",   { "text/plain", "text/markdown" } },
+  { "csv",  { "text/csv", "text/plain" } },
+  { "tsv",  { "text/tab-separated-values", "text/plain" } },
+  { "json", { "application/json", "text/plain" } },
+  { "xml",  { "text/xml", "application/xml" } },
+  { "yaml", { "text/plain", "application/yaml", "application/x-yaml" } },
+  { "yml",  { "text/plain", "application/yaml", "application/x-yaml" } },
+  { "zip",  { "application/zip" } },
+  { "gz",   { "application/gzip", "application/x-gzip" } },
+  { "tgz",  { "application/gzip", "application/x-gzip" } },
+  { "tar",  { "application/x-tar" } },
+  { "mp4",  { "video/mp4" } },
+  { "webm", { "video/webm" } },
+  { "docx", { "application/vnd.openxmlformats-officedocument.wordprocessingml.document" } },
+  { "xlsx", { "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" } },
+  { "pptx", { "application/vnd.openxmlformats-officedocument.presentationml.presentation" } },
+  { "odt",  { "application/vnd.oasis.opendocument.text" } },
+  { "ods",  { "application/vnd.oasis.opendocument.spreadsheet" } },
+  { "html", { "text/html" } },
+  { "htm",  { "text/html" } },
+  { "svg",  { "image/svg+xml" } },
+};
+
+/* Types that run or render active content (see evidence.h). */
+static const char *const DANGEROUS[] = {
+  "text/html", "application/xhtml+xml", "image/svg+xml", "application/xslt+xml", "text/xsl",
+  "text/javascript", "application/javascript", "application/x-javascript", "application/ecmascript",
+  "text/ecmascript", "application/hta", "text/x-shellscript", "application/x-shellscript",
+  "application/x-sh", "application/x-csh", "text/x-python", "text/x-perl", "application/x-perl",
+  "text/x-php", "application/x-php", "application/x-httpd-php", "text/x-ruby", "text/x-lua",
+  "text/x-tcl", "text/x-awk", "text/x-nawk", "text/x-gawk", "text/x-msdos-batch", "application/x-bat",
+  "application/x-executable", "application/x-sharedlib", "application/x-pie-executable",
+  "application/x-object", "application/x-coredump", "application/x-elf", "application/x-dosexec",
+  "application/x-msdownload", "application/vnd.microsoft.portable-executable",
+  "application/x-mach-binary", "application/java-archive", "application/x-java-archive",
+  "application/x-java-applet", "application/vnd.android.package-archive", "application/x-msi",
+  "application/x-ms-shortcut", "application/x-shockwave-flash",
+};
+
+int evidence_type_dangerous(const char *mime){
+  if( mime==NULL ) return 1;
+  for(size_t i=0; i<HP_ARRAY_SIZE(DANGEROUS); i++) if( strcasecmp(mime, DANGEROUS[i])==0 ) return 1;
+  if( strncasecmp(mime, "text/x-script", 13)==0 ) return 1;     /* text/x-script.python, ... */
+  if( strncasecmp(mime, "application/x-mach-", 19)==0 ) return 1;
+  return 0;
+}
+
+int evidence_type_allowed(const char *mime, const char *const *accept, size_t naccept){
+  if( mime==NULL || mime[0]==0 ) return 0;
+  if( naccept==0 ){
+    accept = evidence_default_accept;
+    while( accept[naccept] ) naccept++;
+  }
+  int danger = evidence_type_dangerous(mime);
+  const char *slash = strchr(mime, '/');
+  for(size_t i=0; i<naccept; i++){
+    const char *a = accept[i];
+    if( strcasecmp(a, mime)==0 ) return 1;
+    /* "image/ *" (a wildcard): any subtype, but a dangerous one must be named exactly */
+    size_t n = strlen(a);
+    if( !danger && slash && n>=2 && strcmp(a+n-2, "/*")==0 && (size_t)(slash-mime)==n-2
+     && strncasecmp(a, mime, n-2)==0 ) return 1;
+  }
+  return 0;
+}
+
+int evidence_inline_ok(const char *mime){
+  static const char *const raster[] = { "image/png", "image/jpeg", "image/gif", "image/webp" };
+  for(size_t i=0; mime && i<HP_ARRAY_SIZE(raster); i++) if( strcmp(mime, raster[i])==0 ) return 1;
+  return 0;
+}
+
+/* The extension of name (after the last '.', not a leading one), or NULL. */
+static const char *extension_of(const char *name){
+  const char *dot = name ? strrchr(name, '.') : NULL;
+  if( dot==NULL || dot==name || dot[1]==0 ) return NULL;
+  return dot + 1;
+}
+
+int evidence_ext_check(const char *name, const char *mime, const char **types){
+  static char none[] = "";
+  if( types ) *types = none;
+  const char *ext = extension_of(name);
+  if( ext==NULL ) return EVIDENCE_EXT_UNKNOWN;
+  for(size_t i=0; i<HP_ARRAY_SIZE(EXT_TABLE); i++){
+    if( strcasecmp(ext, EXT_TABLE[i].ext)!=0 ) continue;
+    int ok = 0;
+    for(size_t k=0; k<3 && EXT_TABLE[i].types[k]; k++){
+      if( mime && strcasecmp(mime, EXT_TABLE[i].types[k])==0 ) ok = 1;
+    }
+    if( types ) *types = EXT_TABLE[i].types[0];
+    return ok ? EVIDENCE_EXT_OK : EVIDENCE_EXT_MISMATCH;
+  }
+  return EVIDENCE_EXT_UNKNOWN;
+}
+
+/* The usual extension for a type (".pdf"), or NULL. */
+const char *evidence_ext_for_type(const char *mime){
+  for(size_t i=0; mime && i<HP_ARRAY_SIZE(EXT_TABLE); i++){
+    if( strcasecmp(EXT_TABLE[i].types[0], mime)==0 ) return EXT_TABLE[i].ext;
+  }
+  return NULL;
+}
+
+/*
+** Decode one UTF-8 sequence at p (n bytes left).  Returns its length and
+** *cp, or 0 for an invalid sequence (bad lead or continuation byte, overlong
+** form, surrogate, beyond U+10FFFF, truncated).
+*/
+static size_t utf8_decode(const unsigned char *p, size_t n, unsigned *cp){
+  unsigned c = p[0];
+  size_t len;
+  unsigned min;
+  if( c<0x80 ){ *cp = c; return 1; }
+  if( c>=0xC2 && c<=0xDF ){ len = 2; c &= 0x1F; min = 0x80; }
+  else if( c>=0xE0 && c<=0xEF ){ len = 3; c &= 0x0F; min = 0x800; }
+  else if( c>=0xF0 && c<=0xF4 ){ len = 4; c &= 0x07; min = 0x10000; }
+  else return 0;
+  if( n<len ) return 0;
+  for(size_t i=1; i<len; i++){
+    if( (p[i] & 0xC0)!=0x80 ) return 0;
+    c = (c<<6) | (p[i] & 0x3F);
+  }
+  if( c<min || c>0x10FFFF || (c>=0xD800 && c<=0xDFFF) ) return 0;
+  *cp = c;
+  return len;
+}
+
+/* Code points never kept in a name: controls, bidirectional marks and overrides, BOM. */
+static int drop_cp(unsigned c){
+  return c<0x20 || (c>=0x7F && c<=0x9F) || c==0x061C || c==0x200E || c==0x200F
+      || (c>=0x202A && c<=0x202E) || (c>=0x2066 && c<=0x2069) || c==0xFEFF;
+}
+
+size_t evidence_sanitize_name(const char *in, char *out, size_t nout){
+  if( nout==0 ) return 0;
+  out[0] = 0;
+  if( in==NULL ) in = "";
+  const char *base = in;
+  for(const char *p = in; *p; p++) if( *p=='/' || *p=='\\' ) base = p + 1;
+  size_t n = strlen(base);
+  /* Pass 1: the kept code points, as offsets into base. */
+  size_t *off = malloc(sizeof(size_t)*(n+1)), *len = malloc(sizeof(size_t)*(n+1));
+  size_t k = 0;
+  if( off==NULL || len==NULL ){ free(off); free(len); snprintf(out, nout, "unnamed"); return strlen(out); }
+  const unsigned char *s = (const unsigned char*)base;
+  for(size_t i=0; i<n; ){
+    unsigned cp;
+    size_t l = utf8_decode(s+i, n-i, &cp);
+    if( l==0 ){ i++; continue; }
+    if( !drop_cp(cp) ){ off[k] = i; len[k] = l; k++; }
+    i += l;
+  }
+  /* Trim spaces at both ends. */
+  size_t first = 0, last = k;
+  while( first<last && s[off[first]]==' ' ) first++;
+  while( last>first && s[off[last-1]]==' ' ) last--;
+  int dots_only = 1;
+  for(size_t i=first; i<last; i++) if( s[off[i]]!='.' ) dots_only = 0;
+  if( dots_only ){
+    free(off); free(len);
+    snprintf(out, nout, "unnamed");
+    return strlen(out);
+  }
+  /* Too long: keep the extension (up to 16 characters) and shorten the stem. */
+  size_t cut_from = last, resume = last;
+  if( last-first > EVIDENCE_NAME_MAX ){
+    size_t dot = last;
+    for(size_t i=last; i>first+1; i--) if( s[off[i-1]]=='.' ){ dot = i-1; break; }
+    size_t extn = last - dot;
+    if( dot<last && extn<=17 ){
+      cut_from = first + (EVIDENCE_NAME_MAX - extn);
+      resume = dot;
+    }else{
+      cut_from = first + EVIDENCE_NAME_MAX;
+      resume = last;
+    }
+  }
+  size_t o = 0;
+  for(size_t i=first; i<last; i++){
+    if( i>=cut_from && i<resume ) continue;
+    if( o + len[i] + 1 > nout ) break;
+    memcpy(out+o, s+off[i], len[i]);
+    o += len[i];
+  }
+  out[o] = 0;
+  free(off);
+  free(len);
+  return o;
+}
+
+int evidence_disposition(const char *name, int inline_, char *out, size_t nout){
+  static const char hex[] = "0123456789ABCDEF";
+  struct buf b;
+  buf_init(&b);
+  buf_puts(&b, inline_ ? "inline; filename=\"" : "attachment; filename=\"");
+  const unsigned char *s = (const unsigned char*)name;
+  size_t n = strlen(name);
+  for(size_t i=0; i<n; ){
+    unsigned cp;
+    size_t l = utf8_decode(s+i, n-i, &cp);
+    if( l==0 ) l = 1;
+    char c = (char)s[i];
+    if( l==1 && c>=0x20 && c<0x7F && c!='"' && c!='\\' && c!='%' ) buf_append(&b, &c, 1);
+    else buf_puts(&b, "_");
+    i += l;
+  }
+  buf_puts(&b, "\"; filename*=UTF-8''");
+  for(size_t i=0; i<n; i++){
+    unsigned char c = s[i];
+    if( (c>='A'&&c<='Z') || (c>='a'&&c<='z') || (c>='0'&&c<='9') || strchr("!#$&+-.^_`|~", c) ){
+      char ch = (char)c;
+      buf_append(&b, &ch, 1);
+    }else{
+      char e[3] = { '%', hex[c>>4], hex[c&15] };
+      buf_append(&b, e, 3);
+    }
+  }
+  int rc = (b.oom || b.len+1>nout) ? -1 : 0;
+  if( rc==0 ) memcpy(out, b.z, b.len+1);
+  else if( nout ) out[0] = 0;
+  buf_free(&b);
+  return rc;
+}
+
+const char *evidence_human_size(int64_t n, char *out, size_t nout){
+  if( n<1024 ) snprintf(out, nout, "%lld byte%s", (long long)n, n==1 ? "" : "s");
+  else if( n<1024*1024 ) snprintf(out, nout, "%.1f KB", (double)n/1024);
+  else if( n<1024LL*1024*1024 ) snprintf(out, nout, "%.1f MB", (double)n/(1024*1024));
+  else snprintf(out, nout, "%.1f GB", (double)n/(1024.0*1024*1024));
+  return out;
+}
+
+int64_t evidence_limit(const struct app *app, int64_t max_size){
+  int64_t cap = app->cfg.max_upload;
+  return (max_size>0 && max_size<cap) ? max_size : cap;
+}
+
+/* ---------------------------------------------------------------- upload */
+
+/* ---------------------------------------------------------------- storage */
+
+/* fsync a directory; 0 or -1. */
+static int sync_dir(const char *path){
+  int fd = open(path, O_RDONLY|O_DIRECTORY|O_CLOEXEC);
+  if( fd<0 ) return -1;
+  int rc = fsync(fd);
+  close(fd);
+  return rc;
+}
+
+/* mkdir with mode, the group of the evidence directory, and the parent synced; 0 or -1. */
+static int make_dir(const char *path, const char *parent, gid_t gid){
+  if( mkdir(path, 0750)==0 ){
+    if( chown(path, (uid_t)-1, gid) ) log_msg("evidence: cannot set the group of %s: %s", path, strerror(errno));
+    return sync_dir(parent);
+  }
+  return errno==EEXIST ? 0 : -1;
+}
+
+/*
+** Move the accepted temp file into evidence/ab/cd/<sha256>: readable by the
+** evidence directory's group (nginx), synced, renamed, directory synced.
+** When that content is stored already, the temp file is just removed.
+** Closes fd; clears tmp[0] once the file is moved or removed.  Fills rel
+** (the path relative to the data directory).  0 or -1 (logged).
+*/
+int evidence_store(struct app *app, int fd, char *tmp, const char *sha, int64_t size, char *rel, size_t nrel){
+  char ev[PATH_MAX], d1[PATH_MAX], d2[PATH_MAX], dst[PATH_MAX];
+  struct stat st;
+  if( app_path(app, ev, sizeof(ev), "evidence") || stat(ev, &st) ) return -1;
+  if( fchmod(fd, 0640) || fchown(fd, (uid_t)-1, st.st_gid) ){
+    log_msg("evidence: cannot set the mode or group of %s: %s", tmp, strerror(errno));
+  }
+  if( fsync(fd) ){ log_msg("evidence: fsync %s: %s", tmp, strerror(errno)); return -1; }
+  close(fd);
+  if( snprintf(rel, nrel, "evidence/%.2s/%.2s/%s", sha, sha+2, sha)>=(int)nrel
+   || app_path(app, d1, sizeof(d1), "evidence/%.2s", sha)
+   || app_path(app, d2, sizeof(d2), "evidence/%.2s/%.2s", sha, sha+2)
+   || app_path(app, dst, sizeof(dst), "%s", rel) ) return -1;
+  if( make_dir(d1, ev, st.st_gid) || make_dir(d2, d1, st.st_gid) ){
+    log_msg("evidence: cannot create %s: %s", d2, strerror(errno));
+    return -1;
+  }
+  struct stat have;
+  if( lstat(dst, &have)==0 && S_ISREG(have.st_mode) && have.st_size==size ){
+    unlink(tmp);              /* the same content is stored already */
+    tmp[0] = 0;
+    return 0;
+  }
+  if( rename(tmp, dst) ){
+    log_msg("evidence: rename %s -> %s: %s", tmp, dst, strerror(errno));
+    return -1;
+  }
+  tmp[0] = 0;
+  if( sync_dir(d2) ){ log_msg("evidence: fsync %s: %s", d2, strerror(errno)); return -1; }
+  return 0;
+}
+
+/*
+** Insert the evidence row of an upload and its audit record, in a
+** transaction of its own, if the activity is still on hold in round.
+** HP_OK with *evidence_id, HP_CONFLICT (no longer on hold), HP_UNAVAILABLE
+** or HP_ERROR.
+*/
+int evidence_record(struct app *app, const struct audit_ctx *c, const struct evidence_row *e, int64_t *evidence_id){
+  sqlite3 *db = app->db;
+  int rc = HP_ERROR;
+  if( db_begin_write(db) ) return HP_UNAVAILABLE;
+  sqlite3_stmt *st = db_prepare(db, "SELECT status, round FROM activities WHERE id=:id");
+  if( st==NULL ) goto out;
+  db_bind_int64(st, ":id", e->activity_id);
+  if( db_step(st)!=SQLITE_ROW || strcmp(db_col_text(st, 0), "on_hold")!=0
+   || sqlite3_column_int(st, 1)!=e->round ){
+    rc = HP_CONFLICT;
+    goto out;
+  }
+  sqlite3_finalize(st);
+  st = db_prepare(db,
+    "INSERT INTO evidence(activity_id, round, field_key, sha256, size, mime, original_name,"
+    " stored_path, uploaded_by, at, ip)"
+    " VALUES(:act, :round, :key, :sha, :size, :mime, :name, :path, :uid, :at, :ip)");
+  if( st==NULL ) goto out;
+  db_bind_int64(st, ":act", e->activity_id);
+  db_bind_int64(st, ":round", e->round);
+  db_bind_text(st, ":key", e->field_key);
+  db_bind_text(st, ":sha", e->sha256);
+  db_bind_int64(st, ":size", e->size);
+  db_bind_text(st, ":mime", e->mime);
+  db_bind_text(st, ":name", e->name);
+  db_bind_text(st, ":path", e->stored_path);
+  db_bind_int64(st, ":uid", c->actor_id);
+  db_bind_int64(st, ":at", app_now_ms(app));
+  db_bind_text(st, ":ip", c->ip);
+  if( db_step(st)!=SQLITE_DONE ) goto out;
+  *evidence_id = sqlite3_last_insert_rowid(db);
+  if( audit_append(app, c, "evidence.upload", "activity", e->activity_id, e->release_id,
+                   "{s:I,s:s,s:i,s:s,s:I,s:s,s:s,s:s}", "evidence_id", (json_int_t)*evidence_id,
+                   "field", e->field_key, "round", e->round, "name", e->name,
+                   "size", (json_int_t)e->size, "type", e->mime, "sha256", e->sha256,
+                   "via", e->via) ) goto out;
+  rc = HP_OK;
+out:
+  sqlite3_finalize(st);
+  if( rc==HP_OK ){
+    if( db_commit(db) ) rc = HP_ERROR;
+  }else{
+    db_rollback(db);
+  }
+  return rc;
+}
+

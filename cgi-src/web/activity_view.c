@@ -1,0 +1,365 @@
+/* activity_view.c — the parts of the activity page: the fields form, the evidence list, the decision card. */
+#include "activity_view.h"
+#include "page_release.h"
+#include "inputs.h"
+#include "evidence.h"
+#include "mayact.h"
+#include "app.h"
+#include "db.h"
+#include "log.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define INPUTS_MAX_ROWS 500      /* evidence rows of one round listed on the form */
+
+/* The value to show for a field: just submitted (re-rendered form) or saved. */
+static const char *shown_value(struct req *r, int resubmitted, const struct inputs_value *saved,
+                               size_t nsaved, const char *key){
+  if( resubmitted ) return req_form(r, arena_printf(&r->arena, INPUTS_PREFIX "%s", key));
+  return inputs_value_of(saved, nsaved, key);
+}
+
+/* Label of what a file field accepts, e.g. "application/pdf or text/plain, up to 20.0 MB". */
+static const char *accept_text(struct req *r, const struct inputs_field *f, int64_t limit){
+  struct buf b;
+  char sz[40];
+  buf_init(&b);
+  const char *const *acc = f->naccept ? (const char *const *)f->accept : evidence_default_accept;
+  size_t n = f->naccept;
+  if( n==0 ) while( acc[n] ) n++;
+  for(size_t i=0; i<n; i++){
+    if( i ) buf_puts(&b, i+1==n ? " or " : ", ");
+    buf_puts(&b, acc[i]);
+  }
+  buf_printf(&b, "; up to %s", evidence_human_size(limit, sz, sizeof(sz)));
+  const char *z = arena_strdup(&r->arena, b.z ? b.z : "");
+  buf_free(&b);
+  return z;
+}
+
+/* The accept= attribute of the file input: the allowed types, comma-separated. */
+static const char *accept_attr(struct req *r, const struct inputs_field *f){
+  struct buf b;
+  buf_init(&b);
+  const char *const *acc = f->naccept ? (const char *const *)f->accept : evidence_default_accept;
+  for(size_t i=0; f->naccept ? i<f->naccept : acc[i]!=NULL; i++){
+    if( i ) buf_puts(&b, ",");
+    buf_puts(&b, acc[i]);
+  }
+  const char *z = arena_strdup(&r->arena, b.z ? b.z : "");
+  buf_free(&b);
+  return z;
+}
+
+/* One evidence row of the round, for the file fields' lists. */
+struct file_row {
+  int64_t id, size, at;
+  const char *key, *name, *mime, *who, *sha;
+};
+
+/* The evidence rows of one round, oldest first (at most INPUTS_MAX_ROWS), in r's arena. */
+static int load_round_files(struct req *r, int64_t activity_id, int64_t round,
+                            struct file_row **out, size_t *n){
+  *out = NULL;
+  *n = 0;
+  sqlite3_stmt *st = db_prepare(r->app->db,
+    "SELECT e.id, e.field_key, e.original_name, e.mime, e.size, e.at, u.display_name, e.sha256"
+    " FROM evidence e JOIN users u ON u.id=e.uploaded_by"
+    " WHERE e.activity_id=:id AND e.round=:round ORDER BY e.at, e.id LIMIT :lim");
+  if( st==NULL ) return HP_ERROR;
+  db_bind_int64(st, ":id", activity_id);
+  db_bind_int64(st, ":round", round);
+  db_bind_int64(st, ":lim", INPUTS_MAX_ROWS);
+  struct file_row *v = arena_alloc(&r->arena, sizeof(*v)*INPUTS_MAX_ROWS);
+  if( v==NULL ){ sqlite3_finalize(st); return HP_ERROR; }
+  size_t k = 0;
+  while( db_step(st)==SQLITE_ROW ){
+    v[k].id = sqlite3_column_int64(st, 0);
+    v[k].key = db_col_dup(&r->arena, st, 1);
+    v[k].name = db_col_dup(&r->arena, st, 2);
+    v[k].mime = db_col_dup(&r->arena, st, 3);
+    v[k].size = sqlite3_column_int64(st, 4);
+    v[k].at = sqlite3_column_int64(st, 5);
+    v[k].who = db_col_dup(&r->arena, st, 6);
+    v[k].sha = db_col_dup(&r->arena, st, 7);
+    if( v[k].key ) k++;
+  }
+  sqlite3_finalize(st);
+  *out = v;
+  *n = k;
+  return HP_OK;
+}
+
+/* The per-type input of an editable, non-file field. */
+static void render_input(tmpl_dict *row, const struct inputs_field *f, const char *val){
+  char a[40];
+  switch( f->type ){
+    case INPUTS_TEXT: {
+      tmpl_dict *x = tmpl_section(row, "TEXT");
+      tmpl_set(x, "VALUE", val);
+      tmpl_set_int(x, "MAXLENGTH", f->max_length>=0 ? f->max_length : INPUTS_TEXT_MAX);
+      if( f->pattern ) tmpl_set(tmpl_section(x, "PATTERN"), "PATTERN", f->pattern);
+      break;
+    }
+    case INPUTS_TEXTAREA: {
+      tmpl_dict *x = tmpl_section(row, "TEXTAREA");
+      tmpl_set(x, "VALUE", val);
+      tmpl_set_int(x, "MAXLENGTH", f->max_length>=0 ? f->max_length : INPUTS_TEXTAREA_MAX);
+      break;
+    }
+    case INPUTS_NUMBER: {
+      tmpl_dict *x = tmpl_section(row, "NUMBER");
+      tmpl_set(x, "VALUE", val);
+      if( f->has_min ) tmpl_set(tmpl_section(x, "MIN"), "MIN", inputs_num_text(f->min, a, sizeof(a)));
+      if( f->has_max ) tmpl_set(tmpl_section(x, "MAX"), "MAX", inputs_num_text(f->max, a, sizeof(a)));
+      break;
+    }
+    case INPUTS_CHECKBOX: {
+      tmpl_dict *x = tmpl_section(row, "CHECKBOX");
+      if( val && strcmp(val, "on")==0 ) tmpl_show(x, "CHECKED");
+      break;
+    }
+    case INPUTS_SELECT: {
+      tmpl_dict *x = tmpl_section(row, "SELECT");
+      if( val==NULL || val[0]==0 ) tmpl_show(x, "NONE_SELECTED");
+      for(size_t i=0; i<f->noptions; i++){
+        tmpl_dict *o = tmpl_section(x, "OPTION");
+        tmpl_set(o, "OPTION", f->options[i]);
+        if( val && strcmp(val, f->options[i])==0 ) tmpl_show(o, "SELECTED");
+      }
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+int activity_view_fields(struct req *r, tmpl_dict *d, int64_t activity_id, int64_t round){
+  struct inputs_activity act;
+  struct inputs_field *f;
+  struct inputs_value *saved;
+  struct file_row *files;
+  size_t nf, nsaved, nfiles;
+  char iso[40], sz[40];
+  if( inputs_load_activity(r->app, &r->arena, activity_id, &act) ) return HP_ERROR;
+  if( inputs_load_fields(r->app, &r->arena, activity_id, &f, &nf) ) return HP_ERROR;
+  if( nf==0 && r->errors==NULL ) return HP_OK;
+  if( inputs_load_values(r->app, &r->arena, activity_id, round, &saved, &nsaved) ) return HP_ERROR;
+  if( load_round_files(r, activity_id, round, &files, &nfiles) ) return HP_ERROR;
+  int editable = strcmp(act.status, "on_hold")==0 && act.round==round
+                 && inputs_may_edit(r->app, r->user, &act);
+  int resubmitted = req_form(r, "inputs_form")!=NULL;
+
+  tmpl_dict *x = tmpl_include(d, "FIELDS", "_fields.tpl");
+  if( x==NULL ) return HP_ERROR;
+  tmpl_set_int(x, "ACTIVITY_ID", activity_id);
+  tmpl_set_int(x, "ROUND", round);
+  tmpl_set(x, "CSRF", r->csrf_token);
+  if( r->errors ) tmpl_show(x, "HAS_ERRORS");
+  for(struct field_error *e = r->errors; e; e = e->next){
+    tmpl_dict *s = tmpl_section(x, "ERRORS");
+    tmpl_set(s, "FIELD", e->field);
+    tmpl_set(s, "MESSAGE", e->message);
+  }
+  if( nf==0 ) return HP_OK;
+  tmpl_show(x, "HAS_FIELDS");
+  tmpl_show(x, editable ? "EDITABLE" : "READONLY");
+  int nvalue = 0;
+  for(size_t i=0; i<nf; i++){
+    const char *name = arena_printf(&r->arena, INPUTS_PREFIX "%s", f[i].key);
+    const char *err = req_error_for(r, name);
+    if( f[i].type==INPUTS_FILE ){
+      int64_t limit = evidence_limit(r->app, f[i].max_size);
+      tmpl_dict *row = tmpl_section(x, "FILE_FIELD");
+      tmpl_set(row, "NAME", name);
+      tmpl_set(row, "KEY", f[i].key);
+      tmpl_set(row, "LABEL", f[i].label);
+      if( f[i].help ) tmpl_set(tmpl_section(row, "HELP"), "HELP", f[i].help);
+      if( f[i].required ) tmpl_show(row, "REQUIRED");
+      tmpl_set(row, "ACCEPT_TEXT", accept_text(r, &f[i], limit));
+      if( err ) tmpl_set(tmpl_section(row, "ERROR"), "ERROR", err);
+      int nmine = 0;
+      for(size_t k=0; k<nfiles; k++){
+        if( strcmp(files[k].key, f[i].key)!=0 ) continue;
+        tmpl_dict *fr = tmpl_section(row, "FILE");
+        tmpl_set_int(fr, "FILE_ID", files[k].id);
+        tmpl_set(fr, "FILE_NAME", files[k].name);
+        tmpl_set(fr, "FILE_TYPE", files[k].mime);
+        tmpl_set(fr, "FILE_SIZE", evidence_human_size(files[k].size, sz, sizeof(sz)));
+        tmpl_set(fr, "FILE_SHA256", files[k].sha);
+        tmpl_set(fr, "FILE_WHO", files[k].who);
+        tmpl_set(fr, "FILE_ISO", app_iso_time(files[k].at, iso, (int)sizeof(iso)));
+        tmpl_set(fr, "FILE_UTC", page_time(r, files[k].at));
+        nmine++;
+      }
+      tmpl_show(row, nmine ? "HAS_FILES" : "NO_FILES");
+      if( editable ){
+        tmpl_dict *u = tmpl_section(row, "UPLOAD");
+        tmpl_set(u, "ACCEPT_ATTR", accept_attr(r, &f[i]));
+        if( err ) tmpl_show(u, "INVALID");
+      }
+      continue;
+    }
+    const char *val = shown_value(r, resubmitted, saved, nsaved, f[i].key);
+    tmpl_dict *row = tmpl_section(x, editable ? "FIELD" : "VALUE_FIELD");
+    tmpl_set(row, "NAME", name);
+    tmpl_set(row, "LABEL", f[i].label);
+    if( f[i].help ) tmpl_set(tmpl_section(row, "HELP"), "HELP", f[i].help);
+    if( f[i].required ) tmpl_show(row, "REQUIRED");
+    if( err ){
+      tmpl_set(tmpl_section(row, "ERROR"), "ERROR", err);
+      tmpl_show(row, "INVALID");
+    }
+    if( editable ){
+      render_input(row, &f[i], val);
+    }else if( f[i].type==INPUTS_CHECKBOX ){
+      tmpl_set(row, "SHOWN", val && strcmp(val, "on")==0 ? "Yes" : "No");
+    }else if( val && val[0] ){
+      tmpl_set(row, "SHOWN", val);
+    }else{
+      tmpl_show(row, "NO_VALUE");
+    }
+    nvalue++;
+  }
+  if( nvalue ) tmpl_show(x, editable ? "VALUE_FORM" : "VALUE_LIST");
+  return HP_OK;
+}
+
+int activity_view_evidence(struct req *r, tmpl_dict *d, int64_t activity_id){
+  char iso[40], sz[40];
+  sqlite3_stmt *st = db_prepare(r->app->db,
+    "SELECT e.id, e.original_name, e.mime, e.size, e.sha256, e.field_key, e.round, e.at,"
+    " u.display_name, coalesce(f.label, e.field_key)"
+    " FROM evidence e JOIN users u ON u.id=e.uploaded_by"
+    " LEFT JOIN fields f ON f.activity_id=e.activity_id AND f.key=e.field_key"
+    " WHERE e.activity_id=:id ORDER BY e.at DESC, e.id DESC LIMIT :lim");
+  if( st==NULL ) return HP_ERROR;
+  db_bind_int64(st, ":id", activity_id);
+  db_bind_int64(st, ":lim", EVIDENCE_LIST_MAX + 1);
+  tmpl_dict *x = tmpl_include(d, "EVIDENCE", "_evidence.tpl");
+  if( x==NULL ){ sqlite3_finalize(st); return HP_ERROR; }
+  int n = 0;
+  while( db_step(st)==SQLITE_ROW ){
+    if( ++n > EVIDENCE_LIST_MAX ){ tmpl_show(x, "MORE_FILES"); break; }
+    tmpl_dict *f = tmpl_section(x, "FILE");
+    int64_t id = sqlite3_column_int64(st, 0), at = sqlite3_column_int64(st, 7);
+    const char *mime = db_col_text(st, 2);
+    tmpl_set_int(f, "FILE_ID", id);
+    tmpl_set(f, "FILE_NAME", db_col_text(st, 1));
+    tmpl_set(f, "FILE_TYPE", mime);
+    tmpl_set(f, "FILE_SIZE", evidence_human_size(sqlite3_column_int64(st, 3), sz, sizeof(sz)));
+    tmpl_set_int(f, "FILE_BYTES", sqlite3_column_int64(st, 3));
+    tmpl_set(f, "FILE_SHA256", db_col_text(st, 4));
+    tmpl_set(f, "FILE_FIELD", db_col_text(st, 9));
+    tmpl_set_int(f, "FILE_ROUND", sqlite3_column_int64(st, 6));
+    tmpl_set(f, "FILE_WHO", db_col_text(st, 8));
+    tmpl_set(f, "FILE_ISO", app_iso_time(at, iso, (int)sizeof(iso)));
+    tmpl_set(f, "FILE_UTC", page_time(r, at));
+    if( evidence_inline_ok(mime) ) tmpl_show(f, "PREVIEW");
+  }
+  sqlite3_finalize(st);
+  tmpl_show(x, n ? "HAS_FILES" : "NO_FILES");
+  return HP_OK;
+}
+
+/*
+** Should the activity page show the "Your decision" card to this person?
+** Yes when may_act lists them (in their own name or for someone who
+** delegated to them), and for release managers and admins on a manual task
+** waiting for people (they may Assign it).
+*/
+int activity_view_decision_wanted(struct req *r, int64_t activity_id){
+  if( r->user==NULL ) return 0;
+  if( mayact_may(r->app, activity_id, r->user->id, 0, app_now_ms(r->app)) ) return 1;
+  if( !(r->user->roles & (ROLE_ADMIN|ROLE_RELEASE_MANAGER)) ) return 0;
+  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT 1 FROM activities WHERE id=:a AND kind='manual' AND status='on_hold'");
+  int yes = 0;
+  if( st==NULL ) return 0;
+  db_bind_int64(st, ":a", activity_id);
+  yes = db_step(st)==SQLITE_ROW;
+  sqlite3_finalize(st);
+  return yes;
+}
+
+/*
+** Fill the ACT section of the activity page with the forms the viewer may
+** use: Approve/Reject (with the signature's meaning and a password field when
+** required, and "acting for" when someone delegated to the viewer), or the
+** manual task's Take / Proceed / Abort, and Assign for release managers.
+*/
+void activity_view_decision(struct req *r, tmpl_dict *act, int64_t activity_id){
+  sqlite3_stmt *st = db_prepare(r->app->db,
+    "SELECT kind, status, signature_required, signature_meaning, responsible_user_id,"
+    " (SELECT display_name FROM users WHERE id=a.responsible_user_id) FROM activities a WHERE id=:id");
+  if( st==NULL ) return;
+  db_bind_int64(st, ":id", activity_id);
+  if( db_step(st)!=SQLITE_ROW ){ sqlite3_finalize(st); return; }
+  const char *kind = db_col_dup(&r->arena, st, 0);
+  const char *status = db_col_dup(&r->arena, st, 1);
+  int sig = sqlite3_column_int(st, 2);
+  const char *meaning = db_col_dup(&r->arena, st, 3);
+  int64_t holder = sqlite3_column_int64(st, 4);
+  const char *holder_name = db_col_dup(&r->arena, st, 5);
+  sqlite3_finalize(st);
+  if( strcmp(status, "on_hold")!=0 || r->user==NULL ) return;
+  tmpl_set(act, "CSRF", r->csrf_token);
+  tmpl_set_int(act, "ACTIVITY_ID", activity_id);
+  const char *err_action = req_error_for(r, "action");
+  if( err_action ) tmpl_set(tmpl_section(act, "ACTION_ERROR"), "MESSAGE", err_action);
+  tmpl_set(act, "ERR_COMMENT", req_error_for(r, "comment"));
+  tmpl_set(act, "ERR_PASSWORD", req_error_for(r, "password"));
+  tmpl_set(act, "ERR_NOTES", req_error_for(r, "notes"));
+  tmpl_set(act, "ERR_USERNAME", req_error_for(r, "username"));
+  tmpl_set(act, "COMMENT", req_form(r, "comment"));
+  tmpl_set(act, "NOTES", req_form(r, "notes"));
+  int64_t now = app_now_ms(r->app);
+  int can = mayact_may(r->app, activity_id, r->user->id, r->user->id, now);
+  if( strcmp(kind, "approval")==0 ){
+    /* People who delegated to the viewer and whom the viewer may act for now. */
+    sqlite3_stmt *d = db_prepare(r->app->db,
+      "SELECT DISTINCT u.id, u.display_name FROM may_act m JOIN users u ON u.id=m.for_user_id"
+      " WHERE m.activity_id=:a AND m.user_id=:me AND m.reason='delegation' AND " MAYACT_OPEN("m")
+      " ORDER BY u.display_name");
+    int nfor = 0;
+    tmpl_dict *form = NULL;
+    if( d ){
+      db_bind_int64(d, ":me", r->user->id);
+      db_bind_int64(d, ":now", now);
+      db_bind_int64(d, ":a", activity_id);
+      while( db_step(d)==SQLITE_ROW ){
+        if( form==NULL ) form = tmpl_section(act, "APPROVAL_FORM");
+        tmpl_dict *o = tmpl_section(form, "ACTING_FOR");
+        tmpl_set_int(o, "ID", sqlite3_column_int64(d, 0));
+        tmpl_set(o, "NAME", db_col_text(d, 1));
+        nfor++;
+      }
+      sqlite3_finalize(d);
+    }
+    if( !can && nfor==0 ) return;
+    if( form==NULL ) form = tmpl_section(act, "APPROVAL_FORM");
+    if( nfor ) tmpl_show(form, "HAS_ACTING_FOR");
+    if( can ) tmpl_show(form, "CAN_SELF");
+    if( sig ){
+      tmpl_dict *s = tmpl_section(form, "SIGNATURE");
+      tmpl_set(s, "MEANING", meaning);
+      tmpl_set(s, "SIGNER", r->user->display_name);
+    }
+    return;
+  }
+  if( strcmp(kind, "manual")==0 ){
+    if( holder==0 && can ) tmpl_show(act, "TAKE_FORM");
+    if( holder && holder==r->user->id ){
+      tmpl_dict *f = tmpl_section(act, "TASK_FORM");
+      if( sig ){
+        tmpl_dict *s = tmpl_section(f, "SIGNATURE");
+        tmpl_set(s, "MEANING", meaning);
+        tmpl_set(s, "SIGNER", r->user->display_name);
+      }
+    }else if( holder ){
+      tmpl_set(tmpl_section(act, "HELD_BY"), "NAME", holder_name);
+    }
+    if( r->user->roles & (ROLE_ADMIN|ROLE_RELEASE_MANAGER) ) tmpl_show(act, "ASSIGN_FORM");
+  }
+}
+

@@ -1,0 +1,39 @@
+/* activity_view.h — the parts of the activity page (activity_view.c); page_activity() puts them together. */
+#ifndef HP_ACTIVITY_VIEW_H
+#define HP_ACTIVITY_VIEW_H
+#include <stdint.h>
+#include "req.h"
+#include "tmpl.h"
+
+/*
+** Fill the FIELDS include (templates/_fields.tpl) of d for the activity's
+** round: each field's label, help, required marker, current value (what was
+** just submitted when r is a re-rendered inputs form, else the saved value),
+** the error recorded for it in r->errors, and for file fields the files of
+** the round with an upload form.  Editable only while the activity is on_hold
+** and inputs_may_edit() (inputs.h); otherwise the values are shown read-only.
+** Does nothing for an activity without fields.  HP_OK or HP_ERROR.
+*/
+int activity_view_fields(struct req *r, tmpl_dict *d, int64_t activity_id, int64_t round);
+
+/*
+** Fill the EVIDENCE include (templates/_evidence.tpl) of d with every file
+** of the activity, all rounds, newest first: name (a download link), type,
+** size, SHA-256, field, round, who uploaded it and when.  HP_OK or HP_ERROR.
+*/
+int activity_view_evidence(struct req *r, tmpl_dict *d, int64_t activity_id);
+
+/*
+** Should the page show the "Your decision" card?  Yes when may_act lists the
+** viewer (in their own name or for someone who delegated to them), and for
+** release managers and admins on a manual task waiting for people (Assign).
+*/
+int activity_view_decision_wanted(struct req *r, int64_t activity_id);
+
+/*
+** Fill the ACT section with the forms the viewer may use: Approve/Reject
+** (signature and "acting for" when they apply), or a manual task's Take,
+** Proceed/Abort and Assign.
+*/
+void activity_view_decision(struct req *r, tmpl_dict *act, int64_t activity_id);
+#endif

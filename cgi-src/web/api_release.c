@@ -1,0 +1,654 @@
+/* api_release.c — the JSON API for releases, approvals and activities (/api/v1). */
+#include "api_release.h"
+#include "mayact.h"
+#include "api.h"
+#include "app.h"
+#include "db.h"
+#include "audit.h"
+#include "engine.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PER_PAGE 50
+#define MAX_DETAILS (64*1024)
+
+/* ---------------------------------------------------------------- JSON helpers */
+
+/* Column i as an ISO 8601 UTC time, or JSON null. */
+static json_t *j_time(sqlite3_stmt *st, int i){
+  char buf[40];
+  if( sqlite3_column_type(st, i)==SQLITE_NULL ) return json_null();
+  return json_string(app_iso_time(sqlite3_column_int64(st, i), buf, sizeof(buf)));
+}
+
+/* Column i as a string, or JSON null. */
+static json_t *j_text(sqlite3_stmt *st, int i){
+  if( sqlite3_column_type(st, i)==SQLITE_NULL ) return json_null();
+  return json_string(db_col_text(st, i));
+}
+
+static json_t *j_int(sqlite3_stmt *st, int i){
+  return json_integer((json_int_t)sqlite3_column_int64(st, i));
+}
+
+/* Column i holding JSON text, parsed; JSON null when NULL or unparsable. */
+static json_t *j_parsed(sqlite3_stmt *st, int i){
+  if( sqlite3_column_type(st, i)==SQLITE_NULL ) return json_null();
+  json_t *j = json_loads(db_col_text(st, i), JSON_DECODE_ANY, NULL);
+  return j ? j : json_null();
+}
+
+static json_t *j_url(const char *fmt, int64_t id){
+  char buf[64];
+  snprintf(buf, sizeof(buf), fmt, (long long)id);
+  return json_string(buf);
+}
+
+/* Refuse keys of body that are not in allowed (NULL-terminated): 1 = a reply was written. */
+static int unknown_key(struct req *r, json_t *body, const char *const *allowed){
+  const char *key;
+  json_t *v;
+  json_object_foreach(body, key, v){
+    int ok = 0;
+    for(int i=0; allowed[i]; i++) if( strcmp(allowed[i], key)==0 ) ok = 1;
+    if( !ok ){
+      char msg[200];
+      snprintf(msg, sizeof(msg), "%.80s: unknown field.", key);
+      api_fail(r, 422, "invalid", msg);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* An optional string field: 1 = ok (*out NULL when absent); 0 = a 422 naming it was written. */
+static int opt_string(struct req *r, json_t *body, const char *name, size_t maxlen, const char **out){
+  json_t *v = json_object_get(body, name);
+  char msg[200];
+  *out = NULL;
+  if( v==NULL || json_is_null(v) ) return 1;
+  if( !json_is_string(v) ){
+    snprintf(msg, sizeof(msg), "%s must be a string.", name);
+    api_fail(r, 422, "invalid", msg);
+    return 0;
+  }
+  if( strlen(json_string_value(v))!=json_string_length(v) || json_string_length(v)>maxlen ){
+    snprintf(msg, sizeof(msg), "%s must be at most %zu characters, without NUL.", name, maxlen);
+    api_fail(r, 422, "invalid", msg);
+    return 0;
+  }
+  *out = json_string_value(v);
+  return 1;
+}
+
+/* Reply with an engine or lookup failure: its status and message. */
+static int reply_rc(struct req *r, int rc, const char *err){
+  if( rc==HP_ERROR || rc==HP_UNAVAILABLE || rc<400 || rc>599 ){
+    return api_fail(r, rc==HP_UNAVAILABLE ? 503 : 500, NULL, err && err[0] ? err : "The change could not be saved.");
+  }
+  return api_fail(r, rc, NULL, err && err[0] ? err : NULL);
+}
+
+/* ---------------------------------------------------------------- shapes */
+
+/* The summary of a release row (columns as selected by RELEASE_COLS). */
+#define RELEASE_COLS "r.id, r.name, r.version, r.artifact, r.artifact_digest, r.status, r.on_reject," \
+  " r.created_at, r.finished_at, t.name, t.version, u.id, u.username, u.display_name" \
+  " FROM releases r JOIN templates t ON t.id=r.template_id JOIN users u ON u.id=r.started_by"
+
+static json_t *release_summary(sqlite3_stmt *st){
+  int64_t id = sqlite3_column_int64(st, 0);
+  return json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:o,s:o},s:{s:o,s:o,s:o},s:o,s:o,s:o}",
+    "id", (json_int_t)id, "name", j_text(st, 1), "version", j_text(st, 2), "artifact", j_text(st, 3),
+    "artifact_digest", j_text(st, 4), "status", j_text(st, 5), "on_reject", j_text(st, 6),
+    "template", "name", j_text(st, 9), "version", j_int(st, 10),
+    "started_by", "id", j_int(st, 11), "username", j_text(st, 12), "display_name", j_text(st, 13),
+    "created_at", j_time(st, 7), "finished_at", j_time(st, 8), "url", j_url("/releases/%lld", id));
+}
+
+int api_release_json(struct app *a, int64_t release_id, json_t **out){
+  sqlite3_stmt *st = NULL;
+  json_t *rel = NULL, *by_id = json_object(), *phases_by_id = json_object();
+  int rc = HP_ERROR;
+  char key[32];
+  *out = NULL;
+  if( by_id==NULL || phases_by_id==NULL ) goto out;
+  st = db_prepare(a->db, "SELECT " RELEASE_COLS " WHERE r.id=:id");
+  if( st==NULL ) goto out;
+  db_bind_int64(st, ":id", release_id);
+  int step = db_step(st);
+  if( step==SQLITE_DONE ){ rc = HP_NOT_FOUND; goto out; }
+  if( step!=SQLITE_ROW || (rel = release_summary(st))==NULL ) goto out;
+  sqlite3_finalize(st);
+
+  json_t *vars = json_object(), *phases = json_array();
+  json_object_set_new(rel, "variables", vars);
+  json_object_set_new(rel, "phases", phases);
+  st = db_prepare(a->db, "SELECT key, value FROM release_vars WHERE release_id=:id ORDER BY key");
+  if( st==NULL ) goto out;
+  db_bind_int64(st, ":id", release_id);
+  while( db_step(st)==SQLITE_ROW ) json_object_set_new(vars, db_col_text(st, 0), j_text(st, 1));
+  sqlite3_finalize(st);
+
+  st = db_prepare(a->db, "SELECT id, name, position, status, started_at, finished_at FROM phases"
+                         " WHERE release_id=:id ORDER BY position");
+  if( st==NULL ) goto out;
+  db_bind_int64(st, ":id", release_id);
+  while( db_step(st)==SQLITE_ROW ){
+    int64_t pid = sqlite3_column_int64(st, 0);
+    json_t *ph = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:i,s:[],s:o}", "id", (json_int_t)pid,
+      "name", j_text(st, 1), "position", j_int(st, 2), "status", j_text(st, 3),
+      "started_at", j_time(st, 4), "finished_at", j_time(st, 5), "waiting", 0, "activities",
+      "url", j_url("/phases/%lld", pid));
+    if( ph==NULL ) goto out;
+    json_array_append_new(phases, ph);
+    snprintf(key, sizeof(key), "%lld", (long long)pid);
+    json_object_set(phases_by_id, key, ph);
+  }
+  sqlite3_finalize(st);
+
+  int waiting = 0;
+  st = db_prepare(a->db, "SELECT a.id, a.phase_id, a.name, a.kind, a.status, a.round, a.result,"
+                         " a.activated_at, a.deadline_at, a.finished_at, a.description, a.position"
+                         " FROM activities a WHERE a.release_id=:id ORDER BY a.phase_id, a.position");
+  if( st==NULL ) goto out;
+  db_bind_int64(st, ":id", release_id);
+  while( db_step(st)==SQLITE_ROW ){
+    int64_t aid = sqlite3_column_int64(st, 0);
+    json_t *act = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:[],s:o,s:o,s:o,s:o}", "id", (json_int_t)aid,
+      "name", j_text(st, 2), "kind", j_text(st, 3), "status", j_text(st, 4), "round", j_int(st, 5),
+      "result", j_text(st, 6), "description", j_text(st, 10), "depends_on",
+      "activated_at", j_time(st, 7), "deadline_at", j_time(st, 8), "finished_at", j_time(st, 9),
+      "url", j_url("/activities/%lld", aid));
+    if( act==NULL ) goto out;
+    snprintf(key, sizeof(key), "%lld", (long long)sqlite3_column_int64(st, 1));
+    json_t *ph = json_object_get(phases_by_id, key);
+    if( ph==NULL ){ json_decref(act); continue; }
+    json_array_append_new(json_object_get(ph, "activities"), act);
+    if( strcmp(db_col_text(st, 4), "on_hold")==0 ){
+      waiting++;
+      json_object_set_new(ph, "waiting", json_integer(json_integer_value(json_object_get(ph, "waiting")) + 1));
+    }
+    snprintf(key, sizeof(key), "%lld", (long long)aid);
+    json_object_set(by_id, key, act);
+  }
+  sqlite3_finalize(st);
+  json_object_set_new(rel, "waiting", json_integer(waiting));
+
+  st = db_prepare(a->db, "SELECT d.activity_id, b.name FROM activity_deps d JOIN activities b ON b.id=d.depends_on_id"
+                         " WHERE b.release_id=:id ORDER BY b.phase_id, b.position");
+  if( st==NULL ) goto out;
+  db_bind_int64(st, ":id", release_id);
+  while( db_step(st)==SQLITE_ROW ){
+    snprintf(key, sizeof(key), "%lld", (long long)sqlite3_column_int64(st, 0));
+    json_t *act = json_object_get(by_id, key);
+    if( act ) json_array_append_new(json_object_get(act, "depends_on"), j_text(st, 1));
+  }
+  rc = HP_OK;
+  *out = rel;
+  rel = NULL;
+out:
+  sqlite3_finalize(st);
+  json_decref(rel);
+  json_decref(by_id);
+  json_decref(phases_by_id);
+  return rc;
+}
+
+/* The rules of a policy as [{kind,name,min}], or an empty array. */
+static json_t *policy_rules(json_t *policy){
+  json_t *rules = json_object_get(policy, "rules");
+  return json_is_array(rules) ? json_incref(rules) : json_array();
+}
+
+int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out){
+  sqlite3_stmt *st = NULL;
+  json_t *act = NULL;
+  int rc = HP_ERROR;
+  *out = NULL;
+  st = db_prepare(a->db,
+    "SELECT a.id, a.name, a.kind, a.status, a.round, a.result, a.result_details, a.description, a.instructions,"
+    " a.policy_json, a.responsible_kind, a.responsible_name, ru.username, a.when_pass, a.when_warning,"
+    " a.deadline_s, a.deadline_at, a.activated_at, a.finished_at, a.signature_required, a.signature_meaning,"
+    " a.escalated, r.id, r.name, r.version, r.status, p.id, p.name, p.status, a.on_timeout_json,"
+    " a.reminders_json, a.actions_json"
+    " FROM activities a JOIN releases r ON r.id=a.release_id JOIN phases p ON p.id=a.phase_id"
+    " LEFT JOIN users ru ON ru.id=a.responsible_user_id WHERE a.id=:id");
+  if( st==NULL ) goto out;
+  db_bind_int64(st, ":id", activity_id);
+  int step = db_step(st);
+  if( step==SQLITE_DONE ){ rc = HP_NOT_FOUND; goto out; }
+  if( step!=SQLITE_ROW ) goto out;
+  int round = sqlite3_column_int(st, 4);
+  json_t *policy = j_parsed(st, 9);
+  act = json_pack("{s:I,s:o,s:o,s:o,s:i,s:o,s:o,s:o,s:o,s:o,"
+                  "s:{s:o,s:o,s:o},s:{s:o,s:o},s:I,s:o,s:o,s:o,s:{s:b,s:o},s:b,"
+                  "s:{s:o,s:o,s:o,s:o},s:{s:o,s:o,s:o},s:o,s:o,s:o,s:o}",
+    "id", (json_int_t)activity_id, "name", j_text(st, 1), "kind", j_text(st, 2), "status", j_text(st, 3),
+    "round", round, "result", j_text(st, 5), "result_details", j_parsed(st, 6),
+    "description", j_text(st, 7), "instructions", j_text(st, 8), "policy", policy,
+    "responsible", "kind", j_text(st, 10), "name", j_text(st, 11), "user", j_text(st, 12),
+    "when", "pass", j_text(st, 13), "warning", j_text(st, 14),
+    "deadline_s", (json_int_t)sqlite3_column_int64(st, 15), "deadline_at", j_time(st, 16),
+    "activated_at", j_time(st, 17), "finished_at", j_time(st, 18),
+    "signature", "required", sqlite3_column_int(st, 19), "meaning", j_text(st, 20),
+    "escalated", sqlite3_column_int(st, 21),
+    "release", "id", j_int(st, 22), "name", j_text(st, 23), "version", j_text(st, 24), "status", j_text(st, 25),
+    "phase", "id", j_int(st, 26), "name", j_text(st, 27), "status", j_text(st, 28),
+    "on_timeout", j_parsed(st, 29), "reminders_s", j_parsed(st, 30), "actions", j_parsed(st, 31),
+    "url", j_url("/activities/%lld", activity_id));
+  if( act==NULL ) goto out;
+  sqlite3_finalize(st);
+  st = NULL;
+
+  /* depends_on */
+  json_t *deps = json_array();
+  json_object_set_new(act, "depends_on", deps);
+  st = db_prepare(a->db, "SELECT b.name FROM activity_deps d JOIN activities b ON b.id=d.depends_on_id"
+                         " WHERE d.activity_id=:id ORDER BY b.phase_id, b.position");
+  if( st==NULL ) goto out;
+  db_bind_int64(st, ":id", activity_id);
+  while( db_step(st)==SQLITE_ROW ) json_array_append_new(deps, j_text(st, 0));
+  sqlite3_finalize(st);
+
+  /* eligible people of the current round, per rule of the policy (rule -1: added by escalation) */
+  json_t *rules = policy_rules(policy), *eligible = json_array(), *escalation = json_array();
+  json_object_set_new(act, "eligible", eligible);
+  for(size_t i=0; i<json_array_size(rules); i++){
+    json_t *rl = json_array_get(rules, i);
+    json_array_append_new(eligible, json_pack("{s:i,s:O?,s:O?,s:O?,s:[]}", "rule", (int)i,
+      "kind", json_object_get(rl, "kind"), "name", json_object_get(rl, "name"), "min", json_object_get(rl, "min"),
+      "users"));
+  }
+  json_decref(rules);
+  st = db_prepare(a->db, "SELECT e.rule_index, u.username FROM eligible e JOIN users u ON u.id=e.user_id"
+                         " WHERE e.activity_id=:id AND e.round=:round ORDER BY e.rule_index, u.username");
+  if( st==NULL ){ json_decref(escalation); goto out; }
+  db_bind_int64(st, ":id", activity_id);
+  db_bind_int64(st, ":round", round);
+  while( db_step(st)==SQLITE_ROW ){
+    int k = sqlite3_column_int(st, 0);
+    json_t *target = k<0 ? escalation : json_object_get(json_array_get(eligible, (size_t)k), "users");
+    if( target ) json_array_append_new(target, j_text(st, 1));
+  }
+  sqlite3_finalize(st);
+  if( json_array_size(escalation) ){
+    json_array_append_new(eligible, json_pack("{s:i,s:s,s:o}", "rule", -1, "kind", "escalation", "users", escalation));
+  }else{
+    json_decref(escalation);
+  }
+
+  /* votes of the current round */
+  json_t *votes = json_array();
+  json_object_set_new(act, "votes", votes);
+  st = db_prepare(a->db, "SELECT u.username, u.display_name, d.decision, d.comment, d.at, d.signed,"
+                         " d.signature_name, d.signature_meaning, au.username, d.channel"
+                         " FROM decisions d JOIN users u ON u.id=d.user_id JOIN users au ON au.id=d.actor_id"
+                         " WHERE d.activity_id=:id AND d.round=:round ORDER BY d.at, d.id");
+  if( st==NULL ) goto out;
+  db_bind_int64(st, ":id", activity_id);
+  db_bind_int64(st, ":round", round);
+  while( db_step(st)==SQLITE_ROW ){
+    json_t *v = json_pack("{s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o}", "user", j_text(st, 0),
+      "display_name", j_text(st, 1), "decision", j_text(st, 2), "comment", j_text(st, 3), "at", j_time(st, 4),
+      "signed", sqlite3_column_int(st, 5), "signature_name", j_text(st, 6), "signature_meaning", j_text(st, 7),
+      "actor", j_text(st, 8), "channel", j_text(st, 9));
+    if( v ) json_array_append_new(votes, v);
+  }
+  sqlite3_finalize(st);
+
+  /* inputs and evidence of the current round */
+  json_t *inputs = json_array(), *evidence = json_array();
+  json_object_set_new(act, "inputs", inputs);
+  json_object_set_new(act, "evidence", evidence);
+  st = db_prepare(a->db, "SELECT i.field_key, i.value, u.username, i.at FROM inputs i JOIN users u ON u.id=i.user_id"
+                         " WHERE i.activity_id=:id AND i.round=:round ORDER BY i.field_key");
+  if( st==NULL ) goto out;
+  db_bind_int64(st, ":id", activity_id);
+  db_bind_int64(st, ":round", round);
+  while( db_step(st)==SQLITE_ROW ){
+    json_array_append_new(inputs, json_pack("{s:o,s:o,s:o,s:o}", "key", j_text(st, 0), "value", j_text(st, 1),
+                                            "user", j_text(st, 2), "at", j_time(st, 3)));
+  }
+  sqlite3_finalize(st);
+  st = db_prepare(a->db, "SELECT e.id, e.field_key, e.sha256, e.size, e.mime, e.original_name, u.username, e.at"
+                         " FROM evidence e JOIN users u ON u.id=e.uploaded_by"
+                         " WHERE e.activity_id=:id AND e.round=:round ORDER BY e.at, e.id");
+  if( st==NULL ) goto out;
+  db_bind_int64(st, ":id", activity_id);
+  db_bind_int64(st, ":round", round);
+  while( db_step(st)==SQLITE_ROW ){
+    int64_t eid = sqlite3_column_int64(st, 0);
+    json_array_append_new(evidence, json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)eid,
+      "field", j_text(st, 1), "sha256", j_text(st, 2), "size", j_int(st, 3), "mime", j_text(st, 4),
+      "name", j_text(st, 5), "uploaded_by", j_text(st, 6), "at", j_time(st, 7),
+      "url", j_url("/evidence/%lld", eid)));
+  }
+  sqlite3_finalize(st);
+
+  /* outputs and fields */
+  json_t *outputs = json_object(), *fields = json_array();
+  json_object_set_new(act, "outputs", outputs);
+  json_object_set_new(act, "fields", fields);
+  st = db_prepare(a->db, "SELECT key, value FROM outputs WHERE activity_id=:id ORDER BY key");
+  if( st==NULL ) goto out;
+  db_bind_int64(st, ":id", activity_id);
+  while( db_step(st)==SQLITE_ROW ) json_object_set_new(outputs, db_col_text(st, 0), j_text(st, 1));
+  sqlite3_finalize(st);
+  st = db_prepare(a->db, "SELECT key, label, type, required, help, rules_json FROM fields"
+                         " WHERE activity_id=:id ORDER BY position");
+  if( st==NULL ) goto out;
+  db_bind_int64(st, ":id", activity_id);
+  while( db_step(st)==SQLITE_ROW ){
+    json_array_append_new(fields, json_pack("{s:o,s:o,s:o,s:b,s:o,s:o}", "key", j_text(st, 0),
+      "label", j_text(st, 1), "type", j_text(st, 2), "required", sqlite3_column_int(st, 3),
+      "help", j_text(st, 4), "rules", j_parsed(st, 5)));
+  }
+  rc = HP_OK;
+  *out = act;
+  act = NULL;
+out:
+  sqlite3_finalize(st);
+  json_decref(act);
+  return rc;
+}
+
+/* ---------------------------------------------------------------- releases */
+
+/* Reply 'status' with the release as GET shows it. */
+static int reply_release(struct req *r, int status, int64_t id){
+  json_t *j;
+  int rc = api_release_json(r->app, id, &j);
+  if( rc==HP_NOT_FOUND ) return api_fail(r, 404, NULL, "There is no such release.");
+  if( rc ) return api_fail(r, 500, NULL, "The release could not be read.");
+  return api_reply(r, status, j);
+}
+
+/*
+** POST /api/v1/releases {"template","name","version","artifact","variables"}
+** — create and start a release.  Roles: release_manager, admin.  201 with
+** the release; 422 naming the field.
+*/
+int api_release_create(struct req *r){
+  static const char *const keys[] = { "template", "name", "version", "artifact", "variables", NULL };
+  json_t *body;
+  const char *tpl, *name, *version, *artifact;
+  const char **vkeys = NULL, **vvals = NULL;
+  char **owned = NULL;
+  int nvars = 0, rc = HP_OK;
+  char err[600] = "", msg[300];
+  api_read_json(r, &body);
+  if( body==NULL ) return HP_OK;
+  if( unknown_key(r, body, keys)
+   || !opt_string(r, body, "template", 64, &tpl) || !opt_string(r, body, "name", 200, &name)
+   || !opt_string(r, body, "version", 100, &version) || !opt_string(r, body, "artifact", 1000, &artifact) ){
+    goto out;
+  }
+  if( tpl==NULL ){ api_fail(r, 422, "invalid", "template is required: the name of an imported template."); goto out; }
+  if( name==NULL ){ api_fail(r, 422, "invalid", "name is required."); goto out; }
+  json_t *vars = json_object_get(body, "variables");
+  if( vars && !json_is_null(vars) ){
+    if( !json_is_object(vars) ){ api_fail(r, 422, "invalid", "variables must be an object of names to values."); goto out; }
+    size_t n = json_object_size(vars);
+    if( n>100 ){ api_fail(r, 422, "invalid", "variables: at most 100."); goto out; }
+    vkeys = calloc(n ? n : 1, sizeof(*vkeys));
+    vvals = calloc(n ? n : 1, sizeof(*vvals));
+    owned = calloc(n ? n : 1, sizeof(*owned));
+    if( vkeys==NULL || vvals==NULL || owned==NULL ){ api_fail(r, 500, NULL, "Out of memory."); goto out; }
+    const char *k;
+    json_t *v;
+    json_object_foreach(vars, k, v){
+      if( json_is_string(v) ){
+        vvals[nvars] = json_string_value(v);
+        if( strlen(vvals[nvars])!=json_string_length(v) ){
+          snprintf(msg, sizeof(msg), "variables.%.80s must not contain NUL.", k);
+          api_fail(r, 422, "invalid", msg);
+          goto out;
+        }
+      }else if( json_is_number(v) || json_is_boolean(v) ){
+        owned[nvars] = json_dumps(v, JSON_ENCODE_ANY|JSON_COMPACT);
+        vvals[nvars] = owned[nvars];
+      }else{
+        snprintf(msg, sizeof(msg), "variables.%.80s must be a string.", k);
+        api_fail(r, 422, "invalid", msg);
+        goto out;
+      }
+      if( vvals[nvars]==NULL ){ api_fail(r, 500, NULL, "Out of memory."); goto out; }
+      vkeys[nvars++] = k;
+    }
+  }
+  struct engine_new_release nr = { tpl, name, version, artifact, vkeys, vvals, nvars, r->user->id };
+  struct audit_ctx c;
+  req_audit_ctx(r, &c);
+  int64_t id = 0;
+  rc = engine_release_create(r->app, &c, &nr, &id, err, sizeof(err));
+  if( rc ){
+    reply_rc(r, rc, err);
+    rc = HP_OK;
+    goto out;
+  }
+  char loc[64];
+  snprintf(loc, sizeof(loc), "/api/v1/releases/%lld", (long long)id);
+  resp_header(r, "Location", loc);
+  reply_release(r, 201, id);
+out:
+  for(int i=0; owned && i<nvars; i++) free(owned[i]);
+  free(owned);
+  free(vkeys);
+  free(vvals);
+  json_decref(body);
+  return rc;
+}
+
+/* GET /api/v1/releases/{id} */
+int api_release_get(struct req *r){
+  return reply_release(r, 200, r->ids[0]);
+}
+
+/*
+** GET /api/v1/releases?status=S&page=N — newest first, 50 a page.
+** {"releases":[summaries],"page","per_page","total","has_more"}.
+*/
+int api_release_list(struct req *r){
+  const char *status = req_query(r, "status");
+  int64_t page;
+  if( status && status[0] && engine_release_status_parse(status)<0 ){
+    return api_fail(r, 422, "invalid", "status must be running, on_hold, completed, failed or aborted.");
+  }
+  if( status && status[0]==0 ) status = NULL;
+  if( !req_qint(r, "page", 1, 1000000, 1, &page) ) return api_fail(r, 422, "invalid", "page must be a whole number from 1.");
+  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT " RELEASE_COLS
+    " WHERE (:status IS NULL OR r.status=:status) ORDER BY r.created_at DESC, r.id DESC LIMIT :lim OFFSET :off");
+  if( st==NULL ) return api_fail(r, 500, NULL, NULL);
+  db_bind_text(st, ":status", status);
+  db_bind_int64(st, ":lim", PER_PAGE + 1);
+  db_bind_int64(st, ":off", (page - 1)*PER_PAGE);
+  json_t *list = json_array();
+  int n = 0, more = 0;
+  while( db_step(st)==SQLITE_ROW ){
+    if( n==PER_PAGE ){ more = 1; break; }
+    json_array_append_new(list, release_summary(st));
+    n++;
+  }
+  sqlite3_finalize(st);
+  st = db_prepare(r->app->db, "SELECT count(*) FROM releases WHERE (:status IS NULL OR status=:status)");
+  int64_t total = 0;
+  if( st ){
+    db_bind_text(st, ":status", status);
+    if( db_step(st)==SQLITE_ROW ) total = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+  }
+  return api_reply(r, 200, json_pack("{s:o,s:I,s:i,s:I,s:b}", "releases", list, "page", (json_int_t)page,
+                                     "per_page", PER_PAGE, "total", (json_int_t)total, "has_more", more));
+}
+
+/*
+** POST /api/v1/releases/{id}/retry {"activity": name or id} — run a
+** rejected/failed activity again (round+1).  200 with the release.
+*/
+int api_release_retry(struct req *r){
+  static const char *const keys[] = { "activity", NULL };
+  int64_t rel = r->ids[0], aid = 0;
+  char err[400] = "", msg[300];
+  json_t *body;
+  api_read_json(r, &body);
+  if( body==NULL ) return HP_OK;
+  if( unknown_key(r, body, keys) ) goto out;
+  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT count(*) FROM releases WHERE id=:id");
+  int exists = 0;
+  if( st ){
+    db_bind_int64(st, ":id", rel);
+    if( db_step(st)==SQLITE_ROW ) exists = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+  }
+  if( !exists ){ api_fail(r, 404, NULL, "There is no such release."); goto out; }
+  json_t *v = json_object_get(body, "activity");
+  if( json_is_string(v) ){
+    st = db_prepare(r->app->db, "SELECT id FROM activities WHERE release_id=:r AND name=:n");
+  }else if( json_is_integer(v) ){
+    st = db_prepare(r->app->db, "SELECT id FROM activities WHERE release_id=:r AND id=:n");
+  }else{
+    api_fail(r, 422, "invalid", "activity is required: the name or id of the activity to retry.");
+    goto out;
+  }
+  if( st ){
+    db_bind_int64(st, ":r", rel);
+    if( json_is_string(v) ) db_bind_text(st, ":n", json_string_value(v));
+    else db_bind_int64(st, ":n", (int64_t)json_integer_value(v));
+    if( db_step(st)==SQLITE_ROW ) aid = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+  }
+  if( aid==0 ){
+    if( json_is_string(v) ) snprintf(msg, sizeof(msg), "activity: release %lld has no activity '%.80s'.", (long long)rel, json_string_value(v));
+    else snprintf(msg, sizeof(msg), "activity: release %lld has no activity %lld.", (long long)rel, (long long)json_integer_value(v));
+    api_fail(r, 422, "invalid", msg);
+    goto out;
+  }
+  struct audit_ctx c;
+  req_audit_ctx(r, &c);
+  int rc = engine_retry(r->app, &c, rel, aid, err, sizeof(err));
+  if( rc ) reply_rc(r, rc, err);
+  else reply_release(r, 200, rel);
+out:
+  json_decref(body);
+  return HP_OK;
+}
+
+/* POST /api/v1/releases/{id}/abort {"reason": "..."} (body optional) — 200 with the release. */
+int api_release_abort(struct req *r){
+  static const char *const keys[] = { "reason", NULL };
+  json_t *body = NULL;
+  const char *reason = NULL;
+  char err[400] = "";
+  if( r->content_length>0 ){
+    api_read_json(r, &body);
+    if( body==NULL ) return HP_OK;
+    if( unknown_key(r, body, keys) || !opt_string(r, body, "reason", 2000, &reason) ) goto out;
+  }
+  struct audit_ctx c;
+  req_audit_ctx(r, &c);
+  int rc = engine_abort(r->app, &c, r->ids[0], reason, err, sizeof(err));
+  if( rc ) reply_rc(r, rc, err);
+  else reply_release(r, 200, r->ids[0]);
+out:
+  json_decref(body);
+  return HP_OK;
+}
+
+/* ---------------------------------------------------------------- approvals and activities */
+
+/*
+** GET /api/v1/approvals?status=pending[&mine=1] — activities on hold in
+** releases that are running or on hold, most urgent first (deadline, then
+** waiting longest); not those frozen in a failed phase.  mine=1: the ones
+** the caller may act on now (may_act, mayact.h).
+*/
+int api_release_approvals(struct req *r){
+  const char *status = req_query(r, "status"), *mine = req_query(r, "mine");
+  if( status && strcmp(status, "pending")!=0 ) return api_fail(r, 422, "invalid", "status must be pending.");
+  if( mine && strcmp(mine, "1")!=0 && strcmp(mine, "0")!=0 && strcmp(mine, "true")!=0 && strcmp(mine, "false")!=0 ){
+    return api_fail(r, 422, "invalid", "mine must be 1 or 0.");
+  }
+  int only_mine = mine && (strcmp(mine, "1")==0 || strcmp(mine, "true")==0);
+  sqlite3_stmt *st = db_prepare(r->app->db,
+    "SELECT a.id, a.name, a.kind, a.round, a.activated_at, a.deadline_at, r.id, r.name, r.version,"
+    " p.id, p.name, a.responsible_kind, a.responsible_name"
+    " FROM activities a JOIN releases r ON r.id=a.release_id JOIN phases p ON p.id=a.phase_id"
+    " WHERE a.status='on_hold' AND r.status IN ('running','on_hold') AND p.status<>'failed'"
+    " AND (:mine=0 OR " MAYACT_VIEWER("a") ")"
+    " ORDER BY a.deadline_at IS NULL, a.deadline_at, a.activated_at, a.id LIMIT 500");
+  if( st==NULL ) return api_fail(r, 500, NULL, NULL);
+  db_bind_int64(st, ":mine", only_mine);
+  db_bind_int64(st, ":uid", r->user->id);
+  db_bind_int64(st, ":now", app_now_ms(r->app));
+  json_t *list = json_array();
+  while( db_step(st)==SQLITE_ROW ){
+    int64_t aid = sqlite3_column_int64(st, 0);
+    json_t *it = json_pack("{s:I,s:o,s:o,s:o,s:s,s:{s:o,s:o,s:o},s:{s:o,s:o},s:o,s:o,s:o}",
+      "id", (json_int_t)aid, "name", j_text(st, 1), "kind", j_text(st, 2), "round", j_int(st, 3),
+      "status", "on_hold",
+      "release", "id", j_int(st, 6), "name", j_text(st, 7), "version", j_text(st, 8),
+      "phase", "id", j_int(st, 9), "name", j_text(st, 10),
+      "activated_at", j_time(st, 4), "deadline_at", j_time(st, 5), "url", j_url("/activities/%lld", aid));
+    if( it ) json_array_append_new(list, it);
+  }
+  sqlite3_finalize(st);
+  return api_reply(r, 200, json_pack("{s:o}", "approvals", list));
+}
+
+/* GET /api/v1/activities/{id} */
+int api_release_activity_get(struct req *r){
+  json_t *j;
+  int rc = api_release_activity_json(r->app, r->ids[0], &j);
+  if( rc==HP_NOT_FOUND ) return api_fail(r, 404, NULL, "There is no such activity.");
+  if( rc ) return api_fail(r, 500, NULL, "The activity could not be read.");
+  return api_reply(r, 200, j);
+}
+
+/*
+** POST /api/v1/activities/{id}/result {"result":"pass"|"warning"|"fail","details":any}
+** — complete a running automated activity.  200 with the activity; 404,
+** 409 (not an automated activity that is running), 422 (bad result).
+*/
+int api_release_activity_result(struct req *r){
+  static const char *const keys[] = { "result", "details", NULL };
+  int64_t id = r->ids[0];
+  json_t *body;
+  char *details = NULL;
+  char err[400] = "";
+  api_read_json(r, &body);
+  if( body==NULL ) return HP_OK;
+  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT count(*) FROM activities WHERE id=:id");
+  int exists = 0;
+  if( st ){
+    db_bind_int64(st, ":id", id);
+    if( db_step(st)==SQLITE_ROW ) exists = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+  }
+  if( !exists ){ api_fail(r, 404, NULL, "There is no such activity."); goto out; }
+  if( unknown_key(r, body, keys) ) goto out;
+  const char *result = json_string_value(json_object_get(body, "result"));
+  if( result==NULL || (strcmp(result, "pass")!=0 && strcmp(result, "warning")!=0 && strcmp(result, "fail")!=0) ){
+    api_fail(r, 422, "invalid", "result must be \"pass\", \"warning\" or \"fail\".");
+    goto out;
+  }
+  json_t *d = json_object_get(body, "details");
+  if( d && !json_is_null(d) ){
+    details = json_dumps(d, JSON_ENCODE_ANY|JSON_COMPACT);
+    if( details==NULL ){ api_fail(r, 500, NULL, NULL); goto out; }
+    if( strlen(details)>MAX_DETAILS ){ api_fail(r, 422, "invalid", "details must be at most 64 KiB of JSON."); goto out; }
+  }
+  struct audit_ctx c;
+  req_audit_ctx(r, &c);
+  int rc = engine_result(r->app, &c, id, result, details, err, sizeof(err));
+  if( rc ){ reply_rc(r, rc, err); goto out; }
+  json_t *j;
+  rc = api_release_activity_json(r->app, id, &j);
+  if( rc ) api_fail(r, 500, NULL, "The activity could not be read.");
+  else api_reply(r, 200, j);
+out:
+  free(details);
+  json_decref(body);
+  return HP_OK;
+}

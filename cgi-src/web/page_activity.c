@@ -1,0 +1,425 @@
+/* page_activity.c — the activity view: status, instructions, who may act, votes and history. */
+#include "page_release.h"
+#include "activity_view.h"
+#include "app.h"
+#include "db.h"
+#include "policy.h"
+#include "approvals.h"
+#include "vars.h"
+#include "inputs.h"
+#include "evidence.h"
+#include <cmark.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ACT_MAX_VARS 500          /* release variables read for substitution */
+#define ACT_MAX_OUTPUTS 5000      /* outputs of the release's activities */
+#define ACT_MAX_ELIGIBLE 5000     /* eligible people listed for the current round */
+#define ACT_MAX_DECISIONS 2000    /* decisions listed, all rounds */
+#define ACT_HISTORY_MAX 200       /* newest audit rows about the activity */
+
+/* The status class and label a decision is shown with. */
+static const char *decision_status(const char *decision){
+  if( strcmp(decision, "approve")==0 ) return "approved";
+  if( strcmp(decision, "reject")==0 ) return "rejected";
+  if( strcmp(decision, "proceed")==0 ) return "proceeded";
+  if( strcmp(decision, "abort")==0 ) return "aborted";
+  return "running";     /* take */
+}
+
+/* "1 of team sre", "majority of team product", "all of role qa", "user carol". */
+static const char *rule_text(struct req *r, const struct policy_rule *rule){
+  const char *kind = rule->kind==POLICY_KIND_TEAM ? "team" : rule->kind==POLICY_KIND_ROLE ? "role" : "user";
+  if( rule->kind==POLICY_KIND_USER ) return arena_printf(&r->arena, "user %s", rule->name);
+  if( rule->min==POLICY_MIN_ALL ) return arena_printf(&r->arena, "all of %s %s", kind, rule->name);
+  if( rule->min==POLICY_MIN_MAJORITY ) return arena_printf(&r->arena, "majority of %s %s", kind, rule->name);
+  return arena_printf(&r->arena, "%d of %s %s", rule->min_count, kind, rule->name);
+}
+
+/* Read the release's variables and its activities' outputs for {{...}} substitution. */
+static int load_release_vars(struct req *r, int64_t rid, struct vars_release *v, int64_t self_id,
+                             tmpl_dict *d){
+  sqlite3 *db = r->app->db;
+  sqlite3_stmt *st = db_prepare(db, "SELECT key, value FROM release_vars WHERE release_id=:rid LIMIT :lim");
+  if( st==NULL ) return HP_ERROR;
+  db_bind_int64(st, ":rid", rid);
+  db_bind_int64(st, ":lim", ACT_MAX_VARS);
+  struct vars_kv *kv = arena_alloc(&r->arena, sizeof(*kv)*ACT_MAX_VARS);
+  if( kv==NULL ){ sqlite3_finalize(st); return HP_ERROR; }
+  while( db_step(st)==SQLITE_ROW ){
+    kv[v->nvars].key = db_col_dup(&r->arena, st, 0);
+    kv[v->nvars].value = db_col_dup(&r->arena, st, 1);
+    v->nvars++;
+  }
+  sqlite3_finalize(st);
+  v->vars = kv;
+
+  st = db_prepare(db,
+    "SELECT oa.id, oa.name, o.key, o.value FROM outputs o JOIN activities oa ON oa.id=o.activity_id"
+    " WHERE oa.release_id=:rid ORDER BY oa.position, o.key LIMIT :lim");
+  if( st==NULL ) return HP_ERROR;
+  db_bind_int64(st, ":rid", rid);
+  db_bind_int64(st, ":lim", ACT_MAX_OUTPUTS);
+  struct vars_output *o = arena_alloc(&r->arena, sizeof(*o)*ACT_MAX_OUTPUTS);
+  if( o==NULL ){ sqlite3_finalize(st); return HP_ERROR; }
+  int own = 0;
+  while( db_step(st)==SQLITE_ROW ){
+    o[v->noutputs].activity = db_col_dup(&r->arena, st, 1);
+    o[v->noutputs].key = db_col_dup(&r->arena, st, 2);
+    o[v->noutputs].value = db_col_dup(&r->arena, st, 3);
+    if( sqlite3_column_int64(st, 0)==self_id ){
+      tmpl_dict *x = tmpl_section(d, "OUTPUT");
+      tmpl_set(x, "OUTPUT_KEY", o[v->noutputs].key);
+      tmpl_set(x, "OUTPUT_VALUE", o[v->noutputs].value);
+      own++;
+    }
+    v->noutputs++;
+  }
+  sqlite3_finalize(st);
+  v->outputs = o;
+  if( own ) tmpl_show(d, "HAS_OUTPUTS");
+  return HP_OK;
+}
+
+/*
+** Substitute the placeholders in the instructions, then render the Markdown
+** with cmark (raw HTML and unsafe links off) into INSTRUCTIONS_HTML, the one
+** value the template inserts unescaped.
+*/
+static int render_instructions(tmpl_dict *d, const char *text, struct vars_release *v){
+  struct buf b;
+  if( text==NULL || text[0]==0 ){
+    tmpl_show(d, "NO_INSTRUCTIONS");
+    return HP_OK;
+  }
+  buf_init(&b);
+  vars_substitute(text, vars_release_lookup, v, &b);
+  if( b.oom ){ buf_free(&b); return HP_ERROR; }
+  char *html = cmark_markdown_to_html(b.z ? b.z : "", b.len, CMARK_OPT_SAFE);
+  buf_free(&b);
+  if( html==NULL ) return HP_ERROR;
+  tmpl_set(tmpl_section(d, "INSTRUCTIONS"), "INSTRUCTIONS_HTML", html);
+  free(html);
+  return HP_OK;
+}
+
+struct elig { int rule; int64_t uid; const char *name; const char *decision; };
+
+/*
+** The "Who may act" section of an approval: one RULE per policy rule with
+** its eligible people (current round) and their votes, the mode, and how
+** many approvals are still needed.
+*/
+static int add_approvers(struct req *r, tmpl_dict *d, int64_t id, int64_t round, const char *policy_json,
+                         int64_t starter, int on_hold){
+  struct policy *pol = NULL;
+  char err[200];
+  tmpl_dict *w = tmpl_section(d, "APPROVERS");
+  if( policy_json==NULL || policy_parse(policy_json, &pol, err, sizeof(err))!=POLICY_OK ){
+    tmpl_show(w, "POLICY_UNKNOWN");
+    pol = NULL;
+  }
+  sqlite3_stmt *st = db_prepare(r->app->db,
+    "SELECT e.rule_index, u.id, u.display_name, d.decision FROM eligible e JOIN users u ON u.id=e.user_id"
+    " LEFT JOIN decisions d ON d.activity_id=e.activity_id AND d.round=e.round AND d.user_id=e.user_id"
+    "  AND d.decision IN ('approve','reject')"
+    " WHERE e.activity_id=:id AND e.round=:round ORDER BY e.rule_index, u.display_name LIMIT :lim");
+  if( st==NULL ){ policy_free(pol); return HP_ERROR; }
+  db_bind_int64(st, ":id", id);
+  db_bind_int64(st, ":round", round);
+  db_bind_int64(st, ":lim", ACT_MAX_ELIGIBLE);
+  struct elig *el = arena_alloc(&r->arena, sizeof(*el)*ACT_MAX_ELIGIBLE);
+  int nel = 0;
+  if( el==NULL ){ sqlite3_finalize(st); policy_free(pol); return HP_ERROR; }
+  while( db_step(st)==SQLITE_ROW ){
+    el[nel].rule = sqlite3_column_int(st, 0);
+    el[nel].uid = sqlite3_column_int64(st, 1);
+    el[nel].name = db_col_dup(&r->arena, st, 2);
+    el[nel].decision = db_col_dup(&r->arena, st, 3);
+    nel++;
+  }
+  sqlite3_finalize(st);
+
+  int nrule = pol ? pol->nrule : 0;
+  struct policy_status ps;
+  struct policy *evaluated_pol = NULL;
+  /* the core's evaluation of this round (escalated people included, counts fixed at activation) */
+  int evaluated = pol && nel>0 && approvals_status(r->app, id, &evaluated_pol, &ps)==HP_OK;
+  policy_free(evaluated_pol);
+  for(int k=0; k<nrule; k++){
+    tmpl_dict *rd = tmpl_section(w, "RULE");
+    tmpl_set(rd, "RULE_TEXT", rule_text(r, &pol->rule[k]));
+    if( evaluated && k<ps.nrule ){
+      const struct policy_rule_status *rs = &ps.rule[k];
+      if( rs->required>0 ){
+        tmpl_set(rd, "RULE_PROGRESS", arena_printf(&r->arena, "%d of %d approval%s", rs->approvals,
+                                                   rs->required, rs->required==1 ? "" : "s"));
+      }
+      if( rs->met ) tmpl_show(rd, "RULE_MET");
+      else if( !rs->open ) tmpl_show(rd, "RULE_CLOSED");
+    }
+    int np = 0;
+    for(int i=0; i<nel; i++){
+      if( el[i].rule!=k ) continue;
+      tmpl_dict *p = tmpl_section(rd, "PERSON");
+      tmpl_set(p, "PERSON_NAME", el[i].name);
+      if( el[i].uid==r->user->id ) tmpl_show(p, "PERSON_YOU");
+      if( el[i].uid==starter && !pol->allow_self_approval ) tmpl_show(p, "PERSON_STARTER");
+      if( el[i].decision ){
+        tmpl_dict *v = tmpl_section(p, "PERSON_VOTE");
+        tmpl_set(v, "VOTE_STATUS", decision_status(el[i].decision));
+        tmpl_set(v, "VOTE_LABEL", page_status_label(el[i].decision));
+        /* votes cast stay counted when the person leaves the rule's group afterwards */
+        if( on_hold && !mayact_in_group(r->app, el[i].uid, policy_kind_name(pol->rule[k].kind), pol->rule[k].name) ){
+          tmpl_show(p, "PERSON_LEFT");
+        }
+      }
+      np++;
+    }
+    if( np==0 ) tmpl_show(rd, "NOBODY");
+  }
+  /* People added by escalation (rule -1), or rows for rules the policy does not list. */
+  int nextra = 0;
+  for(int i=0; i<nel; i++){
+    if( el[i].rule>=0 && el[i].rule<nrule ) continue;
+    tmpl_dict *p = tmpl_section(w, "EXTRA");
+    tmpl_set(p, "PERSON_NAME", el[i].name);
+    if( el[i].uid==r->user->id ) tmpl_show(p, "PERSON_YOU");
+    if( el[i].decision ){
+      tmpl_dict *v = tmpl_section(p, "PERSON_VOTE");
+      tmpl_set(v, "VOTE_STATUS", decision_status(el[i].decision));
+      tmpl_set(v, "VOTE_LABEL", page_status_label(el[i].decision));
+    }
+    nextra++;
+  }
+  if( nextra ) tmpl_show(w, "HAS_EXTRA");
+  if( pol ){
+    if( nrule>1 ) tmpl_set(tmpl_section(w, "MODE"), "MODE_TEXT", pol->mode==POLICY_MODE_ANY
+      ? "Any one of these rules is enough."
+      : pol->ordered ? "All of these rules, in this order: a rule opens when the one before it is met."
+      : "All of these rules must be met.");
+    if( pol->distinct && nrule>1 && pol->mode==POLICY_MODE_ALL ) tmpl_show(w, "DISTINCT");
+    if( !pol->allow_self_approval ) tmpl_show(w, "NO_SELF");
+  }
+  if( nel==0 ) tmpl_show(w, "NO_ELIGIBLE");
+  if( evaluated && on_hold ){
+    if( ps.state==POLICY_PENDING && ps.needed>0 ){
+      tmpl_set(tmpl_section(w, "NEEDED"), "NEEDED_TEXT", ps.needed==1 ? "1 more approval needed."
+               : arena_printf(&r->arena, "%d more approvals needed.", ps.needed));
+    }else if( ps.state==POLICY_PENDING && !ps.reachable ){
+      tmpl_set(tmpl_section(w, "NEEDED"), "NEEDED_TEXT", "The quorum can no longer be reached.");
+    }
+  }
+  policy_free(pol);
+  return HP_OK;
+}
+
+/* Votes of the current round (VOTE rows, or NO_VOTES) and decisions of earlier rounds (EARLIER rows). */
+static int add_decisions(struct req *r, tmpl_dict *d, int64_t id, int64_t round, const char *kind){
+  char iso[40];
+  sqlite3_stmt *st = db_prepare(r->app->db,
+    "SELECT d.round, d.decision, d.comment, d.at, d.signed, d.signature_meaning, d.channel,"
+    " u.display_name, ac.display_name, d.user_id<>d.actor_id"
+    " FROM decisions d JOIN users u ON u.id=d.user_id JOIN users ac ON ac.id=d.actor_id"
+    " WHERE d.activity_id=:id ORDER BY d.round, d.at, d.id LIMIT :lim");
+  if( st==NULL ) return HP_ERROR;
+  db_bind_int64(st, ":id", id);
+  db_bind_int64(st, ":lim", ACT_MAX_DECISIONS);
+  int ncur = 0, nold = 0;
+  while( db_step(st)==SQLITE_ROW ){
+    int64_t rnd = sqlite3_column_int64(st, 0);
+    tmpl_dict *v = tmpl_section(d, rnd==round ? "VOTE" : "EARLIER");
+    const char *decision = db_col_text(st, 1);
+    int64_t at = sqlite3_column_int64(st, 3);
+    tmpl_set_int(v, "VOTE_ROUND", rnd);
+    tmpl_set(v, "VOTE_STATUS", decision_status(decision));
+    tmpl_set(v, "VOTE_LABEL", page_status_label(decision));
+    tmpl_set(v, "VOTER", db_col_text(st, 7));
+    if( sqlite3_column_int(st, 9) ) tmpl_set(tmpl_section(v, "ACTING"), "ACTOR", db_col_text(st, 8));
+    if( db_col_text(st, 2)[0] ) tmpl_set(tmpl_section(v, "COMMENT"), "VOTE_COMMENT", db_col_text(st, 2));
+    if( sqlite3_column_int(st, 4) ){
+      tmpl_set(tmpl_section(v, "SIGNED"), "SIGNED_MEANING", db_col_text(st, 5));
+    }
+    tmpl_set(v, "VOTE_ISO", app_iso_time(at, iso, (int)sizeof(iso)));
+    tmpl_set(v, "VOTE_UTC", page_time(r, at));
+    tmpl_set(v, "VOTE_AGO", page_ago(r, at));
+    if( strcmp(db_col_text(st, 6), "web")!=0 ) tmpl_set(tmpl_section(v, "CHANNEL"), "VOTE_CHANNEL", db_col_text(st, 6));
+    if( rnd==round ) ncur++; else nold++;
+  }
+  sqlite3_finalize(st);
+  tmpl_set(d, "VOTES_TITLE", strcmp(kind, "approval")==0 ? "Votes" : "Decisions");
+  if( ncur==0 ) tmpl_set(tmpl_section(d, "NO_VOTES"), "NO_VOTES_TEXT",
+                         strcmp(kind, "approval")==0 ? "No votes yet." : "No decisions yet.");
+  else tmpl_show(d, "HAS_VOTES");
+  if( nold ) tmpl_show(d, "HAS_EARLIER");
+  return HP_OK;
+}
+
+/* History: the audit rows about this activity (newest ACT_HISTORY_MAX, oldest first). */
+static int add_history(struct req *r, tmpl_dict *d, int64_t id, int64_t rid, const char *act_name){
+  char iso[40];
+  sqlite3_stmt *st = db_prepare(r->app->db,
+    "SELECT * FROM (SELECT l.seq, l.at, coalesce(u.display_name, nullif(l.actor_name,''), 'Holdpoint'),"
+    " l.action, l.details_json FROM audit_log l LEFT JOIN users u ON u.id=l.actor_id"
+    " WHERE l.object_type='activity' AND l.object_id=:id"
+    "  AND (l.release_id=:rid OR l.action='signature.failed')"   /* indexed; the only row kept without a release */
+    " ORDER BY l.seq DESC LIMIT :lim) ORDER BY 1");
+  if( st==NULL ) return HP_ERROR;
+  db_bind_int64(st, ":id", id);
+  db_bind_int64(st, ":rid", rid);
+  db_bind_int64(st, ":lim", ACT_HISTORY_MAX + 1);
+  int n = 0;
+  while( db_step(st)==SQLITE_ROW ){
+    tmpl_dict *e = tmpl_section(d, "EVENT");
+    int64_t at = sqlite3_column_int64(st, 1);
+    tmpl_set(e, "EVENT_ISO", app_iso_time(at, iso, (int)sizeof(iso)));
+    tmpl_set(e, "EVENT_UTC", page_time(r, at));
+    tmpl_set(e, "EVENT_AGO", page_ago(r, at));
+    tmpl_set(e, "EVENT_TEXT", page_audit_sentence(r, db_col_text(st, 3), db_col_text(st, 2), "activity",
+                                                  act_name, db_col_text(st, 4)));
+    n++;
+  }
+  sqlite3_finalize(st);
+  if( n==0 ) tmpl_show(d, "NO_EVENTS");
+  if( n>ACT_HISTORY_MAX ) tmpl_show(d, "MORE_EVENTS");
+  return HP_OK;
+}
+
+/*
+** GET /activities/{id} — one activity: status, kind, breadcrumbs, round,
+** instructions (placeholders substituted, Markdown rendered safely), who
+** may act, deadline, result, votes, history, and the place where the
+** approvals module puts its form.  Eight queries.
+*/
+int page_activity(struct req *r){
+  int64_t id = r->ids[0];
+  sqlite3 *db = r->app->db;
+  sqlite3_stmt *st = db_prepare(db,
+    "SELECT a.name, a.kind, a.status, a.description, a.instructions, a.policy_json,"
+    " a.responsible_kind, a.responsible_name, a.deadline_at, a.result, a.result_details, a.round,"
+    " a.activated_at, a.finished_at, a.signature_required, a.signature_meaning, a.escalated,"
+    " p.id, p.name, rl.id, rl.name, rl.version, rl.artifact, rl.status, tu.display_name, rl.started_by,"
+    " CASE WHEN a.status='on_hold' THEN " MAYACT_VIEWER("a") " ELSE 0 END"
+    " FROM activities a JOIN phases p ON p.id=a.phase_id JOIN releases rl ON rl.id=a.release_id"
+    " LEFT JOIN users tu ON tu.id=a.responsible_user_id WHERE a.id=:id");
+  if( st==NULL ) return HP_ERROR;
+  db_bind_int64(st, ":id", id);
+  db_bind_int64(st, ":uid", r->user->id);
+  db_bind_int64(st, ":now", app_now_ms(r->app));
+  if( db_step(st)!=SQLITE_ROW ){ sqlite3_finalize(st); return HP_NOT_FOUND; }
+  struct arena *ar = &r->arena;
+  const char *name = db_col_dup(ar, st, 0), *kind = db_col_dup(ar, st, 1), *status = db_col_dup(ar, st, 2);
+  const char *instructions = db_col_dup(ar, st, 4), *policy_json = db_col_dup(ar, st, 5);
+  const char *resp_kind = db_col_dup(ar, st, 6), *resp_name = db_col_dup(ar, st, 7);
+  int64_t deadline = sqlite3_column_int64(st, 8), round = sqlite3_column_int64(st, 11);
+  int64_t rid = sqlite3_column_int64(st, 19), starter = sqlite3_column_int64(st, 25);
+  int can_act = sqlite3_column_int(st, 26);
+  struct vars_release v;
+  memset(&v, 0, sizeof(v));
+  v.id = rid;
+  v.name = db_col_dup(ar, st, 20);
+  v.version = db_col_dup(ar, st, 21);
+  v.artifact = db_col_dup(ar, st, 22);
+
+  tmpl_dict *d = tmpl_dict_new("activity");
+  if( d==NULL ){ sqlite3_finalize(st); return HP_ERROR; }
+  tmpl_set_int(d, "ID", id);
+  tmpl_set(d, "NAME", name);
+  tmpl_set(d, "KIND", kind);
+  tmpl_set(d, "KIND_LABEL", page_kind_label(kind));
+  page_badge(d, status);
+  if( db_col_text(st, 3)[0] ) tmpl_set(tmpl_section(d, "DESCRIPTION"), "DESCRIPTION", db_col_text(st, 3));
+  tmpl_set_int(d, "ROUND", round);
+  if( round>1 ) tmpl_show(d, "LATER_ROUND");
+  if( sqlite3_column_int(st, 16) ) tmpl_show(d, "ESCALATED");
+  tmpl_set_int(d, "PHASE_ID", sqlite3_column_int64(st, 17));
+  tmpl_set(d, "PHASE_NAME", db_col_text(st, 18));
+  tmpl_set_int(d, "RELEASE_ID", rid);
+  tmpl_set(d, "RELEASE_NAME", v.name);
+  tmpl_set(d, "RELEASE_VERSION", v.version);
+  tmpl_set(d, "RELEASE_STATUS", db_col_text(st, 23));
+  tmpl_set(d, "RELEASE_STATUS_LABEL", page_status_label(db_col_text(st, 23)));
+  int on_hold = strcmp(status, "on_hold")==0;
+  if( sqlite3_column_type(st, 12)!=SQLITE_NULL ){
+    tmpl_dict *s = tmpl_section(d, "ACTIVATED");
+    tmpl_set(s, "ACTIVATED_UTC", page_time(r, sqlite3_column_int64(st, 12)));
+    tmpl_set(s, "ACTIVATED_AGO", page_ago(r, sqlite3_column_int64(st, 12)));
+  }else{
+    tmpl_show(d, "NOT_ACTIVATED");
+  }
+  if( sqlite3_column_type(st, 13)!=SQLITE_NULL ){
+    tmpl_dict *s = tmpl_section(d, "FINISHED");
+    tmpl_set(s, "FINISHED_UTC", page_time(r, sqlite3_column_int64(st, 13)));
+    tmpl_set(s, "FINISHED_AGO", page_ago(r, sqlite3_column_int64(st, 13)));
+  }
+  /* Deadline: a live countdown while waiting; afterwards only when it was. */
+  if( deadline>0 && on_hold ){
+    page_deadline(r, d, deadline);
+  }else if( deadline>0 ){
+    tmpl_set(tmpl_section(d, "WAS_DUE"), "WAS_DUE_UTC", page_time(r, deadline));
+  }else{
+    tmpl_show(d, "NO_DEADLINE");
+  }
+  if( sqlite3_column_int(st, 14) ){
+    tmpl_set(tmpl_section(d, "SIGNATURE"), "SIGNATURE_MEANING", db_col_text(st, 15));
+  }
+  if( strcmp(kind, "automated")==0 ){
+    tmpl_dict *a = tmpl_section(d, "AUTOMATED");
+    if( sqlite3_column_type(st, 9)!=SQLITE_NULL ){
+      tmpl_dict *res = tmpl_section(a, "RESULT");
+      tmpl_set(res, "RESULT", db_col_text(st, 9));
+      tmpl_set(res, "RESULT_LABEL", page_status_label(db_col_text(st, 9)));
+      if( db_col_text(st, 10)[0] ) tmpl_set(tmpl_section(res, "RESULT_DETAILS"), "DETAILS", db_col_text(st, 10));
+    }else{
+      tmpl_show(a, "NO_RESULT");
+    }
+  }else if( sqlite3_column_type(st, 9)!=SQLITE_NULL ){
+    tmpl_dict *res = tmpl_section(d, "OUTCOME");
+    tmpl_set(res, "RESULT", db_col_text(st, 9));
+    tmpl_set(res, "RESULT_LABEL", page_status_label(db_col_text(st, 9)));
+  }
+  if( strcmp(kind, "manual")==0 ){
+    tmpl_dict *m = tmpl_section(d, "RESPONSIBLE");
+    if( resp_kind && resp_name ){
+      tmpl_set(m, "RESP_TEXT", strcmp(resp_kind, "user")==0 ? arena_printf(ar, "user %s", resp_name)
+                                                             : arena_printf(ar, "%s %s", resp_kind, resp_name));
+    }else{
+      tmpl_set(m, "RESP_TEXT", "nobody named");
+    }
+    if( db_col_text(st, 24)[0] ) tmpl_set(tmpl_section(m, "TAKEN"), "TAKEN_BY", db_col_text(st, 24));
+    else tmpl_show(m, "NOT_TAKEN");
+  }
+  sqlite3_finalize(st);
+  if( can_act || activity_view_decision_wanted(r, id) ){
+    activity_view_decision(r, tmpl_section(d, "ACT"), id);       /* the forms (page_decide.c) */
+    if( can_act ) tmpl_show(d, "YOU_CAN_ACT");
+  }
+
+  /* Dependencies. */
+  st = db_prepare(db,
+    "SELECT da.id, da.name, da.status FROM activity_deps dep JOIN activities da ON da.id=dep.depends_on_id"
+    " WHERE dep.activity_id=:id ORDER BY da.position LIMIT 500");
+  if( st==NULL ) goto fail;
+  db_bind_int64(st, ":id", id);
+  int ndeps = 0;
+  while( db_step(st)==SQLITE_ROW ){
+    tmpl_dict *x = tmpl_section(d, "DEP");
+    tmpl_set_int(x, "DEP_ID", sqlite3_column_int64(st, 0));
+    tmpl_set(x, "DEP_NAME", db_col_text(st, 1));
+    page_badge(x, db_col_text(st, 2));
+    ndeps++;
+  }
+  sqlite3_finalize(st);
+  if( ndeps ) tmpl_show(d, "HAS_DEPS"); else tmpl_show(d, "NO_DEPS");
+
+  if( load_release_vars(r, rid, &v, id, d) ) goto fail;
+  if( render_instructions(d, instructions, &v) ) goto fail;
+  if( strcmp(kind, "approval")==0 && add_approvers(r, d, id, round, policy_json, starter, on_hold) ) goto fail;
+  if( strcmp(kind, "automated")!=0 && add_decisions(r, d, id, round, kind) ) goto fail;
+  if( add_history(r, d, id, rid, name) ) goto fail;
+  if( activity_view_fields(r, d, id, round) || activity_view_evidence(r, d, id) ) goto fail;   /* FIELDS, EVIDENCE */
+  return page_render(r, 200, "activity.tpl", d, name);
+fail:
+  tmpl_dict_free(d);
+  return HP_ERROR;
+}

@@ -1,0 +1,536 @@
+/* page_evidence.c — evidence over HTTP: streaming uploads (browser and API), the list of a round's files, downloads. */
+#include "page_evidence.h"
+#include "page_inputs.h"
+#include "evidence.h"
+#include "inputs.h"
+#include "multipart.h"
+#include "util.h"
+#include "app.h"
+#include "db.h"
+#include "req.h"
+#include "api.h"
+#include "audit.h"
+#include "csrf.h"
+#include "page.h"
+#include "router.h"
+#include "session.h"
+#include "log.h"
+#include <fcgiapp.h>
+#include <magic.h>
+#include <openssl/evp.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#define EVIDENCE_READ_CHUNK (64*1024)   /* bytes read from FastCGI at a time */
+#define EVIDENCE_SMALL_MAX 256          /* bytes of the csrf and field values */
+#define EVIDENCE_SLACK (64*1024)        /* multipart overhead allowed beyond the file limit */
+#define EVIDENCE_MAGIC_BYTES (1024*1024)/* bytes of a file libmagic looks at */
+
+enum part_kind { PART_NONE = 0, PART_CSRF, PART_FIELD, PART_FILE };
+
+/* One upload in progress: the multipart callbacks' context. */
+struct upload {
+  struct req *r;
+  const struct inputs_activity *act;
+  struct inputs_field *fields;
+  size_t nfields;
+  int browser;                 /* a browser form: "csrf" must be the first part */
+  int pending;                 /* browser: a refusal decided before the body, given after the CSRF check */
+  const char *pending_why;
+  enum part_kind part;
+  int nparts;
+  char small[EVIDENCE_SMALL_MAX+1];
+  size_t nsmall;
+  int have_csrf, have_field, have_file, file_done;
+  const struct inputs_field *field;
+  const char *field_key;       /* as sent, even when unknown */
+  const char *raw_name;        /* filename= as sent (arena) */
+  char name[EVIDENCE_NAME_BUF];/* sanitised */
+  int fd;
+  char tmp[PATH_MAX];
+  EVP_MD_CTX *md;
+  int64_t size, limit;
+  char mime[128];
+  char sha[65];
+  /* outcome */
+  int status;                  /* 0, or the HTTP status of a refusal */
+  const char *why;
+  const char *csrf_reason;     /* the CSRF token was missing or wrong */
+};
+
+static void refuse(struct upload *u, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void refuse(struct upload *u, int status, const char *fmt, ...){
+  if( u->status ) return;     /* the first reason wins */
+  va_list ap;
+  va_start(ap, fmt);
+  u->why = arena_vprintf(&u->r->arena, fmt, ap);
+  va_end(ap);
+  u->status = status;
+}
+
+static const struct inputs_field *find_field(const struct upload *u, const char *key){
+  for(size_t i=0; i<u->nfields; i++) if( strcmp(u->fields[i].key, key)==0 ) return &u->fields[i];
+  return NULL;
+}
+
+/* Open a new temp file <data>/tmp/up-<random>; 0 or -1 (logged). */
+static int open_temp(struct upload *u){
+  char rnd[33];
+  if( util_random_hex(rnd, 16) ) return -1;
+  if( app_path(u->r->app, u->tmp, sizeof(u->tmp), "tmp/up-%s", rnd) ) return -1;
+  u->fd = open(u->tmp, O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC|O_NOFOLLOW, 0600);
+  if( u->fd<0 ){
+    log_msg("evidence: cannot create %s: %s", u->tmp, strerror(errno));
+    u->tmp[0] = 0;
+    return -1;
+  }
+  return 0;
+}
+
+/* The field's limit once it is known, else the server's. */
+static void set_limit(struct upload *u){
+  u->limit = evidence_limit(u->r->app, u->field ? u->field->max_size : 0);
+}
+
+/* A part's headers are in: check its name and order; a file part opens the temp file. */
+static int on_begin(void *ctx, const struct mp_part_info *info){
+  struct upload *u = ctx;
+  u->nparts++;
+  u->nsmall = 0;
+  if( u->browser && u->nparts==1 && strcmp(info->name, "csrf")!=0 ){
+    u->csrf_reason = "missing or wrong CSRF token";
+    return 1;
+  }
+  if( strcmp(info->name, "csrf")==0 && u->browser ){
+    if( u->have_csrf ){ refuse(u, 400, "The form has the csrf part twice."); return 1; }
+    u->have_csrf = 1;
+    u->part = PART_CSRF;
+    return 0;
+  }
+  if( strcmp(info->name, "field")==0 ){
+    if( u->have_field ){ refuse(u, 400, "The form has the field part twice."); return 1; }
+    u->have_field = 1;
+    u->part = PART_FIELD;
+    return 0;
+  }
+  if( strcmp(info->name, "file")==0 ){
+    if( u->have_file ){ refuse(u, 422, "Upload one file at a time."); return 1; }
+    if( !info->has_filename ){ refuse(u, 400, "The file part needs a filename."); return 1; }
+    u->have_file = 1;
+    u->part = PART_FILE;
+    u->raw_name = arena_strdup(&u->r->arena, info->filename);
+    evidence_sanitize_name(info->filename, u->name, sizeof(u->name));
+    set_limit(u);
+    if( open_temp(u) ){ refuse(u, 500, "The file could not be stored. Nothing was saved."); return 1; }
+    u->md = EVP_MD_CTX_new();
+    if( u->md==NULL || EVP_DigestInit_ex(u->md, EVP_sha256(), NULL)!=1 ){
+      refuse(u, 500, "The file could not be stored. Nothing was saved.");
+      return 1;
+    }
+    return 0;
+  }
+  refuse(u, 400, "Unexpected part \"%.64s\": send field and file%s.", info->name,
+         u->browser ? " (after csrf)" : "");
+  return 1;
+}
+
+/* Write all of z to fd; 0 or -1. */
+static int write_all(int fd, const char *z, size_t n){
+  while( n ){
+    ssize_t w = write(fd, z, n);
+    if( w<0 ){
+      if( errno==EINTR ) continue;
+      return -1;
+    }
+    z += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+/* Body bytes: small values are kept (bounded); file bytes are counted, written and hashed. */
+static int on_data(void *ctx, const char *data, size_t len){
+  struct upload *u = ctx;
+  if( u->part==PART_CSRF || u->part==PART_FIELD ){
+    if( u->nsmall + len > EVIDENCE_SMALL_MAX ){
+      refuse(u, 400, "The %s part is too long.", u->part==PART_CSRF ? "csrf" : "field");
+      return 1;
+    }
+    memcpy(u->small + u->nsmall, data, len);
+    u->nsmall += len;
+    return 0;
+  }
+  if( u->part!=PART_FILE ) return 0;
+  u->size += (int64_t)len;
+  if( u->size > u->limit ){
+    char a[40];
+    refuse(u, 413, "The file is larger than %s, the limit for this field.",
+           evidence_human_size(u->limit, a, sizeof(a)));
+    return 1;
+  }
+  if( write_all(u->fd, data, len) || EVP_DigestUpdate(u->md, data, len)!=1 ){
+    log_msg("evidence: writing %s failed: %s", u->tmp, strerror(errno));
+    refuse(u, 500, "The file could not be stored (the disk may be full). Nothing was saved.");
+    return 1;
+  }
+  return 0;
+}
+
+/* A part ended: check the CSRF token, or look up the field, or note the file is complete. */
+static int on_end(void *ctx){
+  struct upload *u = ctx;
+  enum part_kind k = u->part;
+  u->part = PART_NONE;
+  u->small[u->nsmall] = 0;
+  if( k==PART_CSRF ){
+    const char *why = csrf_check_token(u->r, u->small);
+    if( why ){ u->csrf_reason = why; return 1; }
+    if( u->pending ){ refuse(u, u->pending, "%s", u->pending_why); return 1; }
+  }else if( k==PART_FIELD ){
+    u->field_key = arena_strdup(&u->r->arena, u->small);
+    u->field = find_field(u, u->small);
+    if( u->field==NULL || u->field->type!=INPUTS_FILE ){
+      u->field = NULL;
+      refuse(u, 422, "This activity has no file field \"%.64s\".", u->small);
+      return 1;
+    }
+    if( !u->have_file ) set_limit(u);
+  }else if( k==PART_FILE ){
+    u->file_done = 1;
+  }
+  return 0;
+}
+
+/*
+** Read the whole body from FastCGI in chunks, feeding the parser p (NULL:
+** discard).  Reading to the end even after a refusal keeps the FastCGI
+** connection in step with nginx.  Returns the parser's result (MP_DONE when
+** the closing boundary was seen), or MP_ERR_TRUNCATED when the body ends
+** early.
+*/
+static int read_body(struct req *r, struct mp_parser *p){
+  char *buf = malloc(EVIDENCE_READ_CHUNK);
+  int mrc = MP_OK, stopped = p==NULL;
+  int64_t left = r->content_length;
+  r->body_read = 1;
+  if( buf==NULL ) return MP_ERR_CALLBACK;
+  while( r->fcgx && left>0 ){
+    int want = left < EVIDENCE_READ_CHUNK ? (int)left : EVIDENCE_READ_CHUNK;
+    int got = FCGX_GetStr(buf, want, r->fcgx->in);
+    if( got<=0 ) break;
+    left -= got;
+    if( !stopped ){
+      mrc = mp_feed(p, buf, (size_t)got);
+      if( mrc!=MP_OK ) stopped = 1;
+    }
+  }
+  free(buf);
+  if( p==NULL ) return MP_OK;
+  if( left>0 && mrc==MP_OK ) return MP_ERR_TRUNCATED;
+  if( mrc==MP_OK ) mrc = mp_finish(p);
+  return mrc;
+}
+
+/* After the body: the size, type and name checks, in the order evidence.h gives. */
+static void check_file(struct upload *u){
+  char a[40];
+  struct req *r = u->r;
+  if( !u->have_file || !u->file_done || (u->raw_name && u->raw_name[0]==0 && u->size==0) ){
+    refuse(u, 422, "Choose a file to upload.");
+    return;
+  }
+  if( !u->have_field || u->field==NULL ){
+    refuse(u, 422, "Say which field the file is for (the \"field\" part).");
+    return;
+  }
+  int64_t limit = evidence_limit(r->app, u->field->max_size);
+  if( u->size > limit ){
+    refuse(u, 413, "The file is larger than %s, the limit for this field.",
+           evidence_human_size(limit, a, sizeof(a)));
+    return;
+  }
+  if( u->size==0 ){
+    refuse(u, 422, "The file is empty.");
+    return;
+  }
+  /*
+  ** libmagic reads at most this much of the file (its default is 7 MiB, which
+  ** it then also scans as text); the types evidence may have are told by
+  ** their first bytes, and a smaller window keeps a worker's memory small.
+  */
+  size_t window = EVIDENCE_MAGIC_BYTES;
+  if( r->app->magic ) magic_setparam((magic_t)r->app->magic, MAGIC_PARAM_BYTES_MAX, &window);
+  const char *m = r->app->magic ? magic_file((magic_t)r->app->magic, u->tmp) : NULL;
+  if( m==NULL ){
+    log_msg("evidence: libmagic failed on %s: %s", u->tmp,
+            r->app->magic ? magic_error((magic_t)r->app->magic) : "not open");
+    refuse(u, 500, "The file's type could not be determined. Nothing was saved.");
+    return;
+  }
+  snprintf(u->mime, sizeof(u->mime), "%s", m);
+  if( !evidence_type_allowed(u->mime, (const char *const *)u->field->accept, u->field->naccept) ){
+    const char *const *acc = u->field->naccept ? (const char *const *)u->field->accept
+                                               : evidence_default_accept;
+    size_t n = u->field->naccept;
+    if( n==0 ) while( acc[n] ) n++;
+    struct buf b;
+    buf_init(&b);
+    for(size_t i=0; i<n; i++){
+      if( i ) buf_puts(&b, i+1==n ? " or " : ", ");
+      buf_puts(&b, acc[i]);
+    }
+    refuse(u, 415, "The file's content is %s, which is not allowed here: \"%s\" accepts %s.",
+           u->mime, u->field->label, b.z ? b.z : "nothing");
+    buf_free(&b);
+    return;
+  }
+  const char *types;
+  int e = evidence_ext_check(u->name, u->mime, &types);
+  const char *want = evidence_ext_for_type(u->mime);
+  const char *hint = want ? arena_printf(&r->arena, "; end its name in .%s", want) : "";
+  if( e==EVIDENCE_EXT_UNKNOWN ){
+    refuse(u, 422, "The name \"%s\" has no extension Holdpoint knows for its content (%s)%s.",
+           u->name, u->mime, hint);
+  }else if( e==EVIDENCE_EXT_MISMATCH ){
+    refuse(u, 422, "The name \"%s\" says %s, but the content is %s%s.", u->name, types, u->mime, hint);
+  }
+}
+
+/* Remove what a refused or failed upload left. */
+static void cleanup(struct upload *u){
+  if( u->fd>=0 ){ close(u->fd); u->fd = -1; }
+  if( u->tmp[0] ){ unlink(u->tmp); u->tmp[0] = 0; }
+  if( u->md ){ EVP_MD_CTX_free(u->md); u->md = NULL; }
+}
+
+/* The evidence JSON the API returns. */
+static json_t *evidence_json(int64_t id, int64_t act, int64_t round, const char *key, const char *name,
+                             int64_t size, const char *mime, const char *sha, const char *who,
+                             int64_t at){
+  char iso[40], url[48];
+  snprintf(url, sizeof(url), "/evidence/%lld", (long long)id);
+  return json_pack("{s:I,s:I,s:I,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)id,
+                   "activity_id", (json_int_t)act, "round", (json_int_t)round, "field", key,
+                   "name", name, "size", (json_int_t)size, "type", mime, "sha256", sha,
+                   "uploaded_by", who, "at", app_iso_time(at, iso, (int)sizeof(iso)),
+                   "download", url);
+}
+
+/*
+** The upload, for both routes.  Order: find the activity and its fields,
+** decide whether the person may upload now (a browser learns the answer only
+** after its CSRF token is checked), stream the body through the parser to a
+** temp file, check it, store it, record it.  Every refusal is audited and
+** answered as a re-rendered page (browser) or a JSON error (API).
+*/
+static int upload(struct req *r, int browser){
+  struct upload u;
+  struct inputs_activity act;
+  char rel[128], boundary[MP_BOUNDARY_MAX+1];
+  int64_t evid = 0;
+  memset(&u, 0, sizeof(u));
+  u.r = r;
+  u.fd = -1;
+  u.browser = browser;
+  u.act = &act;
+  int rc = inputs_load_activity(r->app, &r->arena, r->ids[0], &act);
+  if( rc ){
+    read_body(r, NULL);
+    return rc;
+  }
+  if( inputs_load_fields(r->app, &r->arena, act.id, &u.fields, &u.nfields) ){
+    read_body(r, NULL);
+    return HP_ERROR;
+  }
+  int pre = 0;
+  const char *pre_why = NULL;
+  if( strcmp(act.status, "on_hold")!=0 ){
+    pre = 409;
+    pre_why = "This activity is not waiting for input, so no files can be added.";
+  }else if( !inputs_may_edit(r->app, r->user, &act) ){
+    pre = 403;
+    pre_why = "Only the people who may act on this activity can upload evidence for it.";
+  }
+  struct mp_parser *p = NULL;
+  if( mp_boundary_from_content_type(r->content_type, boundary, sizeof(boundary))!=MP_OK ){
+    refuse(&u, 415, "Send the file as multipart/form-data.");
+  }else if( r->content_length<0 ){
+    refuse(&u, 400, "The upload has no Content-Length.");
+  }else if( r->content_length > r->app->cfg.max_upload + EVIDENCE_SLACK ){
+    char a[40];
+    refuse(&u, 413, "The upload is larger than %s, the server's limit.",
+           evidence_human_size(r->app->cfg.max_upload, a, sizeof(a)));
+  }else if( pre && !browser ){
+    refuse(&u, pre, "%s", pre_why);
+  }else{
+    u.pending = pre;
+    u.pending_why = pre_why;
+    struct mp_limits lim;
+    mp_limits_default(&lim);
+    lim.max_parts = EVIDENCE_MAX_PARTS;
+    lim.max_header_bytes = EVIDENCE_MAX_HEADER_BYTES;
+    lim.max_headers = 8;
+    struct mp_callbacks cb = { &u, on_begin, on_data, on_end };
+    p = mp_new(boundary, &lim, &cb);
+    if( p==NULL ) refuse(&u, 500, "The upload could not be read.");
+  }
+  int mrc = read_body(r, p);
+  mp_free(p);
+  if( p && !u.status && !u.csrf_reason && mrc!=MP_DONE ){
+    if( mrc==MP_ERR_TRUNCATED ) refuse(&u, 400, "The upload ended before its closing boundary.");
+    else refuse(&u, 400, "The upload is malformed: %s.", mp_strerror(mrc));
+  }
+  if( browser && !u.csrf_reason && !u.status && !u.have_csrf ) u.csrf_reason = "missing or wrong CSRF token";
+  if( u.csrf_reason ){
+    cleanup(&u);
+    return router_csrf_refuse(r, u.csrf_reason);
+  }
+  if( !u.status && u.pending ) refuse(&u, u.pending, "%s", u.pending_why);
+  if( !u.status && u.file_done ){
+    /* The whole file is here: its hash goes into the record, refused or not. */
+    unsigned char dg[EVP_MAX_MD_SIZE];
+    unsigned int ndg = 0;
+    if( EVP_DigestFinal_ex(u.md, dg, &ndg)!=1 || ndg!=32 ){
+      refuse(&u, 500, "The file could not be stored. Nothing was saved.");
+    }else{
+      util_hex(dg, 32, u.sha);
+    }
+  }
+  if( !u.status ) check_file(&u);
+  if( !u.status ){
+    int stored = evidence_store(r->app, u.fd, u.tmp, u.sha, u.size, rel, sizeof(rel));
+    u.fd = -1;                                  /* closed by the store */
+    if( stored ){
+      refuse(&u, 500, "The file could not be stored (the disk may be full). Nothing was saved.");
+    }else{
+      struct audit_ctx c;
+      struct evidence_row row = { act.id, act.release_id, act.round, u.field->key, u.sha, u.size, u.mime,
+                                  u.name, rel, r->via_token ? "api" : "web" };
+      req_audit_ctx(r, &c);
+      rc = evidence_record(r->app, &c, &row, &evid);
+      if( rc==HP_CONFLICT ) refuse(&u, 409, "This activity stopped waiting for input; the file was not added.");
+      else if( rc==HP_UNAVAILABLE ) refuse(&u, 503, "Holdpoint is busy. Try again in a moment.");
+      else if( rc ) refuse(&u, 500, "The upload could not be recorded. Nothing was saved.");
+    }
+  }
+  cleanup(&u);
+  const char *fname = u.field ? arena_printf(&r->arena, INPUTS_PREFIX "%s", u.field->key) : "evidence";
+  if( u.status ){
+    req_audit_tx(r, "evidence.refused", "activity", act.id, act.release_id,
+                   "{s:s,s:s,s:I,s:s,s:s,s:s,s:i,s:s}", "field", u.field_key ? u.field_key : "",
+                   "name", u.name, "size", (json_int_t)(u.have_file ? u.size : r->content_length),
+                   "type", u.mime, "sha256", u.sha, "reason", u.why, "status", u.status,
+                   "via", browser ? "web" : "api");
+    if( !browser ) return api_fail(r, u.status, NULL, u.why);
+    if( u.status==413 || u.status==415 || u.status==422 ){
+      req_field_error(r, fname, "%s", u.why);
+      return page_inputs_rerender(r, u.status);
+    }
+    router_render_error(r, u.status, u.why);
+    return HP_OK;
+  }
+  char sz[40];
+  if( browser ){
+    page_flash(r, "Uploaded %s (%s, %s).", u.name, u.mime, evidence_human_size(u.size, sz, sizeof(sz)));
+    return resp_redirect(r, "/activities/%lld", (long long)act.id);
+  }
+  json_t *j = evidence_json(evid, act.id, act.round, u.field->key, u.name, u.size, u.mime, u.sha,
+                            r->user->username, app_now_ms(r->app));
+  return api_reply(r, 201, json_pack("{s:o*}", "evidence", j));
+}
+
+/* The two routes differ only in who they answer: a page or JSON. */
+int page_evidence_upload(struct req *r){
+  return upload(r, 1);
+}
+
+int page_evidence_api_upload(struct req *r){
+  return upload(r, 0);
+}
+
+
+/* GET /api/v1/activities/{id}/evidence — every file of the activity, newest first. */
+int page_evidence_api_list(struct req *r){
+  struct inputs_activity act;
+  int rc = inputs_load_activity(r->app, &r->arena, r->ids[0], &act);
+  if( rc==HP_NOT_FOUND ) return api_fail(r, 404, NULL, "There is no such activity.");
+  if( rc ) return rc;
+  sqlite3_stmt *st = db_prepare(r->app->db,
+    "SELECT e.id, e.round, e.field_key, e.original_name, e.size, e.mime, e.sha256, u.username, e.at"
+    " FROM evidence e JOIN users u ON u.id=e.uploaded_by WHERE e.activity_id=:id"
+    " ORDER BY e.at DESC, e.id DESC LIMIT :lim");
+  if( st==NULL ) return HP_ERROR;
+  db_bind_int64(st, ":id", act.id);
+  db_bind_int64(st, ":lim", EVIDENCE_LIST_MAX);
+  json_t *list = json_array();
+  while( list && db_step(st)==SQLITE_ROW ){
+    int64_t id = sqlite3_column_int64(st, 0);
+    json_t *j = evidence_json(id, act.id, sqlite3_column_int64(st, 1), db_col_text(st, 2),
+                              db_col_text(st, 3), sqlite3_column_int64(st, 4), db_col_text(st, 5),
+                              db_col_text(st, 6), db_col_text(st, 7), sqlite3_column_int64(st, 8));
+    json_array_append_new(list, j);
+  }
+  sqlite3_finalize(st);
+  return api_reply(r, 200, json_pack("{s:I,s:i,s:o*}", "activity_id", (json_int_t)act.id,
+                                     "round", act.round, "evidence", list));
+}
+
+/* 1 when p is "evidence/ab/cd/<64 hex>" with ab and cd the hash's first bytes. */
+static int stored_path_ok(const char *p){
+  if( strlen(p)!=9+3+3+64 || strncmp(p, "evidence/", 9)!=0 ) return 0;
+  const char *h = p + 15;
+  for(int i=0; i<64; i++) if( !((h[i]>='0'&&h[i]<='9') || (h[i]>='a'&&h[i]<='f')) ) return 0;
+  return p[11]=='/' && p[14]=='/' && strncmp(p+9, h, 2)==0 && strncmp(p+12, h+2, 2)==0;
+}
+
+int page_evidence_download(struct req *r){
+  sqlite3_stmt *st = db_prepare(r->app->db,
+    "SELECT e.original_name, e.mime, e.size, e.sha256, e.stored_path, e.activity_id, a.release_id"
+    " FROM evidence e JOIN activities a ON a.id=e.activity_id WHERE e.id=:id");
+  if( st==NULL ) return HP_ERROR;
+  db_bind_int64(st, ":id", r->ids[0]);
+  if( db_step(st)!=SQLITE_ROW ){
+    sqlite3_finalize(st);
+    if( r->is_api ) return api_fail(r, 404, NULL, "There is no such evidence.");
+    return HP_NOT_FOUND;
+  }
+  struct arena *a = &r->arena;
+  const char *name = db_col_dup(a, st, 0), *mime = db_col_dup(a, st, 1), *sha = db_col_dup(a, st, 3);
+  const char *path = db_col_dup(a, st, 4);
+  int64_t size = sqlite3_column_int64(st, 2), act = sqlite3_column_int64(st, 5);
+  int64_t rel = sqlite3_column_int64(st, 6);
+  sqlite3_finalize(st);
+  if( name==NULL || mime==NULL || sha==NULL || path==NULL || !stored_path_ok(path) ){
+    log_msg("evidence: row %lld has a bad stored path", (long long)r->ids[0]);
+    return HP_ERROR;
+  }
+  for(const char *p = mime; *p; p++){
+    if( !((*p>='a'&&*p<='z') || (*p>='0'&&*p<='9') || strchr("/.+-", *p)) ){ mime = "application/octet-stream"; break; }
+  }
+  const char *q = req_query(r, "inline");
+  int inl = q && strcmp(q, "1")==0 && evidence_inline_ok(mime);
+  char disp[3*EVIDENCE_NAME_BUF + 64];
+  if( evidence_disposition(name, inl, disp, sizeof(disp)) ) return HP_ERROR;
+  /* No record, no file: a download that cannot be audited is refused. */
+  if( req_audit_tx(r, "evidence.download", "evidence", r->ids[0], rel, "{s:I,s:s,s:I,s:s,s:s,s:b}",
+                     "activity_id", (json_int_t)act, "name", name, "size", (json_int_t)size,
+                     "type", mime, "sha256", sha, "inline", inl) ){
+    return HP_UNAVAILABLE;
+  }
+  r->status = 200;
+  r->resp_type = mime;
+  buf_reset(&r->body);
+  if( resp_header(r, "Content-Disposition", disp)
+   || resp_header(r, "Content-Security-Policy", "sandbox; default-src 'none'; frame-ancestors 'none'")
+   || resp_header(r, "X-Accel-Redirect", arena_printf(a, "/_%s", path)) ){
+    return HP_ERROR;
+  }
+  return HP_OK;
+}

@@ -1,0 +1,309 @@
+/* page_me.c — the signed-in person's own page: profile, password, sessions and API tokens. */
+#include "page.h"
+#include "app.h"
+#include "db.h"
+#include "auth.h"
+#include "session.h"
+#include "audit.h"
+#include "users.h"
+#include <string.h>
+
+#define ME_MAX_TOKENS 50        /* active API tokens one person may hold */
+#define ME_MAX_SESSIONS 100     /* sessions listed on the page */
+
+
+/* 1 when z holds a control character (names shown on pages and in logs must not). */
+static int has_control(const char *z){
+  for(; *z; z++) if( (unsigned char)*z<0x20 || *z==0x7f ) return 1;
+  return 0;
+}
+
+/* Add one SESSIONS row per live session of the person, the current one marked. */
+static void add_sessions(struct req *r, tmpl_dict *d){
+  int64_t now = app_now_ms(r->app);
+  sqlite3_stmt *st = db_prepare(r->app->db,
+    "SELECT rowid, created_at, last_seen_at, ip, user_agent, id_hash=:cur FROM sessions"
+    " WHERE user_id=:u AND ended_at IS NULL AND expires_at>:now AND last_seen_at>:idle"
+    " ORDER BY id_hash=:cur DESC, last_seen_at DESC LIMIT :lim");
+  int n = 0;
+  if( st==NULL ) return;
+  db_bind_text(st, ":cur", r->session_hash ? r->session_hash : "");
+  db_bind_int64(st, ":u", r->user->id);
+  db_bind_int64(st, ":now", now);
+  db_bind_int64(st, ":idle", now - (int64_t)r->app->cfg.session_idle*1000);
+  db_bind_int64(st, ":lim", ME_MAX_SESSIONS);
+  while( db_step(st)==SQLITE_ROW ){
+    tmpl_dict *s = tmpl_section(d, "SESSION");
+    int64_t created = sqlite3_column_int64(st, 1), seen = sqlite3_column_int64(st, 2);
+    tmpl_set_int(s, "SESSION_ID", sqlite3_column_int64(st, 0));
+    tmpl_set(s, "SESSION_CREATED", page_time(r, created));
+    tmpl_set(s, "SESSION_SEEN", page_ago(r, seen));
+    tmpl_set(s, "SESSION_IP", db_col_text(st, 3)[0] ? db_col_text(st, 3) : "unknown");
+    tmpl_set(s, "SESSION_AGENT", db_col_text(st, 4)[0] ? db_col_text(st, 4) : "unknown");
+    if( sqlite3_column_int(st, 5) ) tmpl_show(s, "THIS_SESSION");
+    else tmpl_show(s, "OTHER_SESSION");
+    n++;
+  }
+  sqlite3_finalize(st);
+  if( n==0 ) tmpl_show(d, "NO_SESSIONS");
+  else tmpl_show(d, "HAS_SESSIONS");
+}
+
+/* Add one TOKEN row per API token of the person, newest first. */
+static void add_tokens(struct req *r, tmpl_dict *d){
+  sqlite3_stmt *st = db_prepare(r->app->db,
+    "SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens"
+    " WHERE user_id=:u ORDER BY revoked_at IS NOT NULL, id DESC");
+  int n = 0;
+  if( st==NULL ) return;
+  db_bind_int64(st, ":u", r->user->id);
+  while( db_step(st)==SQLITE_ROW ){
+    tmpl_dict *s = tmpl_section(d, "TOKEN");
+    int64_t used = sqlite3_column_int64(st, 3), revoked = sqlite3_column_int64(st, 4);
+    tmpl_set_int(s, "TOKEN_ID", sqlite3_column_int64(st, 0));
+    tmpl_set(s, "TOKEN_LABEL", db_col_text(st, 1));
+    tmpl_set(s, "TOKEN_CREATED", page_time(r, sqlite3_column_int64(st, 2)));
+    tmpl_set(s, "TOKEN_USED", used>0 ? page_ago(r, used) : "never");
+    if( revoked>0 ){
+      tmpl_set(tmpl_section(s, "TOKEN_REVOKED"), "TOKEN_REVOKED_AT", page_time(r, revoked));
+    }else{
+      tmpl_show(s, "TOKEN_ACTIVE");
+    }
+    n++;
+  }
+  sqlite3_finalize(st);
+  if( n==0 ) tmpl_show(d, "NO_TOKENS");
+  else tmpl_show(d, "HAS_TOKENS");
+}
+
+/* Add the person's roles and teams. */
+static void add_profile(struct req *r, tmpl_dict *d){
+  const struct user *u = r->user;
+  int nroles = 0, nteams = 0;
+  tmpl_set(d, "DISPLAY_NAME", u->display_name);
+  tmpl_set(d, "USERNAME", u->username);
+  tmpl_set(d, "EMAIL", u->email);
+  for(size_t i=0; i<users_nroles; i++){
+    if( u->roles & users_roles[i].bit ){
+      tmpl_set(tmpl_section(d, "ROLE"), "ROLE_LABEL", users_roles[i].label);
+      nroles++;
+    }
+  }
+  if( nroles==0 ) tmpl_show(d, "NO_ROLES");
+  sqlite3_stmt *st = db_prepare(r->app->db,
+    "SELECT t.name, t.description FROM team_members m JOIN teams t ON t.id=m.team_id"
+    " WHERE m.user_id=:u ORDER BY t.name");
+  if( st ){
+    db_bind_int64(st, ":u", u->id);
+    while( db_step(st)==SQLITE_ROW ){
+      tmpl_dict *s = tmpl_section(d, "TEAM");
+      tmpl_set(s, "TEAM_NAME", db_col_text(st, 0));
+      tmpl_set(s, "TEAM_DESCRIPTION", db_col_text(st, 1));
+      nteams++;
+    }
+    sqlite3_finalize(st);
+  }
+  if( nteams==0 ) tmpl_show(d, "NO_TEAMS");
+  if( u->roles & ROLE_ADMIN ) tmpl_show(d, "IS_ADMIN");
+}
+
+/*
+** Render /me with the given status.  new_token (shown once, never stored) and
+** its label are set right after a token was made; token_name is what the
+** person typed into the new-token form when it is re-rendered with errors.
+** Field errors come from r->errors.  Returns HP_OK or HP_ERROR.
+*/
+static int me_page(struct req *r, int status, const char *new_token, const char *new_token_label,
+                   const char *token_name){
+  tmpl_dict *d = tmpl_dict_new("me");
+  if( d==NULL ) return HP_ERROR;
+  tmpl_set(d, "CSRF", r->csrf_token);
+  tmpl_set(d, "TOKEN_NAME", token_name ? token_name : "");
+  if( new_token ){
+    tmpl_dict *s = tmpl_section(d, "NEW_TOKEN");
+    tmpl_set(s, "NEW_TOKEN_VALUE", new_token);
+    tmpl_set(s, "NEW_TOKEN_LABEL", new_token_label);
+  }
+  add_profile(r, d);
+  add_sessions(r, d);
+  add_tokens(r, d);
+  page_field_errors(r, d);
+  if( r->errors ) tmpl_show(d, "HAS_ERRORS");
+  return page_render(r, status, "me.tpl", d, "Your account");
+}
+
+/* GET /me — who you are, your sessions and API tokens, and a password form. */
+int page_me(struct req *r){
+  return me_page(r, 200, NULL, NULL, NULL);
+}
+
+/*
+** POST /me/sessions/{id}/end — end one of the person's own sessions ({id} is
+** the sessions table's rowid).  Someone else's session, an unknown one or an
+** ended one is 404.  Ending the current session signs this browser out.
+*/
+int page_me_end_session(struct req *r){
+  int64_t sid = r->ids[0];
+  sqlite3 *db = r->app->db;
+  sqlite3_stmt *st;
+  int rc = HP_ERROR, current = 0;
+  if( db_begin_write(db) ) return HP_UNAVAILABLE;
+  st = db_prepare(db, "SELECT id_hash=:cur FROM sessions WHERE rowid=:id AND user_id=:u AND ended_at IS NULL");
+  if( st==NULL ) goto out;
+  db_bind_text(st, ":cur", r->session_hash ? r->session_hash : "");
+  db_bind_int64(st, ":id", sid);
+  db_bind_int64(st, ":u", r->user->id);
+  if( db_step(st)!=SQLITE_ROW ){
+    sqlite3_finalize(st);
+    rc = HP_NOT_FOUND;
+    goto out;
+  }
+  current = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  st = db_prepare(db, "UPDATE sessions SET ended_at=:now WHERE rowid=:id AND user_id=:u AND ended_at IS NULL");
+  if( st==NULL ) goto out;
+  db_bind_int64(st, ":now", app_now_ms(r->app));
+  db_bind_int64(st, ":id", sid);
+  db_bind_int64(st, ":u", r->user->id);
+  int ok = db_step(st)==SQLITE_DONE && sqlite3_changes(db)==1;
+  sqlite3_finalize(st);
+  if( !ok || req_audit(r, "session.end", "session", sid, 0, "{s:b}", "current", current) ) goto out;
+  if( db_commit(db) ) goto out;
+  rc = HP_OK;
+out:
+  if( rc!=HP_OK ){
+    db_rollback(db);
+    return rc;
+  }
+  if( current ){
+    resp_header(r, "Set-Cookie", sess_cookie_header(r, "", 0));
+    page_flash(r, "You have signed out.");
+    return resp_redirect(r, "/login");
+  }
+  page_flash(r, "The session has ended; that browser is signed out.");
+  return resp_redirect(r, "/me#sessions");
+}
+
+/*
+** POST /me/tokens — make an API token named by the field "token_name"
+** (1..100 characters).  The token is shown once on the page rendered here
+** (201); only its hash is kept.  At most ME_MAX_TOKENS active tokens.
+*/
+int page_me_token_new(struct req *r){
+  const char *name;
+  sqlite3 *db = r->app->db;
+  if( req_text(r, "token_name", 1, 100, &name) && has_control(name) ){
+    req_field_error(r, "token_name", "Use letters, digits, spaces and punctuation only.");
+  }
+  if( r->errors==NULL ){
+    sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM api_tokens WHERE user_id=:u AND revoked_at IS NULL");
+    int64_t n = 0;
+    if( st==NULL ) return HP_ERROR;
+    db_bind_int64(st, ":u", r->user->id);
+    if( db_step(st)==SQLITE_ROW ) n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if( n>=ME_MAX_TOKENS ){
+      req_field_error(r, "token_name", "You have %d active tokens. Revoke one you no longer use first.", ME_MAX_TOKENS);
+    }
+  }
+  if( r->errors ) return me_page(r, 422, NULL, NULL, name);
+  char tok[80];
+  int64_t tid = 0;
+  if( db_begin_write(db) ) return HP_UNAVAILABLE;
+  if( auth_token_create(r->app, r->user->id, name, tok, sizeof(tok), &tid)
+   || req_audit(r, "token.create", "token", tid, 0, "{s:s,s:s}", "user", r->user->username, "name", name)
+   || db_commit(db) ){
+    db_rollback(db);
+    return HP_ERROR;
+  }
+  return me_page(r, 201, tok, name, "");
+}
+
+/*
+** POST /me/tokens/{id}/revoke — revoke one of the person's own tokens.  A
+** token of someone else (or none) is 404; an already revoked one is left as it is.
+*/
+int page_me_token_revoke(struct req *r){
+  int64_t tid = r->ids[0], revoked = 0;
+  sqlite3 *db = r->app->db;
+  int rc = HP_ERROR, found = 0;
+  if( db_begin_write(db) ) return HP_UNAVAILABLE;
+  sqlite3_stmt *st = db_prepare(db, "SELECT revoked_at IS NOT NULL FROM api_tokens WHERE id=:id AND user_id=:u");
+  if( st==NULL ) goto out;
+  db_bind_int64(st, ":id", tid);
+  db_bind_int64(st, ":u", r->user->id);
+  if( db_step(st)==SQLITE_ROW ){ found = 1; revoked = sqlite3_column_int(st, 0); }
+  sqlite3_finalize(st);
+  if( !found ){ rc = HP_NOT_FOUND; goto out; }
+  if( !revoked ){
+    st = db_prepare(db, "UPDATE api_tokens SET revoked_at=:now WHERE id=:id AND user_id=:u AND revoked_at IS NULL");
+    if( st==NULL ) goto out;
+    db_bind_int64(st, ":now", app_now_ms(r->app));
+    db_bind_int64(st, ":id", tid);
+    db_bind_int64(st, ":u", r->user->id);
+    int ok = db_step(st)==SQLITE_DONE && sqlite3_changes(db)==1;
+    sqlite3_finalize(st);
+    if( !ok || req_audit(r, "token.revoke", "token", tid, 0, "{s:s}", "user", r->user->username) ) goto out;
+  }
+  if( db_commit(db) ) goto out;
+  rc = HP_OK;
+out:
+  if( rc!=HP_OK ){
+    db_rollback(db);
+    return rc;
+  }
+  page_flash(r, revoked ? "That token was already revoked." : "The token is revoked; programs using it are now refused.");
+  return resp_redirect(r, "/me#tokens");
+}
+
+/*
+** POST /me/password — change one's own password: current_password, then
+** new_password twice (new_password2).  A wrong current password counts as a
+** failed sign-in (and is throttled the same way).  Other sessions end.
+*/
+int page_me_password(struct req *r){
+  const char *cur, *pw, *pw2, *p;
+  char err[300];
+  struct audit_ctx c;
+  sqlite3 *db = r->app->db;
+  int have_cur = req_text(r, "current_password", 1, 256, &cur);
+  if( req_text(r, "new_password", 1, 256, &pw) && (p = auth_password_problem(pw)) ){
+    req_field_error(r, "new_password", "%s", p);
+  }
+  req_text(r, "new_password2", 0, 256, &pw2);
+  if( req_error_for(r, "new_password")==NULL && strcmp(pw, pw2)!=0 ){
+    req_field_error(r, "new_password2", "The two new passwords are not the same.");
+  }
+  if( have_cur ){
+    if( auth_is_throttled(r->app, r->user->username, r->remote_addr) ){
+      req_field_error(r, "current_password", "Too many wrong passwords. Wait 15 minutes and try again.");
+      return me_page(r, 429, NULL, NULL, NULL);
+    }
+    sqlite3_stmt *st = db_prepare(db, "SELECT password_hash FROM users WHERE id=:id");
+    if( st==NULL ) return HP_ERROR;
+    db_bind_int64(st, ":id", r->user->id);
+    int ok = db_step(st)==SQLITE_ROW && auth_verify_password(db_col_text(st, 0), cur);
+    sqlite3_finalize(st);
+    if( !ok ){
+      auth_record_failure(r->app, r->user->username, r->remote_addr);
+      req_audit_tx(r, "user.password_failed", "user", r->user->id, 0, NULL);
+      req_field_error(r, "current_password", "That is not your current password.");
+    }else if( r->errors==NULL && strcmp(cur, pw)==0 ){
+      req_field_error(r, "new_password", "Choose a password different from the current one.");
+    }
+  }
+  if( r->errors ) return me_page(r, 422, NULL, NULL, NULL);
+  req_audit_ctx(r, &c);
+  int rc = users_set_password(r->app, &c, r->user->id, pw, err, sizeof(err));
+  if( rc==HP_UNPROCESSABLE ){
+    req_field_error(r, "new_password", "%s", err);
+    return me_page(r, 422, NULL, NULL, NULL);
+  }
+  if( rc ) return rc;
+  if( sess_end_others(r, r->user->id, r->session_hash)!=HP_OK ){
+    page_flash(r, "Your password has been changed, but your other sessions could not be ended. End them below.");
+  }else{
+    page_flash(r, "Your password has been changed. Your other sessions were signed out.");
+  }
+  return resp_redirect(r, "/me");
+}
