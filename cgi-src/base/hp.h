@@ -33,6 +33,21 @@ struct field_error {
   struct field_error *next;
 };
 
+/*
+** An error from the core as a value: the HP_* code, the form field it is
+** about ("comment", "password", an input's name; "" for the whole request)
+** and a sentence for people.  Pages put the sentence next to the field; the
+** API sends code and sentence.  hp_fail fills *e (which may be NULL) and
+** returns code.
+*/
+struct hp_err {
+  int code;
+  char field[80];                  /* "" for the whole request */
+  char reason[400];
+};
+int hp_fail(struct hp_err *e, int code, const char *field, const char *fmt, ...)
+  __attribute__((format(printf, 4, 5)));
+
 #define HP_ARRAY_SIZE(a) (sizeof(a)/sizeof((a)[0]))
 
 /* Roles, as a bit set on a user. */

@@ -5,6 +5,9 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <string.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include "hp.h"
 
 void util_hex(const unsigned char *p, size_t n, char *out){
   static const char hex[] = "0123456789abcdef";
@@ -38,4 +41,15 @@ void util_hmac_hex(const void *key, size_t nkey, const void *msg, size_t n, char
     return;
   }
   util_hex(mac, 32, out);
+}
+
+int hp_fail(struct hp_err *e, int code, const char *field, const char *fmt, ...){
+  if( e==NULL ) return code;
+  va_list ap;
+  e->code = code;
+  snprintf(e->field, sizeof(e->field), "%s", field ? field : "");
+  va_start(ap, fmt);
+  vsnprintf(e->reason, sizeof(e->reason), fmt, ap);
+  va_end(ap);
+  return code;
 }

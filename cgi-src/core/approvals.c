@@ -6,6 +6,7 @@
 #include "engine.h"
 #include "policy.h"
 #include "mayact.h"
+#include "inputs.h"
 #include "notify.h"
 #include "log.h"
 #include <jansson.h>
@@ -14,9 +15,8 @@
 #include <string.h>
 #include <errno.h>
 
-static int set_err(char *err, size_t nerr, int rc, const char *msg){
-  if( err && nerr ) snprintf(err, nerr, "%s", msg);
-  return rc;
+static int set_err(struct hp_err *e, int rc, const char *msg){
+  return hp_fail(e, rc, NULL, "%s", msg);
 }
 
 int approvals_status(struct app *a, int64_t activity_id, struct policy **policy, struct policy_status *st){
@@ -64,9 +64,9 @@ int64_t approvals_active_delegation(struct app *a, int64_t delegate_id, int64_t 
 ** evidence file) must exist; a required checkbox must be ticked.  Returns 1,
 ** or 0 with the label of the first missing field in err.
 */
-static int required_inputs_present(struct app *a, const struct mayact_act *w, char *err, size_t nerr){
+static int required_inputs_present(struct app *a, const struct mayact_act *w, struct hp_err *e){
   sqlite3_stmt *st = db_prepare(a->db,
-    "SELECT f.label FROM fields f WHERE f.activity_id=:a AND f.required=1 AND NOT ("
+    "SELECT f.label, '" INPUTS_PREFIX "' || f.key FROM fields f WHERE f.activity_id=:a AND f.required=1 AND NOT ("
     "  (f.type='file' AND EXISTS(SELECT 1 FROM evidence e WHERE e.activity_id=f.activity_id AND e.round=:r AND e.field_key=f.key))"
     "  OR (f.type='checkbox' AND EXISTS(SELECT 1 FROM inputs i WHERE i.activity_id=f.activity_id AND i.round=:r AND i.field_key=f.key AND i.value='on'))"
     "  OR (f.type NOT IN ('file','checkbox') AND EXISTS(SELECT 1 FROM inputs i WHERE i.activity_id=f.activity_id AND i.round=:r AND i.field_key=f.key AND i.value<>''))"
@@ -76,7 +76,7 @@ static int required_inputs_present(struct app *a, const struct mayact_act *w, ch
   db_bind_int64(st, ":a", w->id);
   db_bind_int64(st, ":r", w->round);
   if( db_step(st)==SQLITE_ROW ){
-    snprintf(err, nerr, "Fill in \"%s\" and save the form before you approve.", db_col_text(st, 0));
+    hp_fail(e, HP_UNPROCESSABLE, db_col_text(st, 1), "Fill in \"%s\" and save the form before you approve.", db_col_text(st, 0));
     ok = 0;
   }
   sqlite3_finalize(st);
@@ -144,43 +144,43 @@ static int insert_decision(struct app *a, const struct mayact_act *w, const stru
 }
 
 /* People-facing sentence for a refusal from the policy module. */
-static int policy_refusal(enum policy_rc prc, char *err, size_t nerr){
+static int policy_refusal(enum policy_rc prc, struct hp_err *e){
   switch( prc ){
-    case POLICY_NOT_ELIGIBLE: return set_err(err, nerr, HP_FORBIDDEN, "You are not one of the approvers of this activity.");
-    case POLICY_SELF_APPROVAL: return set_err(err, nerr, HP_FORBIDDEN,
+    case POLICY_NOT_ELIGIBLE: return set_err(e, HP_FORBIDDEN, "You are not one of the approvers of this activity.");
+    case POLICY_SELF_APPROVAL: return set_err(e, HP_FORBIDDEN,
       "You started this release, so you cannot approve or reject it (self-approval is not allowed here).");
-    case POLICY_UNKNOWN_IDENTITY: return set_err(err, nerr, HP_FORBIDDEN,
+    case POLICY_UNKNOWN_IDENTITY: return set_err(e, HP_FORBIDDEN,
       "Your identity or the release's starter could not be established, so the vote was refused.");
-    case POLICY_ALREADY_VOTED: return set_err(err, nerr, HP_CONFLICT, "You have already voted in this round.");
-    case POLICY_DECIDED: return set_err(err, nerr, HP_CONFLICT, "This approval has already been decided.");
-    case POLICY_NOT_OPEN: return set_err(err, nerr, HP_CONFLICT,
+    case POLICY_ALREADY_VOTED: return set_err(e, HP_CONFLICT, "You have already voted in this round.");
+    case POLICY_DECIDED: return set_err(e, HP_CONFLICT, "This approval has already been decided.");
+    case POLICY_NOT_OPEN: return set_err(e, HP_CONFLICT,
       "Your group's turn has not come yet: the approvals before yours are still pending.");
-    default: return set_err(err, nerr, HP_ERROR, "The approval policy could not be evaluated.");
+    default: return set_err(e, HP_ERROR, "The approval policy could not be evaluated.");
   }
 }
 
 /* Checks shared by approvals and manual tasks, inside the transaction. */
-static int check_waiting(struct app *a, const struct mayact_act *w, char *err, size_t nerr){
+static int check_waiting(struct app *a, const struct mayact_act *w, struct hp_err *e){
   if( strcmp(w->release_status, "running")!=0 && strcmp(w->release_status, "on_hold")!=0 ){
-    return set_err(err, nerr, HP_CONFLICT, "The release is not running (it has failed, been aborted or completed); "
+    return set_err(e, HP_CONFLICT, "The release is not running (it has failed, been aborted or completed); "
                    "nothing can be decided until a release manager retries it.");
   }
   if( strcmp(w->status, "on_hold")!=0 ){
-    return set_err(err, nerr, HP_CONFLICT, "This activity is not waiting for a decision.");
+    return set_err(e, HP_CONFLICT, "This activity is not waiting for a decision.");
   }
   if( strcmp(w->phase_status, "failed")==0 ){
-    return set_err(err, nerr, HP_CONFLICT, "This activity's phase has failed; nothing in it can be decided "
+    return set_err(e, HP_CONFLICT, "This activity's phase has failed; nothing in it can be decided "
                    "until a release manager retries the activity that failed.");
   }
   if( w->deadline_at>0 && app_now_ms(a) >= w->deadline_at ){
-    return set_err(err, nerr, HP_CONFLICT, "The deadline of this activity has passed; decisions are closed.");
+    return set_err(e, HP_CONFLICT, "The deadline of this activity has passed; decisions are closed.");
   }
   return HP_OK;
 }
 
 int approvals_decide(struct app *a, const struct audit_ctx *c, const struct approvals_voter *v,
                      int64_t activity_id, const char *decision, const char *comment,
-                     struct approvals_result *out, char *err, size_t nerr){
+                     struct approvals_result *out, struct hp_err *e){
   struct arena ar;
   struct mayact_act w;
   struct policy *p = NULL;
@@ -194,36 +194,36 @@ int approvals_decide(struct app *a, const struct audit_ctx *c, const struct appr
   arena_init(&ar);
   memset(out, 0, sizeof(*out));
   if( v->user==NULL || v->user->id<=0 ){
-    return set_err(err, nerr, HP_FORBIDDEN, "Your identity could not be established, so the vote was refused.");
+    return set_err(e, HP_FORBIDDEN, "Your identity could not be established, so the vote was refused.");
   }
   if( decision==NULL || (strcmp(decision, "approve")!=0 && strcmp(decision, "reject")!=0) ){
-    return set_err(err, nerr, HP_UNPROCESSABLE, "decision must be \"approve\" or \"reject\".");
+    return hp_fail(e, HP_UNPROCESSABLE, "decision", "%s", "decision must be \"approve\" or \"reject\".");
   }
   approve = decision[0]=='a';
   if( !approve && (comment==NULL || comment[strspn(comment, " \t\r\n")]==0) ){
-    return set_err(err, nerr, HP_UNPROCESSABLE, "Say why you reject: a comment is required.");
+    return hp_fail(e, HP_UNPROCESSABLE, "comment", "%s", "Say why you reject: a comment is required.");
   }
   if( comment && strlen(comment)>4000 ){
-    return set_err(err, nerr, HP_UNPROCESSABLE, "Keep the comment under 4000 characters.");
+    return hp_fail(e, HP_UNPROCESSABLE, "comment", "%s", "Keep the comment under 4000 characters.");
   }
-  if( db_begin_write(db) ){ arena_free(&ar); return set_err(err, nerr, HP_UNAVAILABLE, "The database is busy; try again."); }
-  if( !mayact_load(a, &ar, activity_id, &w) ){ rc = set_err(err, nerr, HP_NOT_FOUND, "There is no such activity."); goto out; }
+  if( db_begin_write(db) ){ arena_free(&ar); return set_err(e, HP_UNAVAILABLE, "The database is busy; try again."); }
+  if( !mayact_load(a, &ar, activity_id, &w) ){ rc = set_err(e, HP_NOT_FOUND, "There is no such activity."); goto out; }
   out->release_id = w.release_id;
   if( strcmp(w.kind, "approval")!=0 ){
-    rc = set_err(err, nerr, HP_CONFLICT, "This activity is not an approval.");
+    rc = set_err(e, HP_CONFLICT, "This activity is not an approval.");
     goto out;
   }
-  if( (rc = check_waiting(a, &w, err, nerr))!=HP_OK ) goto out;
+  if( (rc = check_waiting(a, &w, e))!=HP_OK ) goto out;
   int64_t principal = v->user->id;
   if( v->acting_for>0 && v->acting_for!=v->user->id ){
     if( approvals_active_delegation(a, v->user->id, v->acting_for, app_now_ms(a))==0 ){
-      rc = set_err(err, nerr, HP_FORBIDDEN, "You have no current delegation from that person.");
+      rc = set_err(e, HP_FORBIDDEN, "You have no current delegation from that person.");
       goto out;
     }
     principal = v->acting_for;
   }
   if( w.policy_json==NULL || policy_parse(w.policy_json, &p, perr, sizeof(perr))!=POLICY_OK ){
-    rc = set_err(err, nerr, HP_ERROR, "The approval policy of this activity is broken.");
+    rc = set_err(e, HP_ERROR, "The approval policy of this activity is broken.");
     goto out;
   }
   if( mayact_groups(a, &ar, &w, p, groups) || mayact_votes(a, &ar, &w, &votes, &nvotes) ) goto out;
@@ -235,22 +235,22 @@ int approvals_decide(struct app *a, const struct audit_ctx *c, const struct appr
     if( prc==POLICY_OK ){            /* a barred starter may not reject either: they are not an approver here */
       prc = w.started_by==principal || w.started_by==v->user->id ? POLICY_SELF_APPROVAL : POLICY_NOT_ELIGIBLE;
     }
-    rc = policy_refusal(prc, err, nerr);
+    rc = policy_refusal(prc, e);
     goto out;
   }
   enum policy_rc prc = policy_may_vote(p, groups, w.started_by, votes, nvotes, &ballot);
-  if( prc!=POLICY_OK ){ rc = policy_refusal(prc, err, nerr); goto out; }
+  if( prc!=POLICY_OK ){ rc = policy_refusal(prc, e); goto out; }
   /* Only someone who may decide hears what the decision still needs. */
   if( w.signature_required && !v->signed_ok ){
-    rc = set_err(err, nerr, HP_UNPROCESSABLE, strcmp(v->channel ? v->channel : "web", "web")==0
+    rc = hp_fail(e, HP_UNPROCESSABLE, "password", "%s", strcmp(v->channel ? v->channel : "web", "web")==0
       ? "This decision needs your electronic signature: enter your password."
       : "This activity needs an electronic signature (password re-entered in the browser); "
         "a token alone cannot sign it. Open the activity in Holdpoint to decide.");
     goto out;
   }
-  if( approve && !required_inputs_present(a, &w, err, nerr) ){ rc = HP_UNPROCESSABLE; goto out; }
+  if( approve && !required_inputs_present(a, &w, e) ){ rc = HP_UNPROCESSABLE; goto out; }
   rc = insert_decision(a, &w, v, principal, decision, comment, w.signature_required && v->signed_ok);
-  if( rc==HP_CONFLICT ){ set_err(err, nerr, rc, "You have already voted in this round."); goto out; }
+  if( rc==HP_CONFLICT ){ set_err(e, rc, "You have already voted in this round."); goto out; }
   if( rc!=HP_OK ) goto out;
   votes[nvotes++] = ballot;              /* load_votes left room for one more */
   if( policy_evaluate(p, groups, w.started_by, votes, nvotes, &st)!=POLICY_OK ){ rc = HP_ERROR; goto out; }
@@ -268,7 +268,7 @@ int approvals_decide(struct app *a, const struct audit_ctx *c, const struct appr
   if( st.state!=POLICY_PENDING ){
     const char *outcome = st.state==POLICY_APPROVED ? "approved" : "rejected";
     rc = engine_complete_in_tx(a, &c2, w.id, w.round, outcome, comment);
-    if( rc!=HP_OK ){ set_err(err, nerr, rc, "The release could not be advanced."); goto out; }
+    if( rc!=HP_OK ){ set_err(e, rc, "The release could not be advanced."); goto out; }
     if( write_outputs(a, &w, v->user) ){ rc = HP_ERROR; goto out; }
     notify_activity_finished(a, w.id, outcome);
   }
@@ -281,17 +281,17 @@ out:
 }
 
 int approvals_take(struct app *a, const struct audit_ctx *c, const struct user *u,
-                   int64_t activity_id, char *err, size_t nerr){
+                   int64_t activity_id, struct hp_err *e){
   struct arena ar;
   struct mayact_act w;
   int rc = HP_ERROR;
   arena_init(&ar);
-  if( db_begin_write(a->db) ){ arena_free(&ar); return set_err(err, nerr, HP_UNAVAILABLE, "The database is busy; try again."); }
-  if( !mayact_load(a, &ar, activity_id, &w) ){ rc = set_err(err, nerr, HP_NOT_FOUND, "There is no such activity."); goto out; }
-  if( strcmp(w.kind, "manual")!=0 ){ rc = set_err(err, nerr, HP_CONFLICT, "Only manual tasks are taken."); goto out; }
-  if( (rc = check_waiting(a, &w, err, nerr))!=HP_OK ) goto out;
+  if( db_begin_write(a->db) ){ arena_free(&ar); return set_err(e, HP_UNAVAILABLE, "The database is busy; try again."); }
+  if( !mayact_load(a, &ar, activity_id, &w) ){ rc = set_err(e, HP_NOT_FOUND, "There is no such activity."); goto out; }
+  if( strcmp(w.kind, "manual")!=0 ){ rc = set_err(e, HP_CONFLICT, "Only manual tasks are taken."); goto out; }
+  if( (rc = check_waiting(a, &w, e))!=HP_OK ) goto out;
   if( w.responsible_user_id==0 && !mayact_may(a, w.id, u->id, u->id, app_now_ms(a)) ){
-    rc = set_err(err, nerr, HP_FORBIDDEN, "This task belongs to another team.");
+    rc = set_err(e, HP_FORBIDDEN, "This task belongs to another team.");
     goto out;
   }
   sqlite3_stmt *st = db_prepare(a->db, "UPDATE activities SET responsible_user_id=:u"
@@ -303,7 +303,7 @@ int approvals_take(struct app *a, const struct audit_ctx *c, const struct user *
   int ok = db_step(st)==SQLITE_DONE && sqlite3_changes(a->db)==1;
   sqlite3_finalize(st);
   if( !ok ){
-    rc = set_err(err, nerr, HP_CONFLICT, w.responsible_user_id==u->id ? "You already hold this task."
+    rc = set_err(e, HP_CONFLICT, w.responsible_user_id==u->id ? "You already hold this task."
                                           : "Someone else holds this task already.");
     goto out;
   }
@@ -317,20 +317,20 @@ out:
 }
 
 int approvals_assign(struct app *a, const struct audit_ctx *c, const struct user *by,
-                     int64_t activity_id, int64_t to_user, char *err, size_t nerr){
+                     int64_t activity_id, int64_t to_user, struct hp_err *e){
   struct arena ar;
   struct mayact_act w;
   int rc = HP_ERROR;
   arena_init(&ar);
   if( !(by->roles & (ROLE_ADMIN|ROLE_RELEASE_MANAGER)) ){
-    return set_err(err, nerr, HP_FORBIDDEN, "Only administrators and release managers reassign tasks.");
+    return set_err(e, HP_FORBIDDEN, "Only administrators and release managers reassign tasks.");
   }
-  if( db_begin_write(a->db) ){ arena_free(&ar); return set_err(err, nerr, HP_UNAVAILABLE, "The database is busy; try again."); }
-  if( !mayact_load(a, &ar, activity_id, &w) ){ rc = set_err(err, nerr, HP_NOT_FOUND, "There is no such activity."); goto out; }
-  if( strcmp(w.kind, "manual")!=0 ){ rc = set_err(err, nerr, HP_CONFLICT, "Only manual tasks are assigned."); goto out; }
-  if( (rc = check_waiting(a, &w, err, nerr))!=HP_OK ) goto out;
+  if( db_begin_write(a->db) ){ arena_free(&ar); return set_err(e, HP_UNAVAILABLE, "The database is busy; try again."); }
+  if( !mayact_load(a, &ar, activity_id, &w) ){ rc = set_err(e, HP_NOT_FOUND, "There is no such activity."); goto out; }
+  if( strcmp(w.kind, "manual")!=0 ){ rc = set_err(e, HP_CONFLICT, "Only manual tasks are assigned."); goto out; }
+  if( (rc = check_waiting(a, &w, e))!=HP_OK ) goto out;
   if( !mayact_in_group(a, to_user, w.responsible_kind, w.responsible_name) ){
-    rc = set_err(err, nerr, HP_UNPROCESSABLE, "That person is not in the team responsible for this task.");
+    rc = hp_fail(e, HP_UNPROCESSABLE, "username", "%s", "That person is not in the team responsible for this task.");
     goto out;
   }
   sqlite3_stmt *st = db_prepare(a->db, "UPDATE activities SET responsible_user_id=:u"
@@ -341,7 +341,7 @@ int approvals_assign(struct app *a, const struct audit_ctx *c, const struct user
   db_bind_int64(st, ":r", w.round);
   int ok = db_step(st)==SQLITE_DONE && sqlite3_changes(a->db)==1;
   sqlite3_finalize(st);
-  if( !ok ){ rc = set_err(err, nerr, HP_CONFLICT, "The task changed meanwhile; reload."); goto out; }
+  if( !ok ){ rc = set_err(e, HP_CONFLICT, "The task changed meanwhile; reload."); goto out; }
   if( audit_append(a, c, "task.assign", "activity", w.id, w.release_id, "{s:s,s:I,s:I}", "activity", w.name,
                    "from", (json_int_t)w.responsible_user_id, "to", (json_int_t)to_user)
    || mayact_refresh(a, w.id) ){ rc = HP_ERROR; goto out; }
@@ -354,42 +354,42 @@ out:
 
 int approvals_finish_task(struct app *a, const struct audit_ctx *c, const struct approvals_voter *v,
                           int64_t activity_id, const char *action, const char *notes,
-                          char *err, size_t nerr){
+                          struct hp_err *e){
   struct arena ar;
   struct mayact_act w;
   int rc = HP_ERROR, proceed;
   if( action==NULL || (strcmp(action, "proceed")!=0 && strcmp(action, "abort")!=0) ){
-    return set_err(err, nerr, HP_UNPROCESSABLE, "Choose Proceed or Abort.");
+    return hp_fail(e, HP_UNPROCESSABLE, "action", "%s", "Choose Proceed or Abort.");
   }
   proceed = action[0]=='p';
   if( !proceed && (notes==NULL || notes[strspn(notes, " \t\r\n")]==0) ){
-    return set_err(err, nerr, HP_UNPROCESSABLE, "Say why you abort: notes are required.");
+    return hp_fail(e, HP_UNPROCESSABLE, "notes", "%s", "Say why you abort: notes are required.");
   }
-  if( notes && strlen(notes)>4000 ) return set_err(err, nerr, HP_UNPROCESSABLE, "Keep the notes under 4000 characters.");
+  if( notes && strlen(notes)>4000 ) return hp_fail(e, HP_UNPROCESSABLE, "notes", "%s", "Keep the notes under 4000 characters.");
   arena_init(&ar);
-  if( db_begin_write(a->db) ){ arena_free(&ar); return set_err(err, nerr, HP_UNAVAILABLE, "The database is busy; try again."); }
-  if( !mayact_load(a, &ar, activity_id, &w) ){ rc = set_err(err, nerr, HP_NOT_FOUND, "There is no such activity."); goto out; }
-  if( strcmp(w.kind, "manual")!=0 ){ rc = set_err(err, nerr, HP_CONFLICT, "This activity is not a manual task."); goto out; }
-  if( (rc = check_waiting(a, &w, err, nerr))!=HP_OK ) goto out;
+  if( db_begin_write(a->db) ){ arena_free(&ar); return set_err(e, HP_UNAVAILABLE, "The database is busy; try again."); }
+  if( !mayact_load(a, &ar, activity_id, &w) ){ rc = set_err(e, HP_NOT_FOUND, "There is no such activity."); goto out; }
+  if( strcmp(w.kind, "manual")!=0 ){ rc = set_err(e, HP_CONFLICT, "This activity is not a manual task."); goto out; }
+  if( (rc = check_waiting(a, &w, e))!=HP_OK ) goto out;
   if( w.responsible_user_id!=v->user->id || !mayact_may(a, w.id, v->user->id, v->user->id, app_now_ms(a)) ){
-    rc = set_err(err, nerr, HP_FORBIDDEN, w.responsible_user_id && w.responsible_user_id!=v->user->id
+    rc = set_err(e, HP_FORBIDDEN, w.responsible_user_id && w.responsible_user_id!=v->user->id
                  ? "Someone else holds this task." : "Take responsibility for this task first.");
     goto out;
   }
   if( w.signature_required && !v->signed_ok ){
-    rc = set_err(err, nerr, HP_UNPROCESSABLE, "This task needs your electronic signature: enter your password.");
+    rc = hp_fail(e, HP_UNPROCESSABLE, "password", "%s", "This task needs your electronic signature: enter your password.");
     goto out;
   }
-  if( proceed && !required_inputs_present(a, &w, err, nerr) ){ rc = HP_UNPROCESSABLE; goto out; }
+  if( proceed && !required_inputs_present(a, &w, e) ){ rc = HP_UNPROCESSABLE; goto out; }
   rc = insert_decision(a, &w, v, v->user->id, action, notes, w.signature_required && v->signed_ok);
-  if( rc!=HP_OK ){ set_err(err, nerr, rc, "This task was already finished."); goto out; }
+  if( rc!=HP_OK ){ set_err(e, rc, "This task was already finished."); goto out; }
   if( audit_append(a, c, proceed ? "task.proceed" : "task.abort", "activity", w.id, w.release_id,
                    "{s:s,s:s,s:i,s:b,s:s}", "activity", w.name, "notes", notes ? notes : "", "round", w.round,
                    "signed", w.signature_required && v->signed_ok, "channel", v->channel ? v->channel : "web") ){
     rc = HP_ERROR; goto out;
   }
   rc = engine_complete_in_tx(a, c, w.id, w.round, proceed ? "proceeded" : "aborted", notes);
-  if( rc!=HP_OK ){ set_err(err, nerr, rc, "The release could not be advanced."); goto out; }
+  if( rc!=HP_OK ){ set_err(e, rc, "The release could not be advanced."); goto out; }
   if( write_outputs(a, &w, v->user) ){ rc = HP_ERROR; goto out; }
   notify_activity_finished(a, w.id, proceed ? "proceeded" : "aborted");
   rc = db_commit(a->db) ? HP_ERROR : HP_OK;
@@ -400,11 +400,11 @@ out:
 }
 
 int approvals_delegate(struct app *a, const struct audit_ctx *c, int64_t user_id, int64_t delegate_id,
-                       int64_t starts_at, int64_t ends_at, char *err, size_t nerr){
-  if( delegate_id==user_id ) return set_err(err, nerr, HP_UNPROCESSABLE, "Choose someone other than yourself.");
-  if( ends_at<=starts_at ) return set_err(err, nerr, HP_UNPROCESSABLE, "The end must come after the start.");
-  if( ends_at - starts_at > 366LL*86400*1000 ) return set_err(err, nerr, HP_UNPROCESSABLE, "A delegation lasts at most a year.");
-  if( db_begin_write(a->db) ) return set_err(err, nerr, HP_UNAVAILABLE, "The database is busy; try again.");
+                       int64_t starts_at, int64_t ends_at, struct hp_err *e){
+  if( delegate_id==user_id ) return hp_fail(e, HP_UNPROCESSABLE, "delegate", "%s", "Choose someone other than yourself.");
+  if( ends_at<=starts_at ) return hp_fail(e, HP_UNPROCESSABLE, "ends", "%s", "The end must come after the start.");
+  if( ends_at - starts_at > 366LL*86400*1000 ) return hp_fail(e, HP_UNPROCESSABLE, "ends", "%s", "A delegation lasts at most a year.");
+  if( db_begin_write(a->db) ) return set_err(e, HP_UNAVAILABLE, "The database is busy; try again.");
   sqlite3_stmt *st = db_prepare(a->db, "INSERT INTO delegations(user_id,delegate_id,starts_at,ends_at,created_at)"
     " SELECT :u,:d,:s,:e,:now WHERE EXISTS(SELECT 1 FROM users WHERE id=:d AND disabled=0)");
   int rc = HP_ERROR;
@@ -417,7 +417,7 @@ int approvals_delegate(struct app *a, const struct audit_ctx *c, int64_t user_id
     if( db_step(st)==SQLITE_DONE ) rc = sqlite3_changes(a->db)==1 ? HP_OK : HP_UNPROCESSABLE;
     sqlite3_finalize(st);
   }
-  if( rc==HP_UNPROCESSABLE ) set_err(err, nerr, rc, "There is no such person to delegate to.");
+  if( rc==HP_UNPROCESSABLE ) set_err(e, rc, "There is no such person to delegate to.");
   int64_t id = sqlite3_last_insert_rowid(a->db);
   if( rc==HP_OK && (audit_append(a, c, "delegation.add", "delegation", id, 0, "{s:I,s:I,s:I,s:I}",
                                 "user_id", (json_int_t)user_id, "delegate_id", (json_int_t)delegate_id,

@@ -34,20 +34,20 @@ struct approvals_result {
 ** identity, no current delegation); HP_CONFLICT (not waiting, deadline passed,
 ** already voted, already decided, group not open yet); HP_UNPROCESSABLE
 ** (comment missing on reject, signature needed, required fields not valid).
-** err gets a sentence for people.
+** *e (when not NULL) gets the error as a value: code, form field, sentence.
 */
 int approvals_decide(struct app *a, const struct audit_ctx *c, const struct approvals_voter *v,
                      int64_t activity_id, const char *decision, const char *comment,
-                     struct approvals_result *out, char *err, size_t nerr);
+                     struct approvals_result *out, struct hp_err *e);
 
 /* Manual tasks: take responsibility, (re)assign, proceed or abort with notes. */
 int approvals_take(struct app *a, const struct audit_ctx *c, const struct user *u,
-                   int64_t activity_id, char *err, size_t nerr);
+                   int64_t activity_id, struct hp_err *e);
 int approvals_assign(struct app *a, const struct audit_ctx *c, const struct user *by,
-                     int64_t activity_id, int64_t to_user, char *err, size_t nerr);
+                     int64_t activity_id, int64_t to_user, struct hp_err *e);
 int approvals_finish_task(struct app *a, const struct audit_ctx *c, const struct approvals_voter *v,
                           int64_t activity_id, const char *action, const char *notes,
-                          char *err, size_t nerr);
+                          struct hp_err *e);
 
 /* Who may act is mayact.h's question: mayact_may() and the may_act table. */
 
@@ -62,7 +62,7 @@ int approvals_status(struct app *a, int64_t activity_id, struct policy **policy,
 /* Delegation: the principal whose authority user may use now for this activity, or 0. */
 int64_t approvals_active_delegation(struct app *a, int64_t delegate_id, int64_t principal_id, int64_t now);
 int approvals_delegate(struct app *a, const struct audit_ctx *c, int64_t user_id, int64_t delegate_id,
-                       int64_t starts_at, int64_t ends_at, char *err, size_t nerr);
+                       int64_t starts_at, int64_t ends_at, struct hp_err *e);
 int approvals_delegation_revoke(struct app *a, const struct audit_ctx *c, int64_t user_id,
                                 int64_t delegation_id);
 

@@ -159,8 +159,9 @@ int api_slack_actions(struct req *r){
   v.user_agent = r->user_agent;
   req_audit_ctx(r, &c);
   int approve = strcmp(action_id, "approve")==0;
+  struct hp_err why;
   rc = approvals_decide(r->app, &c, &v, activity_id, action_id, approve ? "Approved in Slack." : "Rejected in Slack.",
-                        &res, err, sizeof(err));
+                        &res, &why);
   if( rc==HP_OK ){
     char msg[1200];
     if( res.state==0 ){
@@ -176,7 +177,6 @@ int api_slack_actions(struct req *r){
     snprintf(err, sizeof(err), "Holdpoint could not record your vote just now; try again or decide in Holdpoint: %s", link);
     return ephemeral(r, err);
   }
-  size_t k = strlen(err);
-  snprintf(err + k, sizeof(err) - k, " Nothing was recorded. %s", link);
+  snprintf(err, sizeof(err), "%s Nothing was recorded. %s", why.reason, link);
   return ephemeral(r, err);
 }

@@ -34,11 +34,16 @@ static void voter_from_req(struct req *r, struct approvals_voter *v, const char 
 ** because the page reads it back from r->form.
 */
 static int show_again(struct req *r, int status, const char *field, const char *msg){
-  if( field ) req_field_error(r, field, "%s", msg);
+  if( field && field[0] ) req_field_error(r, field, "%s", msg);
   else req_field_error(r, "action", "%s", msg);
   int rc = page_activity(r);
   if( rc==HP_OK ) r->status = status;
   return rc;
+}
+
+/* Show the page again with an error value from the core, next to its field. */
+static int show_error(struct req *r, const struct hp_err *e){
+  return show_again(r, e->code, e->field, e->reason);
 }
 
 /* Verify the re-entered password for a signature; a wrong one is audited and nothing else. */
@@ -73,7 +78,7 @@ static int needs_signature(struct req *r, int64_t id){
 int page_activity_decision(struct req *r){
   int64_t id = r->ids[0], acting_for = 0;
   const char *decision, *comment;
-  char err[300];
+  struct hp_err err;
   int ok = req_enum(r, "decision", DECISIONS, &decision);
   ok &= req_text(r, "comment", 0, 4000, &comment);
   ok &= req_int(r, "acting_for", 0, INT64_MAX, 0, &acting_for);
@@ -92,12 +97,9 @@ int page_activity_decision(struct req *r){
   struct audit_ctx c;
   struct approvals_result res;
   req_audit_ctx(r, &c);
-  int rc = approvals_decide(r->app, &c, &v, id, decision, comment, &res, err, sizeof(err));
+  int rc = approvals_decide(r->app, &c, &v, id, decision, comment, &res, &err);
   if( rc==HP_NOT_FOUND ) return rc;
-  if( rc!=HP_OK ){
-    const char *field = strstr(err, "comment") ? "comment" : strstr(err, "password") ? "password" : NULL;
-    return show_again(r, rc, field, err);
-  }
+  if( rc!=HP_OK ) return show_error(r, &err);
   const char *ret = req_form(r, "return");
   int to_inbox = ret && strcmp(ret, "inbox")==0;       /* a quick action from the inbox */
   if( res.state==POLICY_PENDING ){
@@ -113,12 +115,12 @@ int page_activity_decision(struct req *r){
 
 /* POST /activities/{id}/take — take responsibility for a manual task. */
 int page_activity_take(struct req *r){
-  char err[300];
+  struct hp_err err;
   struct audit_ctx c;
   req_audit_ctx(r, &c);
-  int rc = approvals_take(r->app, &c, r->user, r->ids[0], err, sizeof(err));
+  int rc = approvals_take(r->app, &c, r->user, r->ids[0], &err);
   if( rc==HP_NOT_FOUND ) return rc;
-  if( rc!=HP_OK ) return show_again(r, rc, NULL, err);
+  if( rc!=HP_OK ) return show_error(r, &err);
   page_flash(r, "You are now responsible for this task.");
   return resp_redirect(r, "/activities/%lld", (long long)r->ids[0]);
 }
@@ -126,7 +128,7 @@ int page_activity_take(struct req *r){
 /* POST /activities/{id}/assign — hand a manual task to someone (release managers, admins). */
 int page_activity_assign(struct req *r){
   const char *username;
-  char err[300];
+  struct hp_err err;
   int64_t uid = 0;
   if( !req_text(r, "username", 1, 64, &username) ) return show_again(r, HP_UNPROCESSABLE, "username", "Enter a username.");
   sqlite3_stmt *st = db_prepare(r->app->db, "SELECT id FROM users WHERE username=:u AND disabled=0");
@@ -138,9 +140,9 @@ int page_activity_assign(struct req *r){
   if( uid==0 ) return show_again(r, HP_UNPROCESSABLE, "username", "There is no such person.");
   struct audit_ctx c;
   req_audit_ctx(r, &c);
-  int rc = approvals_assign(r->app, &c, r->user, r->ids[0], uid, err, sizeof(err));
+  int rc = approvals_assign(r->app, &c, r->user, r->ids[0], uid, &err);
   if( rc==HP_NOT_FOUND ) return rc;
-  if( rc!=HP_OK ) return show_again(r, rc, "username", err);
+  if( rc!=HP_OK ) return show_again(r, rc, "username", err.reason);
   page_flash(r, "The task is now assigned to %s.", username);
   return resp_redirect(r, "/activities/%lld", (long long)r->ids[0]);
 }
@@ -149,7 +151,7 @@ int page_activity_assign(struct req *r){
 int page_activity_task(struct req *r){
   int64_t id = r->ids[0];
   const char *action, *notes;
-  char err[300];
+  struct hp_err err;
   int ok = req_enum(r, "action", TASK_ACTIONS, &action);
   ok &= req_text(r, "notes", 0, 4000, &notes);
   int sig = needs_signature(r, id);
@@ -162,9 +164,9 @@ int page_activity_task(struct req *r){
   }
   struct audit_ctx c;
   req_audit_ctx(r, &c);
-  int rc = approvals_finish_task(r->app, &c, &v, id, action, notes, err, sizeof(err));
+  int rc = approvals_finish_task(r->app, &c, &v, id, action, notes, &err);
   if( rc==HP_NOT_FOUND ) return rc;
-  if( rc!=HP_OK ) return show_again(r, rc, strstr(err, "notes") ? "notes" : strstr(err, "password") ? "password" : NULL, err);
+  if( rc!=HP_OK ) return show_error(r, &err);
   page_flash(r, action[0]=='p' ? "Done: the release moves on." : "The task was aborted and its phase failed.");
   return resp_redirect(r, "/activities/%lld", (long long)id);
 }
@@ -179,7 +181,7 @@ int page_activity_task(struct req *r){
 */
 int api_activity_decision(struct req *r){
   json_t *j;
-  char err[300];
+  struct hp_err err;
   api_read_json(r, &j);
   if( j==NULL ) return HP_OK;
   /* copies: j is released before the reply is built */
@@ -206,9 +208,9 @@ int api_activity_decision(struct req *r){
   struct audit_ctx c;
   struct approvals_result res;
   req_audit_ctx(r, &c);
-  int rc = approvals_decide(r->app, &c, &v, r->ids[0], decision, comment ? comment : "", &res, err, sizeof(err));
+  int rc = approvals_decide(r->app, &c, &v, r->ids[0], decision, comment ? comment : "", &res, &err);
   json_decref(j);
-  if( rc!=HP_OK ) return api_fail(r, rc==HP_UNAVAILABLE ? 503 : rc, NULL, err);
+  if( rc!=HP_OK ) return api_fail(r, rc==HP_UNAVAILABLE ? 503 : rc, NULL, err.reason);
   static const char *states[] = { "pending", "approved", "rejected" };
   return api_reply(r, 200, json_pack("{s:I,s:s,s:s,s:i}", "activity", (json_int_t)r->ids[0],
                                      "decision", decision, "state", states[res.state], "needed", res.needed));
@@ -310,12 +312,12 @@ int page_delegation_add(struct req *r){
     if( uid==0 ){ req_field_error(r, "delegate", "There is no such person."); ok = 0; }
   }
   if( !ok ) return page_delegation(r);
-  char err[200];
+  struct hp_err err;
   struct audit_ctx c;
   req_audit_ctx(r, &c);
-  int rc = approvals_delegate(r->app, &c, r->user->id, uid, s, e, err, sizeof(err));
+  int rc = approvals_delegate(r->app, &c, r->user->id, uid, s, e, &err);
   if( rc==HP_UNPROCESSABLE ){
-    req_field_error(r, strstr(err, "end") ? "ends" : "delegate", "%s", err);
+    req_field_error(r, err.field[0] ? err.field : "delegate", "%s", err.reason);
     return page_delegation(r);
   }
   if( rc!=HP_OK ) return rc;

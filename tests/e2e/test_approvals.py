@@ -4,6 +4,7 @@ manual tasks and output variables."""
 import concurrent.futures
 import datetime
 import os
+import re
 import tempfile
 import unittest
 
@@ -263,6 +264,9 @@ class ApprovalsTest(ServerTestCase):
         bob = self.login("bob")
         r = bob.post("/activities/%d/decision" % qa["id"], {"decision": "approve", "comment": "ok"})
         self.assertEqual(r.status, 422)                  # required fields are not filled yet
+        # the core's error names the field: the message stands next to the report's input
+        m = re.search(r'<p class="error" id="f_report-error">([^<]*)</p>', r.text)
+        self.assertTrue(m and "Test report" in m.group(1), r.text[:3000])
         body, ctype = multipart({"csrf": bob.csrf, "field": "report"}, "file", "report.txt", b"all tests passed\n", "text/plain")
         r = bob.request("POST", "/activities/%d/evidence" % qa["id"], body=body, headers={"Content-Type": ctype})
         self.assertEqual(r.status, 303, r.text[:500])

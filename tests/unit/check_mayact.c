@@ -210,7 +210,7 @@ static void run_case(unsigned seed){
 
   for(int step=1; step<=NSTEP && m.open; step++){
     int what = rand_r(&s) % 10;
-    char err[300];
+    struct hp_err err;
     if( what<6 ){
       /* a vote, in one's own name or for someone who delegated */
       int64_t u = 1 + rand_r(&s) % NUSER, p = u;
@@ -222,9 +222,9 @@ static void run_case(unsigned seed){
       struct user usr = { u, name, name, "x@x", ROLE_APPROVER, 0 };
       struct approvals_voter v = { &usr, p!=u ? p : 0, 0, "api", "", "", "" };
       struct approvals_result res;
-      int rc = approvals_decide(&e.app, &e.ctx, &v, 1, approve ? "approve" : "reject", "because", &res, err, sizeof(err));
+      int rc = approvals_decide(&e.app, &e.ctx, &v, 1, approve ? "approve" : "reject", "because", &res, &err);
       ck_assert_msg((rc==HP_OK)==expect, "seed %u step %d: vote by %lld for %lld (%s): rc %d (%s), model %d",
-                    seed, step, (long long)u, (long long)p, approve ? "approve" : "reject", rc, err, expect);
+                    seed, step, (long long)u, (long long)p, approve ? "approve" : "reject", rc, err.reason, expect);
       if( rc==HP_OK ){
         m.votes[m.nvotes].user_id = u;
         m.votes[m.nvotes].acting_for = p!=u ? p : 0;
@@ -242,7 +242,7 @@ static void run_case(unsigned seed){
       int64_t p = 1 + rand_r(&s) % NUSER, d = 1 + rand_r(&s) % NUSER;
       if( p==d || m.ndlg>=NSTEP ) continue;
       int64_t start = rand_r(&s) % 3==0 ? now + 3600000 : now - 1000;
-      ck_assert_int_eq(approvals_delegate(&e.app, &e.ctx, p, d, start, start + 7200000, err, sizeof(err)), HP_OK);
+      ck_assert_int_eq(approvals_delegate(&e.app, &e.ctx, p, d, start, start + 7200000, &err), HP_OK);
       m.dlg[m.ndlg].user = p;
       m.dlg[m.ndlg].delegate = d;
       m.dlg[m.ndlg].starts = start;
@@ -255,7 +255,7 @@ static void run_case(unsigned seed){
       int64_t u = 1 + rand_r(&s) % NUSER;
       int t = rand_r(&s) % NTEAM;
       if( !m.team[u][t] ) continue;
-      ck_assert_int_eq(users_team_member(&e.app, &e.ctx, t+1, u, 0, err, sizeof(err)), HP_OK);
+      ck_assert_int_eq(users_team_member(&e.app, &e.ctx, t+1, u, 0, err.reason, sizeof(err.reason)), HP_OK);
       m.team[u][t] = 0;
       if( !voted(&m, u) ){
         for(int k=0; k<m.pol.nrule; k++){
@@ -292,7 +292,7 @@ END_TEST
 /* A starter who may not approve is not an approver here at all: not listed, and refused a reject too. */
 START_TEST(t02_barred_starter_is_no_approver){
   struct env e;
-  char err[300];
+  struct hp_err err;
   env_open(&e);
   sqlf(&e, "INSERT INTO users(id,username,display_name,email,password_hash,created_at) VALUES"
            " (1,'sam','Sam','s@x','x',0),(2,'una','Una','u@x','x',0)");
@@ -310,8 +310,8 @@ START_TEST(t02_barred_starter_is_no_approver){
   struct user sam = { 1, "sam", "Sam", "s@x", ROLE_APPROVER, 0 };
   struct approvals_voter v = { &sam, 0, 0, "api", "", "", "" };
   struct approvals_result res;
-  ck_assert_int_eq(approvals_decide(&e.app, &e.ctx, &v, 1, "reject", "no", &res, err, sizeof(err)), HP_FORBIDDEN);
-  ck_assert_ptr_nonnull(strstr(err, "started this release"));
+  ck_assert_int_eq(approvals_decide(&e.app, &e.ctx, &v, 1, "reject", "no", &res, &err), HP_FORBIDDEN);
+  ck_assert_ptr_nonnull(strstr(err.reason, "started this release"));
   env_close(&e);
 }
 END_TEST
