@@ -7,6 +7,7 @@
 #include <string.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 #include "hp.h"
 
 void util_hex(const unsigned char *p, size_t n, char *out){
@@ -52,4 +53,27 @@ int hp_fail(struct hp_err *e, int code, const char *field, const char *fmt, ...)
   vsnprintf(e->reason, sizeof(e->reason), fmt, ap);
   va_end(ap);
   return code;
+}
+
+int util_parse_utc(const char *z, int with_time, int64_t *ms){
+  int y, mo, d, h = 0, mi = 0, n = 0;
+  size_t len = z ? strlen(z) : 0;
+  for(size_t i=0; i<len; i++){
+    int digit = z[i]>='0' && z[i]<='9';
+    int sep = (i==4 || i==7) ? z[i]=='-' : i==10 ? z[i]=='T' : i==13 ? z[i]==':' : digit;
+    if( !sep ) return 0;
+  }
+  if( len==10 ){
+    if( sscanf(z, "%4d-%2d-%2d%n", &y, &mo, &d, &n)!=3 || n!=10 ) return 0;
+  }else if( len==16 && with_time ){
+    if( sscanf(z, "%4d-%2d-%2dT%2d:%2d%n", &y, &mo, &d, &h, &mi, &n)!=5 || n!=16 ) return 0;
+  }else return 0;
+  if( y<1970 || y>9999 || mo<1 || mo>12 || d<1 || d>31 || h>23 || mi>59 ) return 0;
+  struct tm tm, back;
+  memset(&tm, 0, sizeof(tm));
+  tm.tm_year = y - 1900; tm.tm_mon = mo - 1; tm.tm_mday = d; tm.tm_hour = h; tm.tm_min = mi;
+  time_t t = timegm(&tm);
+  if( t==(time_t)-1 || gmtime_r(&t, &back)==NULL || back.tm_mday!=d || back.tm_mon!=mo-1 ) return 0;  /* 2026-02-31 */
+  *ms = (int64_t)t*1000;
+  return 1;
 }

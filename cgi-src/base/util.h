@@ -2,6 +2,7 @@
 #ifndef HP_UTIL_H
 #define HP_UTIL_H
 #include <stddef.h>
+#include <stdint.h>
 
 /* Lower-case hex of p[0..n) into out (2n characters and a NUL). */
 void util_hex(const unsigned char *p, size_t n, char *out);
@@ -11,4 +12,10 @@ int util_random_hex(char *out, size_t nbytes);
 void util_sha256_hex(const char *z, size_t n, char out[65]);
 /* HMAC-SHA256(key, msg) as 64 hex characters and a NUL; all '0' if OpenSSL fails. */
 void util_hmac_hex(const void *key, size_t nkey, const void *msg, size_t n, char out[65]);
+
+/*
+** "YYYY-MM-DD" (midnight) or, with with_time, also "YYYY-MM-DDTHH:MM", UTC, a
+** real calendar date in 1970..9999, to milliseconds since the epoch.  1 ok, 0.
+*/
+int util_parse_utc(const char *z, int with_time, int64_t *ms);
 #endif

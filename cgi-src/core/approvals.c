@@ -448,21 +448,6 @@ int approvals_delegation_revoke(struct app *a, const struct audit_ctx *c, int64_
   return HP_OK;
 }
 
-int64_t approvals_parse_duration(const char *z){
-  char *end;
-  errno = 0;
-  long long v = strtoll(z, &end, 10);
-  if( errno || end==z || v<0 ) return -1;
-  int64_t mult;
-  if( strcmp(end, "s")==0 ) mult = 1;
-  else if( strcmp(end, "m")==0 ) mult = 60;
-  else if( strcmp(end, "h")==0 ) mult = 3600;
-  else if( strcmp(end, "d")==0 ) mult = 86400;
-  else return -1;
-  if( v > INT64_MAX/mult ) return -1;
-  return v*mult;
-}
-
 /* The system's identity in the audit trail for timers. */
 static void timer_ctx(struct audit_ctx *c){
   memset(c, 0, sizeof(*c));

@@ -69,6 +69,4 @@ int approvals_delegation_revoke(struct app *a, const struct audit_ctx *c, int64_
 /* The job runner's timers: reminders, then expiry (reject or escalate).  Returns the number fired. */
 int approvals_timers(struct app *a, int64_t now);
 
-/* Parse a duration like "30s", "15m", "4h", "2d" into seconds; -1 if malformed. */
-int64_t approvals_parse_duration(const char *z);
 #endif

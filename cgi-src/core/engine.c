@@ -1035,23 +1035,8 @@ static int lookup_exists(void *ctx, int kind, const char *name){
 
 /* rtpl lookup: enabled people in a team or with a role; -1 when unknown. */
 static int lookup_count(void *ctx, int kind, const char *name){
-  struct app *a = ctx;
-  const char *sql;
-  if( kind==RTPL_TEAM ){
-    sql = "SELECT count(*) FROM team_members m JOIN teams t ON t.id=m.team_id"
-          " JOIN users u ON u.id=m.user_id WHERE t.name=:n AND u.disabled=0";
-  }else if( kind==RTPL_ROLE ){
-    sql = "SELECT count(*) FROM user_roles r JOIN users u ON u.id=r.user_id WHERE r.role=:n AND u.disabled=0";
-  }else{
-    return -1;
-  }
-  sqlite3_stmt *st = db_prepare(a->db, sql);
-  int rc = -1;
-  if( st==NULL ) return -1;
-  db_bind_text(st, ":n", name);
-  if( db_step(st)==SQLITE_ROW ) rc = sqlite3_column_int(st, 0);
-  sqlite3_finalize(st);
-  return rc;
+  if( kind!=RTPL_TEAM && kind!=RTPL_ROLE ) return -1;
+  return mayact_group_size(ctx, kind==RTPL_TEAM ? "team" : "role", name);
 }
 
 /*

@@ -196,6 +196,20 @@ out:
   return rc;
 }
 
+int mayact_group_size(struct app *a, const char *kind, const char *name){
+  const char *g = group_sql(kind);
+  if( g==NULL || name==NULL ) return -1;
+  char sql[512];
+  snprintf(sql, sizeof(sql), "SELECT count(DISTINCT uid) FROM (%s)", g);
+  sqlite3_stmt *st = db_prepare(a->db, sql);
+  int n = -1;
+  if( st==NULL ) return -1;
+  db_bind_text(st, ":n", name);
+  if( db_step(st)==SQLITE_ROW ) n = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  return n;
+}
+
 static int put_row(struct app *a, const struct mayact_act *w, int64_t user, int64_t for_user,
                    const char *reason, int64_t from, int64_t until){
   sqlite3_stmt *st = db_prepare(a->db, "INSERT OR IGNORE INTO may_act(activity_id,round,user_id,for_user_id,reason,from_at,until_at)"

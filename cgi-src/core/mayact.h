@@ -69,6 +69,8 @@ int mayact_votes(struct app *a, struct arena *ar, const struct mayact_act *w,
 ** The one answer to "is this person in that group" for the core.
 */
 int mayact_in_group(struct app *a, int64_t user_id, const char *kind, const char *name);
+/* How many enabled people that group has; -1 for an unknown kind or a database error. */
+int mayact_group_size(struct app *a, const char *kind, const char *name);
 
 /*
 ** The eligibility snapshot of a round (table `eligible`): for each rule of

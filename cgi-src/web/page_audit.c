@@ -1,5 +1,6 @@
 /* page_audit.c — the auditor's pages: the audit trail, its downloads, and a release's approvals log and PDF report. */
 #include "page_audit.h"
+#include "util.h"
 #include "page_release.h"
 #include "page.h"
 #include "app.h"
@@ -24,23 +25,6 @@ struct audit_query {
   struct export_filter f;
   const char *from, *to, *user, *action, *release, *ip;
 };
-
-/* "YYYY-MM-DD" (a real calendar date, 1970..9999) to UTC midnight in ms.  1 ok. */
-static int parse_date(const char *z, int64_t *ms){
-  if( strlen(z)!=10 || z[4]!='-' || z[7]!='-' ) return 0;
-  for(int i=0; i<10; i++) if( i!=4 && i!=7 && (z[i]<'0' || z[i]>'9') ) return 0;
-  int y = atoi(z), m = (z[5]-'0')*10 + (z[6]-'0'), d = (z[8]-'0')*10 + (z[9]-'0');
-  if( y<1970 || m<1 || m>12 || d<1 || d>31 ) return 0;
-  struct tm tm;
-  memset(&tm, 0, sizeof(tm));
-  tm.tm_year = y - 1900;
-  tm.tm_mon = m - 1;
-  tm.tm_mday = d;
-  time_t t = timegm(&tm);
-  if( t==(time_t)-1 || tm.tm_mday!=d || tm.tm_mon!=m-1 ) return 0;   /* 2026-02-30 moved on: refused */
-  *ms = (int64_t)t * 1000;
-  return 1;
-}
 
 /* 1 when every byte of z is in the set (NUL-terminated list of allowed characters) or alnum. */
 static int only(const char *z, const char *extra){
@@ -72,13 +56,13 @@ static int read_filter(struct req *r, struct audit_query *q, int paging){
   q->action = qparam(r, "action");
   q->release = qparam(r, "release");
   q->ip = qparam(r, "ip");
-  if( q->from[0] && !parse_date(q->from, &q->f.from_ms) ){
+  if( q->from[0] && !util_parse_utc(q->from, 0, &q->f.from_ms) ){
     req_field_error(r, "from", "Enter the start date as YYYY-MM-DD, for example 2026-01-31.");
     ok = 0;
   }
   if( q->to[0] ){
     int64_t ms;
-    if( !parse_date(q->to, &ms) ){
+    if( !util_parse_utc(q->to, 0, &ms) ){
       req_field_error(r, "to", "Enter the end date as YYYY-MM-DD, for example 2026-01-31.");
       ok = 0;
     }else if( q->f.from_ms && ms < q->f.from_ms ){

@@ -1,5 +1,6 @@
 /* page_decide.c — acting on an activity: approve/reject (browser and API), manual tasks, delegation. */
 #include "page_decide.h"
+#include "util.h"
 #include "page_release.h"
 #include "approvals.h"
 #include "mayact.h"
@@ -218,24 +219,10 @@ int api_activity_decision(struct req *r){
 
 /* ------------------------------------------------------------------ delegation */
 
-/* Parse "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM" (UTC) into milliseconds; -1 if malformed. */
+/* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM" (UTC) in milliseconds; -1 if malformed. */
 static int64_t parse_when(const char *z){
-  int y, mo, d, h = 0, mi = 0, n = 0;
-  size_t len = strlen(z);
-  if( len==10 ){
-    if( sscanf(z, "%4d-%2d-%2d%n", &y, &mo, &d, &n)!=3 || n!=10 ) return -1;
-  }else if( len==16 ){
-    if( sscanf(z, "%4d-%2d-%2dT%2d:%2d%n", &y, &mo, &d, &h, &mi, &n)!=5 || n!=16 ) return -1;
-  }else return -1;
-  if( y<1970 || y>9999 || mo<1 || mo>12 || d<1 || d>31 || h>23 || mi>59 ) return -1;
-  struct tm tm;
-  memset(&tm, 0, sizeof(tm));
-  tm.tm_year = y - 1900; tm.tm_mon = mo - 1; tm.tm_mday = d; tm.tm_hour = h; tm.tm_min = mi;
-  time_t t = timegm(&tm);
-  struct tm back;
-  gmtime_r(&t, &back);
-  if( back.tm_mday!=d || back.tm_mon!=mo-1 ) return -1;       /* 2026-02-31 */
-  return (int64_t)t*1000;
+  int64_t ms;
+  return util_parse_utc(z, 1, &ms) ? ms : -1;
 }
 
 /* GET /me/delegation — who decides for me while I am away, and for whom I decide. */

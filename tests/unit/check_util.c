@@ -1,0 +1,70 @@
+/* check_util.c — Check unit tests for the shared helpers (cgi-src/base/util.c): hex, hashes, UTC dates, error values. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include "util.h"
+#include "hp.h"
+
+START_TEST(t01_hex_and_hashes){
+  char out[65];
+  const unsigned char b[] = { 0x00, 0x0f, 0xa0, 0xff };
+  util_hex(b, sizeof(b), out);
+  ck_assert_str_eq(out, "000fa0ff");
+  util_sha256_hex("abc", 3, out);
+  ck_assert_str_eq(out, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  util_hmac_hex("Jefe", 4, "what do ya want for nothing?", 28, out);      /* RFC 4231, test case 2 */
+  ck_assert_str_eq(out, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  char r1[65], r2[65];
+  ck_assert_int_eq(util_random_hex(r1, 32), 0);
+  ck_assert_int_eq(util_random_hex(r2, 32), 0);
+  ck_assert_uint_eq(strlen(r1), 64);
+  ck_assert_str_ne(r1, r2);
+  ck_assert_int_eq(util_random_hex(r1, 65), -1);                             /* more than it can hold */
+}
+END_TEST
+
+START_TEST(t02_parse_utc){
+  int64_t ms = -1;
+  ck_assert(util_parse_utc("1970-01-01", 0, &ms));
+  ck_assert_int_eq(ms, 0);
+  ck_assert(util_parse_utc("2026-12-05", 0, &ms));
+  ck_assert_int_eq(ms, 1796428800000LL);
+  ck_assert(util_parse_utc("2024-02-29", 0, &ms));                           /* a leap day */
+  ck_assert(util_parse_utc("2026-12-05T13:45", 1, &ms));
+  ck_assert_int_eq(ms, 1796428800000LL + (13*3600 + 45*60)*1000LL);
+  static const char *const bad[] = {
+    "2026-02-29", "2026-02-31", "2026-13-01", "2026-00-10", "1969-12-31", "10000-01-01", "2026-1-05",
+    "2026/12/05", "2026-12-05 ", " 2026-12-05", "+026-12-05", "2026-12-05T24:00", "2026-12-05T12:60",
+    "2026-12-05T1:00", "", NULL
+  };
+  for(int i=0; bad[i]; i++) ck_assert_msg(!util_parse_utc(bad[i], 1, &ms), "%s accepted", bad[i]);
+  ck_assert(!util_parse_utc("2026-12-05T13:45", 0, &ms));                    /* a time where a date is asked */
+  ck_assert(!util_parse_utc(NULL, 1, &ms));
+}
+END_TEST
+
+START_TEST(t03_error_values){
+  struct hp_err e;
+  ck_assert_int_eq(hp_fail(&e, HP_UNPROCESSABLE, "comment", "Say why you %s.", "reject"), HP_UNPROCESSABLE);
+  ck_assert_int_eq(e.code, HP_UNPROCESSABLE);
+  ck_assert_str_eq(e.field, "comment");
+  ck_assert_str_eq(e.reason, "Say why you reject.");
+  ck_assert_int_eq(hp_fail(&e, HP_CONFLICT, NULL, "%s", "Not waiting."), HP_CONFLICT);
+  ck_assert_str_eq(e.field, "");
+  ck_assert_int_eq(hp_fail(NULL, HP_FORBIDDEN, "x", "ignored"), HP_FORBIDDEN);
+}
+END_TEST
+
+int main(void){
+  Suite *s = suite_create("util");
+  TCase *tc = tcase_create("util");
+  tcase_add_test(tc, t01_hex_and_hashes);
+  tcase_add_test(tc, t02_parse_utc);
+  tcase_add_test(tc, t03_error_values);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
