@@ -339,7 +339,7 @@ static int refresh_each(struct app *a, const char *sql, int64_t id){
   if( ids==NULL ) return -1;
   sqlite3_stmt *st = db_prepare(a->db, sql);
   if( st==NULL ) goto out;
-  db_bind_int64(st, ":x", id);
+  if( sqlite3_bind_parameter_index(st, ":x") ) db_bind_int64(st, ":x", id);
   int step;
   while( (step = db_step(st))==SQLITE_ROW ){
     if( n==cap ){
@@ -360,8 +360,7 @@ out:
 }
 
 int mayact_refresh_open(struct app *a){
-  return refresh_each(a, "SELECT id FROM activities WHERE (status='on_hold' OR id IN (SELECT activity_id FROM may_act))"
-                         " AND :x=:x", 0);
+  return refresh_each(a, "SELECT id FROM activities WHERE status='on_hold' OR id IN (SELECT activity_id FROM may_act)", 0);
 }
 
 int mayact_refresh_release(struct app *a, int64_t release_id){
