@@ -204,14 +204,7 @@ static int cmd_token(struct app *a, int argc, char **argv){
     long long id = strtoll(argv[1], &end, 10);
     if( *end || id<=0 ){ fprintf(stderr, "holdpoint: token revoke takes the token's id (see 'token list')\n"); return 2; }
     if( db_begin_write(a->db) ) return 1;
-    sqlite3_stmt *st = db_prepare(a->db, "UPDATE api_tokens SET revoked_at=:now WHERE id=:id AND revoked_at IS NULL");
-    int changed = 0;
-    if( st ){
-      db_bind_int64(st, ":now", app_now_ms(a));
-      db_bind_int64(st, ":id", id);
-      if( db_step(st)==SQLITE_DONE ) changed = sqlite3_changes(a->db);
-      sqlite3_finalize(st);
-    }
+    int changed = auth_token_revoke(a, id, 0);
     if( changed!=1 || audit_append(a, &c, "token.revoke", "token", id, 0, NULL) || db_commit(a->db) ){
       db_rollback(a->db);
       fprintf(stderr, "holdpoint: no active token %lld\n", id);

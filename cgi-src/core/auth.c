@@ -123,3 +123,17 @@ int auth_token_create(struct app *a, int64_t user_id, const char *name, char *ou
   if( token_id ) *token_id = sqlite3_last_insert_rowid(a->db);
   return rc;
 }
+
+int auth_token_revoke(struct app *a, int64_t token_id, int64_t user_id){
+  if( token_id<=0 && user_id<=0 ) return -1;
+  sqlite3_stmt *st = db_prepare(a->db, "UPDATE api_tokens SET revoked_at=:now WHERE revoked_at IS NULL"
+                                       " AND (:t=0 OR id=:t) AND (:u=0 OR user_id=:u)");
+  int n = -1;
+  if( st==NULL ) return -1;
+  db_bind_int64(st, ":now", app_now_ms(a));
+  db_bind_int64(st, ":t", token_id>0 ? token_id : 0);
+  db_bind_int64(st, ":u", user_id>0 ? user_id : 0);
+  if( db_step(st)==SQLITE_DONE ) n = sqlite3_changes(a->db);
+  sqlite3_finalize(st);
+  return n;
+}

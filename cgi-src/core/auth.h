@@ -25,4 +25,10 @@ int auth_check_login(struct app *a, const char *username, const char *pw, const 
 /* API tokens: "hp_" + 64 hex characters; only the SHA-256 is stored. */
 int auth_token_create(struct app *a, int64_t user_id, const char *name, char *out, size_t nout,
                       int64_t *token_id);
+/*
+** Revoke API tokens inside the caller's transaction: token_id (owned by
+** user_id when user_id > 0), or with token_id 0 every live token of user_id.
+** Returns how many were revoked now, or -1.
+*/
+int auth_token_revoke(struct app *a, int64_t token_id, int64_t user_id);
 #endif

@@ -206,8 +206,7 @@ int users_set_disabled(struct app *a, const struct audit_ctx *c, int64_t id, int
          || sqlite3_changes(db)!=1;
   if( !bad && disabled ){
     bad = users_end_sessions(a, id)!=HP_OK
-       || exec_bound(db, "UPDATE api_tokens SET revoked_at=:b WHERE user_id=:a AND revoked_at IS NULL",
-                     id, app_now_ms(a), NULL);
+       || auth_token_revoke(a, 0, id)<0;
   }
   if( !bad ) bad = audit_append(a, c, disabled ? "user.disable" : "user.enable", "user", id, 0, NULL)
                 || mayact_person_changed(a, c, id);

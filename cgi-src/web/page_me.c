@@ -236,14 +236,7 @@ int page_me_token_revoke(struct req *r){
   sqlite3_finalize(st);
   if( !found ){ rc = HP_NOT_FOUND; goto out; }
   if( !revoked ){
-    st = db_prepare(db, "UPDATE api_tokens SET revoked_at=:now WHERE id=:id AND user_id=:u AND revoked_at IS NULL");
-    if( st==NULL ) goto out;
-    db_bind_int64(st, ":now", app_now_ms(r->app));
-    db_bind_int64(st, ":id", tid);
-    db_bind_int64(st, ":u", r->user->id);
-    int ok = db_step(st)==SQLITE_DONE && sqlite3_changes(db)==1;
-    sqlite3_finalize(st);
-    if( !ok || req_audit(r, "token.revoke", "token", tid, 0, "{s:s}", "user", r->user->username) ) goto out;
+    if( auth_token_revoke(r->app, tid, r->user->id)!=1 || req_audit(r, "token.revoke", "token", tid, 0, "{s:s}", "user", r->user->username) ) goto out;
   }
   if( db_commit(db) ) goto out;
   rc = HP_OK;
