@@ -285,6 +285,13 @@ static int add_history(struct req *r, tmpl_dict *d, int64_t id, int64_t rid, con
   return HP_OK;
 }
 
+/* The columns of the activity query in page_activity(), in its order. */
+enum {
+  A_NAME, A_KIND, A_STATUS, A_DESCRIPTION, A_INSTRUCTIONS, A_POLICY, A_RESP_KIND, A_RESP_NAME, A_DEADLINE,
+  A_RESULT, A_RESULT_DETAILS, A_ROUND, A_ACTIVATED, A_FINISHED, A_SIG_REQUIRED, A_SIG_MEANING, A_ESCALATED, A_PHASE_ID,
+  A_PHASE_NAME, A_RELEASE_ID, A_RELEASE_NAME, A_RELEASE_VERSION, A_ARTIFACT, A_RELEASE_STATUS, A_TAKEN_BY, A_STARTER, A_CAN_ACT
+};
+
 /*
 ** GET /activities/{id} — one activity: status, kind, breadcrumbs, round,
 ** instructions (placeholders substituted, Markdown rendered safely), who
@@ -308,18 +315,18 @@ int page_activity(struct req *r){
   db_bind_int64(st, ":now", app_now_ms(r->app));
   if( db_step(st)!=SQLITE_ROW ){ sqlite3_finalize(st); return HP_NOT_FOUND; }
   struct arena *ar = &r->arena;
-  const char *name = db_col_dup(ar, st, 0), *kind = db_col_dup(ar, st, 1), *status = db_col_dup(ar, st, 2);
-  const char *instructions = db_col_dup(ar, st, 4), *policy_json = db_col_dup(ar, st, 5);
-  const char *resp_kind = db_col_dup(ar, st, 6), *resp_name = db_col_dup(ar, st, 7);
-  int64_t deadline = sqlite3_column_int64(st, 8), round = sqlite3_column_int64(st, 11);
-  int64_t rid = sqlite3_column_int64(st, 19), starter = sqlite3_column_int64(st, 25);
-  int can_act = sqlite3_column_int(st, 26);
+  const char *name = db_col_dup(ar, st, A_NAME), *kind = db_col_dup(ar, st, A_KIND), *status = db_col_dup(ar, st, A_STATUS);
+  const char *instructions = db_col_dup(ar, st, A_INSTRUCTIONS), *policy_json = db_col_dup(ar, st, A_POLICY);
+  const char *resp_kind = db_col_dup(ar, st, A_RESP_KIND), *resp_name = db_col_dup(ar, st, A_RESP_NAME);
+  int64_t deadline = sqlite3_column_int64(st, A_DEADLINE), round = sqlite3_column_int64(st, A_ROUND);
+  int64_t rid = sqlite3_column_int64(st, A_RELEASE_ID), starter = sqlite3_column_int64(st, A_STARTER);
+  int can_act = sqlite3_column_int(st, A_CAN_ACT);
   struct vars_release v;
   memset(&v, 0, sizeof(v));
   v.id = rid;
-  v.name = db_col_dup(ar, st, 20);
-  v.version = db_col_dup(ar, st, 21);
-  v.artifact = db_col_dup(ar, st, 22);
+  v.name = db_col_dup(ar, st, A_RELEASE_NAME);
+  v.version = db_col_dup(ar, st, A_RELEASE_VERSION);
+  v.artifact = db_col_dup(ar, st, A_ARTIFACT);
 
   tmpl_dict *d = tmpl_dict_new("activity");
   if( d==NULL ){ sqlite3_finalize(st); return HP_ERROR; }
@@ -328,29 +335,29 @@ int page_activity(struct req *r){
   tmpl_set(d, "KIND", kind);
   tmpl_set(d, "KIND_LABEL", page_kind_label(kind));
   page_badge(d, status);
-  if( db_col_text(st, 3)[0] ) tmpl_set(tmpl_section(d, "DESCRIPTION"), "DESCRIPTION", db_col_text(st, 3));
+  if( db_col_text(st, A_DESCRIPTION)[0] ) tmpl_set(tmpl_section(d, "DESCRIPTION"), "DESCRIPTION", db_col_text(st, A_DESCRIPTION));
   tmpl_set_int(d, "ROUND", round);
   if( round>1 ) tmpl_show(d, "LATER_ROUND");
-  if( sqlite3_column_int(st, 16) ) tmpl_show(d, "ESCALATED");
-  tmpl_set_int(d, "PHASE_ID", sqlite3_column_int64(st, 17));
-  tmpl_set(d, "PHASE_NAME", db_col_text(st, 18));
+  if( sqlite3_column_int(st, A_ESCALATED) ) tmpl_show(d, "ESCALATED");
+  tmpl_set_int(d, "PHASE_ID", sqlite3_column_int64(st, A_PHASE_ID));
+  tmpl_set(d, "PHASE_NAME", db_col_text(st, A_PHASE_NAME));
   tmpl_set_int(d, "RELEASE_ID", rid);
   tmpl_set(d, "RELEASE_NAME", v.name);
   tmpl_set(d, "RELEASE_VERSION", v.version);
-  tmpl_set(d, "RELEASE_STATUS", db_col_text(st, 23));
-  tmpl_set(d, "RELEASE_STATUS_LABEL", page_status_label(db_col_text(st, 23)));
+  tmpl_set(d, "RELEASE_STATUS", db_col_text(st, A_RELEASE_STATUS));
+  tmpl_set(d, "RELEASE_STATUS_LABEL", page_status_label(db_col_text(st, A_RELEASE_STATUS)));
   int on_hold = strcmp(status, "on_hold")==0;
-  if( sqlite3_column_type(st, 12)!=SQLITE_NULL ){
+  if( sqlite3_column_type(st, A_ACTIVATED)!=SQLITE_NULL ){
     tmpl_dict *s = tmpl_section(d, "ACTIVATED");
-    tmpl_set(s, "ACTIVATED_UTC", page_time(r, sqlite3_column_int64(st, 12)));
-    tmpl_set(s, "ACTIVATED_AGO", page_ago(r, sqlite3_column_int64(st, 12)));
+    tmpl_set(s, "ACTIVATED_UTC", page_time(r, sqlite3_column_int64(st, A_ACTIVATED)));
+    tmpl_set(s, "ACTIVATED_AGO", page_ago(r, sqlite3_column_int64(st, A_ACTIVATED)));
   }else{
     tmpl_show(d, "NOT_ACTIVATED");
   }
-  if( sqlite3_column_type(st, 13)!=SQLITE_NULL ){
+  if( sqlite3_column_type(st, A_FINISHED)!=SQLITE_NULL ){
     tmpl_dict *s = tmpl_section(d, "FINISHED");
-    tmpl_set(s, "FINISHED_UTC", page_time(r, sqlite3_column_int64(st, 13)));
-    tmpl_set(s, "FINISHED_AGO", page_ago(r, sqlite3_column_int64(st, 13)));
+    tmpl_set(s, "FINISHED_UTC", page_time(r, sqlite3_column_int64(st, A_FINISHED)));
+    tmpl_set(s, "FINISHED_AGO", page_ago(r, sqlite3_column_int64(st, A_FINISHED)));
   }
   /* Deadline: a live countdown while waiting; afterwards only when it was. */
   if( deadline>0 && on_hold ){
@@ -360,23 +367,23 @@ int page_activity(struct req *r){
   }else{
     tmpl_show(d, "NO_DEADLINE");
   }
-  if( sqlite3_column_int(st, 14) ){
-    tmpl_set(tmpl_section(d, "SIGNATURE"), "SIGNATURE_MEANING", db_col_text(st, 15));
+  if( sqlite3_column_int(st, A_SIG_REQUIRED) ){
+    tmpl_set(tmpl_section(d, "SIGNATURE"), "SIGNATURE_MEANING", db_col_text(st, A_SIG_MEANING));
   }
   if( strcmp(kind, "automated")==0 ){
     tmpl_dict *a = tmpl_section(d, "AUTOMATED");
-    if( sqlite3_column_type(st, 9)!=SQLITE_NULL ){
+    if( sqlite3_column_type(st, A_RESULT)!=SQLITE_NULL ){
       tmpl_dict *res = tmpl_section(a, "RESULT");
-      tmpl_set(res, "RESULT", db_col_text(st, 9));
-      tmpl_set(res, "RESULT_LABEL", page_status_label(db_col_text(st, 9)));
-      if( db_col_text(st, 10)[0] ) tmpl_set(tmpl_section(res, "RESULT_DETAILS"), "DETAILS", db_col_text(st, 10));
+      tmpl_set(res, "RESULT", db_col_text(st, A_RESULT));
+      tmpl_set(res, "RESULT_LABEL", page_status_label(db_col_text(st, A_RESULT)));
+      if( db_col_text(st, A_RESULT_DETAILS)[0] ) tmpl_set(tmpl_section(res, "RESULT_DETAILS"), "DETAILS", db_col_text(st, A_RESULT_DETAILS));
     }else{
       tmpl_show(a, "NO_RESULT");
     }
-  }else if( sqlite3_column_type(st, 9)!=SQLITE_NULL ){
+  }else if( sqlite3_column_type(st, A_RESULT)!=SQLITE_NULL ){
     tmpl_dict *res = tmpl_section(d, "OUTCOME");
-    tmpl_set(res, "RESULT", db_col_text(st, 9));
-    tmpl_set(res, "RESULT_LABEL", page_status_label(db_col_text(st, 9)));
+    tmpl_set(res, "RESULT", db_col_text(st, A_RESULT));
+    tmpl_set(res, "RESULT_LABEL", page_status_label(db_col_text(st, A_RESULT)));
   }
   if( strcmp(kind, "manual")==0 ){
     tmpl_dict *m = tmpl_section(d, "RESPONSIBLE");
@@ -386,7 +393,7 @@ int page_activity(struct req *r){
     }else{
       tmpl_set(m, "RESP_TEXT", "nobody named");
     }
-    if( db_col_text(st, 24)[0] ) tmpl_set(tmpl_section(m, "TAKEN"), "TAKEN_BY", db_col_text(st, 24));
+    if( db_col_text(st, A_TAKEN_BY)[0] ) tmpl_set(tmpl_section(m, "TAKEN"), "TAKEN_BY", db_col_text(st, A_TAKEN_BY));
     else tmpl_show(m, "NOT_TAKEN");
   }
   sqlite3_finalize(st);
