@@ -137,7 +137,7 @@ fuzz: deps-check
 	@set -o pipefail; for t in $(FUZZ_TARGETS); do \
 	  src=cgi-src/pure/$$t.c; [ -f $$src ] || src=""; \
 	  clang -std=c11 -g -O1 -D_DEFAULT_SOURCE $(addprefix -Icgi-src/,$(LAYERS)) -fsanitize=fuzzer,address,undefined \
-	    tests/fuzz/fuzz_$$t.c $$src cgi-src/base/arena.c $$(pkg-config --cflags --libs jansson libfyaml) \
+	    tests/fuzz/fuzz_$$t.c $$src cgi-src/base/arena.c cgi-src/base/util.c $$(pkg-config --cflags --libs jansson libfyaml libcrypto) \
 	    -o build-fuzz/fuzz_$$t || exit 1; \
 	  mkdir -p build-fuzz/corpus_$$t; \
 	  seeds=""; [ -d tests/fuzz/corpus/$$t ] && seeds=tests/fuzz/corpus/$$t; \

@@ -77,3 +77,48 @@ int util_parse_utc(const char *z, int with_time, int64_t *ms){
   *ms = (int64_t)t*1000;
   return 1;
 }
+
+size_t util_utf8_decode(const unsigned char *p, size_t n, unsigned *cp){
+  if( n==0 ) return 0;
+  unsigned c = p[0], min;
+  size_t len;
+  if( c<0x80 ){ *cp = c; return 1; }
+  if( c>=0xC2 && c<=0xDF ){ len = 2; c &= 0x1F; min = 0x80; }
+  else if( c>=0xE0 && c<=0xEF ){ len = 3; c &= 0x0F; min = 0x800; }
+  else if( c>=0xF0 && c<=0xF4 ){ len = 4; c &= 0x07; min = 0x10000; }
+  else return 0;
+  if( n<len ) return 0;
+  for(size_t i=1; i<len; i++){
+    if( (p[i] & 0xC0)!=0x80 ) return 0;
+    c = (c<<6) | (p[i] & 0x3F);
+  }
+  if( c<min || c>0x10FFFF || (c>=0xD800 && c<=0xDFFF) ) return 0;
+  *cp = c;
+  return len;
+}
+
+int util_utf8_ok(const char *z, size_t n){
+  const unsigned char *s = (const unsigned char*)z;
+  size_t i = 0;
+  unsigned cp;
+  while( i<n ){
+    if( s[i]<0x80 ){ i++; continue; }
+    size_t l = util_utf8_decode(s + i, n - i, &cp);
+    if( l==0 ) return 0;
+    i += l;
+  }
+  return 1;
+}
+
+size_t util_utf8_chars(const char *z){
+  size_t n = 0;
+  for(; *z; z++) if( ((unsigned char)*z & 0xC0)!=0x80 ) n++;
+  return n;
+}
+
+void util_utf8_cut(char *z, size_t max){
+  size_t n = strlen(z);
+  if( n<=max ) return;
+  while( max>0 && ((unsigned char)z[max] & 0xC0)==0x80 ) max--;
+  z[max] = 0;
+}

@@ -18,4 +18,17 @@ void util_hmac_hex(const void *key, size_t nkey, const void *msg, size_t n, char
 ** real calendar date in 1970..9999, to milliseconds since the epoch.  1 ok, 0.
 */
 int util_parse_utc(const char *z, int with_time, int64_t *ms);
+
+/*
+** UTF-8, the one copy.  util_utf8_decode reads one character at p (n bytes
+** left): its length and *cp, or 0 for a bad lead or continuation byte, an
+** overlong form, a surrogate, a value above U+10FFFF or a truncated sequence.
+*/
+size_t util_utf8_decode(const unsigned char *p, size_t n, unsigned *cp);
+/* 1 if z[0..n) is well-formed UTF-8 (as util_utf8_decode judges), else 0. */
+int util_utf8_ok(const char *z, size_t n);
+/* Characters (code points) in the NUL-terminated z: what people mean by "characters". */
+size_t util_utf8_chars(const char *z);
+/* Cut z to at most max bytes without splitting a character. */
+void util_utf8_cut(char *z, size_t max);
 #endif

@@ -3,6 +3,7 @@
 #include "mayact.h"
 #include "evidence.h"
 #include "app.h"
+#include "util.h"
 #include "db.h"
 #include "audit.h"
 #include "log.h"
@@ -19,11 +20,6 @@ static const char *const TYPE_NAMES[] = { "text", "textarea", "number", "checkbo
 
 /* ---------------------------------------------------------------- pure */
 
-size_t inputs_utf8_chars(const char *z){
-  size_t n = 0;
-  for(; *z; z++) if( ((unsigned char)*z & 0xC0)!=0x80 ) n++;
-  return n;
-}
 
 int inputs_parse_number(const char *z, double *out){
   const char *p = z;
@@ -145,7 +141,7 @@ static int check_text(const struct inputs_field *f, const char *v, char *msg, si
                               : "Use a single line without control characters.");
     return 0;
   }
-  size_t n = inputs_utf8_chars(v);
+  size_t n = util_utf8_chars(v);
   int64_t maxl = f->max_length>=0 ? f->max_length : (multi ? INPUTS_TEXTAREA_MAX : INPUTS_TEXT_MAX);
   if( f->min_length>0 && (int64_t)n < f->min_length ){
     snprintf(msg, nmsg, "Use at least %lld characters (you used %zu).", (long long)f->min_length, n);

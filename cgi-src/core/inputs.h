@@ -73,9 +73,6 @@ struct inputs_value {
 
 /* ---------------------------------------------------------------- pure */
 
-/* Characters in a NUL-terminated UTF-8 string (code points; continuation bytes not counted). */
-size_t inputs_utf8_chars(const char *z);
-
 /*
 ** Parse a decimal number as people type it: optional '-', digits, and an
 ** optional fraction ("42", "-3", "0.75"); no exponent, no spaces, at most

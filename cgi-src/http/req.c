@@ -1,6 +1,7 @@
 /* req.c — struct req: parameters, cookies, body, typed accessors, responses. */
 #include "req.h"
 #include "db.h"
+#include "util.h"
 #include "audit.h"
 #include "app.h"
 #include "log.h"
@@ -163,18 +164,12 @@ const char *req_error_for(struct req *r, const char *field){
   return NULL;
 }
 
-/* Count UTF-8 code points, which is what people mean by "characters". */
-static size_t utf8_len(const char *z){
-  size_t n = 0;
-  for(; *z; z++) if( ((unsigned char)*z & 0xC0)!=0x80 ) n++;
-  return n;
-}
 
 int req_text(struct req *r, const char *name, size_t minlen, size_t maxlen, const char **out){
   const char *z = req_form(r, name);
   if( z==NULL ) z = "";
   *out = z;
-  size_t n = utf8_len(z);
+  size_t n = util_utf8_chars(z);
   if( n < minlen ){
     if( minlen==1 ) req_field_error(r, name, "This field is required.");
     else req_field_error(r, name, "Use at least %zu characters.", minlen);

@@ -1,5 +1,6 @@
 /* form.c — pure parsers for query strings, urlencoded bodies and Cookie headers. */
 #include "form.h"
+#include "util.h"
 #include <string.h>
 
 const struct form_limits form_default_limits = { 256, 64, 65536 };
@@ -11,32 +12,6 @@ int form_name_ok(const char *z, size_t n){
     unsigned char c = (unsigned char)z[i];
     if( !((c>='a' && c<='z') || (c>='A' && c<='Z') || (c>='0' && c<='9')
           || c=='_' || c=='.' || c=='-' || c=='[' || c==']') ) return 0;
-  }
-  return 1;
-}
-
-/*
-** Return 1 if z[0..n) is well-formed UTF-8 (no overlongs, no surrogates,
-** nothing above U+10FFFF), 0 otherwise.
-*/
-int form_utf8_ok(const char *z, size_t n){
-  const unsigned char *s = (const unsigned char*)z;
-  size_t i = 0;
-  while( i<n ){
-    unsigned c = s[i];
-    if( c<0x80 ){ i++; continue; }
-    size_t len; unsigned min, cp;
-    if( (c & 0xE0)==0xC0 ){ len = 2; min = 0x80; cp = c & 0x1F; }
-    else if( (c & 0xF0)==0xE0 ){ len = 3; min = 0x800; cp = c & 0x0F; }
-    else if( (c & 0xF8)==0xF0 ){ len = 4; min = 0x10000; cp = c & 0x07; }
-    else return 0;
-    if( i + len > n ) return 0;
-    for(size_t k=1; k<len; k++){
-      if( (s[i+k] & 0xC0)!=0x80 ) return 0;
-      cp = (cp<<6) | (s[i+k] & 0x3F);
-    }
-    if( cp<min || cp>0x10FFFF || (cp>=0xD800 && cp<=0xDFFF) ) return 0;
-    i += len;
   }
   return 1;
 }
@@ -73,7 +48,7 @@ static int decode(struct arena *a, const char *z, size_t n, char **out, size_t *
     p[j++] = c;
   }
   p[j] = 0;
-  if( !form_utf8_ok(p, j) ) return FORM_ERR_ENCODING;
+  if( !util_utf8_ok(p, j) ) return FORM_ERR_ENCODING;
   *out = p;
   *outlen = j;
   return FORM_OK;

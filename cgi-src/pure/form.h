@@ -29,7 +29,6 @@ enum form_rc {
 extern const struct form_limits form_default_limits;
 
 int form_name_ok(const char *z, size_t n);
-int form_utf8_ok(const char *z, size_t n);
 int form_parse_urlencoded(struct arena *a, const char *z, size_t n,
                           const struct form_limits *lim, struct kv **out, size_t *nout);
 int form_parse_cookies(struct arena *a, const char *z, const struct form_limits *lim,

@@ -14,6 +14,7 @@
 */
 #define _POSIX_C_SOURCE 200809L
 #include "rtemplate.h"
+#include "util.h"
 
 #include <errno.h>
 #include <libfyaml.h>
@@ -185,28 +186,6 @@ static int rnode_add(struct rnode *p, struct rnode *k){
   return 0;
 }
 
-/* Return 1 if z[0..n) is well-formed UTF-8 (no overlongs, surrogates, > U+10FFFF). */
-static int rutf8_ok(const char *z, size_t n){
-  const unsigned char *s = (const unsigned char*)z;
-  size_t i = 0, k, len;
-  unsigned c, min, cp;
-  while( i<n ){
-    c = s[i];
-    if( c<0x80 ){ i++; continue; }
-    if( (c & 0xE0)==0xC0 ){ len = 2; min = 0x80; cp = c & 0x1F; }
-    else if( (c & 0xF0)==0xE0 ){ len = 3; min = 0x800; cp = c & 0x0F; }
-    else if( (c & 0xF8)==0xF0 ){ len = 4; min = 0x10000; cp = c & 0x07; }
-    else return 0;
-    if( len > n - i ) return 0;
-    for(k=1; k<len; k++){
-      if( (s[i+k] & 0xC0)!=0x80 ) return 0;
-      cp = (cp<<6) | (s[i+k] & 0x3F);
-    }
-    if( cp<min || cp>0x10FFFF || (cp>=0xD800 && cp<=0xDFFF) ) return 0;
-    i += len;
-  }
-  return 1;
-}
 
 /*
 ** Check the raw source before libfyaml sees it: it must be UTF-8 without NUL bytes or
@@ -235,7 +214,7 @@ static int rsource_ok(struct rctx *c, const char *src, size_t len){
     if( ch<0x80 ){ i++; continue; }
     {
       size_t n = (ch & 0xE0)==0xC0 ? 2 : (ch & 0xF0)==0xE0 ? 3 : (ch & 0xF8)==0xF0 ? 4 : 0;
-      if( n==0 || n > len - i || !rutf8_ok(src + i, n) ){
+      if( n==0 || n > len - i || !util_utf8_ok(src + i, n) ){
         rerr(c, line, "the template is not valid UTF-8 (column %zu)", i - start + 1);
         return 0;
       }
@@ -508,7 +487,7 @@ static int rtree_build(struct rctx *c, const char *src, size_t len, struct rnode
         rerr(c, line, "text contains a NUL character");
         rc = RTPL_EINVAL; goto out;
       }
-      if( !rutf8_ok(t, tlen) ){
+      if( !util_utf8_ok(t, tlen) ){
         rerr(c, line, "text is not valid UTF-8");
         rc = RTPL_EINVAL; goto out;
       }

@@ -143,29 +143,6 @@ const char *evidence_ext_for_type(const char *mime){
   return NULL;
 }
 
-/*
-** Decode one UTF-8 sequence at p (n bytes left).  Returns its length and
-** *cp, or 0 for an invalid sequence (bad lead or continuation byte, overlong
-** form, surrogate, beyond U+10FFFF, truncated).
-*/
-static size_t utf8_decode(const unsigned char *p, size_t n, unsigned *cp){
-  unsigned c = p[0];
-  size_t len;
-  unsigned min;
-  if( c<0x80 ){ *cp = c; return 1; }
-  if( c>=0xC2 && c<=0xDF ){ len = 2; c &= 0x1F; min = 0x80; }
-  else if( c>=0xE0 && c<=0xEF ){ len = 3; c &= 0x0F; min = 0x800; }
-  else if( c>=0xF0 && c<=0xF4 ){ len = 4; c &= 0x07; min = 0x10000; }
-  else return 0;
-  if( n<len ) return 0;
-  for(size_t i=1; i<len; i++){
-    if( (p[i] & 0xC0)!=0x80 ) return 0;
-    c = (c<<6) | (p[i] & 0x3F);
-  }
-  if( c<min || c>0x10FFFF || (c>=0xD800 && c<=0xDFFF) ) return 0;
-  *cp = c;
-  return len;
-}
 
 /* Code points never kept in a name: controls, bidirectional marks and overrides, BOM. */
 static int drop_cp(unsigned c){
@@ -187,7 +164,7 @@ size_t evidence_sanitize_name(const char *in, char *out, size_t nout){
   const unsigned char *s = (const unsigned char*)base;
   for(size_t i=0; i<n; ){
     unsigned cp;
-    size_t l = utf8_decode(s+i, n-i, &cp);
+    size_t l = util_utf8_decode(s+i, n-i, &cp);
     if( l==0 ){ i++; continue; }
     if( !drop_cp(cp) ){ off[k] = i; len[k] = l; k++; }
     i += l;
@@ -239,7 +216,7 @@ int evidence_disposition(const char *name, int inline_, char *out, size_t nout){
   size_t n = strlen(name);
   for(size_t i=0; i<n; ){
     unsigned cp;
-    size_t l = utf8_decode(s+i, n-i, &cp);
+    size_t l = util_utf8_decode(s+i, n-i, &cp);
     if( l==0 ) l = 1;
     char c = (char)s[i];
     if( l==1 && c>=0x20 && c<0x7F && c!='"' && c!='\\' && c!='%' ) buf_append(&b, &c, 1);

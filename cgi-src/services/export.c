@@ -1,6 +1,7 @@
 /* export.c — audit exports shared by the web and the command line: CSV, JSON Lines, the PDF report of a release. */
 #include "export.h"
 #include "hp.h"
+#include "util.h"
 #include "app.h"
 #include "db.h"
 #include "log.h"
@@ -83,27 +84,6 @@ json_t *export_filter_json(const struct export_filter *f){
 
 /* ------------------------------------------------------------------ text */
 
-/*
-** Decode one UTF-8 code point at z (NUL-terminated).  Returns its length in
-** bytes and *cp, or 0 when the bytes there are not UTF-8 (overlong forms,
-** surrogates and values above U+10FFFF included).
-*/
-static int utf8_decode(const unsigned char *z, unsigned *cp){
-  unsigned c = z[0], v, min;
-  int n;
-  if( c<0x80 ){ *cp = c; return 1; }
-  if( c>=0xC2 && c<=0xDF ){ n = 2; v = c & 0x1F; min = 0x80; }
-  else if( (c & 0xF0)==0xE0 ){ n = 3; v = c & 0x0F; min = 0x800; }
-  else if( c>=0xF0 && c<=0xF4 ){ n = 4; v = c & 0x07; min = 0x10000; }
-  else return 0;
-  for(int i=1; i<n; i++){
-    if( (z[i] & 0xC0)!=0x80 ) return 0;      /* also stops at the NUL */
-    v = (v<<6) | (z[i] & 0x3F);
-  }
-  if( v<min || v>0x10FFFF || (v>=0xD800 && v<=0xDFFF) ) return 0;
-  *cp = v;
-  return n;
-}
 
 /*
 ** Append z to out as valid UTF-8, in runs; with quotes, every '"' is
@@ -123,7 +103,7 @@ static void append_clean(struct buf *out, const char *z, int quotes){
       continue;
     }
     unsigned cp;
-    int n = utf8_decode(p, &cp);
+    size_t n = util_utf8_decode(p, 4, &cp);   /* stops at the NUL: it is no continuation byte */
     if( n==0 ){
       buf_append(out, (const char*)run, (size_t)(p - run));
       buf_puts(out, "\xEF\xBF\xBD");
@@ -163,7 +143,7 @@ size_t export_pdf_text(const char *utf8, char *out, size_t nout){
   if( nout==0 ) return 0;
   while( *p && n+1<nout ){
     unsigned cp;
-    int len = utf8_decode(p, &cp);
+    size_t len = util_utf8_decode(p, 4, &cp);
     unsigned char c = '?';
     if( len==0 ){
       len = 1;                               /* not UTF-8: one '?' per bad byte */

@@ -65,20 +65,13 @@ char *slack_escape(const char *z){
   return b.z;
 }
 
-/* Cut z to at most max bytes without splitting a UTF-8 character. */
-static void cut_utf8(char *z, size_t max){
-  size_t n = strlen(z);
-  if( n<=max ) return;
-  while( max>0 && ((unsigned char)z[max] & 0xc0)==0x80 ) max--;
-  z[max] = 0;
-}
 
 json_t *slack_message(const struct slack_msg *m){
   char *subj = slack_escape(m->subject ? m->subject : "Holdpoint");
   char *body = slack_escape(m->body ? m->body : "");
   json_t *j = NULL;
   if( subj==NULL || body==NULL ) goto out;
-  cut_utf8(body, SLACK_MAX_TEXT);
+  util_utf8_cut(body, SLACK_MAX_TEXT);
   struct buf t;
   buf_init(&t);
   /* the link goes in <url|text>: a URL cannot hold '|' or '>' (base_url is the admin's) */

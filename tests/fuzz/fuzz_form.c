@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util.h"
 #include "form.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size){
@@ -13,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size){
   if( form_parse_urlencoded(&a, (const char*)data, size, &form_default_limits, &kv, &n)==FORM_OK ){
     for(size_t i=0; i<n; i++){
       if( strlen(kv[i].value)!=kv[i].vlen ) __builtin_trap();          /* no hidden NUL */
-      if( !form_utf8_ok(kv[i].value, kv[i].vlen) ) __builtin_trap();
+      if( !util_utf8_ok(kv[i].value, kv[i].vlen) ) __builtin_trap();
       if( !form_name_ok(kv[i].name, strlen(kv[i].name)) ) __builtin_trap();
     }
   }

@@ -2,6 +2,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util.h"
 #include "form.h"
 #include "log.h"
 
@@ -108,12 +109,12 @@ START_TEST(t_cookies){
 END_TEST
 
 START_TEST(t_utf8){
-  ck_assert(form_utf8_ok("plain", 5));
-  ck_assert(form_utf8_ok("\xE2\x82\xAC", 3));
-  ck_assert(form_utf8_ok("\xF0\x9F\x98\x80", 4));
-  ck_assert(!form_utf8_ok("\xE2\x82", 2));
-  ck_assert(!form_utf8_ok("\xFF", 1));
-  ck_assert(!form_utf8_ok("\x80", 1));
+  ck_assert(util_utf8_ok("plain", 5));
+  ck_assert(util_utf8_ok("\xE2\x82\xAC", 3));
+  ck_assert(util_utf8_ok("\xF0\x9F\x98\x80", 4));
+  ck_assert(!util_utf8_ok("\xE2\x82", 2));
+  ck_assert(!util_utf8_ok("\xFF", 1));
+  ck_assert(!util_utf8_ok("\x80", 1));
 }
 END_TEST
 

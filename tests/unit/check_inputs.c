@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util.h"
 #include "inputs.h"
 #include "mayact.h"
 #include "evidence.h"
@@ -127,9 +128,9 @@ START_TEST(t11_lengths_count_utf8_characters){
   ck_assert(!check(&f, "\xf0\x9f\x98\x80\xf0\x9f\x98\x80"));               /* 2 characters */
   ck_assert(check(&f, "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80"));
   ck_assert(!check(&f, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"));  /* 6 characters, 12 bytes */
-  ck_assert_uint_eq(inputs_utf8_chars(""), 0);
-  ck_assert_uint_eq(inputs_utf8_chars("h\xc3\xa9llo"), 5);
-  ck_assert_uint_eq(inputs_utf8_chars("\xf0\x9f\x98\x80"), 1);
+  ck_assert_uint_eq(util_utf8_chars(""), 0);
+  ck_assert_uint_eq(util_utf8_chars("h\xc3\xa9llo"), 5);
+  ck_assert_uint_eq(util_utf8_chars("\xf0\x9f\x98\x80"), 1);
 }
 END_TEST
 
@@ -322,7 +323,7 @@ START_TEST(t43_name_length){
   for(int i=0; i<300; i++) *p++ = 'a';
   strcpy(p, ".pdf");
   const char *o = san(in);
-  ck_assert_uint_eq(inputs_utf8_chars(o), EVIDENCE_NAME_MAX);
+  ck_assert_uint_eq(util_utf8_chars(o), EVIDENCE_NAME_MAX);
   ck_assert_uint_eq(strlen(o), EVIDENCE_NAME_MAX);
   ck_assert(strcmp(o + strlen(o) - 4, ".pdf")==0);          /* the extension survives */
   /* 300 three-byte characters: cut at a character boundary */
@@ -330,7 +331,7 @@ START_TEST(t43_name_length){
   for(int i=0; i<300; i++){ memcpy(p, "\xe6\x97\xa5", 3); p += 3; }
   *p = 0;
   o = san(in);
-  ck_assert_uint_eq(inputs_utf8_chars(o), EVIDENCE_NAME_MAX);
+  ck_assert_uint_eq(util_utf8_chars(o), EVIDENCE_NAME_MAX);
   ck_assert_uint_eq(strlen(o), 3*EVIDENCE_NAME_MAX);
   /* an "extension" longer than 16 characters is just cut */
   p = in;

@@ -55,12 +55,43 @@ START_TEST(t03_error_values){
 }
 END_TEST
 
+START_TEST(t04_utf8){
+  unsigned cp = 0;
+  /* Every well-formed length decodes to its code point. */
+  ck_assert_uint_eq(util_utf8_decode((const unsigned char*)"A", 1, &cp), 1); ck_assert_uint_eq(cp, 0x41);
+  ck_assert_uint_eq(util_utf8_decode((const unsigned char*)"\xC3\xA9", 2, &cp), 2); ck_assert_uint_eq(cp, 0xE9);
+  ck_assert_uint_eq(util_utf8_decode((const unsigned char*)"\xE2\x82\xAC", 3, &cp), 3); ck_assert_uint_eq(cp, 0x20AC);
+  ck_assert_uint_eq(util_utf8_decode((const unsigned char*)"\xF4\x8F\xBF\xBF", 4, &cp), 4); ck_assert_uint_eq(cp, 0x10FFFF);
+  /* Overlong forms, surrogates, beyond U+10FFFF, stray continuation, truncation, nothing left. */
+  const char *bad[] = { "\xC0\xAF", "\xE0\x80\xAF", "\xF0\x80\x80\xAF", "\xED\xA0\x80",
+                        "\xF4\x90\x80\x80", "\x80", "\xFF", "\xE2\x82" };
+  for(size_t i=0; i<sizeof(bad)/sizeof(bad[0]); i++){
+    ck_assert_msg(util_utf8_decode((const unsigned char*)bad[i], strlen(bad[i]), &cp)==0, "case %zu", i);
+    ck_assert_msg(!util_utf8_ok(bad[i], strlen(bad[i])), "case %zu", i);
+  }
+  ck_assert_uint_eq(util_utf8_decode((const unsigned char*)"\xC3\xA9", 1, &cp), 0);
+  ck_assert_uint_eq(util_utf8_decode((const unsigned char*)"", 0, &cp), 0);
+  ck_assert(util_utf8_ok("h\xC3\xA9llo \xF0\x9F\x98\x80", 11));
+  ck_assert(util_utf8_ok("", 0));
+  /* Characters, not bytes. */
+  ck_assert_uint_eq(util_utf8_chars(""), 0);
+  ck_assert_uint_eq(util_utf8_chars("h\xC3\xA9llo"), 5);
+  ck_assert_uint_eq(util_utf8_chars("\xF0\x9F\x98\x80"), 1);
+  /* A cut never splits a character. */
+  char z[16];
+  strcpy(z, "ab\xE2\x82\xAC"); util_utf8_cut(z, 4); ck_assert_str_eq(z, "ab");
+  strcpy(z, "ab\xE2\x82\xAC"); util_utf8_cut(z, 5); ck_assert_str_eq(z, "ab\xE2\x82\xAC");
+  strcpy(z, "abc"); util_utf8_cut(z, 2); ck_assert_str_eq(z, "ab");
+}
+END_TEST
+
 int main(void){
   Suite *s = suite_create("util");
   TCase *tc = tcase_create("util");
   tcase_add_test(tc, t01_hex_and_hashes);
   tcase_add_test(tc, t02_parse_utc);
   tcase_add_test(tc, t03_error_values);
+  tcase_add_test(tc, t04_utf8);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
