@@ -214,6 +214,9 @@ int audit_verify(struct app *a, const char *head, char *msg, size_t nmsg){
     snprintf(msg, nmsg, "cannot read the audit key in the data directory");
     return -1;
   }
+  /* The columns of the SELECT below, in its order. */
+  enum { V_SEQ, V_AT, V_ACTOR_ID, V_ACTOR_NAME, V_ACTING_FOR, V_IP, V_SESSION, V_UA, V_REQUEST,
+         V_ACTION, V_OTYPE, V_OID, V_RELEASE, V_DETAILS, V_PREV, V_HASH };
   sqlite3_stmt *st = db_prepare(a->db,
     "SELECT seq,at,actor_id,actor_name,acting_for_id,ip,session_hash,user_agent,request_id,"
     "action,object_type,object_id,release_id,details_json,prev_hash,hash FROM audit_log ORDER BY seq");
@@ -223,15 +226,15 @@ int audit_verify(struct app *a, const char *head, char *msg, size_t nmsg){
   int step;
   while( (step = db_step(st))==SQLITE_ROW ){
     struct audit_row w = {
-      .seq = sqlite3_column_int64(st, 0), .at = sqlite3_column_int64(st, 1),
-      .actor_id = sqlite3_column_int64(st, 2), .actor_name = db_col_text(st, 3),
-      .acting_for_id = sqlite3_column_int64(st, 4), .ip = db_col_text(st, 5),
-      .session_hash = db_col_text(st, 6), .user_agent = db_col_text(st, 7),
-      .request_id = db_col_text(st, 8), .action = db_col_text(st, 9),
-      .object_type = db_col_text(st, 10), .object_id = sqlite3_column_int64(st, 11),
-      .release_id = sqlite3_column_int64(st, 12), .details_json = db_col_text(st, 13),
+      .seq = sqlite3_column_int64(st, V_SEQ), .at = sqlite3_column_int64(st, V_AT),
+      .actor_id = sqlite3_column_int64(st, V_ACTOR_ID), .actor_name = db_col_text(st, V_ACTOR_NAME),
+      .acting_for_id = sqlite3_column_int64(st, V_ACTING_FOR), .ip = db_col_text(st, V_IP),
+      .session_hash = db_col_text(st, V_SESSION), .user_agent = db_col_text(st, V_UA),
+      .request_id = db_col_text(st, V_REQUEST), .action = db_col_text(st, V_ACTION),
+      .object_type = db_col_text(st, V_OTYPE), .object_id = sqlite3_column_int64(st, V_OID),
+      .release_id = sqlite3_column_int64(st, V_RELEASE), .details_json = db_col_text(st, V_DETAILS),
     };
-    const char *stored_prev = db_col_text(st, 14), *stored = db_col_text(st, 15);
+    const char *stored_prev = db_col_text(st, V_PREV), *stored = db_col_text(st, V_HASH);
     char h[65];
     if( w.seq!=expect ){
       snprintf(msg, nmsg, "row %lld: expected row %lld here (rows missing or reordered)",

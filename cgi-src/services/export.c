@@ -167,13 +167,21 @@ size_t export_pdf_text(const char *utf8, char *out, size_t nout){
 
 #define EXPORT_FLUSH 32768       /* bytes gathered before they are handed to the writer */
 
-static const char *const csv_columns[] = {
-  "seq", "time_utc", "actor_id", "actor", "actor_display_name", "acting_for_id", "acting_for",
-  "ip", "session_hash", "user_agent", "request_id", "action", "object_type", "object_id",
-  "release_id", "details", "prev_hash", "hash",
+/*
+** The exported columns: the SELECT below yields them in this order, and
+** both formats read each by its entry here (name and kind), never by a bare
+** position.  TIME adds "time_ms" beside "time_utc" in JSON.
+*/
+enum col_kind { COL_INT, COL_TIME, COL_ID, COL_TEXT, COL_JSON };
+static const struct { const char *name; enum col_kind kind; } columns[] = {
+  { "seq", COL_INT }, { "time_utc", COL_TIME }, { "actor_id", COL_ID }, { "actor", COL_TEXT },
+  { "actor_display_name", COL_TEXT }, { "acting_for_id", COL_ID }, { "acting_for", COL_TEXT },
+  { "ip", COL_TEXT }, { "session_hash", COL_TEXT }, { "user_agent", COL_TEXT },
+  { "request_id", COL_TEXT }, { "action", COL_TEXT }, { "object_type", COL_TEXT },
+  { "object_id", COL_ID }, { "release_id", COL_ID }, { "details", COL_JSON },
+  { "prev_hash", COL_TEXT }, { "hash", COL_TEXT },
 };
 
-/* The columns of csv_columns, in that order, plus the time in ms. */
 static const char export_sql[] =
   "SELECT a.seq, a.at, a.actor_id, a.actor_name, u.display_name, a.acting_for_id, f.username,"
   " a.ip, a.session_hash, a.user_agent, a.request_id, a.action, a.object_type, a.object_id,"
@@ -193,14 +201,14 @@ static void csv_id(struct buf *b, int64_t v){
 
 static void csv_row(struct buf *b, sqlite3_stmt *st){
   char t[40];
-  buf_printf(b, "%lld,", (long long)sqlite3_column_int64(st, 0));
-  buf_puts(b, app_iso_time(sqlite3_column_int64(st, 1), t, sizeof(t)));
-  buf_puts(b, ",");
-  csv_id(b, col_id(st, 2));
-  for(int i=3; i<=17; i++){
-    buf_puts(b, ",");
-    if( i==5 || i==13 || i==14 ) csv_id(b, col_id(st, i));
-    else export_csv_cell(b, db_col_text(st, i));
+  for(int i=0; i<(int)HP_ARRAY_SIZE(columns); i++){
+    if( i ) buf_puts(b, ",");
+    switch( columns[i].kind ){
+      case COL_INT:  buf_printf(b, "%lld", (long long)sqlite3_column_int64(st, i)); break;
+      case COL_TIME: buf_puts(b, app_iso_time(sqlite3_column_int64(st, i), t, sizeof(t))); break;
+      case COL_ID:   csv_id(b, col_id(st, i)); break;
+      case COL_TEXT: case COL_JSON: export_csv_cell(b, db_col_text(st, i)); break;
+    }
   }
   buf_puts(b, "\r\n");
 }
@@ -231,26 +239,25 @@ static int jsonl_row(struct buf *b, sqlite3_stmt *st){
   char t[40];
   json_t *o = json_object();
   if( o==NULL ) return -1;
-  json_object_set_new(o, "seq", json_integer(sqlite3_column_int64(st, 0)));
-  json_object_set_new(o, "time_utc", json_string(app_iso_time(sqlite3_column_int64(st, 1), t, sizeof(t))));
-  json_object_set_new(o, "time_ms", json_integer(sqlite3_column_int64(st, 1)));
-  json_object_set_new(o, "actor_id", jid(col_id(st, 2)));
-  json_object_set_new(o, "actor", jstr(db_col_text(st, 3)));
-  json_object_set_new(o, "actor_display_name", jstr(db_col_text(st, 4)));
-  json_object_set_new(o, "acting_for_id", jid(col_id(st, 5)));
-  json_object_set_new(o, "acting_for", jstr(db_col_text(st, 6)));
-  json_object_set_new(o, "ip", jstr(db_col_text(st, 7)));
-  json_object_set_new(o, "session_hash", jstr(db_col_text(st, 8)));
-  json_object_set_new(o, "user_agent", jstr(db_col_text(st, 9)));
-  json_object_set_new(o, "request_id", jstr(db_col_text(st, 10)));
-  json_object_set_new(o, "action", jstr(db_col_text(st, 11)));
-  json_object_set_new(o, "object_type", jstr(db_col_text(st, 12)));
-  json_object_set_new(o, "object_id", jid(col_id(st, 13)));
-  json_object_set_new(o, "release_id", jid(col_id(st, 14)));
-  json_t *details = json_loads(db_col_text(st, 15), JSON_DECODE_ANY, NULL);
-  json_object_set_new(o, "details", details ? details : jstr(db_col_text(st, 15)));
-  json_object_set_new(o, "prev_hash", jstr(db_col_text(st, 16)));
-  json_object_set_new(o, "hash", jstr(db_col_text(st, 17)));
+  for(int i=0; i<(int)HP_ARRAY_SIZE(columns); i++){
+    const char *k = columns[i].name;
+    json_t *v = NULL;
+    switch( columns[i].kind ){
+      case COL_INT:  v = json_integer(sqlite3_column_int64(st, i)); break;
+      case COL_TIME:                       /* "time_utc", then "time_ms" */
+        json_object_set_new(o, k, json_string(app_iso_time(sqlite3_column_int64(st, i), t, sizeof(t))));
+        k = "time_ms";
+        v = json_integer(sqlite3_column_int64(st, i));
+        break;
+      case COL_ID:   v = jid(col_id(st, i)); break;
+      case COL_TEXT: v = jstr(db_col_text(st, i)); break;
+      case COL_JSON:
+        v = json_loads(db_col_text(st, i), JSON_DECODE_ANY, NULL);
+        if( v==NULL ) v = jstr(db_col_text(st, i));
+        break;
+    }
+    json_object_set_new(o, k, v);
+  }
   int rc = json_dump_callback(o, dump_to_buf, b, JSON_COMPACT);
   json_decref(o);
   buf_puts(b, "\n");
@@ -272,9 +279,9 @@ int export_audit(sqlite3 *db, const struct export_filter *f, enum export_format 
   st = db_prepare(db, sql.z);
   if( st==NULL || export_filter_bind(st, f) ) goto out;
   if( fmt==EXPORT_CSV ){
-    for(size_t i=0; i<HP_ARRAY_SIZE(csv_columns); i++){
+    for(size_t i=0; i<HP_ARRAY_SIZE(columns); i++){
       if( i ) buf_puts(&out, ",");
-      buf_puts(&out, csv_columns[i]);
+      buf_puts(&out, columns[i].name);
     }
     buf_puts(&out, "\r\n");
   }

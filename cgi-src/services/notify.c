@@ -1041,41 +1041,41 @@ static int has_ctl(const char *z){
   return 0;
 }
 
-const char *notify_channel_problem(const char *type, json_t *cfg){
-  if( !json_is_object(cfg) ) return "The settings must be a JSON object.";
+int notify_channel_check(const char *type, json_t *cfg, struct hp_err *e){
+  if( !json_is_object(cfg) ) return hp_fail(e, HP_UNPROCESSABLE, NULL, "%s", "The settings must be a JSON object.");
   const char *url = cfg_str(cfg, "url");
-  if( has_ctl(url) ) return "The URL has control characters.";
+  if( has_ctl(url) ) return hp_fail(e, HP_UNPROCESSABLE, "url", "%s", "The URL has control characters.");
   for(const char *const *k = (const char *const[]){ "from", "username", "auth_header", "dir", "team", NULL }; *k; k++){
-    if( has_ctl(cfg_str(cfg, *k)) ) return "A setting has control characters.";
+    if( has_ctl(cfg_str(cfg, *k)) ) return hp_fail(e, HP_UNPROCESSABLE, NULL, "%s", "A setting has control characters.");
   }
-  if( type==NULL ) return "Choose a type.";
+  if( type==NULL ) return hp_fail(e, HP_UNPROCESSABLE, "type", "%s", "Choose a type.");
   if( strcmp(type, "email")==0 ){
-    if( strncmp(url, "smtp://", 7)!=0 && strncmp(url, "smtps://", 8)!=0 ) return "An e-mail channel needs an smtp:// or smtps:// URL.";
-    if( strchr(cfg_str(cfg, "from"), '@')==NULL ) return "An e-mail channel needs a From address.";
+    if( strncmp(url, "smtp://", 7)!=0 && strncmp(url, "smtps://", 8)!=0 ) return hp_fail(e, HP_UNPROCESSABLE, "url", "%s", "An e-mail channel needs an smtp:// or smtps:// URL.");
+    if( strchr(cfg_str(cfg, "from"), '@')==NULL ) return hp_fail(e, HP_UNPROCESSABLE, "from", "%s", "An e-mail channel needs a From address.");
     const char *tls = cfg_str(cfg, "starttls");
     if( tls[0] && strcmp(tls, "none")!=0 && strcmp(tls, "try")!=0 && strcmp(tls, "required")!=0 ){
-      return "STARTTLS must be none, try or required.";
+      return hp_fail(e, HP_UNPROCESSABLE, "starttls", "%s", "STARTTLS must be none, try or required.");
     }
-    return NULL;
+    return HP_OK;
   }
   if( strcmp(type, "file")==0 ){
     const char *dir = cfg_str(cfg, "dir");
-    if( dir[0] && !rel_dir_ok(dir) ) return "The directory must be relative to the data directory, without \"..\".";
-    return NULL;
+    if( dir[0] && !rel_dir_ok(dir) ) return hp_fail(e, HP_UNPROCESSABLE, "dir", "%s", "The directory must be relative to the data directory, without \"..\".");
+    return HP_OK;
   }
   if( strcmp(type, "slack")==0 || strcmp(type, "teams")==0 || strcmp(type, "sms")==0 || strcmp(type, "webhook")==0 ){
     if( strncmp(url, "file:", 5)==0 ){
-      if( !rel_dir_ok(url + 5) ) return "A file: sink names a directory relative to the data directory, without \"..\".";
+      if( !rel_dir_ok(url + 5) ) return hp_fail(e, HP_UNPROCESSABLE, "url", "%s", "A file: sink names a directory relative to the data directory, without \"..\".");
     }else if( !url_is_http(url) ){
-      return "The URL must start with http:// or https:// (or file:DIR for a local sink).";
+      return hp_fail(e, HP_UNPROCESSABLE, "url", "%s", "The URL must start with http:// or https:// (or file:DIR for a local sink).");
     }
     const char *ah = cfg_str(cfg, "auth_header");
-    if( ah[0] && (strchr(ah, ':')==NULL || ah[0]==':') ) return "The auth header must look like \"Authorization: Bearer ...\".";
+    if( ah[0] && (strchr(ah, ':')==NULL || ah[0]==':') ) return hp_fail(e, HP_UNPROCESSABLE, "auth_header", "%s", "The auth header must look like \"Authorization: Bearer ...\".");
     json_t *ev = json_object_get(cfg, "events");
-    if( ev && !json_is_array(ev) ) return "events must be a list of event names.";
-    return NULL;
+    if( ev && !json_is_array(ev) ) return hp_fail(e, HP_UNPROCESSABLE, "events", "%s", "events must be a list of event names.");
+    return HP_OK;
   }
-  return "Unknown channel type (email, file, slack, teams, sms, webhook).";
+  return hp_fail(e, HP_UNPROCESSABLE, "type", "%s", "Unknown channel type (email, file, slack, teams, sms, webhook).");
 }
 
 /* Read a setting into buf ("" when absent). */
@@ -1126,11 +1126,12 @@ static int config_apply(struct app *a, json_t *root, char *msg, size_t nmsg){
     const char *team = json_string_value(json_object_get(c, "team"));
     json_t *en = json_object_get(c, "enabled");
     const char *why = NULL;
+    struct hp_err e;
     if( !json_is_object(c) ) why = "each channel must be an object";
     else if( name==NULL || name[0]==0 || strlen(name)>64 || has_ctl(name) ) why = "a channel needs a name (1..64 characters)";
-    else why = notify_channel_problem(type, c);
+    else if( notify_channel_check(type, c, &e)!=HP_OK ) why = e.reason;
     if( why ){
-      if( nbad++==0 ) snprintf(msg, nmsg, "channel %zu%s%s: %s", i+1, name ? " " : "", name ? name : "", why);
+      if( nbad++==0 ) snprintf(msg, nmsg, "channel %zu%s%.64s: %.200s", i+1, name ? " " : "", name ? name : "", why);
       continue;
     }
     json_t *cfg = json_deep_copy(c);

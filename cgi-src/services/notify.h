@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <jansson.h>
 #include "arena.h"
+#include "hp.h"
 
 struct app;
 struct audit_ctx;
@@ -108,12 +109,13 @@ int notify_link_identity(struct app *a, const struct audit_ctx *c, int64_t user_
 const char *notify_identity_problem(const char *provider, const char *external_id);  /* NULL if fine */
 
 /*
-** Is cfg (a JSON object) usable for a channel of this type?  NULL, or a
-** sentence naming the problem.  email: url smtp:// or smtps://, from;
+** Is cfg (a JSON object) usable for a channel of this type?  HP_OK, or
+** HP_UNPROCESSABLE with e naming the setting (url, from, dir, starttls,
+** auth_header, events, type; "" for the whole object) and the problem.  email: url smtp:// or smtps://, from;
 ** file: dir (relative, under the data directory; default "mail");
 ** slack/teams/sms/webhook: url http(s):// or file:DIR (a local sink).
 */
-const char *notify_channel_problem(const char *type, json_t *cfg);
+int notify_channel_check(const char *type, json_t *cfg, struct hp_err *e);
 
 /* Unread in-app notifications of a person (the header's count): one indexed count. */
 int64_t notify_unread_count(struct app *a, int64_t user_id);

@@ -605,10 +605,8 @@ static int read_channel_form(struct req *r, struct chan_form *f, json_t *old, js
     }
     json_object_set_new(cfg, "events", ev);
   }
-  const char *why = notify_channel_problem(f->type, cfg);
-  if( why ) req_field_error(r, strcmp(f->type, "email")==0 && strstr(why, "From") ? "from"
-                              : strstr(why, "directory") && strcmp(f->type, "file")==0 ? "dir"
-                              : strstr(why, "auth header") ? "auth_header" : "url", "%s", why);
+  struct hp_err e;
+  if( notify_channel_check(f->type, cfg, &e)!=HP_OK ) req_field_error(r, e.field[0] ? e.field : "url", "%s", e.reason);
   if( r->errors ){ json_decref(cfg); return 0; }
   f->has_password = cfg_text(cfg, "password")[0]!=0;
   f->has_secret = cfg_text(cfg, "secret")[0]!=0 || cfg_text(cfg, "signing_secret")[0]!=0;

@@ -364,38 +364,46 @@ END_TEST
 
 /* ---------------------------------------------------------------- 7. channel settings, identities */
 
-/* notify_channel_problem for settings given as JSON text. */
+/* notify_channel_check for settings given as JSON text: NULL when fine, else the field it names ("" = the whole object). */
+static char problem_field[80];
 static const char *problem(const char *type, const char *js){
   json_t *c = json_loads(js, 0, NULL);
   ck_assert_ptr_nonnull(c);
-  const char *p = notify_channel_problem(type, c);
+  struct hp_err e;
+  int rc = notify_channel_check(type, c, &e);
   json_decref(c);
-  return p;
+  if( rc==HP_OK ) return NULL;
+  ck_assert_int_eq(rc, HP_UNPROCESSABLE);
+  ck_assert(e.reason[0]);
+  snprintf(problem_field, sizeof problem_field, "%s", e.field);
+  return problem_field;
 }
 
 START_TEST(t70_channel_problems){
   ck_assert_ptr_null(problem("email", "{\"url\":\"smtp://127.0.0.1:2525\",\"from\":\"hp@example.com\"}"));
   ck_assert_ptr_null(problem("email", "{\"url\":\"smtps://mail.example:465\",\"from\":\"hp@example.com\",\"starttls\":\"required\"}"));
-  ck_assert_ptr_nonnull(problem("email", "{\"url\":\"http://mail.example\",\"from\":\"hp@example.com\"}"));
-  ck_assert_ptr_nonnull(problem("email", "{\"url\":\"smtp://mail.example\"}"));
-  ck_assert_ptr_nonnull(problem("email", "{\"url\":\"smtp://mail.example\",\"from\":\"a@b\",\"starttls\":\"maybe\"}"));
+  ck_assert_str_eq(problem("email", "{\"url\":\"http://mail.example\",\"from\":\"hp@example.com\"}"), "url");
+  ck_assert_str_eq(problem("email", "{\"url\":\"smtp://mail.example\"}"), "from");
+  ck_assert_str_eq(problem("email", "{\"url\":\"smtp://mail.example\",\"from\":\"a@b\",\"starttls\":\"maybe\"}"), "starttls");
   ck_assert_ptr_null(problem("file", "{}"));
   ck_assert_ptr_null(problem("file", "{\"dir\":\"mail/out\"}"));
-  ck_assert_ptr_nonnull(problem("file", "{\"dir\":\"../etc\"}"));
-  ck_assert_ptr_nonnull(problem("file", "{\"dir\":\"/tmp\"}"));
-  ck_assert_ptr_nonnull(problem("file", "{\"dir\":\"a/../../b\"}"));
+  ck_assert_str_eq(problem("file", "{\"dir\":\"../etc\"}"), "dir");
+  ck_assert_str_eq(problem("file", "{\"dir\":\"/tmp\"}"), "dir");
+  ck_assert_str_eq(problem("file", "{\"dir\":\"a/../../b\"}"), "dir");
   ck_assert_ptr_null(problem("slack", "{\"url\":\"https://hooks.slack.com/services/T/B/x\"}"));
   ck_assert_ptr_null(problem("slack", "{\"url\":\"file:slack\"}"));
-  ck_assert_ptr_nonnull(problem("slack", "{\"url\":\"file:../slack\"}"));
-  ck_assert_ptr_nonnull(problem("teams", "{\"url\":\"ftp://x\"}"));
-  ck_assert_ptr_nonnull(problem("webhook", "{\"url\":\"https://x\\r\\nHost: y\"}"));
-  ck_assert_ptr_nonnull(problem("webhook", "{\"url\":\"https://x\",\"events\":\"waiting\"}"));
+  ck_assert_str_eq(problem("slack", "{\"url\":\"file:../slack\"}"), "url");
+  ck_assert_str_eq(problem("teams", "{\"url\":\"ftp://x\"}"), "url");
+  ck_assert_str_eq(problem("webhook", "{\"url\":\"https://x\\r\\nHost: y\"}"), "url");
+  ck_assert_str_eq(problem("webhook", "{\"url\":\"https://x\",\"events\":\"waiting\"}"), "events");
   ck_assert_ptr_null(problem("webhook", "{\"url\":\"https://x\",\"events\":[\"waiting\"],\"secret\":\"s\",\"keptn\":true}"));
   ck_assert_ptr_null(problem("sms", "{\"url\":\"http://127.0.0.1:9/sms\",\"auth_header\":\"Authorization: Bearer t\"}"));
-  ck_assert_ptr_nonnull(problem("sms", "{\"url\":\"http://127.0.0.1:9/sms\",\"auth_header\":\"Bearer t\"}"));
-  ck_assert_ptr_nonnull(problem("pigeon", "{\"url\":\"https://x\"}"));
-  ck_assert_ptr_nonnull(problem(NULL, "{}"));
-  ck_assert_ptr_nonnull(notify_channel_problem("webhook", NULL));
+  ck_assert_str_eq(problem("sms", "{\"url\":\"http://127.0.0.1:9/sms\",\"auth_header\":\"Bearer t\"}"), "auth_header");
+  ck_assert_str_eq(problem("pigeon", "{\"url\":\"https://x\"}"), "type");
+  ck_assert_str_eq(problem(NULL, "{}"), "type");
+  struct hp_err e;
+  ck_assert_int_eq(notify_channel_check("webhook", NULL, &e), HP_UNPROCESSABLE);
+  ck_assert_str_eq(e.field, "");
 }
 END_TEST
 
