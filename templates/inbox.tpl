@@ -36,7 +36,7 @@
 {{/HAS_ITEMS}}
 {{#NOTHING_MINE}}<div class="empty"><p>Nothing waits for you.</p>{{#OTHERS_WAITING}}<p>{{OTHERS_TEXT}} <a href="/?mine=0">See everything waiting</a>.</p>{{/OTHERS_WAITING}}</div>{{/NOTHING_MINE}}
 {{#NOTHING_AT_ALL}}<p class="empty">Nothing is waiting. Every release is either running on its own or finished.</p>{{/NOTHING_AT_ALL}}
-{{#NO_MORE}}<p class="empty">No more activities. <a href="/?mine=0">Back to the first page</a>.</p>{{/NO_MORE}}
+{{#NO_MORE}}<p class="empty">No more activities here. <a href="{{FIRST_URL}}">Back to the most urgent</a>.</p>{{/NO_MORE}}
 {{#STUCK}}
 <section aria-labelledby="stuck-h">
 <h2 id="stuck-h">Releases waiting for a retry or an abort</h2>
@@ -46,8 +46,8 @@
 {{/STUCK}}
 {{#PAGER}}
 <nav class="pager" aria-label="Pages">
+  {{#FIRST}}<a href="{{FIRST_URL}}">⇤ Most urgent</a>{{/FIRST}}
   {{#PREV}}<a href="{{PREV_URL}}" rel="prev">← More urgent</a>{{/PREV}}
-  <span class="muted">Page {{PAGE}}</span>
   {{#NEXT}}<a href="{{NEXT_URL}}" rel="next">Less urgent →</a>{{/NEXT}}
 </nav>
 {{/PAGER}}

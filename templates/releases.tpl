@@ -36,8 +36,8 @@
 {{#NO_MATCH}}<p class="empty">No releases match. <a href="/releases">Show all releases</a>.</p>{{/NO_MATCH}}
 {{#PAGER}}
 <nav class="pager" aria-label="Pages">
+  {{#NEWEST}}<a href="{{NEWEST_URL}}">⇤ Newest</a>{{/NEWEST}}
   {{#NEWER}}<a href="{{NEWER_URL}}" rel="prev">← Newer</a>{{/NEWER}}
-  <span class="muted">Page {{PAGE}}</span>
   {{#OLDER}}<a href="{{OLDER_URL}}" rel="next">Older →</a>{{/OLDER}}
 </nav>
 {{/PAGER}}

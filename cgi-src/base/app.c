@@ -79,6 +79,8 @@ int app_config_load(struct config *c){
   c->argon2_m = (int)v;
   if( env_int("HOLDPOINT_LOGIN_MAX_FAILURES", 1, 1000, 5, &v) ) return -1;
   c->login_max_failures = (int)v;
+  if( env_int("HOLDPOINT_COUNT_STATEMENTS", 0, 1, 0, &v) ) return -1;
+  c->count_statements = (int)v;
   return 0;
 }
 

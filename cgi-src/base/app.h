@@ -22,7 +22,8 @@ struct config {
   int session_max;             /* HOLDPOINT_SESSION_MAX seconds, default 43200 */
   int argon2_t;                /* HOLDPOINT_ARGON2_T passes, default 2 */
   int argon2_m;                /* HOLDPOINT_ARGON2_M KiB, default 19456 */
-  int login_max_failures;      /* failures per account or IP in 15 min before throttling */
+  int login_max_failures;
+  int count_statements;        /* HOLDPOINT_COUNT_STATEMENTS=1: X-Holdpoint-Statements on every response (tests) */      /* failures per account or IP in 15 min before throttling */
 };
 
 struct app {

@@ -29,20 +29,93 @@ int db_open(const char *path, sqlite3 **out){
   return 0;
 }
 
+/*
+** The statement cache.  A worker runs the same few hundred SQL texts over
+** and over; preparing one costs as much as running it.  db_prepare hands out
+** a cached statement for a text it has seen on this connection (when that
+** statement is not in use: a text can be open twice, the second is a plain
+** one), and db_finish puts it back, reset and unbound, instead of finalizing.
+** Slots are reused round-robin once full; statements in use are never
+** evicted.  One connection per process, so no locking.
+*/
+#define DB_CACHE_SLOTS 256
+static struct db_slot {
+  sqlite3 *db;
+  sqlite3_stmt *st;
+  unsigned long hash;
+  int busy;
+} cache[DB_CACHE_SLOTS];
+static int cache_next;                /* the next slot to try when evicting */
+static struct db_counters counters;
+
+static unsigned long sql_hash(const char *z){
+  unsigned long h = 5381;
+  while( *z ) h = h*33 + (unsigned char)*z++;
+  return h;
+}
+
 void db_close(sqlite3 *db){
   if( db==NULL ) return;
+  for(int i=0; i<DB_CACHE_SLOTS; i++){
+    if( cache[i].db==db ) memset(&cache[i], 0, sizeof(cache[i]));
+  }
   sqlite3_stmt *st;
   while( (st = sqlite3_next_stmt(db, NULL))!=NULL ) sqlite3_finalize(st);
   sqlite3_close(db);
 }
 
 sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql){
+  unsigned long h = sql_hash(sql);
+  int free_slot = -1;
+  for(int i=0; i<DB_CACHE_SLOTS; i++){
+    struct db_slot *c = &cache[i];
+    if( c->st==NULL ){ if( free_slot<0 ) free_slot = i; continue; }
+    if( c->db==db && c->hash==h && !c->busy && strcmp(sqlite3_sql(c->st), sql)==0 ){
+      c->busy = 1;
+      counters.cache_hits++;
+      return c->st;
+    }
+  }
   sqlite3_stmt *st = NULL;
-  if( sqlite3_prepare_v2(db, sql, -1, &st, NULL)!=SQLITE_OK ){
+  counters.prepares++;
+  if( sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL)!=SQLITE_OK ){
     log_msg("db: prepare failed: %s: %.200s", sqlite3_errmsg(db), sql);
+    sqlite3_finalize(st);
     return NULL;
   }
+  if( st==NULL ) return NULL;                          /* only a comment or spaces */
+  if( free_slot<0 ){                                   /* evict the next statement not in use */
+    for(int k=0; k<DB_CACHE_SLOTS && free_slot<0; k++){
+      int i = (cache_next + k) % DB_CACHE_SLOTS;
+      if( !cache[i].busy ){
+        sqlite3_finalize(cache[i].st);
+        memset(&cache[i], 0, sizeof(cache[i]));
+        free_slot = i;
+        cache_next = (i + 1) % DB_CACHE_SLOTS;
+      }
+    }
+  }
+  if( free_slot>=0 ){
+    cache[free_slot] = (struct db_slot){ db, st, h, 1 };
+  }
   return st;
+}
+
+void db_finish(sqlite3_stmt *st){
+  if( st==NULL ) return;
+  for(int i=0; i<DB_CACHE_SLOTS; i++){
+    if( cache[i].st==st ){
+      sqlite3_reset(st);
+      sqlite3_clear_bindings(st);
+      cache[i].busy = 0;
+      return;
+    }
+  }
+  sqlite3_finalize(st);
+}
+
+struct db_counters db_counters(void){
+  return counters;
 }
 
 /* Look up a named parameter; a missing one is a programming error, logged. */
@@ -78,6 +151,7 @@ int db_bind_null(sqlite3_stmt *st, const char *name){
 }
 
 int db_step(sqlite3_stmt *st){
+  if( !sqlite3_stmt_busy(st) ) counters.statements++;    /* a new run of this statement */
   int rc = sqlite3_step(st);
   if( rc!=SQLITE_ROW && rc!=SQLITE_DONE ){
     sqlite3 *db = sqlite3_db_handle(st);
@@ -133,7 +207,7 @@ int64_t db_int(sqlite3 *db, const char *sql, int64_t dflt){
   if( st && db_step(st)==SQLITE_ROW && sqlite3_column_type(st, 0)!=SQLITE_NULL ){
     v = sqlite3_column_int64(st, 0);
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   return v;
 }
 
@@ -197,7 +271,7 @@ int db_migrate(sqlite3 *db, const char *sql_dir, int verbose){
     if( q==NULL ) goto out;
     db_bind_int64(q, ":v", version);
     have = db_step(q)==SQLITE_ROW;
-    sqlite3_finalize(q);
+    db_finish(q);
     if( have ) continue;                 /* each file once, even one numbered below the newest */
     char path[4096];
     if( snprintf(path, sizeof(path), "%s/%s", sql_dir, names[i])>=(int)sizeof(path) ) goto out;
@@ -210,7 +284,7 @@ int db_migrate(sqlite3 *db, const char *sql_dir, int verbose){
                                         " VALUES(:v,:n,strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
       bad = st==NULL || db_bind_int64(st, ":v", version) || db_bind_text(st, ":n", names[i])
             || db_step(st)!=SQLITE_DONE;
-      sqlite3_finalize(st);
+      db_finish(st);
     }
     if( bad || db_commit(db) ){
       db_rollback(db);

@@ -8,7 +8,16 @@
 
 int db_open(const char *path, sqlite3 **out);          /* 0 ok; -1 with a log line */
 void db_close(sqlite3 *db);
-sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);  /* NULL (and a log line) on error */
+/*
+** Prepare sql, or hand out this connection's cached statement for the same
+** text; give it back with db_finish (never sqlite3_finalize), which resets
+** and unbinds a cached one and finalizes any other.  NULL (and a log line).
+*/
+sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
+void db_finish(sqlite3_stmt *st);                       /* NULL is fine */
+/* What this process has run: statements started (db_step), texts prepared, cache hits. */
+struct db_counters { int64_t statements, prepares, cache_hits; };
+struct db_counters db_counters(void);
 int db_bind_text(sqlite3_stmt *st, const char *name, const char *z);  /* NULL binds NULL */
 int db_bind_blob(sqlite3_stmt *st, const char *name, const void *p, int n);
 int db_bind_int64(sqlite3_stmt *st, const char *name, int64_t v);

@@ -42,7 +42,7 @@ int bench_seed(struct app *a, int releases, int audit_rows){
       if( st ){
         db_bind_int64(st, ":r", rid);
         if( db_step(st)==SQLITE_ROW ) qa = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
+        db_finish(st);
       }
       if( qa==0 || engine_result_in_tx(a, &c, qa, (i%3) ? "pass" : "warning", NULL, err, sizeof(err))!=HP_OK ) goto fail;
     }

@@ -90,7 +90,7 @@ static int cmd_user(struct app *a, int argc, char **argv){
       printf("%-16s %-24s %-28s roles=%s teams=%s%s\n", db_col_text(st, 0), db_col_text(st, 1),
              db_col_text(st, 2), db_col_text(st, 4), db_col_text(st, 5), sqlite3_column_int(st, 3) ? " (disabled)" : "");
     }
-    sqlite3_finalize(st);
+    db_finish(st);
     return 0;
   }
   if( argc<2 ){ usage(); return 2; }
@@ -155,7 +155,7 @@ static int cmd_team(struct app *a, int argc, char **argv){
     sqlite3_stmt *st = db_prepare(a->db, "SELECT t.name, (SELECT group_concat(u.username, ',') FROM team_members m"
       " JOIN users u ON u.id=m.user_id WHERE m.team_id=t.id) FROM teams t ORDER BY t.name");
     while( st && db_step(st)==SQLITE_ROW ) printf("%-16s %s\n", db_col_text(st, 0), db_col_text(st, 1));
-    sqlite3_finalize(st);
+    db_finish(st);
     return 0;
   }
   if( argc>=2 && strcmp(argv[0], "add")==0 ){
@@ -220,7 +220,7 @@ static int cmd_token(struct app *a, int argc, char **argv){
       printf("%-5lld %-16s %s%s\n", (long long)sqlite3_column_int64(st, 0), db_col_text(st, 1),
              db_col_text(st, 2), sqlite3_column_int(st, 3) ? " (revoked)" : "");
     }
-    sqlite3_finalize(st);
+    db_finish(st);
     return 0;
   }
   usage();
@@ -255,7 +255,7 @@ static int cmd_audit(struct app *a, int argc, char **argv){
       if( *end || id<=0 || rel[0]<'0' || rel[0]>'9' ){ fprintf(stderr, "holdpoint: --release takes a release id\n"); return 2; }
       sqlite3_stmt *st = db_prepare(a->db, "SELECT 1 FROM releases WHERE id=:id");
       int found = st && db_bind_int64(st, ":id", id)==0 && db_step(st)==SQLITE_ROW;
-      sqlite3_finalize(st);
+      db_finish(st);
       if( !found ){ fprintf(stderr, "holdpoint: no release %lld\n", id); return 1; }
       f.release_id = id;
     }
@@ -325,7 +325,7 @@ static int cmd_template(struct app *a, int argc, char **argv){
         printf("imported template %s version %lld (id %lld)\n", db_col_text(st, 0),
                (long long)sqlite3_column_int64(st, 1), (long long)id);
       }
-      sqlite3_finalize(st);
+      db_finish(st);
     }
     return 0;
   }
@@ -336,7 +336,7 @@ static int cmd_template(struct app *a, int argc, char **argv){
     while( st && db_step(st)==SQLITE_ROW ){
       printf("%-24s v%-4lld %s\n", db_col_text(st, 0), (long long)sqlite3_column_int64(st, 1), db_col_text(st, 2));
     }
-    sqlite3_finalize(st);
+    db_finish(st);
     return 0;
   }
   usage();
@@ -361,7 +361,7 @@ static int cmd_engine(struct app *a, int argc, char **argv){
     if( st ){
       db_bind_int64(st, ":id", id);
       if( db_step(st)==SQLITE_ROW ) round = sqlite3_column_int(st, 0);
-      sqlite3_finalize(st);
+      db_finish(st);
     }
     int rc = round ? engine_complete(a, &c, id, round, argv[2], comment ? comment : "") : HP_NOT_FOUND;
     switch( rc ){

@@ -67,7 +67,7 @@ static int64_t seed_activity(struct seed_run *s, const char *name, int *round, c
     *round = sqlite3_column_int(st, 1);
     snprintf(meaning, nmeaning, "%s", db_col_text(st, 2));
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   return id;
 }
 
@@ -127,7 +127,7 @@ static int seed_decide(struct seed_run *s, const char *activity, const char *con
       db_bind_int64(st, ":now", app_now_ms(s->a));
       db_bind_int64(st, ":u", uid);
       int bad = db_step(st)!=SQLITE_DONE;
-      sqlite3_finalize(st);
+      db_finish(st);
       if( bad ) goto out;
       if( step==0 ){
         st = db_prepare(s->a->db, "UPDATE activities SET responsible_user_id=:u WHERE id=:a");
@@ -135,7 +135,7 @@ static int seed_decide(struct seed_run *s, const char *activity, const char *con
         db_bind_int64(st, ":u", uid);
         db_bind_int64(st, ":a", id);
         bad = db_step(st)!=SQLITE_DONE;
-        sqlite3_finalize(st);
+        db_finish(st);
         if( bad ) goto out;
       }
       /* the same actions as approvals.c records */
@@ -236,7 +236,7 @@ static int seed_notify_channels(struct app *a, const struct audit_ctx *c){
       db_bind_text(st, ":c", chans[i].config);
       db_bind_int64(st, ":now", app_now_ms(a));
       bad = db_step(st)!=SQLITE_DONE;
-      sqlite3_finalize(st);
+      db_finish(st);
     }
     if( bad || audit_append(a, c, "notify.channel.add", "notify_channel", sqlite3_last_insert_rowid(a->db), 0,
                             "{s:s,s:s}", "name", chans[i].name, "type", chans[i].type) ){

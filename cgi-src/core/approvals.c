@@ -54,7 +54,7 @@ int64_t approvals_active_delegation(struct app *a, int64_t delegate_id, int64_t 
   db_bind_int64(st, ":p", principal_id);
   db_bind_int64(st, ":now", now);
   if( db_step(st)==SQLITE_ROW ) id = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
+  db_finish(st);
   return id;
 }
 
@@ -79,7 +79,7 @@ static int required_inputs_present(struct app *a, const struct mayact_act *w, st
     hp_fail(e, HP_UNPROCESSABLE, db_col_text(st, 1), "Fill in \"%s\" and save the form before you approve.", db_col_text(st, 0));
     ok = 0;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   return ok;
 }
 
@@ -90,7 +90,7 @@ static int put_output(struct app *a, int64_t act, const char *key, const char *v
   db_bind_text(st, ":k", key);
   db_bind_text(st, ":v", value ? value : "");
   int rc = db_step(st)==SQLITE_DONE ? 0 : -1;
-  sqlite3_finalize(st);
+  db_finish(st);
   return rc;
 }
 
@@ -112,7 +112,7 @@ static int write_outputs(struct app *a, const struct mayact_act *w, const struct
   db_bind_int64(st, ":a", w->id);
   db_bind_int64(st, ":r", w->round);
   int rc = db_step(st)==SQLITE_DONE ? 0 : -1;
-  sqlite3_finalize(st);
+  db_finish(st);
   return rc;
 }
 
@@ -138,7 +138,7 @@ static int insert_decision(struct app *a, const struct mayact_act *w, const stru
   db_bind_text(st, ":sh", v->session_hash ? v->session_hash : "");
   db_bind_text(st, ":ua", v->user_agent ? v->user_agent : "");
   int step = db_step(st);
-  sqlite3_finalize(st);
+  db_finish(st);
   if( step==SQLITE_DONE ) return HP_OK;
   return (step & 0xff)==SQLITE_CONSTRAINT ? HP_CONFLICT : HP_ERROR;
 }
@@ -301,7 +301,7 @@ int approvals_take(struct app *a, const struct audit_ctx *c, const struct user *
   db_bind_int64(st, ":id", w.id);
   db_bind_int64(st, ":r", w.round);
   int ok = db_step(st)==SQLITE_DONE && sqlite3_changes(a->db)==1;
-  sqlite3_finalize(st);
+  db_finish(st);
   if( !ok ){
     rc = set_err(e, HP_CONFLICT, w.responsible_user_id==u->id ? "You already hold this task."
                                           : "Someone else holds this task already.");
@@ -340,7 +340,7 @@ int approvals_assign(struct app *a, const struct audit_ctx *c, const struct user
   db_bind_int64(st, ":id", w.id);
   db_bind_int64(st, ":r", w.round);
   int ok = db_step(st)==SQLITE_DONE && sqlite3_changes(a->db)==1;
-  sqlite3_finalize(st);
+  db_finish(st);
   if( !ok ){ rc = set_err(e, HP_CONFLICT, "The task changed meanwhile; reload."); goto out; }
   if( audit_append(a, c, "task.assign", "activity", w.id, w.release_id, "{s:s,s:I,s:I}", "activity", w.name,
                    "from", (json_int_t)w.responsible_user_id, "to", (json_int_t)to_user)
@@ -415,7 +415,7 @@ int approvals_delegate(struct app *a, const struct audit_ctx *c, int64_t user_id
     db_bind_int64(st, ":e", ends_at);
     db_bind_int64(st, ":now", app_now_ms(a));
     if( db_step(st)==SQLITE_DONE ) rc = sqlite3_changes(a->db)==1 ? HP_OK : HP_UNPROCESSABLE;
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   if( rc==HP_UNPROCESSABLE ) set_err(e, rc, "There is no such person to delegate to.");
   int64_t id = sqlite3_last_insert_rowid(a->db);
@@ -440,7 +440,7 @@ int approvals_delegation_revoke(struct app *a, const struct audit_ctx *c, int64_
     db_bind_int64(st, ":id", id);
     db_bind_int64(st, ":u", user_id);
     if( db_step(st)==SQLITE_DONE ) rc = sqlite3_changes(a->db)==1 ? HP_OK : HP_NOT_FOUND;
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   if( rc==HP_OK && (audit_append(a, c, "delegation.revoke", "delegation", id, 0, NULL)
                    || mayact_person_changed(a, c, user_id)) ) rc = HP_ERROR;
@@ -481,7 +481,7 @@ static int fire_reminders(struct app *a, int64_t now){
         db_bind_int64(ins, ":o", secs);
         db_bind_int64(ins, ":now", now);
         new_ = db_step(ins)==SQLITE_DONE && sqlite3_changes(a->db)==1;
-        sqlite3_finalize(ins);
+        db_finish(ins);
       }
       struct audit_ctx c;
       timer_ctx(&c);
@@ -495,7 +495,7 @@ static int fire_reminders(struct app *a, int64_t now){
     }
     json_decref(j);
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   return fired;
 }
 
@@ -530,7 +530,7 @@ static int expire_one(struct app *a, int64_t id, int round, int64_t deadline_at,
       db_bind_int64(st, ":id", id);
       db_bind_int64(st, ":r", round);
       ok = db_step(st)==SQLITE_DONE && sqlite3_changes(a->db)==1;
-      sqlite3_finalize(st);
+      db_finish(st);
     }else ok = 0;
     if( ok ) ok = mayact_refresh(a, id)==0;
     if( ok ) ok = audit_append(a, &c, "activity.escalated", "activity", id, w.release_id, "{s:s,s:s,s:s,s:i}",
@@ -568,7 +568,7 @@ int approvals_timers(struct app *a, int64_t now){
     deadlines[n] = sqlite3_column_int64(st, 2);
     n++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   for(int i=0; i<n; i++){
     if( expire_one(a, ids[i], rounds[i], deadlines[i], now)>0 ) fired++;
   }

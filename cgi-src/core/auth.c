@@ -50,7 +50,7 @@ static int count_failures(struct app *a, const char *sql, const char *val){
   db_bind_text(st, ":v", val);
   db_bind_int64(st, ":since", app_now_ms(a) - AUTH_THROTTLE_WINDOW_MS);
   if( db_step(st)==SQLITE_ROW ) n = sqlite3_column_int(st, 0);
-  sqlite3_finalize(st);
+  db_finish(st);
   return n;
 }
 
@@ -67,7 +67,7 @@ void auth_record_failure(struct app *a, const char *username, const char *ip){
   db_bind_text(st, ":ip", ip);
   db_bind_int64(st, ":now", app_now_ms(a));
   db_step(st);
-  sqlite3_finalize(st);
+  db_finish(st);
 }
 
 /*
@@ -94,7 +94,7 @@ int auth_check_login(struct app *a, const char *username, const char *pw, const 
     snprintf(hash, sizeof(hash), "%s", db_col_text(st, 1));
     disabled = sqlite3_column_int(st, 2);
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   ok = auth_verify_password(id ? hash : dummy, pw);
   if( !ok || id==0 || disabled ){
     auth_record_failure(a, username, ip);
@@ -119,7 +119,7 @@ int auth_token_create(struct app *a, int64_t user_id, const char *name, char *ou
   db_bind_text(st, ":h", h);
   db_bind_int64(st, ":now", app_now_ms(a));
   int rc = db_step(st)==SQLITE_DONE ? HP_OK : HP_ERROR;
-  sqlite3_finalize(st);
+  db_finish(st);
   if( token_id ) *token_id = sqlite3_last_insert_rowid(a->db);
   return rc;
 }
@@ -134,6 +134,6 @@ int auth_token_revoke(struct app *a, int64_t token_id, int64_t user_id){
   db_bind_int64(st, ":t", token_id>0 ? token_id : 0);
   db_bind_int64(st, ":u", user_id>0 ? user_id : 0);
   if( db_step(st)==SQLITE_DONE ) n = sqlite3_changes(a->db);
-  sqlite3_finalize(st);
+  db_finish(st);
   return n;
 }

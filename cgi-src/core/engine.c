@@ -502,7 +502,7 @@ static int64_t count_for(sqlite3 *db, const char *sql, int64_t id){
   if( st==NULL ) return -1;
   db_bind_int64(st, ":id", id);
   if( db_step(st)==SQLITE_ROW ) n = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
+  db_finish(st);
   return n;
 }
 
@@ -530,7 +530,7 @@ static int snap_load(struct app *a, int64_t release_id, struct snap *sn){
   if( v<0 ) goto out;
   s->status = (enum engine_release_status)v;
   s->fail_phase = strcmp(db_col_text(st, 1), "fail_phase")==0;
-  sqlite3_finalize(st);
+  db_finish(st);
   st = NULL;
 
   int64_t np = count_for(db, "SELECT count(*) FROM phases WHERE release_id=:id", release_id);
@@ -555,7 +555,7 @@ static int snap_load(struct app *a, int64_t release_id, struct snap *sn){
     s->nphases++;
   }
   if( step!=SQLITE_DONE && step!=SQLITE_ROW ) goto out;
-  sqlite3_finalize(st);
+  db_finish(st);
 
   st = db_prepare(db, "SELECT a.id, a.name, a.kind, a.status, a.result, a.when_pass, a.when_warning,"
                       " a.round, a.phase_id FROM activities a JOIN phases p ON p.id=a.phase_id"
@@ -583,7 +583,7 @@ static int snap_load(struct app *a, int64_t release_id, struct snap *sn){
     s->nacts++;
   }
   if( step!=SQLITE_DONE && step!=SQLITE_ROW ) goto out;
-  sqlite3_finalize(st);
+  db_finish(st);
   st = NULL;
 
   /* Dependencies: read the pairs, then give each activity its slice of one index array. */
@@ -617,7 +617,7 @@ static int snap_load(struct app *a, int64_t release_id, struct snap *sn){
   }
   rc = HP_OK;
 out:
-  sqlite3_finalize(st);
+  db_finish(st);
   free(dep_from);
   free(dep_to);
   return rc;
@@ -761,7 +761,7 @@ static int apply_activity(struct app *a, const struct snap *sn, const struct eng
   if( (ch->flags & ENGINE_CF_SNAPSHOT) && mayact_snapshot(a, act->id, ch->round) ) goto out;
   if( ch->flags & ENGINE_CF_RETRY ){
     /* Outputs belong to the round that produced them; the audit trail keeps the old ones. */
-    sqlite3_finalize(st);
+    db_finish(st);
     st = db_prepare(a->db, "DELETE FROM outputs WHERE activity_id=:id");
     if( st==NULL ) goto out;
     db_bind_int64(st, ":id", act->id);
@@ -769,7 +769,7 @@ static int apply_activity(struct app *a, const struct snap *sn, const struct eng
   }
   rc = HP_OK;
 out:
-  sqlite3_finalize(st);
+  db_finish(st);
   free(auto_details);
   return rc;
 }
@@ -799,7 +799,7 @@ static int apply_other(struct app *a, const struct snap *sn, const struct engine
   if( db_step(st)!=SQLITE_DONE ) goto out;
   rc = sqlite3_changes(a->db)==1 ? HP_OK : HP_CONFLICT;
 out:
-  sqlite3_finalize(st);
+  db_finish(st);
   return rc;
 }
 
@@ -896,7 +896,7 @@ static int release_of(struct app *a, int64_t activity_id, int64_t *release_id){
   int step = db_step(st);
   if( step==SQLITE_ROW ){ *release_id = sqlite3_column_int64(st, 0); rc = HP_OK; }
   else if( step==SQLITE_DONE ) rc = HP_NOT_FOUND;
-  sqlite3_finalize(st);
+  db_finish(st);
   return rc;
 }
 
@@ -958,7 +958,7 @@ static int set_output(struct app *a, int64_t activity_id, const char *key, const
   db_bind_text(st, ":k", key);
   db_bind_text(st, ":v", value);
   int rc = db_step(st)==SQLITE_DONE ? 0 : -1;
-  sqlite3_finalize(st);
+  db_finish(st);
   return rc;
 }
 
@@ -1029,7 +1029,7 @@ static int lookup_exists(void *ctx, int kind, const char *name){
   if( st==NULL ) return -1;
   db_bind_text(st, ":n", name);
   if( db_step(st)==SQLITE_ROW ) rc = sqlite3_column_int(st, 0)>0;
-  sqlite3_finalize(st);
+  db_finish(st);
   return rc;
 }
 
@@ -1068,7 +1068,7 @@ int engine_template_import(struct app *a, const struct audit_ctx *c, const char 
   if( st ){
     db_bind_text(st, ":n", t->name);
     if( db_step(st)==SQLITE_ROW ) version = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   st = db_prepare(a->db, "INSERT INTO templates(name,version,description,source_yaml,created_by,created_at)"
                          " VALUES(:n,:v,:d,:y,:by,:now)");
@@ -1088,12 +1088,12 @@ int engine_template_import(struct app *a, const struct audit_ctx *c, const char 
                        "phases", (int)t->nphases, "bytes", (int)n)==0 ) rc = HP_OK;
     }
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   st = NULL;
   rc = tx_end(a, rc, err, nerr);
   if( rc ){ *template_id = 0; fail(err, nerr, rc, "The template could not be saved."); }
 out:
-  sqlite3_finalize(st);
+  db_finish(st);
   free(src);
   rtpl_free(t);
   return rc;
@@ -1114,7 +1114,7 @@ static int text_ok(const char *z, int lines){
 static int64_t insert_done(sqlite3 *db, sqlite3_stmt *st){
   int64_t id = 0;
   if( st && db_step(st)==SQLITE_DONE ) id = sqlite3_last_insert_rowid(db);
-  sqlite3_finalize(st);
+  db_finish(st);
   return id;
 }
 
@@ -1205,7 +1205,7 @@ static int64_t insert_activity(struct app *a, int64_t release_id, int64_t phase_
     st = NULL;
   }
 out:
-  sqlite3_finalize(st);
+  db_finish(st);
   free(tj);
   free(rj);
   free(aj);
@@ -1293,7 +1293,7 @@ int engine_release_create_in_tx(struct app *a, const struct audit_ctx *c,
     rc = fail(err, nerr, HP_ERROR, "The stored template could not be read.");
     goto out;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   st = NULL;
   if( (rc = check_variables(t, nr, err, nerr)) ) goto out;
   rc = HP_ERROR;
@@ -1363,7 +1363,7 @@ int engine_release_create_in_tx(struct app *a, const struct audit_ctx *c,
       db_bind_int64(st, ":a", act_ids[i]);
       db_bind_int64(st, ":d", act_ids[j]);
       ok = db_step(st)==SQLITE_DONE;
-      sqlite3_finalize(st);
+      db_finish(st);
       st = NULL;
     }
   }
@@ -1381,7 +1381,7 @@ int engine_release_create_in_tx(struct app *a, const struct audit_ctx *c,
   if( rc==HP_OK ) *release_id = rid;
 out:
   if( rc==HP_ERROR && err && nerr && err[0]==0 ) fail(err, nerr, HP_ERROR, "The release could not be created.");
-  sqlite3_finalize(st);
+  db_finish(st);
   json_decref(vars);
   free(act_ids);
   rtpl_free(t);

@@ -249,7 +249,7 @@ int inputs_load_activity(struct app *app, struct arena *a, int64_t id, struct in
   db_bind_int64(st, ":id", id);
   int rc = db_step(st);
   if( rc!=SQLITE_ROW ){
-    sqlite3_finalize(st);
+    db_finish(st);
     return rc==SQLITE_DONE ? HP_NOT_FOUND : HP_ERROR;
   }
   act->id = sqlite3_column_int64(st, 0);
@@ -261,7 +261,7 @@ int inputs_load_activity(struct app *app, struct arena *a, int64_t id, struct in
   act->responsible_kind = db_col_dup(a, st, 6);
   act->responsible_name = db_col_dup(a, st, 7);
   act->responsible_user_id = sqlite3_column_int64(st, 8);
-  sqlite3_finalize(st);
+  db_finish(st);
   if( act->name==NULL || act->kind==NULL || act->status==NULL ) return HP_ERROR;
   return HP_OK;
 }
@@ -293,7 +293,7 @@ int inputs_load_fields(struct app *app, struct arena *a, int64_t activity_id,
     f->id = sqlite3_column_int64(st, 0);
     k++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   if( rc!=SQLITE_DONE ) return HP_ERROR;
   *out = v;
   *n = k;
@@ -326,7 +326,7 @@ int inputs_load_values(struct app *app, struct arena *a, int64_t activity_id, in
     v[k].value = db_col_dup(a, st, 1);
     if( v[k].key && v[k].value ) k++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   if( rc!=SQLITE_DONE ) return HP_ERROR;
   *out = v;
   *n = k;
@@ -347,7 +347,7 @@ static int64_t count_files(struct app *app, int64_t activity_id, int64_t round, 
   db_bind_int64(st, ":round", round);
   db_bind_text(st, ":key", key);
   int64_t n = db_step(st)==SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-  sqlite3_finalize(st);
+  db_finish(st);
   return n;
 }
 
@@ -410,7 +410,7 @@ int inputs_save(struct app *app, const struct audit_ctx *c, int64_t activity_id,
     rc = HP_CONFLICT;
     goto out;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   st = db_prepare(app->db,
     "INSERT INTO inputs(activity_id, round, field_key, value, user_id, at)"
     " VALUES(:id, :round, :key, :value, :uid, :at)"
@@ -430,7 +430,7 @@ int inputs_save(struct app *app, const struct audit_ctx *c, int64_t activity_id,
     json_array_append_new(keys, json_string(values[i].key));
     json_object_set_new(vals, values[i].key, json_string(values[i].value));
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   st = NULL;
   /* "o" steals the references, so they are not freed below. */
   json_t *k2 = keys, *v2 = vals;
@@ -439,7 +439,7 @@ int inputs_save(struct app *app, const struct audit_ctx *c, int64_t activity_id,
                    "round", expected_round, "keys", k2, "values", v2) ) goto out;
   rc = HP_OK;
 out:
-  sqlite3_finalize(st);
+  db_finish(st);
   json_decref(keys);
   json_decref(vals);
   if( rc==HP_OK ){

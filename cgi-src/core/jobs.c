@@ -32,7 +32,7 @@ int jobs_acquire_lease(struct app *app, const char *holder, int64_t now, int64_t
   db_bind_int64(st, ":exp", now + ttl_ms);
   db_bind_int64(st, ":now", now);
   int ok = db_step(st)==SQLITE_DONE && sqlite3_changes(app->db)==1;
-  sqlite3_finalize(st);
+  db_finish(st);
   return ok;
 }
 
@@ -51,5 +51,5 @@ void jobs_release(struct app *app){
   if( st==NULL ) return;
   db_bind_text(st, ":h", holder_name(holder, sizeof(holder)));
   db_step(st);
-  sqlite3_finalize(st);
+  db_finish(st);
 }

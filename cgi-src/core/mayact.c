@@ -50,7 +50,7 @@ int mayact_load(struct app *a, struct arena *ar, int64_t id, struct mayact_act *
     w->reminders_json = db_col_dup(ar, st, C_REMINDERS);
     found = w->name && w->kind && w->status && w->release_status && w->phase_status;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   return found;
 }
 
@@ -71,14 +71,14 @@ int mayact_groups(struct app *a, struct arena *ar, const struct mayact_act *w, c
     k = (k<0 || k>=nr) ? nr : k;                /* slot nr holds the escalated people */
     if( cnt[k]==cap[k] ){
       int64_t *n = arena_alloc(ar, cap[k]*2*sizeof(int64_t));
-      if( n==NULL ){ sqlite3_finalize(st); return -1; }
+      if( n==NULL ){ db_finish(st); return -1; }
       memcpy(n, ids[k], cnt[k]*sizeof(int64_t));
       ids[k] = n;
       cap[k] *= 2;
     }
     ids[k][cnt[k]++] = sqlite3_column_int64(st, 1);
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   for(int k=0; k<nr; k++){
     groups[k].user_ids = ids[k];
     groups[k].n = cnt[k];
@@ -113,7 +113,7 @@ int mayact_votes(struct app *a, struct arena *ar, const struct mayact_act *w,
   while( db_step(st)==SQLITE_ROW ){
     if( n==cap ){
       struct policy_vote *nv = arena_alloc(ar, (cap*2 + 1)*sizeof(*nv));
-      if( nv==NULL ){ sqlite3_finalize(st); return -1; }
+      if( nv==NULL ){ db_finish(st); return -1; }
       memcpy(nv, v, n*sizeof(*v));
       v = nv;
       cap *= 2;
@@ -124,7 +124,7 @@ int mayact_votes(struct app *a, struct arena *ar, const struct mayact_act *w,
     v[n].decision = strcmp(db_col_text(st, 2), "approve")==0 ? POLICY_APPROVE : POLICY_REJECT;
     n++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   *out = v;
   *nout = n;
   return 0;
@@ -152,7 +152,7 @@ int mayact_in_group(struct app *a, int64_t user_id, const char *kind, const char
   db_bind_int64(st, ":u", user_id);
   db_bind_text(st, ":n", name);
   if( db_step(st)==SQLITE_ROW ) yes = sqlite3_column_int(st, 0)==1;
-  sqlite3_finalize(st);
+  db_finish(st);
   return yes;
 }
 
@@ -170,7 +170,7 @@ int mayact_snapshot_group(struct app *a, int64_t activity_id, int round, int rul
   db_bind_int64(st, ":i", rule_index);
   db_bind_text(st, ":n", name);
   int rc = db_step(st)==SQLITE_DONE ? 0 : -1;
-  sqlite3_finalize(st);
+  db_finish(st);
   return rc;
 }
 
@@ -206,7 +206,7 @@ int mayact_group_size(struct app *a, const char *kind, const char *name){
   if( st==NULL ) return -1;
   db_bind_text(st, ":n", name);
   if( db_step(st)==SQLITE_ROW ) n = sqlite3_column_int(st, 0);
-  sqlite3_finalize(st);
+  db_finish(st);
   return n;
 }
 
@@ -224,7 +224,7 @@ static int put_row(struct app *a, const struct mayact_act *w, int64_t user, int6
   if( until>0 ) db_bind_int64(st, ":until", until);
   else db_bind_null(st, ":until");
   int rc = db_step(st)==SQLITE_DONE ? 0 : -1;
-  sqlite3_finalize(st);
+  db_finish(st);
   return rc;
 }
 
@@ -261,7 +261,7 @@ static int refresh_approval(struct app *a, struct arena *ar, const struct mayact
     if( policy_may_vote(p, groups, starter, votes, nvotes, &ballot)==POLICY_OK
      && put_row(a, w, ballot.user_id, ballot.user_id, "rule", 0, until) ) goto out;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   st = db_prepare(a->db, "SELECT DISTINCT g.delegate_id, g.user_id, g.starts_at, g.ends_at FROM delegations g"
     " JOIN eligible e ON e.user_id=g.user_id AND e.activity_id=:a AND e.round=:r"
     " JOIN users du ON du.id=g.delegate_id JOIN users pu ON pu.id=g.user_id"
@@ -279,7 +279,7 @@ static int refresh_approval(struct app *a, struct arena *ar, const struct mayact
   }
   rc = 0;
 out:
-  sqlite3_finalize(st);
+  db_finish(st);
   policy_free(p);
   return rc;
 }
@@ -291,7 +291,7 @@ static int refresh_manual(struct app *a, const struct mayact_act *w){
     if( st==NULL ) return -1;
     db_bind_int64(st, ":u", w->responsible_user_id);
     int enabled = db_step(st)==SQLITE_ROW && sqlite3_column_int(st, 0)==0;
-    sqlite3_finalize(st);
+    db_finish(st);
     return enabled ? put_row(a, w, w->responsible_user_id, w->responsible_user_id, "holder", 0, w->deadline_at) : 0;
   }
   const char *g = group_sql(w->responsible_kind);
@@ -307,7 +307,7 @@ static int refresh_manual(struct app *a, const struct mayact_act *w){
   if( w->deadline_at>0 ) db_bind_int64(st, ":until", w->deadline_at);
   else db_bind_null(st, ":until");
   int rc = db_step(st)==SQLITE_DONE ? 0 : -1;
-  sqlite3_finalize(st);
+  db_finish(st);
   return rc;
 }
 
@@ -320,12 +320,22 @@ int mayact_refresh(struct app *a, int64_t activity_id){
   if( st==NULL ) goto out;
   db_bind_int64(st, ":a", activity_id);
   int step = db_step(st);
-  sqlite3_finalize(st);
+  db_finish(st);
   if( step!=SQLITE_DONE ) goto out;
   if( !mayact_load(a, &ar, activity_id, &w) || !round_open(&w) ){ rc = 0; goto out; }
   if( strcmp(w.kind, "approval")==0 ) rc = refresh_approval(a, &ar, &w);
   else if( strcmp(w.kind, "manual")==0 ) rc = refresh_manual(a, &w);
   else rc = 0;
+  if( rc==0 ){                                   /* the inbox's sort key beside the rows */
+    st = db_prepare(a->db, "UPDATE may_act SET (due_at, since_at)="
+                           "(SELECT due_key, since_key FROM activities WHERE id=:a) WHERE activity_id=:a");
+    if( st==NULL ) rc = -1;
+    else{
+      db_bind_int64(st, ":a", activity_id);
+      if( db_step(st)!=SQLITE_DONE ) rc = -1;
+      db_finish(st);
+    }
+  }
 out:
   arena_free(&ar);
   return rc;
@@ -344,13 +354,13 @@ static int refresh_each(struct app *a, const char *sql, int64_t id){
   while( (step = db_step(st))==SQLITE_ROW ){
     if( n==cap ){
       int64_t *m = realloc(ids, cap*2*sizeof(int64_t));
-      if( m==NULL ){ sqlite3_finalize(st); goto out; }
+      if( m==NULL ){ db_finish(st); goto out; }
       ids = m;
       cap *= 2;
     }
     ids[n++] = sqlite3_column_int64(st, 0);
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   if( step!=SQLITE_DONE ) goto out;
   for(size_t i=0; i<n; i++) if( mayact_refresh(a, ids[i]) ) goto out;
   rc = 0;
@@ -403,7 +413,7 @@ static int revoke_eligibility(struct app *a, const struct audit_ctx *c, int64_t 
     json_decref(j);
     if( kind && name && mayact_in_group(a, user_id, kind, name) ) continue;
     struct gone *g = arena_alloc(&ar, sizeof(*g));
-    if( g==NULL ){ sqlite3_finalize(st); goto out; }
+    if( g==NULL ){ db_finish(st); goto out; }
     g->act = sqlite3_column_int64(st, 0);
     g->rule = k;
     g->rel = sqlite3_column_int64(st, 4);
@@ -414,7 +424,7 @@ static int revoke_eligibility(struct app *a, const struct audit_ctx *c, int64_t 
     g->next = list;
     list = g;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   for(struct gone *g=list; g; g=g->next){
     st = db_prepare(a->db, "DELETE FROM eligible WHERE activity_id=:a AND round=:r AND rule_index=:k AND user_id=:u");
     if( st==NULL ) goto out;
@@ -423,7 +433,7 @@ static int revoke_eligibility(struct app *a, const struct audit_ctx *c, int64_t 
     db_bind_int64(st, ":k", g->rule);
     db_bind_int64(st, ":u", user_id);
     int step = db_step(st);
-    sqlite3_finalize(st);
+    db_finish(st);
     if( step!=SQLITE_DONE ) goto out;
     if( audit_append(a, c, "eligibility.revoke", "activity", g->act, g->rel, "{s:s,s:I,s:i,s:s,s:s,s:i}",
                      "activity", g->name ? g->name : "", "user_id", (json_int_t)user_id, "rule", g->rule,
@@ -448,7 +458,7 @@ static int release_holds(struct app *a, const struct audit_ctx *c, int64_t user_
   while( db_step(st)==SQLITE_ROW ){
     if( mayact_in_group(a, user_id, db_col_text(st, 1), db_col_text(st, 2)) ) continue;
     struct held *h = arena_alloc(&ar, sizeof(*h));
-    if( h==NULL ){ sqlite3_finalize(st); goto out; }
+    if( h==NULL ){ db_finish(st); goto out; }
     h->id = sqlite3_column_int64(st, 0);
     h->rel = sqlite3_column_int64(st, 3);
     h->name = db_col_dup(&ar, st, 4);
@@ -456,14 +466,14 @@ static int release_holds(struct app *a, const struct audit_ctx *c, int64_t user_
     h->next = list;
     list = h;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   for(struct held *h=list; h; h=h->next){
     st = db_prepare(a->db, "UPDATE activities SET responsible_user_id=NULL WHERE id=:id AND responsible_user_id=:u");
     if( st==NULL ) goto out;
     db_bind_int64(st, ":id", h->id);
     db_bind_int64(st, ":u", user_id);
     int step = db_step(st);
-    sqlite3_finalize(st);
+    db_finish(st);
     if( step!=SQLITE_DONE ) goto out;
     if( audit_append(a, c, "task.release", "activity", h->id, h->rel, "{s:s,s:I,s:i}", "activity",
                      h->name ? h->name : "", "user_id", (json_int_t)user_id, "round", h->round) ) goto out;
@@ -496,7 +506,7 @@ int mayact_may(struct app *a, int64_t activity_id, int64_t user_id, int64_t for_
   db_bind_int64(st, ":f", for_user_id);
   db_bind_int64(st, ":now", now);
   if( db_step(st)==SQLITE_ROW ) yes = sqlite3_column_int(st, 0)==1;
-  sqlite3_finalize(st);
+  db_finish(st);
   return yes;
 }
 
@@ -512,7 +522,7 @@ int mayact_notify(struct app *a, int64_t activity_id, const char *event){
   db_bind_int64(st, ":lim", MAYACT_MAX_NOTIFY);
   int step;
   while( (step = db_step(st))==SQLITE_ROW ) people[n++] = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
+  db_finish(st);
   if( step!=SQLITE_DONE ) return -1;
   return notify_activity_event(a, activity_id, event, people, n);
 }

@@ -70,7 +70,7 @@ static int exec_bound(sqlite3 *db, const char *sql, int64_t a, int64_t b, const 
   if( sqlite3_bind_parameter_index(st, ":b") ) db_bind_int64(st, ":b", b);
   if( sqlite3_bind_parameter_index(st, ":z") ) db_bind_text(st, ":z", z);
   int rc = db_step(st)==SQLITE_DONE ? 0 : -1;
-  sqlite3_finalize(st);
+  db_finish(st);
   return rc;
 }
 
@@ -124,7 +124,7 @@ int users_add(struct app *a, const struct audit_ctx *c, const char *username, co
     db_bind_text(st, ":h", hash);
     db_bind_int64(st, ":now", app_now_ms(a));
     bad = db_step(st)!=SQLITE_DONE;
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   *id = sqlite3_last_insert_rowid(db);
   if( !bad ) bad = write_roles(db, *id, roles);
@@ -155,7 +155,7 @@ int users_update(struct app *a, const struct audit_ctx *c, int64_t id, const cha
     db_bind_text(st, ":e", email);
     db_bind_int64(st, ":id", id);
     bad = db_step(st)!=SQLITE_DONE || sqlite3_changes(db)!=1;
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   if( !bad ) bad = write_roles(db, id, roles);
   if( !bad ) bad = audit_append(a, c, "user.update", "user", id, 0, "{s:s,s:s,s:i}", "display_name", display,
@@ -194,7 +194,7 @@ int users_end_sessions(struct app *app, int64_t user_id){
   db_bind_int64(st, ":now", app_now_ms(app));
   db_bind_int64(st, ":u", user_id);
   int rc = db_step(st)==SQLITE_DONE ? HP_OK : HP_ERROR;
-  sqlite3_finalize(st);
+  db_finish(st);
   return rc;
 }
 
@@ -224,7 +224,7 @@ static int find_id(struct app *a, const char *sql, const char *name, int64_t *id
   if( st==NULL ) return 0;
   db_bind_text(st, ":z", name);
   if( db_step(st)==SQLITE_ROW ){ *id = sqlite3_column_int64(st, 0); found = 1; }
-  sqlite3_finalize(st);
+  db_finish(st);
   return found;
 }
 
@@ -255,7 +255,7 @@ int users_team_add(struct app *a, const struct audit_ctx *c, const char *name, c
     db_bind_text(st, ":d", description);
     db_bind_int64(st, ":now", app_now_ms(a));
     bad = db_step(st)!=SQLITE_DONE;
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   *id = sqlite3_last_insert_rowid(db);
   if( !bad ) bad = audit_append(a, c, "team.add", "team", *id, 0, "{s:s}", "name", name);

@@ -44,6 +44,7 @@ void req_init(struct req *r, struct app *app, FCGX_Request *fcgx){
   r->app = app;
   r->fcgx = fcgx;
   r->start_us = now_us();
+  r->statements_at_start = db_counters().statements;
   arena_init(&r->arena);
   buf_init(&r->hdrs);
   buf_init(&r->body);
@@ -308,6 +309,9 @@ static void write_head(struct req *r){
   if( !has_header(r, "Cache-Control") ) buf_puts(&h, "Cache-Control: no-store\r\n");
   if( r->https ) buf_puts(&h, "Strict-Transport-Security: max-age=31536000\r\n");
   if( r->hdrs.len ) buf_append(&h, r->hdrs.z, r->hdrs.len);
+  if( r->app && r->app->cfg.count_statements ){         /* how many SQL statements this response ran */
+    buf_printf(&h, "X-Holdpoint-Statements: %lld\r\n", (long long)(db_counters().statements - r->statements_at_start));
+  }
   if( !r->streaming ) buf_printf(&h, "Content-Length: %zu\r\n", r->body.len);
   buf_puts(&h, "\r\n");
   out_raw(r, h.z, h.len);

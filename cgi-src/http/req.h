@@ -18,6 +18,7 @@ struct req {
   FCGX_Request *fcgx;      /* NULL when built by tests */
   struct arena arena;      /* everything below that is allocated lives here */
   int64_t start_us;
+  int64_t statements_at_start;   /* db_counters().statements when the request began */
   const char *request_id;
   const char *method;
   const char *path;        /* without the query string */

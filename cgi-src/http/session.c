@@ -47,13 +47,13 @@ int sess_load_user(struct req *r, int64_t user_id, struct user **out){
       found = 1;
     }
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   if( !found ) return 0;
   st = db_prepare(db, "SELECT role FROM user_roles WHERE user_id=:id");
   if( st ){
     db_bind_int64(st, ":id", user_id);
     while( db_step(st)==SQLITE_ROW ) (*out)->roles |= users_role_bit(db_col_text(st, 0));
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   if( (*out)->is_admin ) (*out)->roles |= ROLE_ADMIN;
   return 1;
@@ -85,7 +85,7 @@ int sess_identify(struct req *r){
     csrf = db_col_dup(&r->arena, st, 1);
     last_seen = sqlite3_column_int64(st, 2);
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   if( user_id==0 || !sess_load_user(r, user_id, &r->user) ) return 0;
   r->session_hash = arena_strdup(&r->arena, h);
   r->csrf_token = csrf;
@@ -95,7 +95,7 @@ int sess_identify(struct req *r){
       db_bind_int64(st, ":now", now);
       db_bind_text(st, ":h", h);
       db_step(st);
-      sqlite3_finalize(st);
+      db_finish(st);
     }
   }
   return 1;
@@ -123,7 +123,7 @@ int sess_create(struct req *r, int64_t user_id){
   db_bind_text(st, ":ip", r->remote_addr);
   db_bind_text(st, ":ua", r->user_agent);
   int rc = db_step(st)==SQLITE_DONE ? HP_OK : HP_ERROR;
-  sqlite3_finalize(st);
+  db_finish(st);
   if( rc==HP_OK ){
     resp_header(r, "Set-Cookie", sess_cookie_header(r, tok, 1));
     r->session_hash = arena_strdup(&r->arena, h);
@@ -139,7 +139,7 @@ int sess_end(struct req *r, const char *id_hash){
   db_bind_int64(st, ":now", app_now_ms(r->app));
   db_bind_text(st, ":h", id_hash);
   int rc = db_step(st)==SQLITE_DONE ? HP_OK : HP_ERROR;
-  sqlite3_finalize(st);
+  db_finish(st);
   return rc;
 }
 
@@ -160,7 +160,7 @@ int sess_end_others(struct req *r, int64_t user_id, const char *keep){
     db_bind_text(st, ":keep", keep ? keep : "");
     ok = db_step(st)==SQLITE_DONE;
     n = sqlite3_changes(db);
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   if( ok && n>0 ) ok = req_audit(r, "session.end_others", "user", user_id, 0, "{s:i}", "ended", n)==0;
   if( !ok || db_commit(db) ){
@@ -222,7 +222,7 @@ int sess_token_identify(struct req *r){
     tid = sqlite3_column_int64(st, 0);
     uid = sqlite3_column_int64(st, 1);
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   if( tid==0 || !sess_load_user(r, uid, &r->user) ) return HP_UNAUTHORIZED;
   r->via_token = 1;
   r->token_id = tid;
@@ -232,7 +232,7 @@ int sess_token_identify(struct req *r){
     db_bind_int64(st, ":now", app_now_ms(r->app));
     db_bind_int64(st, ":id", tid);
     db_step(st);
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   return HP_OK;
 }
@@ -247,14 +247,14 @@ int sess_reauthenticate(struct req *r, const char *password){
   if( st==NULL ) return 0;
   db_bind_int64(st, ":id", r->user->id);
   int ok = db_step(st)==SQLITE_ROW && auth_verify_password(db_col_text(st, 0), password);
-  sqlite3_finalize(st);
+  db_finish(st);
   if( ok && r->session_hash && strncmp(r->session_hash, "token:", 6)!=0 ){
     st = db_prepare(r->app->db, "UPDATE sessions SET reauth_at=:now WHERE id_hash=:h");
     if( st ){
       db_bind_int64(st, ":now", app_now_ms(r->app));
       db_bind_text(st, ":h", r->session_hash);
       db_step(st);
-      sqlite3_finalize(st);
+      db_finish(st);
     }
   }
   return ok;

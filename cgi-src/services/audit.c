@@ -109,7 +109,7 @@ static int append_json(struct app *a, const struct audit_ctx *c, const char *act
     seq = sqlite3_column_int64(st, 0) + 1;
     snprintf(prev, sizeof(prev), "%s", db_col_text(st, 1));
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   st = NULL;
   struct audit_row w = {
     .seq = seq, .at = app_now_ms(a), .actor_id = c->actor_id, .acting_for_id = c->acting_for_id,
@@ -147,7 +147,7 @@ static int append_json(struct app *a, const struct audit_ctx *c, const char *act
   if( db_step(st)!=SQLITE_DONE ) goto out;
   rc = 0;
 out:
-  sqlite3_finalize(st);
+  db_finish(st);
   buf_free(&canon);
   return rc;
 }
@@ -272,7 +272,7 @@ int audit_verify(struct app *a, const char *head, char *msg, size_t nmsg){
   snprintf(msg, nmsg, "audit trail intact: %lld rows", (long long)count);
   rc = 0;
 out:
-  sqlite3_finalize(st);
+  db_finish(st);
   buf_free(&canon);
   return rc;
 }
@@ -288,6 +288,6 @@ int audit_head(struct app *a, char *out, size_t nout){
     snprintf(out, nout, "0:%s", AUDIT_GENESIS);
     rc = 0;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   return rc;
 }

@@ -333,7 +333,7 @@ int evidence_record(struct app *app, const struct audit_ctx *c, const struct evi
     rc = HP_CONFLICT;
     goto out;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   st = db_prepare(db,
     "INSERT INTO evidence(activity_id, round, field_key, sha256, size, mime, original_name,"
     " stored_path, uploaded_by, at, ip)"
@@ -359,7 +359,7 @@ int evidence_record(struct app *app, const struct audit_ctx *c, const struct evi
                    "via", e->via) ) goto out;
   rc = HP_OK;
 out:
-  sqlite3_finalize(st);
+  db_finish(st);
   if( rc==HP_OK ){
     if( db_commit(db) ) rc = HP_ERROR;
   }else{

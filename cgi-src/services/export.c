@@ -300,7 +300,7 @@ int export_audit(sqlite3 *db, const struct export_filter *f, enum export_format 
   rc = HP_OK;
 out:
   if( nrows ) *nrows = n;
-  sqlite3_finalize(st);
+  db_finish(st);
   buf_free(&sql);
   buf_free(&out);
   return rc;
@@ -478,7 +478,7 @@ static const char *person(struct buf *b, const char *display, const char *userna
 
 static sqlite3_stmt *pdf_query(sqlite3 *db, const char *sql, int64_t release_id){
   sqlite3_stmt *st = db_prepare(db, sql);
-  if( st && db_bind_int64(st, ":id", release_id) ){ sqlite3_finalize(st); st = NULL; }
+  if( st && db_bind_int64(st, ":id", release_id) ){ db_finish(st); st = NULL; }
   return st;
 }
 
@@ -537,7 +537,7 @@ static int pdf_summary(struct pdf *p, sqlite3 *db, int64_t id, const char *head,
   pdf_kv(p, "Finished at", utc(sqlite3_column_int64(st, 10), t));
   pdf_kv(p, "On rejection", strcmp(db_col_text(st, 11), "fail_phase")==0
          ? "the phase fails; the release waits for a retry" : "the release fails");
-  sqlite3_finalize(st);
+  db_finish(st);
   st = pdf_query(db, "SELECT key, value FROM release_vars WHERE release_id=:id ORDER BY key", id);
   if( st==NULL ) goto out;
   buf_reset(&b);
@@ -555,7 +555,7 @@ static int pdf_summary(struct pdf *p, sqlite3 *db, int64_t id, const char *head,
            "removed or reordered with: holdpoint audit verify --head SEQ:HASH");
   rc = 0;
 out:
-  sqlite3_finalize(st);
+  db_finish(st);
   buf_free(&b);
   buf_free(&who);
   return rc;
@@ -606,7 +606,7 @@ static int pdf_activities(struct pdf *p, sqlite3 *db, int64_t id){
   if( !any ) pdf_para(p, p->regular, 10, 0, 0.35f, "None.");
   rc = 0;
 out:
-  sqlite3_finalize(st);
+  db_finish(st);
   buf_free(&b);
   buf_free(&who);
   return rc;
@@ -664,7 +664,7 @@ static int pdf_decisions(struct pdf *p, sqlite3 *db, int64_t id){
   if( !any ) pdf_para(p, p->regular, 10, 0, 0.35f, "None.");
   rc = 0;
 out:
-  sqlite3_finalize(st);
+  db_finish(st);
   buf_free(&b);
   buf_free(&who);
   buf_free(&principal);
@@ -705,7 +705,7 @@ static int pdf_inputs(struct pdf *p, sqlite3 *db, int64_t id){
   if( !any ) pdf_para(p, p->regular, 10, 0, 0.35f, "None.");
   rc = 0;
 out:
-  sqlite3_finalize(st);
+  db_finish(st);
   buf_free(&b);
   buf_free(&who);
   return rc;
@@ -748,7 +748,7 @@ static int pdf_evidence(struct pdf *p, sqlite3 *db, int64_t id){
   if( !any ) pdf_para(p, p->regular, 10, 0, 0.35f, "None.");
   rc = 0;
 out:
-  sqlite3_finalize(st);
+  db_finish(st);
   buf_free(&b);
   buf_free(&who);
   return rc;

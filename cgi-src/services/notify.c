@@ -321,7 +321,7 @@ static int load_vars(struct app *a, struct arena *ar, struct ctx *x){
     kv[x->rel.nvars].value = db_col_dup(ar, st, 1);
     x->rel.nvars++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   st = db_prepare(a->db, "SELECT oa.name, o.key, o.value FROM outputs o JOIN activities oa ON oa.id=o.activity_id"
                          " WHERE oa.release_id=:r ORDER BY oa.position, o.key LIMIT :lim");
   if( st==NULL ) return -1;
@@ -333,7 +333,7 @@ static int load_vars(struct app *a, struct arena *ar, struct ctx *x){
     o[x->rel.noutputs].value = db_col_dup(ar, st, 2);
     x->rel.noutputs++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   x->rel.vars = kv;
   x->rel.outputs = o;
   return 0;
@@ -372,7 +372,7 @@ static int load_ctx(struct app *a, struct arena *ar, int64_t activity_id, int64_
     x->signature_required = sqlite3_column_int(st, 13);
     x->actions_json = db_col_dup(ar, st, 14);
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   if( !found ) return 1;
   base_url(a, &bz, &bn);
   snprintf(x->rel_link, sizeof(x->rel_link), "%.*s/releases/%lld", bn, bz, (long long)x->release_id);
@@ -457,7 +457,7 @@ static int load_chans(struct app *a, struct arena *ar, const char *types_json, c
     if( !json_is_object(out[n].cfg) ){ json_decref(out[n].cfg); out[n].cfg = json_object(); }
     n++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   if( step!=SQLITE_ROW && step!=SQLITE_DONE ){ chans_free(out, n); return -1; }
   return n;
 }
@@ -536,7 +536,7 @@ static int outbox_put(struct app *a, const char *channel, int64_t channel_id, co
     if( x && x->release_id ) db_bind_int64(st, ":rid", x->release_id); else db_bind_null(st, ":rid");
     if( x && x->activity_id ) db_bind_int64(st, ":aid", x->activity_id); else db_bind_null(st, ":aid");
     rc = db_step(st)==SQLITE_DONE ? 0 : -1;
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   free(pj);
   return rc;
@@ -725,7 +725,7 @@ static int load_people(struct app *a, struct arena *ar, const struct ctx *x, int
     out[n].phone = db_col_dup(ar, st, 4);
     n++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   return step==SQLITE_ROW || step==SQLITE_DONE ? n : -1;
 }
 
@@ -746,7 +746,7 @@ static unsigned prefs_of(struct app *a, int64_t uid, const char *pref){
       if( sqlite3_column_int(st, 1) ) bits |= 1u<<i; else bits &= ~(1u<<i);
     }
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   return bits;
 }
 
@@ -758,7 +758,7 @@ static int inapp_put(struct app *a, int64_t uid, const char *text, const char *l
   db_bind_text(st, ":l", link);
   db_bind_int64(st, ":now", app_now_ms(a));
   int rc = db_step(st)==SQLITE_DONE ? 0 : -1;
-  sqlite3_finalize(st);
+  db_finish(st);
   return rc;
 }
 
@@ -957,7 +957,7 @@ int notify_channel_test(struct app *a, const struct audit_ctx *c, int64_t channe
       if( !json_is_object(ch.cfg) ){ json_decref(ch.cfg); ch.cfg = json_object(); }
       n = 1;
     }
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   if( n==0 ){ rc = HP_NOT_FOUND; snprintf(err, nerr, "There is no such channel."); goto out; }
   const char *bz;
@@ -984,7 +984,7 @@ int notify_channel_test(struct app *a, const struct audit_ctx *c, int64_t channe
     if( st ){
       db_bind_int64(st, ":u", u->id);
       if( db_step(st)==SQLITE_ROW ) phone = db_col_dup(&ar, st, 0);
-      sqlite3_finalize(st);
+      db_finish(st);
     }
     if( phone==NULL ){
       rc = HP_UNPROCESSABLE;
@@ -1085,7 +1085,7 @@ static void setting_get(struct app *a, const char *key, char *buf, size_t n){
   if( st==NULL ) return;
   db_bind_text(st, ":k", key);
   if( db_step(st)==SQLITE_ROW ) snprintf(buf, n, "%s", db_col_text(st, 0));
-  sqlite3_finalize(st);
+  db_finish(st);
 }
 
 static int setting_put(struct app *a, const char *key, const char *value){
@@ -1095,7 +1095,7 @@ static int setting_put(struct app *a, const char *key, const char *value){
   db_bind_text(st, ":k", key);
   db_bind_text(st, ":v", value);
   int rc = db_step(st)==SQLITE_DONE ? 0 : -1;
-  sqlite3_finalize(st);
+  db_finish(st);
   return rc;
 }
 
@@ -1156,7 +1156,7 @@ static int config_apply(struct app *a, json_t *root, char *msg, size_t nmsg){
       db_bind_int64(st, ":e", en==NULL || json_is_true(en));
       db_bind_int64(st, ":now", app_now_ms(a));
       bad = db_step(st)!=SQLITE_DONE;
-      sqlite3_finalize(st);
+      db_finish(st);
     }
     free(cj);
     if( bad ) goto out;
@@ -1168,7 +1168,7 @@ static int config_apply(struct app *a, json_t *root, char *msg, size_t nmsg){
   if( st ){
     db_bind_text(st, ":names", nj);
     rc = db_step(st)==SQLITE_DONE ? 0 : -1;
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   free(nj);
 out:
@@ -1259,7 +1259,7 @@ int notify_link_identity(struct app *a, const struct audit_ctx *c, int64_t user_
     db_bind_int64(st, ":u", user_id);
     db_bind_text(st, ":p", provider);
     rc = db_step(st)==SQLITE_DONE ? HP_OK : HP_ERROR;
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   if( rc==HP_OK && !unlink ){
     st = db_prepare(a->db, "INSERT INTO user_identities(user_id,provider,external_id,created_at) VALUES(:u,:p,:x,:now)");
@@ -1271,7 +1271,7 @@ int notify_link_identity(struct app *a, const struct audit_ctx *c, int64_t user_
       db_bind_int64(st, ":now", app_now_ms(a));
       int step = db_step(st);
       rc = step==SQLITE_DONE ? HP_OK : (step & 0xff)==SQLITE_CONSTRAINT ? HP_CONFLICT : HP_ERROR;
-      sqlite3_finalize(st);
+      db_finish(st);
     }
     if( rc==HP_CONFLICT ) snprintf(err, nerr, "That %s identity belongs to someone else already.", provider);
   }
@@ -1291,7 +1291,7 @@ int64_t notify_unread_count(struct app *a, int64_t user_id){
   if( st==NULL ) return 0;
   db_bind_int64(st, ":u", user_id);
   if( db_step(st)==SQLITE_ROW ) n = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
+  db_finish(st);
   return n;
 }
 
@@ -1304,7 +1304,7 @@ int notify_outbox_retry(struct app *a, const struct audit_ctx *c, int64_t id){
     db_bind_int64(st, ":now", app_now_ms(a));
     db_bind_int64(st, ":id", id);
     if( db_step(st)==SQLITE_DONE ) rc = sqlite3_changes(a->db)==1 ? HP_OK : HP_NOT_FOUND;
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   if( rc==HP_OK && audit_append(a, c, "notify.retry", "outbox", id, 0, NULL) ) rc = HP_ERROR;
   if( rc!=HP_OK || db_commit(a->db) ){ db_rollback(a->db); return rc==HP_OK ? HP_ERROR : rc; }
@@ -1579,7 +1579,7 @@ static void job_record(struct app *a, struct job *j, int ok, const char *error){
       db_bind_text(st, ":e", error ? error : "unknown error");
     }
     bad = db_step(st)!=SQLITE_DONE;
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   if( !bad && strcmp(j->channel, "action")==0 && (ok || failed) ){
     struct audit_ctx c;
@@ -1714,7 +1714,7 @@ static int fetch_and_start(struct app *a, CURLM *m, struct job *jobs, int *infli
                       json_string_value(json_object_get(j->payload, "content_type")) : "application/json");
     nb++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   free(bj);
   for(int k=0; k<nb; k++){
     struct job *slot = NULL;
@@ -1745,7 +1745,7 @@ int notify_deliver_due(struct app *a){
   if( st ){
     db_bind_int64(st, ":now", app_now_ms(a));
     if( db_step(st)==SQLITE_ROW ) due = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   if( !due ) return 0;
   CURLM *m = curl_multi_init();

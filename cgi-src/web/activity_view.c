@@ -72,7 +72,7 @@ static int load_round_files(struct req *r, int64_t activity_id, int64_t round,
   db_bind_int64(st, ":round", round);
   db_bind_int64(st, ":lim", INPUTS_MAX_ROWS);
   struct file_row *v = arena_alloc(&r->arena, sizeof(*v)*INPUTS_MAX_ROWS);
-  if( v==NULL ){ sqlite3_finalize(st); return HP_ERROR; }
+  if( v==NULL ){ db_finish(st); return HP_ERROR; }
   size_t k = 0;
   while( db_step(st)==SQLITE_ROW ){
     v[k].id = sqlite3_column_int64(st, 0);
@@ -85,7 +85,7 @@ static int load_round_files(struct req *r, int64_t activity_id, int64_t round,
     v[k].sha = db_col_dup(&r->arena, st, 7);
     if( v[k].key ) k++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   *out = v;
   *n = k;
   return HP_OK;
@@ -238,7 +238,7 @@ int activity_view_evidence(struct req *r, tmpl_dict *d, int64_t activity_id){
   db_bind_int64(st, ":id", activity_id);
   db_bind_int64(st, ":lim", EVIDENCE_LIST_MAX + 1);
   tmpl_dict *x = tmpl_include(d, "EVIDENCE", "_evidence.tpl");
-  if( x==NULL ){ sqlite3_finalize(st); return HP_ERROR; }
+  if( x==NULL ){ db_finish(st); return HP_ERROR; }
   int n = 0;
   while( db_step(st)==SQLITE_ROW ){
     if( ++n > EVIDENCE_LIST_MAX ){ tmpl_show(x, "MORE_FILES"); break; }
@@ -258,7 +258,7 @@ int activity_view_evidence(struct req *r, tmpl_dict *d, int64_t activity_id){
     tmpl_set(f, "FILE_UTC", page_time(r, at));
     if( evidence_inline_ok(mime) ) tmpl_show(f, "PREVIEW");
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   tmpl_show(x, n ? "HAS_FILES" : "NO_FILES");
   return HP_OK;
 }
@@ -278,7 +278,7 @@ int activity_view_decision_wanted(struct req *r, int64_t activity_id){
   if( st==NULL ) return 0;
   db_bind_int64(st, ":a", activity_id);
   yes = db_step(st)==SQLITE_ROW;
-  sqlite3_finalize(st);
+  db_finish(st);
   return yes;
 }
 
@@ -294,14 +294,14 @@ void activity_view_decision(struct req *r, tmpl_dict *act, int64_t activity_id){
     " (SELECT display_name FROM users WHERE id=a.responsible_user_id) FROM activities a WHERE id=:id");
   if( st==NULL ) return;
   db_bind_int64(st, ":id", activity_id);
-  if( db_step(st)!=SQLITE_ROW ){ sqlite3_finalize(st); return; }
+  if( db_step(st)!=SQLITE_ROW ){ db_finish(st); return; }
   const char *kind = db_col_dup(&r->arena, st, 0);
   const char *status = db_col_dup(&r->arena, st, 1);
   int sig = sqlite3_column_int(st, 2);
   const char *meaning = db_col_dup(&r->arena, st, 3);
   int64_t holder = sqlite3_column_int64(st, 4);
   const char *holder_name = db_col_dup(&r->arena, st, 5);
-  sqlite3_finalize(st);
+  db_finish(st);
   if( strcmp(status, "on_hold")!=0 || r->user==NULL ) return;
   tmpl_set(act, "CSRF", r->csrf_token);
   tmpl_set_int(act, "ACTIVITY_ID", activity_id);
@@ -334,7 +334,7 @@ void activity_view_decision(struct req *r, tmpl_dict *act, int64_t activity_id){
         tmpl_set(o, "NAME", db_col_text(d, 1));
         nfor++;
       }
-      sqlite3_finalize(d);
+      db_finish(d);
     }
     if( !can && nfor==0 ) return;
     if( form==NULL ) form = tmpl_section(act, "APPROVAL_FORM");

@@ -1,11 +1,13 @@
 /* api_release.c — the JSON API for releases, approvals and activities (/api/v1). */
 #include "api_release.h"
 #include "mayact.h"
+#include "queue.h"
 #include "api.h"
 #include "app.h"
 #include "db.h"
 #include "audit.h"
 #include "engine.h"
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,7 +122,7 @@ int api_release_json(struct app *a, int64_t release_id, json_t **out){
   int step = db_step(st);
   if( step==SQLITE_DONE ){ rc = HP_NOT_FOUND; goto out; }
   if( step!=SQLITE_ROW || (rel = release_summary(st))==NULL ) goto out;
-  sqlite3_finalize(st);
+  db_finish(st);
 
   json_t *vars = json_object(), *phases = json_array();
   json_object_set_new(rel, "variables", vars);
@@ -129,7 +131,7 @@ int api_release_json(struct app *a, int64_t release_id, json_t **out){
   if( st==NULL ) goto out;
   db_bind_int64(st, ":id", release_id);
   while( db_step(st)==SQLITE_ROW ) json_object_set_new(vars, db_col_text(st, 0), j_text(st, 1));
-  sqlite3_finalize(st);
+  db_finish(st);
 
   st = db_prepare(a->db, "SELECT id, name, position, status, started_at, finished_at FROM phases"
                          " WHERE release_id=:id ORDER BY position");
@@ -146,7 +148,7 @@ int api_release_json(struct app *a, int64_t release_id, json_t **out){
     snprintf(key, sizeof(key), "%lld", (long long)pid);
     json_object_set(phases_by_id, key, ph);
   }
-  sqlite3_finalize(st);
+  db_finish(st);
 
   int waiting = 0;
   st = db_prepare(a->db, "SELECT a.id, a.phase_id, a.name, a.kind, a.status, a.round, a.result,"
@@ -173,7 +175,7 @@ int api_release_json(struct app *a, int64_t release_id, json_t **out){
     snprintf(key, sizeof(key), "%lld", (long long)aid);
     json_object_set(by_id, key, act);
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   json_object_set_new(rel, "waiting", json_integer(waiting));
 
   st = db_prepare(a->db, "SELECT d.activity_id, b.name FROM activity_deps d JOIN activities b ON b.id=d.depends_on_id"
@@ -189,7 +191,7 @@ int api_release_json(struct app *a, int64_t release_id, json_t **out){
   *out = rel;
   rel = NULL;
 out:
-  sqlite3_finalize(st);
+  db_finish(st);
   json_decref(rel);
   json_decref(by_id);
   json_decref(phases_by_id);
@@ -239,7 +241,7 @@ int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out){
     "on_timeout", j_parsed(st, 29), "reminders_s", j_parsed(st, 30), "actions", j_parsed(st, 31),
     "url", j_url("/activities/%lld", activity_id));
   if( act==NULL ) goto out;
-  sqlite3_finalize(st);
+  db_finish(st);
   st = NULL;
 
   /* depends_on */
@@ -250,7 +252,7 @@ int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out){
   if( st==NULL ) goto out;
   db_bind_int64(st, ":id", activity_id);
   while( db_step(st)==SQLITE_ROW ) json_array_append_new(deps, j_text(st, 0));
-  sqlite3_finalize(st);
+  db_finish(st);
 
   /* eligible people of the current round, per rule of the policy (rule -1: added by escalation) */
   json_t *rules = policy_rules(policy), *eligible = json_array(), *escalation = json_array();
@@ -272,7 +274,7 @@ int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out){
     json_t *target = k<0 ? escalation : json_object_get(json_array_get(eligible, (size_t)k), "users");
     if( target ) json_array_append_new(target, j_text(st, 1));
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   if( json_array_size(escalation) ){
     json_array_append_new(eligible, json_pack("{s:i,s:s,s:o}", "rule", -1, "kind", "escalation", "users", escalation));
   }else{
@@ -296,7 +298,7 @@ int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out){
       "actor", j_text(st, 8), "channel", j_text(st, 9));
     if( v ) json_array_append_new(votes, v);
   }
-  sqlite3_finalize(st);
+  db_finish(st);
 
   /* inputs and evidence of the current round */
   json_t *inputs = json_array(), *evidence = json_array();
@@ -311,7 +313,7 @@ int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out){
     json_array_append_new(inputs, json_pack("{s:o,s:o,s:o,s:o}", "key", j_text(st, 0), "value", j_text(st, 1),
                                             "user", j_text(st, 2), "at", j_time(st, 3)));
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   st = db_prepare(a->db, "SELECT e.id, e.field_key, e.sha256, e.size, e.mime, e.original_name, u.username, e.at"
                          " FROM evidence e JOIN users u ON u.id=e.uploaded_by"
                          " WHERE e.activity_id=:id AND e.round=:round ORDER BY e.at, e.id");
@@ -325,7 +327,7 @@ int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out){
       "name", j_text(st, 5), "uploaded_by", j_text(st, 6), "at", j_time(st, 7),
       "url", j_url("/evidence/%lld", eid)));
   }
-  sqlite3_finalize(st);
+  db_finish(st);
 
   /* outputs and fields */
   json_t *outputs = json_object(), *fields = json_array();
@@ -335,7 +337,7 @@ int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out){
   if( st==NULL ) goto out;
   db_bind_int64(st, ":id", activity_id);
   while( db_step(st)==SQLITE_ROW ) json_object_set_new(outputs, db_col_text(st, 0), j_text(st, 1));
-  sqlite3_finalize(st);
+  db_finish(st);
   st = db_prepare(a->db, "SELECT key, label, type, required, help, rules_json FROM fields"
                          " WHERE activity_id=:id ORDER BY position");
   if( st==NULL ) goto out;
@@ -349,7 +351,7 @@ int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out){
   *out = act;
   act = NULL;
 out:
-  sqlite3_finalize(st);
+  db_finish(st);
   json_decref(act);
   return rc;
 }
@@ -471,13 +473,13 @@ int api_release_list(struct req *r){
     json_array_append_new(list, release_summary(st));
     n++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   st = db_prepare(r->app->db, "SELECT count(*) FROM releases WHERE (:status IS NULL OR status=:status)");
   int64_t total = 0;
   if( st ){
     db_bind_text(st, ":status", status);
     if( db_step(st)==SQLITE_ROW ) total = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   return api_reply(r, 200, json_pack("{s:o,s:I,s:i,s:I,s:b}", "releases", list, "page", (json_int_t)page,
                                      "per_page", PER_PAGE, "total", (json_int_t)total, "has_more", more));
@@ -500,7 +502,7 @@ int api_release_retry(struct req *r){
   if( st ){
     db_bind_int64(st, ":id", rel);
     if( db_step(st)==SQLITE_ROW ) exists = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   if( !exists ){ api_fail(r, 404, NULL, "There is no such release."); goto out; }
   json_t *v = json_object_get(body, "activity");
@@ -517,7 +519,7 @@ int api_release_retry(struct req *r){
     if( json_is_string(v) ) db_bind_text(st, ":n", json_string_value(v));
     else db_bind_int64(st, ":n", (int64_t)json_integer_value(v));
     if( db_step(st)==SQLITE_ROW ) aid = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   if( aid==0 ){
     if( json_is_string(v) ) snprintf(msg, sizeof(msg), "activity: release %lld has no activity '%.80s'.", (long long)rel, json_string_value(v));
@@ -559,31 +561,57 @@ out:
 /* ---------------------------------------------------------------- approvals and activities */
 
 /*
-** GET /api/v1/approvals?status=pending[&mine=1] — activities on hold in
-** releases that are running or on hold, most urgent first (deadline, then
-** waiting longest); not those frozen in a failed phase.  mine=1: the ones
-** the caller may act on now (may_act, mayact.h).
+** GET /api/v1/approvals?status=pending[&mine=1][&limit=N][&after=KEY] —
+** activities on hold in releases that are running or on hold, most urgent
+** first (deadline, then waiting longest: queue.h); not those frozen in a
+** failed phase.  mine=1: the ones the caller may act on now (may_act).
+** limit 1..500 (default 500); "next" is the KEY of the following page, or
+** null on the last.  One statement, an index range however many wait.
 */
 int api_release_approvals(struct req *r){
-  const char *status = req_query(r, "status"), *mine = req_query(r, "mine");
+  const char *status = req_query(r, "status"), *mine = req_query(r, "mine"), *after = req_query(r, "after");
+  int64_t limit = 500, k[3] = { INT64_MIN, INT64_MIN, INT64_MIN };
   if( status && strcmp(status, "pending")!=0 ) return api_fail(r, 422, "invalid", "status must be pending.");
   if( mine && strcmp(mine, "1")!=0 && strcmp(mine, "0")!=0 && strcmp(mine, "true")!=0 && strcmp(mine, "false")!=0 ){
     return api_fail(r, 422, "invalid", "mine must be 1 or 0.");
   }
+  const char *lz = req_query(r, "limit");
+  if( lz ){
+    char *end;
+    long long v = strtoll(lz, &end, 10);
+    if( end==lz || *end || v<1 || v>500 ) return api_fail(r, 422, "invalid", "limit must be a number from 1 to 500.");
+    limit = v;
+  }
+  if( after && !queue_parse_key(after, k) ) return api_fail(r, 422, "invalid", "after must be the \"next\" value of an earlier page.");
   int only_mine = mine && (strcmp(mine, "1")==0 || strcmp(mine, "true")==0);
-  sqlite3_stmt *st = db_prepare(r->app->db,
-    "SELECT a.id, a.name, a.kind, a.round, a.activated_at, a.deadline_at, r.id, r.name, r.version,"
-    " p.id, p.name, a.responsible_kind, a.responsible_name"
-    " FROM activities a JOIN releases r ON r.id=a.release_id JOIN phases p ON p.id=a.phase_id"
-    " WHERE a.status='on_hold' AND r.status IN ('running','on_hold') AND p.status<>'failed'"
-    " AND (:mine=0 OR " MAYACT_VIEWER("a") ")"
-    " ORDER BY a.deadline_at IS NULL, a.deadline_at, a.activated_at, a.id LIMIT 500");
+  static const char *const sql[2] = {
+#define APPROVALS_SQL(keys) \
+    "WITH pg(due, since, id) AS (" keys ")" \
+    " SELECT a.id, a.name, a.kind, a.round, a.activated_at, a.deadline_at, r.id, r.name, r.version," \
+    " p.id, p.name, pg.due, pg.since" \
+    " FROM pg JOIN activities a ON a.id=pg.id JOIN releases r ON r.id=a.release_id JOIN phases p ON p.id=a.phase_id" \
+    " ORDER BY pg.due, pg.since, pg.id"
+    APPROVALS_SQL(QUEUE_ALL_KEYS(">", "ASC")), APPROVALS_SQL(QUEUE_MINE_KEYS(">", "ASC")),
+#undef APPROVALS_SQL
+  };
+  sqlite3_stmt *st = db_prepare(r->app->db, sql[only_mine]);
   if( st==NULL ) return api_fail(r, 500, NULL, NULL);
-  db_bind_int64(st, ":mine", only_mine);
-  db_bind_int64(st, ":uid", r->user->id);
-  db_bind_int64(st, ":now", app_now_ms(r->app));
-  json_t *list = json_array();
+  if( only_mine ){
+    db_bind_int64(st, ":uid", r->user->id);
+    db_bind_int64(st, ":now", app_now_ms(r->app));
+  }
+  db_bind_int64(st, ":lim", limit + 1);
+  db_bind_int64(st, ":k1", k[0]);
+  db_bind_int64(st, ":k2", k[1]);
+  db_bind_int64(st, ":k3", k[2]);
+  json_t *list = json_array(), *next = json_null();
+  int n = 0;
+  int64_t last[3] = { 0, 0, 0 };
   while( db_step(st)==SQLITE_ROW ){
+    if( n==limit ){
+      next = json_sprintf("%lld.%lld.%lld", (long long)last[0], (long long)last[1], (long long)last[2]);
+      break;
+    }
     int64_t aid = sqlite3_column_int64(st, 0);
     json_t *it = json_pack("{s:I,s:o,s:o,s:o,s:s,s:{s:o,s:o,s:o},s:{s:o,s:o},s:o,s:o,s:o}",
       "id", (json_int_t)aid, "name", j_text(st, 1), "kind", j_text(st, 2), "round", j_int(st, 3),
@@ -592,9 +620,13 @@ int api_release_approvals(struct req *r){
       "phase", "id", j_int(st, 9), "name", j_text(st, 10),
       "activated_at", j_time(st, 4), "deadline_at", j_time(st, 5), "url", j_url("/activities/%lld", aid));
     if( it ) json_array_append_new(list, it);
+    last[0] = sqlite3_column_int64(st, 11);
+    last[1] = sqlite3_column_int64(st, 12);
+    last[2] = aid;
+    n++;
   }
-  sqlite3_finalize(st);
-  return api_reply(r, 200, json_pack("{s:o}", "approvals", list));
+  db_finish(st);
+  return api_reply(r, 200, json_pack("{s:o,s:o}", "approvals", list, "next", next));
 }
 
 /* GET /api/v1/activities/{id} */
@@ -624,7 +656,7 @@ int api_release_activity_result(struct req *r){
   if( st ){
     db_bind_int64(st, ":id", id);
     if( db_step(st)==SQLITE_ROW ) exists = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   if( !exists ){ api_fail(r, 404, NULL, "There is no such activity."); goto out; }
   if( unknown_key(r, body, keys) ) goto out;

@@ -49,7 +49,7 @@ static enum slack_sig verify_request(struct req *r, const char *body, size_t n){
     if( v==SLACK_SIG_OK || best==SLACK_SIG_MISSING ) best = v;
     if( v==SLACK_SIG_OK ) break;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   return best;
 }
 
@@ -117,7 +117,7 @@ int api_slack_actions(struct req *r){
   if( st==NULL ) return HP_ERROR;
   db_bind_text(st, ":x", slack_user ? slack_user : "");
   if( db_step(st)==SQLITE_ROW ) uid = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
+  db_finish(st);
   if( uid==0 || !sess_load_user(r, uid, &r->user) ){
     snprintf(err, sizeof(err), "Your Slack account (%.40s) is not linked to a Holdpoint user, so nothing was recorded. "
              "Ask an administrator to link it (holdpoint user link USERNAME --slack %.40s), or decide in Holdpoint: %s",
@@ -139,7 +139,7 @@ int api_slack_actions(struct req *r){
     name = arena_strdup(&r->arena, db_col_text(st, 2));
     nreq = sqlite3_column_int(st, 3);
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   if( !found ) return ephemeral(r, "There is no such approval in Holdpoint.");
   if( sig || nreq ){
     snprintf(err, sizeof(err), "\"%.100s\" needs %s, which Slack cannot collect, so nothing was recorded. "

@@ -45,13 +45,13 @@ static int load_release_vars(struct req *r, int64_t rid, struct vars_release *v,
   db_bind_int64(st, ":rid", rid);
   db_bind_int64(st, ":lim", ACT_MAX_VARS);
   struct vars_kv *kv = arena_alloc(&r->arena, sizeof(*kv)*ACT_MAX_VARS);
-  if( kv==NULL ){ sqlite3_finalize(st); return HP_ERROR; }
+  if( kv==NULL ){ db_finish(st); return HP_ERROR; }
   while( db_step(st)==SQLITE_ROW ){
     kv[v->nvars].key = db_col_dup(&r->arena, st, 0);
     kv[v->nvars].value = db_col_dup(&r->arena, st, 1);
     v->nvars++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   v->vars = kv;
 
   st = db_prepare(db,
@@ -61,7 +61,7 @@ static int load_release_vars(struct req *r, int64_t rid, struct vars_release *v,
   db_bind_int64(st, ":rid", rid);
   db_bind_int64(st, ":lim", ACT_MAX_OUTPUTS);
   struct vars_output *o = arena_alloc(&r->arena, sizeof(*o)*ACT_MAX_OUTPUTS);
-  if( o==NULL ){ sqlite3_finalize(st); return HP_ERROR; }
+  if( o==NULL ){ db_finish(st); return HP_ERROR; }
   int own = 0;
   while( db_step(st)==SQLITE_ROW ){
     o[v->noutputs].activity = db_col_dup(&r->arena, st, 1);
@@ -75,7 +75,7 @@ static int load_release_vars(struct req *r, int64_t rid, struct vars_release *v,
     }
     v->noutputs++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   v->outputs = o;
   if( own ) tmpl_show(d, "HAS_OUTPUTS");
   return HP_OK;
@@ -130,7 +130,7 @@ static int add_approvers(struct req *r, tmpl_dict *d, int64_t id, int64_t round,
   db_bind_int64(st, ":lim", ACT_MAX_ELIGIBLE);
   struct elig *el = arena_alloc(&r->arena, sizeof(*el)*ACT_MAX_ELIGIBLE);
   int nel = 0;
-  if( el==NULL ){ sqlite3_finalize(st); policy_free(pol); return HP_ERROR; }
+  if( el==NULL ){ db_finish(st); policy_free(pol); return HP_ERROR; }
   while( db_step(st)==SQLITE_ROW ){
     el[nel].rule = sqlite3_column_int(st, 0);
     el[nel].uid = sqlite3_column_int64(st, 1);
@@ -138,7 +138,7 @@ static int add_approvers(struct req *r, tmpl_dict *d, int64_t id, int64_t round,
     el[nel].decision = db_col_dup(&r->arena, st, 3);
     nel++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
 
   int nrule = pol ? pol->nrule : 0;
   struct policy_status ps;
@@ -246,7 +246,7 @@ static int add_decisions(struct req *r, tmpl_dict *d, int64_t id, int64_t round,
     if( strcmp(db_col_text(st, 6), "web")!=0 ) tmpl_set(tmpl_section(v, "CHANNEL"), "VOTE_CHANNEL", db_col_text(st, 6));
     if( rnd==round ) ncur++; else nold++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   tmpl_set(d, "VOTES_TITLE", strcmp(kind, "approval")==0 ? "Votes" : "Decisions");
   if( ncur==0 ) tmpl_set(tmpl_section(d, "NO_VOTES"), "NO_VOTES_TEXT",
                          strcmp(kind, "approval")==0 ? "No votes yet." : "No decisions yet.");
@@ -279,7 +279,7 @@ static int add_history(struct req *r, tmpl_dict *d, int64_t id, int64_t rid, con
                                                   act_name, db_col_text(st, 4)));
     n++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   if( n==0 ) tmpl_show(d, "NO_EVENTS");
   if( n>ACT_HISTORY_MAX ) tmpl_show(d, "MORE_EVENTS");
   return HP_OK;
@@ -313,7 +313,7 @@ int page_activity(struct req *r){
   db_bind_int64(st, ":id", id);
   db_bind_int64(st, ":uid", r->user->id);
   db_bind_int64(st, ":now", app_now_ms(r->app));
-  if( db_step(st)!=SQLITE_ROW ){ sqlite3_finalize(st); return HP_NOT_FOUND; }
+  if( db_step(st)!=SQLITE_ROW ){ db_finish(st); return HP_NOT_FOUND; }
   struct arena *ar = &r->arena;
   const char *name = db_col_dup(ar, st, A_NAME), *kind = db_col_dup(ar, st, A_KIND), *status = db_col_dup(ar, st, A_STATUS);
   const char *instructions = db_col_dup(ar, st, A_INSTRUCTIONS), *policy_json = db_col_dup(ar, st, A_POLICY);
@@ -329,7 +329,7 @@ int page_activity(struct req *r){
   v.artifact = db_col_dup(ar, st, A_ARTIFACT);
 
   tmpl_dict *d = tmpl_dict_new("activity");
-  if( d==NULL ){ sqlite3_finalize(st); return HP_ERROR; }
+  if( d==NULL ){ db_finish(st); return HP_ERROR; }
   tmpl_set_int(d, "ID", id);
   tmpl_set(d, "NAME", name);
   tmpl_set(d, "KIND", kind);
@@ -396,7 +396,7 @@ int page_activity(struct req *r){
     if( db_col_text(st, A_TAKEN_BY)[0] ) tmpl_set(tmpl_section(m, "TAKEN"), "TAKEN_BY", db_col_text(st, A_TAKEN_BY));
     else tmpl_show(m, "NOT_TAKEN");
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   if( can_act || activity_view_decision_wanted(r, id) ){
     activity_view_decision(r, tmpl_section(d, "ACT"), id);       /* the forms (page_decide.c) */
     if( can_act ) tmpl_show(d, "YOU_CAN_ACT");
@@ -416,7 +416,7 @@ int page_activity(struct req *r){
     page_badge(x, db_col_text(st, 2));
     ndeps++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   if( ndeps ) tmpl_show(d, "HAS_DEPS"); else tmpl_show(d, "NO_DEPS");
 
   if( load_release_vars(r, rid, &v, id, d) ) goto fail;

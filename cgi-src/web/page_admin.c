@@ -140,7 +140,7 @@ static int load_user(struct req *r, int64_t id, struct admin_user *u){
     u->roles = roles_from_list(db_col_text(st, 6)) | (sqlite3_column_int(st, 5) ? ROLE_ADMIN : 0);
     found = u->username!=NULL;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   return found;
 }
 
@@ -181,7 +181,7 @@ int page_admin_home(struct req *r){
     db_bind_int64(st, ":now", now);
     db_bind_int64(st, ":idle", now - (int64_t)r->app->cfg.session_idle*1000);
     if( db_step(st)==SQLITE_ROW ) nsess = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   tmpl_set_int(d, "SESSIONS", nsess);
   return page_render(r, 200, "admin_home.tpl", d, "Administration");
@@ -226,7 +226,7 @@ static int users_page(struct req *r, int status, const struct user_form *f, cons
     tmpl_show(s, sqlite3_column_int(st, 4) ? "USER_DISABLED" : "USER_ACTIVE");
     n++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   tmpl_show(d, n ? "HAS_USERS" : "NO_USERS");
   if( pages>1 ){
     tmpl_dict *p = tmpl_section(d, "PAGER");
@@ -253,7 +253,7 @@ static int users_page(struct req *r, int status, const struct user_form *f, cons
     }
     nteams++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   if( nteams ) tmpl_show(d, "HAS_TEAM_OPTIONS");
   if( alert ) tmpl_set(tmpl_section(d, "ALERT"), "ALERT", alert);
   add_errors(r, d);
@@ -348,7 +348,7 @@ static int user_page(struct req *r, int status, int64_t id, const struct user_fo
       tmpl_set_int(d, "SESSIONS", sqlite3_column_int64(st, 0));
       tmpl_set_int(d, "TOKENS", sqlite3_column_int64(st, 1));
     }
-    sqlite3_finalize(st);
+    db_finish(st);
   }
 
   /* teams: the ones they are in (remove) and the others (add) */
@@ -365,7 +365,7 @@ static int user_page(struct req *r, int status, int64_t id, const struct user_fo
     tmpl_set(s, "TEAM_DESCRIPTION", db_col_text(st, 2));
     if( in ) nin++; else nout++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   if( nin ) tmpl_show(d, "HAS_MEMBER_OF");
   else tmpl_show(d, "NO_MEMBER_OF");
   if( nout ) tmpl_show(d, "HAS_NOT_MEMBER_OF");
@@ -529,7 +529,7 @@ static int teams_page(struct req *r, int status, int64_t err_team, const char *e
     if( sqlite3_column_int(st, 6) ) tmpl_show(m, "MEMBER_DISABLED");
     nmembers++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   if( team ) tmpl_show(team, nmembers ? "HAS_MEMBERS" : "NO_MEMBERS");
   tmpl_show(d, nteams ? "HAS_TEAMS" : "NO_TEAMS");
   st = db_prepare(db, "SELECT username, display_name FROM users WHERE disabled=0 ORDER BY username LIMIT :lim");
@@ -540,7 +540,7 @@ static int teams_page(struct req *r, int status, int64_t err_team, const char *e
       tmpl_set(s, "KNOWN_USERNAME", db_col_text(st, 0));
       tmpl_set(s, "KNOWN_NAME", db_col_text(st, 1));
     }
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   add_errors(r, d);
   return page_render(r, status, "admin_teams.tpl", d, "Teams");
@@ -583,7 +583,7 @@ static int team_exists(struct req *r, int64_t id, const char **name){
   if( st==NULL ) return 0;
   db_bind_int64(st, ":id", id);
   if( db_step(st)==SQLITE_ROW ){ *name = db_col_dup(&r->arena, st, 0); found = *name!=NULL; }
-  sqlite3_finalize(st);
+  db_finish(st);
   return found;
 }
 
@@ -595,7 +595,7 @@ static int is_member(struct req *r, int64_t team_id, int64_t user_id){
   db_bind_int64(st, ":t", team_id);
   db_bind_int64(st, ":u", user_id);
   found = db_step(st)==SQLITE_ROW;
-  sqlite3_finalize(st);
+  db_finish(st);
   return found;
 }
 

@@ -161,7 +161,7 @@ static int audit_beyond(struct req *r, const struct export_filter *base, int new
   buf_puts(&sql, ")");
   sqlite3_stmt *st = sql.oom ? NULL : db_prepare(r->app->db, sql.z);
   if( st && export_filter_bind(st, &f)==0 && db_step(st)==SQLITE_ROW ) found = sqlite3_column_int(st, 0);
-  sqlite3_finalize(st);
+  db_finish(st);
   buf_free(&sql);
   return found;
 }
@@ -199,7 +199,7 @@ static void action_options(struct req *r, tmpl_dict *d){
   while( st && db_step(st)==SQLITE_ROW ){
     tmpl_set(tmpl_section(d, "ACTION_OPTION"), "ACTION_VALUE", db_col_text(st, 0));
   }
-  sqlite3_finalize(st);
+  db_finish(st);
 }
 
 /* One page of records (at most AUDIT_PAGE_SIZE) into ROW sections, newest first. */
@@ -300,7 +300,7 @@ static int audit_rows(struct req *r, tmpl_dict *d, const struct audit_query *q, 
   }
   rc = HP_OK;
 out:
-  sqlite3_finalize(st);
+  db_finish(st);
   buf_free(&sql);
   return rc;
 }
@@ -378,7 +378,7 @@ static const char *stamp(struct req *r){
 static int release_exists(struct req *r, int64_t id){
   sqlite3_stmt *st = db_prepare(r->app->db, "SELECT 1 FROM releases WHERE id=:id");
   int found = st && db_bind_int64(st, ":id", id)==0 && db_step(st)==SQLITE_ROW;
-  sqlite3_finalize(st);
+  db_finish(st);
   return found;
 }
 
@@ -519,14 +519,14 @@ static int approvals_release(struct req *r, tmpl_dict *d, int64_t id){
   }
   rc = HP_OK;
 out:
-  sqlite3_finalize(st);
+  db_finish(st);
   return rc;
 }
 
 /* Prepare and bind :id; NULL on error. */
 static sqlite3_stmt *rel_query(struct req *r, const char *sql, int64_t id){
   sqlite3_stmt *st = db_prepare(r->app->db, sql);
-  if( st && db_bind_int64(st, ":id", id) ){ sqlite3_finalize(st); st = NULL; }
+  if( st && db_bind_int64(st, ":id", id) ){ db_finish(st); st = NULL; }
   return st;
 }
 
@@ -594,7 +594,7 @@ static int approvals_activities(struct req *r, tmpl_dict *d, int64_t id, struct 
   if( step!=SQLITE_DONE ) goto out;
   rc = HP_OK;
 out:
-  sqlite3_finalize(st);
+  db_finish(st);
   *out = v;
   *nout = n;
   return rc;
@@ -622,7 +622,7 @@ static int approvals_eligible(struct req *r, int64_t id, struct appr *v, int n){
     tmpl_set(e, "ELIGIBLE_NAMES", b.z ? b.z : "");
     buf_free(&b);
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   return step==SQLITE_DONE ? HP_OK : HP_ERROR;
 }
 
@@ -672,7 +672,7 @@ static int approvals_votes(struct req *r, int64_t id, struct appr *v, int n){
       tmpl_set(tmpl_section(x, "VOTE_SESSION"), "SESSION_SHORT", arena_strndup(&r->arena, db_col_text(st, 10), 12));
     }
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   if( step!=SQLITE_DONE ) return HP_ERROR;
   for(int i=0; i<n; i++){
     for(int k=0; k<v[i].rounds; k++){
@@ -710,7 +710,7 @@ static int approvals_history(struct req *r, int64_t id, struct appr *v, int n){
     tmpl_set(x, "H_ACTION", action);
     if( strcmp(db_col_text(st, 4), "{}")!=0 ) tmpl_set(tmpl_section(x, "H_DETAILS"), "H_DETAILS_JSON", db_col_text(st, 4));
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   return step==SQLITE_DONE ? HP_OK : HP_ERROR;
 }
 
@@ -750,7 +750,7 @@ static int approvals_notifications(struct req *r, int64_t id, struct appr *v, in
     tmpl_set(x, "N_STATUS", db_col_text(st, 4));
     tmpl_set_int(x, "N_ATTEMPTS", sqlite3_column_int64(st, 5));
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   return step==SQLITE_DONE ? HP_OK : HP_ERROR;
 }
 

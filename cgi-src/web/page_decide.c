@@ -67,7 +67,7 @@ static int needs_signature(struct req *r, int64_t id){
   if( st==NULL ) return -1;
   db_bind_int64(st, ":id", id);
   if( db_step(st)==SQLITE_ROW ) v = sqlite3_column_int(st, 0);
-  sqlite3_finalize(st);
+  db_finish(st);
   return v;
 }
 
@@ -136,7 +136,7 @@ int page_activity_assign(struct req *r){
   if( st ){
     db_bind_text(st, ":u", username);
     if( db_step(st)==SQLITE_ROW ) uid = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   if( uid==0 ) return show_again(r, HP_UNPROCESSABLE, "username", "There is no such person.");
   struct audit_ctx c;
@@ -202,7 +202,7 @@ int api_activity_decision(struct req *r){
     if( st ){
       db_bind_text(st, ":u", for_name);
       if( db_step(st)==SQLITE_ROW ) v.acting_for = sqlite3_column_int64(st, 0);
-      sqlite3_finalize(st);
+      db_finish(st);
     }
     if( v.acting_for==0 ){ json_decref(j); return api_fail(r, 422, "invalid", "acting_for: no such user."); }
   }
@@ -255,7 +255,7 @@ int page_delegation(struct req *r){
       tmpl_set(row, "CSRF", r->csrf_token);
       n++;
     }
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   if( n==0 ) tmpl_show(d, "NO_MINE");
   st = db_prepare(r->app->db,
@@ -272,7 +272,7 @@ int page_delegation(struct req *r){
       tmpl_set(row, "ENDS", page_time(r, sqlite3_column_int64(st, 2)));
       n++;
     }
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   if( n==0 ) tmpl_show(d, "NO_FOR_OTHERS");
   return page_render(r, r->errors ? 422 : 200, "delegation.tpl", d, "Delegation");
@@ -294,7 +294,7 @@ int page_delegation_add(struct req *r){
     if( st ){
       db_bind_text(st, ":u", who);
       if( db_step(st)==SQLITE_ROW ) uid = sqlite3_column_int64(st, 0);
-      sqlite3_finalize(st);
+      db_finish(st);
     }
     if( uid==0 ){ req_field_error(r, "delegate", "There is no such person."); ok = 0; }
   }

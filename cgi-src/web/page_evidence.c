@@ -477,7 +477,7 @@ int page_evidence_api_list(struct req *r){
                               db_col_text(st, 6), db_col_text(st, 7), sqlite3_column_int64(st, 8));
     json_array_append_new(list, j);
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   return api_reply(r, 200, json_pack("{s:I,s:i,s:o*}", "activity_id", (json_int_t)act.id,
                                      "round", act.round, "evidence", list));
 }
@@ -497,7 +497,7 @@ int page_evidence_download(struct req *r){
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":id", r->ids[0]);
   if( db_step(st)!=SQLITE_ROW ){
-    sqlite3_finalize(st);
+    db_finish(st);
     if( r->is_api ) return api_fail(r, 404, NULL, "There is no such evidence.");
     return HP_NOT_FOUND;
   }
@@ -506,7 +506,7 @@ int page_evidence_download(struct req *r){
   const char *path = db_col_dup(a, st, 4);
   int64_t size = sqlite3_column_int64(st, 2), act = sqlite3_column_int64(st, 5);
   int64_t rel = sqlite3_column_int64(st, 6);
-  sqlite3_finalize(st);
+  db_finish(st);
   if( name==NULL || mime==NULL || sha==NULL || path==NULL || !stored_path_ok(path) ){
     log_msg("evidence: row %lld has a bad stored path", (long long)r->ids[0]);
     return HP_ERROR;

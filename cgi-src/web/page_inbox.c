@@ -1,7 +1,10 @@
 /* page_inbox.c — the inbox: every activity on hold, most urgent first, filtered to the viewer's. */
 #include "page_release.h"
+#include "queue.h"
 #include "app.h"
 #include "db.h"
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* 1 when an approval can be decided from the inbox: no signature and no required fields. */
@@ -9,10 +12,16 @@
   "(a.kind='approval' AND a.signature_required=0" \
   " AND NOT EXISTS(SELECT 1 FROM fields qf WHERE qf.activity_id=a.id AND qf.required=1))"
 
-/* The activities the viewer (:uid) may act on at :now: an index lookup in may_act (mayact.h). */
-#define INBOX_CANDIDATES_SQL \
-  "WITH cand(id) AS (SELECT DISTINCT m.activity_id FROM may_act m JOIN activities ca" \
-  "  ON ca.id=m.activity_id AND ca.round=m.round WHERE m.user_id=:uid AND " MAYACT_OPEN("m") ") "
+/* A page of keys, then its columns (one statement). */
+#define INBOX_PAGE_SQL(keys, dir) \
+  "WITH pg(due, since, id) AS (" keys ")" \
+  " SELECT a.id, a.name, a.kind, a.activated_at, a.deadline_at, rl.id, rl.name, rl.version, p.id, p.name," \
+  " " MAYACT_VIEWER("a") ", " INBOX_QUICK_SQL ", pg.due, pg.since" \
+  " FROM pg JOIN activities a ON a.id=pg.id JOIN releases rl ON rl.id=a.release_id JOIN phases p ON p.id=a.phase_id" \
+  " ORDER BY pg.due " dir ", pg.since " dir ", pg.id " dir
+
+/* Counts stop here: the toggle says "100+" rather than count thousands on every visit. */
+#define INBOX_COUNT_CAP 100
 
 #define INBOX_PER_PAGE 50
 
@@ -40,108 +49,158 @@ static int stuck_releases(struct req *r, tmpl_dict *d){
     page_badge(x, db_col_text(st, 3));
     tmpl_set(x, "WHAT", db_col_text(st, 4)[0] ? db_col_text(st, 4) : "an activity");
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   return 0;
+}
+
+/* One row of the page, kept until the page is complete (a backward page arrives reversed). */
+struct inbox_row {
+  int64_t id, activated_at, deadline_at, release_id, phase_id, due, since;
+  int has_activated, has_deadline, yours, quick;
+  const char *name, *kind, *release_name, *release_version, *phase_name;
+};
+
+/* A count, capped: "100+" past INBOX_COUNT_CAP. */
+static const char *count_text(struct req *r, int64_t n){
+  return n>INBOX_COUNT_CAP ? arena_printf(&r->arena, "%d+", INBOX_COUNT_CAP)
+                           : arena_printf(&r->arena, "%lld", (long long)n);
 }
 
 /*
 ** GET / — the inbox for people who are signed in (the sign-in page
 ** otherwise).  ?mine=1 shows what the viewer can act on (the default when
-** there is anything), ?mine=0 everything on hold; ?page=N, 50 a page.
-** Sorted by deadline (soonest first, none last), then by how long it has
-** waited.  Two queries: the counts, and the page.
+** there is anything), ?mine=0 everything on hold; 50 a page, ?after=KEY for
+** the next (less urgent), ?before=KEY for the previous.  Three statements
+** whatever the data: the two capped counts, and the page.
 */
 int page_inbox(struct req *r){
-  int64_t pg, mine_q;
+  int64_t mine_q, k[3] = { 0, 0, 0 };
   if( r->user==NULL ) return resp_redirect(r, "/login");
   sqlite3 *db = r->app->db;
-  sqlite3_stmt *st = db_prepare(db,
-    INBOX_CANDIDATES_SQL
-    "SELECT (SELECT count(*) FROM activities oa JOIN phases op ON op.id=oa.phase_id"
-    "  WHERE oa.status='on_hold' AND op.status<>'failed'),"
-    " (SELECT count(*) FROM cand)");
-  if( st==NULL ) return HP_ERROR;
   int64_t now = app_now_ms(r->app);
+  sqlite3_stmt *st = db_prepare(db,
+    "SELECT (SELECT count(*) FROM (" QUEUE_ALL_KEYS(">", "ASC") ")),"
+    " (SELECT count(*) FROM (" QUEUE_MINE_KEYS(">", "ASC") "))");
+  if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":uid", r->user->id);
   db_bind_int64(st, ":now", now);
+  db_bind_int64(st, ":lim", INBOX_COUNT_CAP + 1);
+  db_bind_int64(st, ":k1", INT64_MIN);
+  db_bind_int64(st, ":k2", INT64_MIN);
+  db_bind_int64(st, ":k3", INT64_MIN);
   int64_t total = 0, for_me = 0;
   if( db_step(st)==SQLITE_ROW ){
     total = sqlite3_column_int64(st, 0);
     for_me = sqlite3_column_int64(st, 1);
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   req_qint(r, "mine", 0, 1, for_me>0 ? 1 : 0, &mine_q);
-  req_qint(r, "page", 1, 100000, 1, &pg);
   int mine = (int)mine_q;
+  const char *after = req_query(r, "after"), *before = req_query(r, "before");
+  int back = 0, keyed = 0;
+  if( before && queue_parse_key(before, k) ){ back = 1; keyed = 1; }
+  else if( after && queue_parse_key(after, k) ) keyed = 1;
+  if( !keyed ){ k[0] = INT64_MIN; k[1] = INT64_MIN; k[2] = INT64_MIN; }
 
-  st = db_prepare(db, mine ?
-    INBOX_CANDIDATES_SQL
-    "SELECT a.id, a.name, a.kind, a.activated_at, a.deadline_at, rl.id, rl.name, rl.version, p.id, p.name, 1, " INBOX_QUICK_SQL
-    " FROM cand JOIN activities a ON a.id=cand.id JOIN releases rl ON rl.id=a.release_id JOIN phases p ON p.id=a.phase_id"
-    " ORDER BY a.deadline_at IS NULL, a.deadline_at, a.activated_at IS NULL, a.activated_at, a.id"
-    " LIMIT :lim OFFSET :off"
-    :
-    "SELECT a.id, a.name, a.kind, a.activated_at, a.deadline_at, rl.id, rl.name, rl.version, p.id, p.name,"
-    " " MAYACT_VIEWER("a") ", " INBOX_QUICK_SQL
-    " FROM (SELECT oa.id FROM activities oa JOIN phases op ON op.id=oa.phase_id"   /* the page first, then its columns */
-    "       WHERE oa.status='on_hold' AND op.status<>'failed'"
-    "       ORDER BY oa.deadline_at IS NULL, oa.deadline_at, oa.activated_at IS NULL, oa.activated_at, oa.id"
-    "       LIMIT :lim OFFSET :off) pg"
-    " JOIN activities a ON a.id=pg.id JOIN releases rl ON rl.id=a.release_id JOIN phases p ON p.id=a.phase_id"
-    " ORDER BY a.deadline_at IS NULL, a.deadline_at, a.activated_at IS NULL, a.activated_at, a.id");
+  static const char *const sql[2][2] = {
+    { INBOX_PAGE_SQL(QUEUE_ALL_KEYS(">", "ASC"), "ASC"), INBOX_PAGE_SQL(QUEUE_ALL_KEYS("<", "DESC"), "DESC") },
+    { INBOX_PAGE_SQL(QUEUE_MINE_KEYS(">", "ASC"), "ASC"), INBOX_PAGE_SQL(QUEUE_MINE_KEYS("<", "DESC"), "DESC") },
+  };
+  st = db_prepare(db, sql[mine][back]);
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":uid", r->user->id);
   db_bind_int64(st, ":now", now);
   db_bind_int64(st, ":lim", INBOX_PER_PAGE + 1);
-  db_bind_int64(st, ":off", (pg-1)*INBOX_PER_PAGE);
-  tmpl_dict *d = tmpl_dict_new("inbox");
-  if( d==NULL ){ sqlite3_finalize(st); return HP_ERROR; }
+  db_bind_int64(st, ":k1", k[0]);
+  db_bind_int64(st, ":k2", k[1]);
+  db_bind_int64(st, ":k3", k[2]);
+  struct inbox_row *rows = arena_alloc(&r->arena, sizeof(*rows) * (INBOX_PER_PAGE + 1));
   int n = 0, more = 0;
-  while( db_step(st)==SQLITE_ROW ){
+  while( rows && db_step(st)==SQLITE_ROW ){
     if( n==INBOX_PER_PAGE ){ more = 1; break; }
+    struct inbox_row *w = &rows[n++];
+    w->id = sqlite3_column_int64(st, 0);
+    w->name = db_col_dup(&r->arena, st, 1);
+    w->kind = db_col_dup(&r->arena, st, 2);
+    w->has_activated = sqlite3_column_type(st, 3)!=SQLITE_NULL;
+    w->activated_at = sqlite3_column_int64(st, 3);
+    w->has_deadline = sqlite3_column_type(st, 4)!=SQLITE_NULL;
+    w->deadline_at = sqlite3_column_int64(st, 4);
+    w->release_id = sqlite3_column_int64(st, 5);
+    w->release_name = db_col_dup(&r->arena, st, 6);
+    w->release_version = db_col_dup(&r->arena, st, 7);
+    w->phase_id = sqlite3_column_int64(st, 8);
+    w->phase_name = db_col_dup(&r->arena, st, 9);
+    w->yours = sqlite3_column_int(st, 10);
+    w->quick = sqlite3_column_int(st, 11);
+    w->due = sqlite3_column_int64(st, 12);
+    w->since = sqlite3_column_int64(st, 13);
+  }
+  db_finish(st);
+  if( rows==NULL ) return HP_ERROR;
+  if( back ){                                    /* read backwards: put the page in order */
+    for(int i=0, j=n-1; i<j; i++, j--){ struct inbox_row t = rows[i]; rows[i] = rows[j]; rows[j] = t; }
+  }
+  /* Is there a page before this one, and one after it? */
+  int has_prev = back ? more : keyed, has_next = back ? 1 : more;
+  if( n==0 ) has_next = 0;
+
+  tmpl_dict *d = tmpl_dict_new("inbox");
+  if( d==NULL ) return HP_ERROR;
+  for(int i=0; i<n; i++){
+    struct inbox_row *w = &rows[i];
     tmpl_dict *s = tmpl_section(d, "ITEM");
-    tmpl_set_int(s, "ACT_ID", sqlite3_column_int64(st, 0));
-    tmpl_set(s, "ACT_NAME", db_col_text(st, 1));
-    tmpl_set(s, "KIND", db_col_text(st, 2));
-    tmpl_set(s, "KIND_LABEL", page_kind_label(db_col_text(st, 2)));
-    if( sqlite3_column_type(st, 3)!=SQLITE_NULL ){
-      tmpl_dict *w = tmpl_section(s, "SINCE");
-      tmpl_set(w, "SINCE_AGO", page_ago(r, sqlite3_column_int64(st, 3)));
-      tmpl_set(w, "SINCE_UTC", page_time(r, sqlite3_column_int64(st, 3)));
+    tmpl_set_int(s, "ACT_ID", w->id);
+    tmpl_set(s, "ACT_NAME", w->name);
+    tmpl_set(s, "KIND", w->kind);
+    tmpl_set(s, "KIND_LABEL", page_kind_label(w->kind));
+    if( w->has_activated ){
+      tmpl_dict *x = tmpl_section(s, "SINCE");
+      tmpl_set(x, "SINCE_AGO", page_ago(r, w->activated_at));
+      tmpl_set(x, "SINCE_UTC", page_time(r, w->activated_at));
     }
-    if( sqlite3_column_type(st, 4)!=SQLITE_NULL ) page_deadline(r, s, sqlite3_column_int64(st, 4));
+    if( w->has_deadline ) page_deadline(r, s, w->deadline_at);
     else tmpl_show(s, "NO_DEADLINE");
-    tmpl_set_int(s, "RELEASE_ID", sqlite3_column_int64(st, 5));
-    tmpl_set(s, "RELEASE_NAME", db_col_text(st, 6));
-    tmpl_set(s, "RELEASE_VERSION", db_col_text(st, 7));
-    tmpl_set_int(s, "PHASE_ID", sqlite3_column_int64(st, 8));
-    tmpl_set(s, "PHASE_NAME", db_col_text(st, 9));
-    if( !mine && sqlite3_column_int(st, 10) ) tmpl_show(s, "YOURS");
-    if( sqlite3_column_int(st, 10) && sqlite3_column_int(st, 11) ){
+    tmpl_set_int(s, "RELEASE_ID", w->release_id);
+    tmpl_set(s, "RELEASE_NAME", w->release_name);
+    tmpl_set(s, "RELEASE_VERSION", w->release_version);
+    tmpl_set_int(s, "PHASE_ID", w->phase_id);
+    tmpl_set(s, "PHASE_NAME", w->phase_name);
+    if( !mine && w->yours ) tmpl_show(s, "YOURS");
+    if( w->yours && w->quick ){
       tmpl_dict *q = tmpl_section(s, "QUICK");                  /* approve from the inbox */
       tmpl_set(q, "CSRF", r->csrf_token);
     }
-    n++;
   }
-  sqlite3_finalize(st);
 
-  tmpl_set_int(d, "FOR_ME", for_me);
-  tmpl_set_int(d, "TOTAL", total);
+  tmpl_set(d, "FOR_ME", count_text(r, for_me));
+  tmpl_set(d, "TOTAL", count_text(r, total));
   tmpl_show(d, mine ? "MINE_CURRENT" : "ALL_CURRENT");
   tmpl_show(d, mine ? "ALL_LINK" : "MINE_LINK");
   if( n>0 ){
     tmpl_show(d, "HAS_ITEMS");
+  }else if( keyed ){
+    tmpl_set(tmpl_section(d, "NO_MORE"), "FIRST_URL", arena_printf(&r->arena, "/?mine=%d", mine));
   }else if( mine ){
     tmpl_dict *e = tmpl_section(d, "NOTHING_MINE");
     if( total>0 ) tmpl_set(tmpl_section(e, "OTHERS_WAITING"), "OTHERS_TEXT", total==1
-      ? "1 activity waits for someone else." : arena_printf(&r->arena, "%lld activities wait for others.", (long long)total));
+      ? "1 activity waits for someone else."
+      : total>INBOX_COUNT_CAP ? arena_printf(&r->arena, "More than %d activities wait for others.", INBOX_COUNT_CAP)
+      : arena_printf(&r->arena, "%lld activities wait for others.", (long long)total));
   }else{
-    tmpl_show(d, pg>1 ? "NO_MORE" : "NOTHING_AT_ALL");
+    tmpl_show(d, "NOTHING_AT_ALL");
   }
-  if( pg>1 ) tmpl_set(tmpl_section(d, "PREV"), "PREV_URL", arena_printf(&r->arena, "/?mine=%d&page=%lld", mine, (long long)(pg-1)));
-  if( more ) tmpl_set(tmpl_section(d, "NEXT"), "NEXT_URL", arena_printf(&r->arena, "/?mine=%d&page=%lld", mine, (long long)(pg+1)));
-  if( pg>1 || more ) tmpl_set_int(tmpl_section(d, "PAGER"), "PAGE", pg);
-  if( (r->user->roles & (ROLE_RELEASE_MANAGER|ROLE_ADMIN)) && pg==1 && stuck_releases(r, d) ){
+  if( n>0 && has_prev ){
+    tmpl_set(tmpl_section(d, "PREV"), "PREV_URL", arena_printf(&r->arena, "/?mine=%d&before=%lld.%lld.%lld", mine,
+             (long long)rows[0].due, (long long)rows[0].since, (long long)rows[0].id));
+    tmpl_set(tmpl_section(d, "FIRST"), "FIRST_URL", arena_printf(&r->arena, "/?mine=%d", mine));
+  }
+  if( n>0 && has_next ){
+    tmpl_set(tmpl_section(d, "NEXT"), "NEXT_URL", arena_printf(&r->arena, "/?mine=%d&after=%lld.%lld.%lld", mine,
+             (long long)rows[n-1].due, (long long)rows[n-1].since, (long long)rows[n-1].id));
+  }
+  if( n>0 && (has_prev || has_next) ) tmpl_show(d, "PAGER");
+  if( (r->user->roles & (ROLE_RELEASE_MANAGER|ROLE_ADMIN)) && !keyed && stuck_releases(r, d) ){
     tmpl_dict_free(d);
     return HP_ERROR;
   }

@@ -44,7 +44,7 @@ static void add_sessions(struct req *r, tmpl_dict *d){
     else tmpl_show(s, "OTHER_SESSION");
     n++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   if( n==0 ) tmpl_show(d, "NO_SESSIONS");
   else tmpl_show(d, "HAS_SESSIONS");
 }
@@ -71,7 +71,7 @@ static void add_tokens(struct req *r, tmpl_dict *d){
     }
     n++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   if( n==0 ) tmpl_show(d, "NO_TOKENS");
   else tmpl_show(d, "HAS_TOKENS");
 }
@@ -101,7 +101,7 @@ static void add_profile(struct req *r, tmpl_dict *d){
       tmpl_set(s, "TEAM_DESCRIPTION", db_col_text(st, 1));
       nteams++;
     }
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   if( nteams==0 ) tmpl_show(d, "NO_TEAMS");
   if( u->roles & ROLE_ADMIN ) tmpl_show(d, "IS_ADMIN");
@@ -154,19 +154,19 @@ int page_me_end_session(struct req *r){
   db_bind_int64(st, ":id", sid);
   db_bind_int64(st, ":u", r->user->id);
   if( db_step(st)!=SQLITE_ROW ){
-    sqlite3_finalize(st);
+    db_finish(st);
     rc = HP_NOT_FOUND;
     goto out;
   }
   current = sqlite3_column_int(st, 0);
-  sqlite3_finalize(st);
+  db_finish(st);
   st = db_prepare(db, "UPDATE sessions SET ended_at=:now WHERE rowid=:id AND user_id=:u AND ended_at IS NULL");
   if( st==NULL ) goto out;
   db_bind_int64(st, ":now", app_now_ms(r->app));
   db_bind_int64(st, ":id", sid);
   db_bind_int64(st, ":u", r->user->id);
   int ok = db_step(st)==SQLITE_DONE && sqlite3_changes(db)==1;
-  sqlite3_finalize(st);
+  db_finish(st);
   if( !ok || req_audit(r, "session.end", "session", sid, 0, "{s:b}", "current", current) ) goto out;
   if( db_commit(db) ) goto out;
   rc = HP_OK;
@@ -201,7 +201,7 @@ int page_me_token_new(struct req *r){
     if( st==NULL ) return HP_ERROR;
     db_bind_int64(st, ":u", r->user->id);
     if( db_step(st)==SQLITE_ROW ) n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    db_finish(st);
     if( n>=ME_MAX_TOKENS ){
       req_field_error(r, "token_name", "You have %d active tokens. Revoke one you no longer use first.", ME_MAX_TOKENS);
     }
@@ -233,7 +233,7 @@ int page_me_token_revoke(struct req *r){
   db_bind_int64(st, ":id", tid);
   db_bind_int64(st, ":u", r->user->id);
   if( db_step(st)==SQLITE_ROW ){ found = 1; revoked = sqlite3_column_int(st, 0); }
-  sqlite3_finalize(st);
+  db_finish(st);
   if( !found ){ rc = HP_NOT_FOUND; goto out; }
   if( !revoked ){
     if( auth_token_revoke(r->app, tid, r->user->id)!=1 || req_audit(r, "token.revoke", "token", tid, 0, "{s:s}", "user", r->user->username) ) goto out;
@@ -276,7 +276,7 @@ int page_me_password(struct req *r){
     if( st==NULL ) return HP_ERROR;
     db_bind_int64(st, ":id", r->user->id);
     int ok = db_step(st)==SQLITE_ROW && auth_verify_password(db_col_text(st, 0), cur);
-    sqlite3_finalize(st);
+    db_finish(st);
     if( !ok ){
       auth_record_failure(r->app, r->user->username, r->remote_addr);
       req_audit_tx(r, "user.password_failed", "user", r->user->id, 0, NULL);

@@ -71,7 +71,7 @@ int page_notify_list(struct req *r){
   db_bind_int64(st, ":u", r->user->id);
   total = unread = 0;
   if( db_step(st)==SQLITE_ROW ){ total = sqlite3_column_int64(st, 0); unread = sqlite3_column_int64(st, 1); }
-  sqlite3_finalize(st);
+  db_finish(st);
   int64_t pages = total ? (total + NOTIFY_PAGE_SIZE - 1)/NOTIFY_PAGE_SIZE : 1;
   if( page>pages ) page = pages;
   tmpl_dict *d = tmpl_dict_new("notifications");
@@ -101,7 +101,7 @@ int page_notify_list(struct req *r){
     tmpl_show(x, sqlite3_column_type(st, 3)==SQLITE_NULL ? "NOTE_UNREAD" : "NOTE_READ");
     n++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   if( step!=SQLITE_DONE ){ tmpl_dict_free(d); return HP_ERROR; }
   tmpl_show(d, n ? "HAS_NOTES" : "NO_NOTES");
   if( pages>1 ){
@@ -132,7 +132,7 @@ int page_notify_read(struct req *r){
     db_bind_int64(st, ":id", r->ids[0]);
     db_bind_int64(st, ":u", r->user->id);
     if( db_step(st)==SQLITE_DONE ) rc = HP_OK;
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   if( rc==HP_OK ){
     found = (int)sqlite3_changes(db);
@@ -142,7 +142,7 @@ int page_notify_read(struct req *r){
         db_bind_int64(st, ":id", r->ids[0]);
         db_bind_int64(st, ":u", r->user->id);
         if( db_step(st)==SQLITE_ROW ) found = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
+        db_finish(st);
       }
     }
   }
@@ -161,7 +161,7 @@ int page_notify_read_all(struct req *r){
     db_bind_int64(st, ":now", app_now_ms(r->app));
     db_bind_int64(st, ":u", r->user->id);
     if( db_step(st)==SQLITE_DONE ){ rc = HP_OK; n = (int)sqlite3_changes(db); }
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   if( rc!=HP_OK || db_commit(db) ){ db_rollback(db); return HP_ERROR; }
   page_flash(r, n==1 ? "1 notification marked as read." : "%d notifications marked as read.", n);
@@ -178,7 +178,7 @@ static const char *identity_of(struct req *r, int64_t uid, const char *provider)
   db_bind_int64(st, ":u", uid);
   db_bind_text(st, ":p", provider);
   if( db_step(st)==SQLITE_ROW ) z = db_col_dup(&r->arena, st, 0);
-  sqlite3_finalize(st);
+  db_finish(st);
   return z;
 }
 
@@ -201,7 +201,7 @@ static int prefs_page(struct req *r, int status, const char *phone_typed){
       for(int k=0; k<3; k++) if( strcmp(notify_personal_channels[k], db_col_text(st, 1))==0 ) on[i][k] = sqlite3_column_int(st, 2);
     }
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   for(size_t i=0; i<nev && i<16; i++){
     tmpl_dict *x = tmpl_section(d, "EVENT");
     tmpl_set(x, "EVENT_LABEL", ev[i].label);
@@ -260,7 +260,7 @@ int page_notify_prefs_save(struct req *r){
         db_bind_text(st, ":c", notify_personal_channels[k]);
         db_bind_int64(st, ":on", on);
         bad = db_step(st)!=SQLITE_DONE;
-        sqlite3_finalize(st);
+        db_finish(st);
       }
       json_object_set_new(changes, name + 2, json_boolean(on));
     }
@@ -366,7 +366,7 @@ static void show_config_status(struct req *r, tmpl_dict *d){
     if( db_step(st)==SQLITE_ROW && db_col_text(st, 0)[0] ){
       tmpl_set(tmpl_section(d, "CONFIG_ERROR"), "CONFIG_ERROR_TEXT", db_col_text(st, 0));
     }
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   tmpl_set(d, "CONFIG_PATH", arena_printf(&r->arena, "%s/notify.json", r->app->cfg.data_dir));
 }
@@ -393,7 +393,7 @@ static int list_channels(struct req *r, tmpl_dict *d){
     json_decref(cfg);
     n++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   tmpl_show(d, n ? "HAS_CHANNELS" : "NO_CHANNELS");
   return step==SQLITE_DONE ? HP_OK : HP_ERROR;
 }
@@ -430,20 +430,20 @@ static int list_outbox(struct req *r, tmpl_dict *d){
     tmpl_set_int(d, "N_SENT", sqlite3_column_int64(st, 1));
     tmpl_set_int(d, "N_FAILED", sqlite3_column_int64(st, 2));
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   int n = 0;
   st = db_prepare(db, OUTBOX_COLS " WHERE status='failed' ORDER BY id DESC LIMIT :lim");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":lim", NOTIFY_ADMIN_FAILED);
   while( db_step(st)==SQLITE_ROW ){ outbox_row(r, d, "FAILED", st); n++; }
-  sqlite3_finalize(st);
+  db_finish(st);
   tmpl_show(d, n ? "HAS_FAILED" : "NO_FAILED");
   n = 0;
   st = db_prepare(db, OUTBOX_COLS " WHERE status IN ('pending','sent') ORDER BY id DESC LIMIT :lim");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":lim", NOTIFY_ADMIN_RECENT);
   while( db_step(st)==SQLITE_ROW ){ outbox_row(r, d, "RECENT", st); n++; }
-  sqlite3_finalize(st);
+  db_finish(st);
   tmpl_show(d, n ? "HAS_RECENT" : "NO_RECENT");
   return HP_OK;
 }
@@ -464,7 +464,7 @@ static int list_identities(struct req *r, tmpl_dict *d){
     tmpl_set(x, "I_EXTERNAL", db_col_text(st, 3));
     n++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   tmpl_show(d, n ? "HAS_IDENTITIES" : "NO_IDENTITIES");
   return HP_OK;
 }
@@ -520,7 +520,7 @@ static int load_channel(struct req *r, int64_t id, const char **name, const char
     *enabled = sqlite3_column_int(st, 4);
     found = 1;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   return found;
 }
 
@@ -637,7 +637,7 @@ static int save_channel(struct req *r, int64_t id, const struct chan_form *f, js
     int step = db_step(st);
     rc = step==SQLITE_DONE ? (id && sqlite3_changes(db)==0 ? HP_NOT_FOUND : HP_OK)
        : (step & 0xff)==SQLITE_CONSTRAINT ? HP_CONFLICT : HP_ERROR;
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   free(cj);
   if( rc==HP_OK ){
@@ -716,7 +716,7 @@ int page_notify_channel_delete(struct req *r){
   if( st ){
     db_bind_int64(st, ":id", r->ids[0]);
     if( db_step(st)==SQLITE_DONE ) rc = HP_OK;
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   if( rc==HP_OK && req_audit(r, "notify.channel.delete", "notify_channel", r->ids[0], 0, "{s:s,s:s}",
                                "name", name, "type", type) ) rc = HP_ERROR;

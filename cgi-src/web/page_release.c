@@ -233,7 +233,7 @@ static int add_timeline(struct req *r, tmpl_dict *d, int64_t id){
   db_bind_int64(st, ":id", id);
   db_bind_int64(st, ":lim", TIMELINE_MAX + 1);
   int n = add_events(r, d, st, "EVENT");
-  sqlite3_finalize(st);
+  db_finish(st);
   if( n==0 ) tmpl_show(d, "NO_EVENTS");
   if( n>TIMELINE_MAX ) tmpl_show(d, "MORE_EVENTS");
   return HP_OK;
@@ -266,37 +266,60 @@ static int may_manage(struct req *r){
 /* ---------------------------------------------------------------- /releases */
 
 /*
-** GET /releases — every release, newest first, 25 a page (?page=N), with an
-** optional ?status= filter.  One query.
+** GET /releases — every release, newest first, 25 a page, with an optional
+** ?status= filter.  Pages by key, not by offset (the thousandth page costs
+** what the first does): ?older=ID lists the releases before ID; ?newer=ID
+** the page just after it, found by reading up to 26 ids upwards first.
+** Two index ranges at most.
 */
 int page_releases(struct req *r){
-  int64_t pg;
+  int64_t older, newer, key = INT64_MAX;      /* the page: ids below key */
   const char *status = req_query(r, "status");
-  int valid = 0;
-  req_qint(r, "page", 1, 100000, 1, &pg);
+  int valid = 0, has_newer = 0;
+  req_qint(r, "older", 1, INT64_MAX, 0, &older);
+  req_qint(r, "newer", 1, INT64_MAX, 0, &newer);
   for(int i=0; status && release_statuses[i]; i++) if( strcmp(status, release_statuses[i])==0 ) valid = 1;
   if( !valid ) status = NULL;
-  sqlite3_stmt *st = db_prepare(r->app->db, status ?
-    "SELECT rl.id, rl.name, rl.version, rl.status, rl.created_at, t.id, t.name, t.version, u.display_name,"
-    " (SELECT count(*) FROM activities a WHERE a.release_id=rl.id AND +a.status='on_hold')"
-    " FROM releases rl JOIN templates t ON t.id=rl.template_id JOIN users u ON u.id=rl.started_by"
-    " WHERE rl.status=:status ORDER BY rl.created_at DESC, rl.id DESC LIMIT :lim OFFSET :off"
-    :
-    "SELECT rl.id, rl.name, rl.version, rl.status, rl.created_at, t.id, t.name, t.version, u.display_name,"
-    " (SELECT count(*) FROM activities a WHERE a.release_id=rl.id AND +a.status='on_hold')"
-    " FROM releases rl JOIN templates t ON t.id=rl.template_id JOIN users u ON u.id=rl.started_by"
-    " ORDER BY rl.id DESC LIMIT :lim OFFSET :off");       /* ids grow with created_at */
+  sqlite3_stmt *st;
+  if( older>0 ){
+    key = older;
+    has_newer = 1;
+  }else if( newer>0 ){
+    st = db_prepare(r->app->db, status
+      ? "SELECT id FROM releases WHERE status=:status AND id>:newer ORDER BY id LIMIT :lim"
+      : "SELECT id FROM releases WHERE id>:newer ORDER BY id LIMIT :lim");
+    if( st==NULL ) return HP_ERROR;
+    if( status ) db_bind_text(st, ":status", status);
+    db_bind_int64(st, ":newer", newer);
+    db_bind_int64(st, ":lim", RELEASES_PER_PAGE + 1);
+    int k = 0;
+    while( db_step(st)==SQLITE_ROW ){
+      if( ++k<=RELEASES_PER_PAGE ) key = sqlite3_column_int64(st, 0) + 1;
+      else has_newer = 1;
+    }
+    db_finish(st);
+  }
+#define RELEASES_SQL(where) \
+    "SELECT rl.id, rl.name, rl.version, rl.status, rl.created_at, t.id, t.name, t.version, u.display_name," \
+    " (SELECT count(*) FROM activities a WHERE a.release_id=rl.id AND +a.status='on_hold')" \
+    " FROM releases rl JOIN templates t ON t.id=rl.template_id JOIN users u ON u.id=rl.started_by" \
+    " WHERE " where "rl.id<:key ORDER BY rl.id DESC LIMIT :lim"       /* ids grow with created_at */
+  st = db_prepare(r->app->db, status ? RELEASES_SQL("rl.status=:status AND ") : RELEASES_SQL(""));
+#undef RELEASES_SQL
   if( st==NULL ) return HP_ERROR;
   if( status ) db_bind_text(st, ":status", status);
+  db_bind_int64(st, ":key", key);
   db_bind_int64(st, ":lim", RELEASES_PER_PAGE + 1);
-  db_bind_int64(st, ":off", (pg-1)*RELEASES_PER_PAGE);
   tmpl_dict *d = tmpl_dict_new("releases");
-  if( d==NULL ){ sqlite3_finalize(st); return HP_ERROR; }
+  if( d==NULL ){ db_finish(st); return HP_ERROR; }
   int n = 0, more = 0;
+  int64_t first = 0, last = 0;
   while( db_step(st)==SQLITE_ROW ){
     if( n==RELEASES_PER_PAGE ){ more = 1; break; }
     tmpl_dict *s = tmpl_section(d, "RELEASE");
-    tmpl_set_int(s, "ID", sqlite3_column_int64(st, 0));
+    last = sqlite3_column_int64(st, 0);
+    if( n==0 ) first = last;
+    tmpl_set_int(s, "ID", last);
     tmpl_set(s, "NAME", db_col_text(st, 1));
     tmpl_set(s, "VERSION", db_col_text(st, 2));
     page_badge(s, db_col_text(st, 3));
@@ -311,7 +334,7 @@ int page_releases(struct req *r){
     if( waiting>0 ) tmpl_set_int(tmpl_section(s, "WAITING"), "WAITING_COUNT", waiting);
     n++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   for(int i=-1; i<(int)HP_ARRAY_SIZE(release_statuses)-1; i++){
     tmpl_dict *o = tmpl_section(d, "OPTION");
     const char *v = i<0 ? "" : release_statuses[i];
@@ -320,11 +343,14 @@ int page_releases(struct req *r){
     if( (status==NULL && i<0) || (status && strcmp(status, v)==0) ) tmpl_show(o, "SELECTED");
   }
   const char *q = status ? arena_printf(&r->arena, "&status=%s", status) : "";
-  if( pg>1 ) tmpl_set(tmpl_section(d, "NEWER"), "NEWER_URL", arena_printf(&r->arena, "/releases?page=%lld%s", (long long)(pg-1), q));
-  if( more ) tmpl_set(tmpl_section(d, "OLDER"), "OLDER_URL", arena_printf(&r->arena, "/releases?page=%lld%s", (long long)(pg+1), q));
-  if( pg>1 || more ) tmpl_set_int(tmpl_section(d, "PAGER"), "PAGE", pg);
+  if( n>0 && has_newer ){
+    tmpl_set(tmpl_section(d, "NEWER"), "NEWER_URL", arena_printf(&r->arena, "/releases?newer=%lld%s", (long long)first, q));
+    tmpl_set(tmpl_section(d, "NEWEST"), "NEWEST_URL", status ? arena_printf(&r->arena, "/releases?status=%s", status) : "/releases");
+  }
+  if( more ) tmpl_set(tmpl_section(d, "OLDER"), "OLDER_URL", arena_printf(&r->arena, "/releases?older=%lld%s", (long long)last, q));
+  if( n>0 && (has_newer || more) ) tmpl_show(d, "PAGER");
   if( n>0 ) tmpl_show(d, "HAS_RELEASES");
-  else if( status || pg>1 ) tmpl_show(d, "NO_MATCH");
+  else if( status || older>0 || newer>0 ) tmpl_show(d, "NO_MATCH");
   else tmpl_show(d, "NO_RELEASES");
   if( status ) tmpl_set(tmpl_section(d, "FILTERED"), "FILTER_LABEL", page_status_label(status));
   return page_render(r, 200, "releases.tpl", d, "Releases");
@@ -359,9 +385,9 @@ int page_release(struct req *r){
     " WHERE rl.id=:id");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":id", id);
-  if( db_step(st)!=SQLITE_ROW ){ sqlite3_finalize(st); return HP_NOT_FOUND; }
+  if( db_step(st)!=SQLITE_ROW ){ db_finish(st); return HP_NOT_FOUND; }
   tmpl_dict *d = tmpl_dict_new("release");
-  if( d==NULL ){ sqlite3_finalize(st); return HP_ERROR; }
+  if( d==NULL ){ db_finish(st); return HP_ERROR; }
   const char *name = db_col_dup(&r->arena, st, 0), *version = db_col_dup(&r->arena, st, 1);
   const char *status = db_col_dup(&r->arena, st, 4);
   tmpl_set_int(d, "ID", id);
@@ -386,7 +412,7 @@ int page_release(struct req *r){
   tmpl_set(d, "TEMPLATE_NAME", db_col_text(st, 9));
   tmpl_set_int(d, "TEMPLATE_VERSION", sqlite3_column_int64(st, 10));
   tmpl_set(d, "STARTED_BY", db_col_text(st, 11));
-  sqlite3_finalize(st);
+  db_finish(st);
   int manage = may_manage(r);
   if( r->csrf_token ) tmpl_set(d, "CSRF", r->csrf_token);
   /* Links to the records, for the roles the audit pages admit (router.c). */
@@ -410,7 +436,7 @@ int page_release(struct req *r){
     tmpl_set(v, "VAR_VALUE", db_col_text(st, 1));
     nvars++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   if( nvars==0 ) tmpl_show(d, "NO_VARS");
 
   /* Phases, in order. */
@@ -420,7 +446,7 @@ int page_release(struct req *r){
   db_bind_int64(st, ":lim", RELEASE_MAX_ROWS);
   struct phase_row *phases = arena_alloc(&r->arena, sizeof(*phases)*RELEASE_MAX_ROWS);
   int nphases = 0;
-  if( phases==NULL ){ sqlite3_finalize(st); goto fail; }
+  if( phases==NULL ){ db_finish(st); goto fail; }
   while( db_step(st)==SQLITE_ROW ){
     struct phase_row *p = &phases[nphases++];
     p->id = sqlite3_column_int64(st, 0);
@@ -429,7 +455,7 @@ int page_release(struct req *r){
     tmpl_set(p->d, "PHASE_NAME", db_col_text(st, 1));
     page_badge(p->d, db_col_text(st, 2));
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   if( nphases==0 ) tmpl_show(d, "NO_PHASES");
 
   /* Activities with the viewer's ability to act, and the names of who else may. */
@@ -500,7 +526,7 @@ int page_release(struct req *r){
       who_add(stuck_names, &stuck, db_col_dup(&r->arena, st, 2));
     }
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   for(int i=0; i<nphases; i++){
     if( phases[i].waiting>0 ) tmpl_set_int(tmpl_section(phases[i].d, "PHASE_WAITING"), "WAITING_COUNT", phases[i].waiting);
   }
@@ -554,9 +580,9 @@ int page_phase(struct req *r){
     " FROM phases p JOIN releases rl ON rl.id=p.release_id WHERE p.id=:id");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":id", id);
-  if( db_step(st)!=SQLITE_ROW ){ sqlite3_finalize(st); return HP_NOT_FOUND; }
+  if( db_step(st)!=SQLITE_ROW ){ db_finish(st); return HP_NOT_FOUND; }
   tmpl_dict *d = tmpl_dict_new("phase");
-  if( d==NULL ){ sqlite3_finalize(st); return HP_ERROR; }
+  if( d==NULL ){ db_finish(st); return HP_ERROR; }
   const char *name = db_col_dup(&r->arena, st, 0);
   tmpl_set_int(d, "ID", id);
   tmpl_set(d, "NAME", name);
@@ -583,7 +609,7 @@ int page_phase(struct req *r){
   tmpl_set(d, "RELEASE_VERSION", db_col_text(st, 7));
   tmpl_set(d, "RELEASE_STATUS", db_col_text(st, 8));
   tmpl_set(d, "RELEASE_STATUS_LABEL", page_status_label(db_col_text(st, 8)));
-  sqlite3_finalize(st);
+  db_finish(st);
 
   /* Dependencies of the phase's activities: one query, grouped below by activity. */
   st = db_prepare(db,
@@ -595,7 +621,7 @@ int page_phase(struct req *r){
   db_bind_int64(st, ":lim", RELEASE_MAX_ROWS);
   struct dep { int64_t of, id; const char *name, *status; } *deps = arena_alloc(&r->arena, sizeof(*deps)*RELEASE_MAX_ROWS);
   int ndeps = 0;
-  if( deps==NULL ){ sqlite3_finalize(st); goto fail; }
+  if( deps==NULL ){ db_finish(st); goto fail; }
   while( db_step(st)==SQLITE_ROW ){
     deps[ndeps].of = sqlite3_column_int64(st, 0);
     deps[ndeps].id = sqlite3_column_int64(st, 1);
@@ -603,7 +629,7 @@ int page_phase(struct req *r){
     deps[ndeps].status = db_col_dup(&r->arena, st, 3);
     ndeps++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
 
   st = db_prepare(db,
     "SELECT a.id, a.name, a.kind, a.status, a.deadline_at, a.result, a.activated_at,"
@@ -651,7 +677,7 @@ int page_phase(struct req *r){
     if( nd==0 ) tmpl_show(a, "NO_DEPS");
     n++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   tmpl_show(d, n==0 ? "NO_ACTS" : "HAS_ACTS");
   if( approvals>0 ){
     tmpl_dict *w = tmpl_section(d, "WAITING_APPROVAL");
@@ -682,7 +708,7 @@ static int release_exists(struct req *r, int64_t id){
   if( st==NULL ) return 0;
   db_bind_int64(st, ":id", id);
   found = db_step(st)==SQLITE_ROW;
-  sqlite3_finalize(st);
+  db_finish(st);
   return found;
 }
 
@@ -709,7 +735,7 @@ int page_release_retry(struct req *r){
       if( db_step(st)==SQLITE_ROW ){
         page_flash(r, "Retrying %s (round %lld).", db_col_text(st, 0), (long long)sqlite3_column_int64(st, 1));
       }
-      sqlite3_finalize(st);
+      db_finish(st);
     }
   }else if( rc==HP_NOT_FOUND || rc==HP_CONFLICT || rc==HP_UNPROCESSABLE ){
     page_flash(r, "Nothing was retried: %s", err[0] ? err : "that activity cannot be retried now.");

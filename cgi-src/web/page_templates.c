@@ -24,7 +24,7 @@ static int templates_page(struct req *r, int status, const char *yaml, const cha
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":lim", TEMPLATES_MAX);
   tmpl_dict *d = tmpl_dict_new("templates");
-  if( d==NULL ){ sqlite3_finalize(st); return HP_ERROR; }
+  if( d==NULL ){ db_finish(st); return HP_ERROR; }
   int n = 0;
   while( db_step(st)==SQLITE_ROW ){
     tmpl_dict *s = tmpl_section(d, "TEMPLATE");
@@ -40,7 +40,7 @@ static int templates_page(struct req *r, int status, const char *yaml, const cha
     tmpl_set_int(s, "RELEASES", sqlite3_column_int64(st, 6));
     n++;
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   tmpl_show(d, n ? "HAS_TEMPLATES" : "NO_TEMPLATES");
   if( req_has_role(r, ROLE_RELEASE_MANAGER|ROLE_ADMIN) ){
     tmpl_dict *u = tmpl_section(d, "UPLOAD");
@@ -99,7 +99,7 @@ int page_template_upload(struct req *r){
     if( db_step(st)==SQLITE_ROW ){
       page_flash(r, "Imported %s version %lld.", db_col_text(st, 0), (long long)sqlite3_column_int64(st, 1));
     }
-    sqlite3_finalize(st);
+    db_finish(st);
   }
   return resp_redirect(r, "/templates/%lld", (long long)tid);
 }
@@ -115,9 +115,9 @@ int page_template(struct req *r){
     " FROM templates t LEFT JOIN users u ON u.id=t.created_by WHERE t.id=:id");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":id", id);
-  if( db_step(st)!=SQLITE_ROW ){ sqlite3_finalize(st); return HP_NOT_FOUND; }
+  if( db_step(st)!=SQLITE_ROW ){ db_finish(st); return HP_NOT_FOUND; }
   tmpl_dict *d = tmpl_dict_new("template");
-  if( d==NULL ){ sqlite3_finalize(st); return HP_ERROR; }
+  if( d==NULL ){ db_finish(st); return HP_ERROR; }
   const char *name = db_col_dup(&r->arena, st, 0);
   int64_t version = sqlite3_column_int64(st, 1);
   tmpl_set_int(d, "ID", id);
@@ -128,7 +128,7 @@ int page_template(struct req *r){
   tmpl_set(d, "CREATED_UTC", page_time(r, sqlite3_column_int64(st, 4)));
   tmpl_set(d, "CREATED_AGO", page_ago(r, sqlite3_column_int64(st, 4)));
   tmpl_set(d, "CREATED_BY", db_col_text(st, 5)[0] ? db_col_text(st, 5) : "the command line");
-  sqlite3_finalize(st);
+  db_finish(st);
 
   st = db_prepare(r->app->db,
     "WITH counts AS (SELECT template_id, count(*) n FROM releases"
@@ -153,7 +153,7 @@ int page_template(struct req *r){
     if( vid==id ) tmpl_show(v, "V_CURRENT");
     else tmpl_show(v, "V_OTHER");
   }
-  sqlite3_finalize(st);
+  db_finish(st);
   if( version==latest ) tmpl_show(d, "IS_LATEST");
   else tmpl_set_int(tmpl_section(d, "NOT_LATEST"), "LATEST", latest);
   return page_render(r, 200, "template.tpl", d, arena_printf(&r->arena, "Template %s v%lld", name, (long long)version));

@@ -521,6 +521,82 @@ class RetryAbortTest(ViewsCase):
         self.assertEqual(c.post("/releases/999999/abort", {}).status, 404)
 
 
+class InboxPagingTest(ViewsCase):
+    """The inbox and the approvals API page by key through more than a hundred waiting activities."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server.cli("seed-bench", "102", "0")        # 102 releases, each waiting at the QA sign-off (for bob)
+
+    def pages(self, c, url):
+        """Follow the "Less urgent" links from url: [[activity ids of each page]], and the last response."""
+        out = []
+        while url:
+            r = c.get(url)
+            self.assertEqual(r.status, 200)
+            out.append([aid for aid, _, _ in inbox_rows(r)])
+            m = re.search(r'href="([^"]+)" rel="next"', main_html(r))
+            url = html.unescape(m.group(1)) if m else None
+            self.assertLess(len(out), 10, "the pager does not end")
+        return out, r
+
+    def test_01_mine_pages_cover_everything_once(self):
+        bob = self.as_("bob")
+        first = bob.get("/")
+        self.assertIn("100+", text_of(main_html(first)))           # the count stops at 100
+        pages, last = self.pages(bob, "/?mine=1")
+        self.assertEqual([len(p) for p in pages[:-1]], [50] * (len(pages) - 1))
+        ids = [a for p in pages for a in p]
+        self.assertEqual(len(ids), len(set(ids)), "an activity on two pages")
+        expect = {row[0] for row in self.server.sql(
+            "SELECT DISTINCT m.activity_id FROM may_act m JOIN activities a ON a.id=m.activity_id AND a.round=m.round"
+            " JOIN users u ON u.id=m.user_id WHERE u.username='bob'")}
+        self.assertGreaterEqual(len(expect), 102)
+        self.assertEqual(set(ids), expect)
+        # "More urgent" from the second page gives back the first page exactly.
+        second = bob.get(re.search(r'href="([^"]+)" rel="next"', main_html(first)).group(1).replace("&amp;", "&"))
+        prev = re.search(r'href="([^"]+)" rel="prev"', main_html(second)).group(1).replace("&amp;", "&")
+        self.assertIn("before=", prev)
+        self.assertEqual([a for a, _, _ in inbox_rows(bob.get(prev))], pages[0])
+        self.assertNotIn('rel="prev"', main_html(first))
+        self.assertNotIn('rel="next"', main_html(last))
+
+    def test_02_everything_waiting_in_urgency_order(self):
+        pages, _ = self.pages(self.as_("erin"), "/?mine=0")
+        ids = [a for p in pages for a in p]
+        order = [row[0] for row in self.server.sql(
+            "SELECT a.id FROM activities a JOIN phases p ON p.id=a.phase_id JOIN releases r ON r.id=a.release_id"
+            " WHERE a.status='on_hold' AND p.status<>'failed' AND r.status IN ('running','on_hold')"
+            " ORDER BY a.deadline_at IS NULL, a.deadline_at, coalesce(a.activated_at, 0), a.id")]
+        self.assertEqual(ids, order)
+
+    def test_03_bad_keys(self):
+        bob = self.as_("bob")
+        first = [a for a, _, _ in inbox_rows(bob.get("/?mine=1"))]
+        for bad in ("x", "1.2", "1.2.x", "1.2.0", "", "9" * 40 + ".1.1"):
+            r = bob.get("/?mine=1&after=" + bad)
+            self.assertEqual(r.status, 200, bad)
+            self.assertEqual([a for a, _, _ in inbox_rows(r)], first, bad)
+        # Past the end: an empty page with a way back.
+        r = bob.get("/?mine=1&after=" + ".".join(["9223372036854775807"] * 3))
+        self.assertIn("No more activities here", text_of(main_html(r)))
+
+    def test_04_api_approvals_pages(self):
+        seen, url = [], "/api/v1/approvals?limit=40"
+        while url:
+            j = self.api.get(url).json()
+            self.assertLessEqual(len(j["approvals"]), 40)
+            seen += [a["id"] for a in j["approvals"]]
+            url = "/api/v1/approvals?limit=40&after=" + j["next"] if j["next"] else None
+        everything = [a["id"] for a in self.api.get("/api/v1/approvals").json()["approvals"]]
+        self.assertEqual(seen, everything)
+        self.assertGreaterEqual(len(seen), 102)
+        for bad in ("limit=0", "limit=501", "limit=x", "after=nope"):
+            r = self.api.get("/api/v1/approvals?" + bad)
+            self.assertEqual(r.status, 422, bad)
+
+
 class ReleasesListTest(ViewsCase):
     """The releases list: badges, filter by status, pagination."""
 
@@ -550,7 +626,7 @@ class ReleasesListTest(ViewsCase):
         rows = release_rows(r)
         self.assertEqual(len(rows), 25)
         self.assertEqual(rows[0][0], max(self.ids))                      # newest first
-        self.assertIn('href="/releases?page=2"', m)
+        self.assertIn('href="/releases?older=%d"' % rows[-1][0], m)      # keyset: older than the last row
         self.assertIn("Older", m)
         self.assertNotIn("Newer", m)
         row = m[m.index('href="/releases/%d"' % max(self.ids)):]
@@ -568,15 +644,26 @@ class ReleasesListTest(ViewsCase):
         self.assertIn('<label for="status">Status</label>', m)
 
     def test_02_second_page(self):
-        r = self.as_("erin").get("/releases?page=2")
+        first = release_rows(self.as_("erin").get("/releases"))
+        older = re.search(r'href="(/releases\?older=\d+)"', main_html(self.as_("erin").get("/releases"))).group(1)
+        r = self.as_("erin").get(older)
         rows = release_rows(r)
         self.assertGreaterEqual(len(rows), 2)
-        first_page = {rid for rid, _ in release_rows(self.as_("erin").get("/releases"))}
-        self.assertFalse(first_page & {rid for rid, _ in rows})
+        self.assertFalse({rid for rid, _ in first} & {rid for rid, _ in rows})
         self.assertIn(min(self.ids), [rid for rid, _ in rows])
+        self.assertEqual([rid for rid, _ in rows], sorted((rid for rid, _ in rows), reverse=True))
         m = main_html(r)
-        self.assertIn('href="/releases?page=1"', m)
+        self.assertIn('href="/releases?newer=%d"' % rows[0][0], m)
         self.assertIn("Newer", m)
+        self.assertNotIn("Older →", m)                                     # the last page
+        # Newer from the second page gives back exactly the first page.
+        back = self.as_("erin").get("/releases?newer=%d" % rows[0][0])
+        self.assertEqual(release_rows(back), first)
+        # Nonsense keys fall back to the first page; a key below every id is an empty page with a way back.
+        self.assertEqual(release_rows(self.as_("erin").get("/releases?older=abc")), first)
+        e = self.as_("erin").get("/releases?older=1")
+        self.assertEqual(e.status, 200)
+        self.assertIn("No releases match", main_html(e))
 
     def test_03_filter_by_status(self):
         r = self.as_("erin").get("/releases?status=on_hold")

@@ -870,7 +870,7 @@ static int64_t sql_id(sqlite3 *db, const char *sql, const char *z){
   if( z ) db_bind_text(st, ":z", z);
   int64_t v = -1;
   if( db_step(st)==SQLITE_ROW ) v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
+  db_finish(st);
   return v;
 }
 
@@ -996,7 +996,7 @@ static const char *col(struct env *e, const char *sql, const char *z){
   ck_assert_ptr_nonnull(st);
   if( z ) db_bind_text(st, ":z", z);
   snprintf(o, 200, "%s", db_step(st)==SQLITE_ROW ? db_col_text(st, 0) : "(no row)");
-  sqlite3_finalize(st);
+  db_finish(st);
   return o;
 }
 

@@ -137,7 +137,7 @@ START_TEST(t_db_helpers){
   ck_assert_int_eq(db_bind_text(st, ":v", "1"), 0);
   ck_assert_int_eq(db_bind_text(st, ":nope", "1"), -1);          /* unknown parameter */
   ck_assert_int_eq(db_step(st), SQLITE_DONE);
-  sqlite3_finalize(st);
+  db_finish(st);
   ck_assert_int_eq(db_commit(db), 0);
   ck_assert_int_eq(db_int(db, "SELECT count(*) FROM users", -1), 0);
   ck_assert_int_eq(db_int(db, "SELECT count(*) FROM settings", -1), 1);
