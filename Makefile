@@ -145,8 +145,13 @@ fuzz: deps-check
 	  build-fuzz/fuzz_$$t -artifact_prefix=build-fuzz/ -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build-fuzz/corpus_$$t $$seeds 2>&1 | tail -n 3 || exit 1; \
 	done
 
-# Throughput and p99 latency of the main pages next to the framework floor and a static file.
-bench: deps-check all
+# The framework floor for the bench: libfcgi + ctemplate (our bridge), no database.
+$(BUILD)/bench/floor: tests/bench/floor.c $(BUILD)/obj/http/tmpl.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
+
+# Throughput and latency of the main pages next to the framework floor and nginx serving a static copy.
+bench: deps-check all $(BUILD)/bench/floor
 	$(call install_debs,wrk)
 	@HOLDPOINT_BUILD=$(BUILD) $(PYTHON) tests/bench/run.py
 

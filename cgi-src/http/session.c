@@ -203,7 +203,7 @@ const char *sess_take_flash(struct req *r){
 /*
 ** Identify an API caller from "Authorization: Bearer hp_...".  The token must
 ** exist, not be revoked, and belong to an enabled user; its last use is
-** recorded.  The caller acts with the user's roles and nothing more.
+** recorded (to the minute).  The caller acts with the user's roles and nothing more.
 */
 int sess_token_identify(struct req *r){
   const char *z = r->authorization;
@@ -227,7 +227,9 @@ int sess_token_identify(struct req *r){
   r->via_token = 1;
   r->token_id = tid;
   r->session_hash = arena_printf(&r->arena, "token:%lld", (long long)tid);
-  st = db_prepare(r->app->db, "UPDATE api_tokens SET last_used_at=:now WHERE id=:id");
+  /* The last use, to the minute: a read through the API writes at most once a minute. */
+  st = db_prepare(r->app->db, "UPDATE api_tokens SET last_used_at=:now WHERE id=:id"
+                              " AND (last_used_at IS NULL OR last_used_at<:now-60000)");
   if( st ){
     db_bind_int64(st, ":now", app_now_ms(r->app));
     db_bind_int64(st, ":id", tid);

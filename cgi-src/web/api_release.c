@@ -178,8 +178,9 @@ int api_release_json(struct app *a, int64_t release_id, json_t **out){
   db_finish(st);
   json_object_set_new(rel, "waiting", json_integer(waiting));
 
-  st = db_prepare(a->db, "SELECT d.activity_id, b.name FROM activity_deps d JOIN activities b ON b.id=d.depends_on_id"
-                         " WHERE b.release_id=:id ORDER BY b.phase_id, b.position");
+  st = db_prepare(a->db, "SELECT d.activity_id, b.name FROM activities a JOIN activity_deps d ON d.activity_id=a.id"
+                         " JOIN activities b ON b.id=d.depends_on_id"          /* from the release's own rows */
+                         " WHERE a.release_id=:id ORDER BY b.phase_id, b.position");
   if( st==NULL ) goto out;
   db_bind_int64(st, ":id", release_id);
   while( db_step(st)==SQLITE_ROW ){

@@ -715,19 +715,14 @@ static int approvals_history(struct req *r, int64_t id, struct appr *v, int n){
 }
 
 /*
-** Notifications about each activity: outbox rows whose JSON payload names it
-** (activity_id at the top, in activity or in a CloudEvent's data), and
-** in-app notifications that link to it.  The outbox has no release column,
-** so this reads the outbox rows that mention an activity at all.
+** Notifications about each activity: the outbox messages about it, and the
+** in-app notifications that link to it; both through indexes (outbox's
+** activity_id, written with each message, and notifications' link).
 */
 static int approvals_notifications(struct req *r, int64_t id, struct appr *v, int n){
   sqlite3_stmt *st = rel_query(r,
-    "SELECT aid, channel, recipient, event, status, attempts, created_at, coalesce(sent_at,0) FROM ("
-    "  SELECT o.*, CASE WHEN json_valid(o.payload_json) THEN coalesce("
-    "    json_extract(o.payload_json,'$.activity_id'), json_extract(o.payload_json,'$.activity.id'),"
-    "    json_extract(o.payload_json,'$.data.activity_id'), json_extract(o.payload_json,'$.data.activity.id')) END AS aid"
-    "  FROM outbox o WHERE o.payload_json LIKE '%activity%')"
-    " WHERE aid IN (SELECT id FROM activities WHERE release_id=:id AND kind='approval')"
+    "SELECT o.activity_id, o.channel, o.recipient, o.event, o.status, o.attempts, o.created_at, coalesce(o.sent_at,0)"
+    " FROM outbox o WHERE o.activity_id IN (SELECT id FROM activities WHERE release_id=:id AND kind='approval')"
     " UNION ALL"
     " SELECT CAST(substr(nt.link, 13) AS INTEGER), 'in-app', coalesce(u.username,''), nt.text,"
     "  CASE WHEN nt.read_at IS NULL THEN 'unread' ELSE 'read' END, 1, nt.created_at, nt.created_at"

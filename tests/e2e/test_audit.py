@@ -668,12 +668,11 @@ class AuditPagesTest(AuditCase):
     def test_23_approvals_log_actions_and_notifications(self):
         rid = self.release()
         pa = self.act(rid, "production-approval")
-        # an action run after the approval and a webhook in the outbox, as notify/actions will write them
-        # (STAND-IN rows until those modules land; the page only reads them)
+        # a webhook message in the outbox, as notify writes it (with the activity it is about)
         self.write_sql("""
-          INSERT INTO outbox(channel,recipient,event,payload_json,idempotency_key,status,attempts,next_attempt_at,created_at)
+          INSERT INTO outbox(channel,recipient,event,payload_json,idempotency_key,status,attempts,next_attempt_at,created_at,activity_id)
           VALUES('webhook','https://hooks.example/secret-token-123','sh.keptn.event.approval.finished',
-                 '{"data":{"activity_id":%(pa)d}}','audit-e2e-%(pa)d','sent',1,0,1795000000999);
+                 '{"data":{"activity_id":%(pa)d}}','audit-e2e-%(pa)d','sent',1,0,1795000000999,%(pa)d);
           INSERT INTO outbox(channel,recipient,event,payload_json,idempotency_key,status,attempts,next_attempt_at,created_at)
           VALUES('email','x@example.com','other','not json at all activity','audit-e2e-bad-%(pa)d','pending',0,0,1795000000999);
         """ % {"pa": pa})
