@@ -46,6 +46,7 @@ static struct db_slot {
   int busy;
 } cache[DB_CACHE_SLOTS];
 static int cache_next;                /* the next slot to try when evicting */
+static int read_tx;                   /* a db_begin_read transaction is open */
 static struct db_counters counters;
 
 static unsigned long sql_hash(const char *z){
@@ -151,7 +152,10 @@ int db_bind_null(sqlite3_stmt *st, const char *name){
 }
 
 int db_step(sqlite3_stmt *st){
-  if( !sqlite3_stmt_busy(st) ) counters.statements++;    /* a new run of this statement */
+  if( !sqlite3_stmt_busy(st) ){
+    counters.statements++;                                 /* a new run of this statement */
+    if( read_tx && !sqlite3_stmt_readonly(st) ) db_end_read(sqlite3_db_handle(st));   /* writes run outside it */
+  }
   int rc = sqlite3_step(st);
   if( rc!=SQLITE_ROW && rc!=SQLITE_DONE ){
     sqlite3 *db = sqlite3_db_handle(st);
@@ -175,10 +179,12 @@ int db_exec(sqlite3 *db, const char *sql){
 
 /* Every transaction that writes starts here, so the write lock is taken up front. */
 int db_begin_write(sqlite3 *db){
+  db_end_read(db);
   return db_exec(db, "BEGIN IMMEDIATE");
 }
 
 int db_commit(sqlite3 *db){
+  read_tx = 0;
   if( db_exec(db, "COMMIT") ){
     db_rollback(db);
     return -1;
@@ -187,7 +193,27 @@ int db_commit(sqlite3 *db){
 }
 
 void db_rollback(sqlite3 *db){
+  read_tx = 0;
   if( !sqlite3_get_autocommit(db) ) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/*
+** A page's reads in one transaction: one snapshot for the whole page (its
+** counts and its rows agree) and one lock instead of one per statement.
+** Only when no transaction is open; a write ends it (db_begin_write, or a
+** statement that writes, which then runs on its own as before).
+*/
+void db_begin_read(sqlite3 *db){
+  if( read_tx || !sqlite3_get_autocommit(db) ) return;
+  if( sqlite3_exec(db, "BEGIN", NULL, NULL, NULL)==SQLITE_OK ) read_tx = 1;
+}
+
+void db_end_read(sqlite3 *db){
+  if( !read_tx ) return;
+  read_tx = 0;
+  if( !sqlite3_get_autocommit(db) && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL)!=SQLITE_OK ){
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+  }
 }
 
 const char *db_col_text(sqlite3_stmt *st, int i){

@@ -27,6 +27,8 @@ int db_exec(sqlite3 *db, const char *sql);              /* 0 ok, -1 logged */
 int db_begin_write(sqlite3 *db);                        /* BEGIN IMMEDIATE; 0 ok, -1 */
 int db_commit(sqlite3 *db);                             /* 0 ok, -1 (transaction rolled back) */
 void db_rollback(sqlite3 *db);                          /* safe to call with no transaction */
+void db_begin_read(sqlite3 *db);    /* one read snapshot for a page; ended by db_end_read or any write */
+void db_end_read(sqlite3 *db);      /* safe to call with none open */
 const char *db_col_text(sqlite3_stmt *st, int i);       /* "" for NULL */
 char *db_col_dup(struct arena *a, sqlite3_stmt *st, int i); /* arena copy; NULL for NULL */
 int64_t db_int(sqlite3 *db, const char *sql, int64_t dflt); /* first column of first row */

@@ -1,5 +1,6 @@
 /* router.c — the dispatcher: finds a route of the table (web/routes.c) and is the one place that enforces AUTH, CSRF, API and role flags. */
 #include "router.h"
+#include "db.h"
 #include "app.h"
 #include "page.h"
 #include "session.h"
@@ -176,6 +177,8 @@ void router_dispatch(struct req *r){
       goto out;
     }
   }
+  /* A page reads one snapshot (db_begin_read); a write inside the handler ends it. */
+  if( strcmp(r->method, "GET")==0 || strcmp(r->method, "HEAD")==0 ) db_begin_read(r->app->db);
   rc = rt->fn(r);
 out:
   if( rc ){
@@ -183,5 +186,6 @@ out:
     router_render_error(r, rc, why);
   }
   resp_finish(r);
+  db_end_read(r->app->db);
   access_log(r);
 }
