@@ -87,7 +87,10 @@ class AuditCase(ServerTestCase):
 
     def write_sql(self, script):
         """Change the database with the sqlite3 command-line tool (as an attacker or a stand-in would)."""
-        r = subprocess.run(["sqlite3", os.path.join(self.server.data, "holdpoint.db")], input=script,
+        # The server's job runner may hold the write lock for a moment: wait for it
+        # as the server itself does, instead of failing with "database is locked".
+        r = subprocess.run(["sqlite3", "-cmd", ".timeout 10000",
+                            os.path.join(self.server.data, "holdpoint.db")], input=script,
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr)
 
@@ -222,7 +225,7 @@ class AuditRecordsTest(AuditCase):
         count = len(self.rows("1"))
         for stmt in ("UPDATE audit_log SET action='x' WHERE seq=1", "DELETE FROM audit_log WHERE seq=1",
                      "DELETE FROM audit_log"):
-            r = subprocess.run(["sqlite3", db, stmt], capture_output=True, text=True, timeout=60)
+            r = subprocess.run(["sqlite3", "-cmd", ".timeout 10000", db, stmt], capture_output=True, text=True, timeout=60)
             self.assertNotEqual(r.returncode, 0, stmt)
             self.assertIn("append-only", r.stderr)
         self.assertEqual(self.rows("seq=1")[0], first)
@@ -283,7 +286,7 @@ class TamperTest(unittest.TestCase):
 
     def tamper(self, sql):
         script = "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;\n" + sql
-        r = subprocess.run(["sqlite3", os.path.join(self.dir, "holdpoint.db")], input=script,
+        r = subprocess.run(["sqlite3", "-cmd", ".timeout 10000", os.path.join(self.dir, "holdpoint.db")], input=script,
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr)
 
