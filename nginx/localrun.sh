@@ -16,7 +16,11 @@ case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
 BIN="$BUILD/holdpoint"
 TLS_PORT=${TLS_PORT:-$((PORT + 363))}
 export HOLDPOINT_DATA="$DATA" HOLDPOINT_ROOT="$ROOT"
-export HOLDPOINT_BASE_URL=${HOLDPOINT_BASE_URL:-http://127.0.0.1:$PORT}
+if [ "${HOLDPOINT_TLS:-0}" = 1 ]; then
+  export HOLDPOINT_BASE_URL=${HOLDPOINT_BASE_URL:-https://127.0.0.1:$TLS_PORT}
+else
+  export HOLDPOINT_BASE_URL=${HOLDPOINT_BASE_URL:-http://127.0.0.1:$PORT}
+fi
 
 say() { [ "${HOLDPOINT_QUIET:-0}" = 1 ] || echo "$@"; }
 
@@ -49,11 +53,13 @@ do_stop() {
 }
 
 fill() {   # template output
-  sed -e "s|@ROOT@|$ROOT|g" -e "s|@DATA@|$DATA|g" -e "s|@SOCKET@|$DATA/run/holdpoint.sock|g" \
+  sed -e "s|@ROOT@|$ROOT|g" -e "s|@DATA@|$DATA|g" -e "s|@CONF@|$DATA/nginx|g" \
+      -e "s|@SOCKET@|$DATA/run/holdpoint.sock|g" \
       -e "s|@LISTEN@|127.0.0.1:$PORT|g" -e "s|@TLS_LISTEN@|127.0.0.1:$TLS_PORT|g" \
+      -e "s|@TLS_PORT_SUFFIX@|$TLS_PORT_SUFFIX|g" -e "s|@SCHEME_HEADERS@|$SCHEME_HEADERS|g" \
       -e "s|@MAX_BODY@|${HOLDPOINT_NGINX_MAX_BODY:-256m}|g" \
       -e "s|@FASTCGI_PARAMS@|/etc/nginx/fastcgi_params|g" -e "s|@MIME_TYPES@|/etc/nginx/mime.types|g" \
-      -e "s|@USER@|$NGINX_USER_LINE|g" -e "s|@TLS_INCLUDE@|$TLS_INCLUDE|g" "$1" > "$2"
+      -e "s|@USER@|$NGINX_USER_LINE|g" "$1" > "$2"
 }
 
 do_start() {
@@ -82,7 +88,10 @@ do_start() {
   fi
   export HOLDPOINT_SOCKET_GROUP=$SOCKET_GROUP
 
-  TLS_INCLUDE=""
+  # One site (nginx/site.conf.in) for both schemes; under TLS, plain HTTP only
+  # answers health checks and redirects, and every nginx-served response
+  # carries HSTS as the application's own responses do.
+  SITE="$ROOT/nginx/holdpoint.conf.in" SCHEME_HEADERS="" TLS_PORT_SUFFIX=""
   if [ "${HOLDPOINT_TLS:-0}" = 1 ]; then
     mkdir -p "$DATA/tls"
     if [ ! -s "$DATA/tls/cert.pem" ]; then
@@ -91,10 +100,14 @@ do_start() {
         -keyout "$DATA/tls/key.pem" -out "$DATA/tls/cert.pem" >/dev/null 2>&1
       chmod 600 "$DATA/tls/key.pem"
     fi
-    fill "$ROOT/nginx/holdpoint-tls.conf.in" "$DATA/nginx/holdpoint-tls.conf"
-    TLS_INCLUDE="include $DATA/nginx/holdpoint-tls.conf;"
+    SITE="$ROOT/nginx/holdpoint-tls.conf.in"
+    SCHEME_HEADERS='add_header Strict-Transport-Security "max-age=31536000" always;'
+    [ "$TLS_PORT" = 443 ] || TLS_PORT_SUFFIX=":$TLS_PORT"
   fi
-  fill "$ROOT/nginx/holdpoint.conf.in" "$DATA/nginx/holdpoint.conf"
+  rm -f "$DATA/nginx/holdpoint-tls.conf"
+  fill "$SITE" "$DATA/nginx/holdpoint.conf"
+  fill "$ROOT/nginx/site.conf.in" "$DATA/nginx/site.conf"
+  fill "$ROOT/nginx/fastcgi.conf.in" "$DATA/nginx/fastcgi.conf"
   fill "$ROOT/nginx/nginx.conf.in" "$DATA/nginx/nginx.conf"
 
   setsid "$BIN" serve </dev/null >>"$DATA/log/holdpoint.log" 2>&1 &
@@ -115,8 +128,12 @@ do_start() {
   [ "$(curl -s "http://127.0.0.1:$PORT/healthz")" = ok ] || { echo "localrun: /healthz does not answer" >&2; do_stop; exit 1; }
 
   say ""
-  say "Holdpoint is running at http://127.0.0.1:$PORT/"
-  [ "${HOLDPOINT_TLS:-0}" = 1 ] && say "HTTPS (self-signed):     https://127.0.0.1:$TLS_PORT/"
+  if [ "${HOLDPOINT_TLS:-0}" = 1 ]; then
+    say "Holdpoint is running at https://127.0.0.1:$TLS_PORT/ (a self-signed certificate;"
+    say "http://127.0.0.1:$PORT/ redirects there and answers /healthz)"
+  else
+    say "Holdpoint is running at http://127.0.0.1:$PORT/"
+  fi
   say ""
   say "Sign in with the password holdpoint-demo as:"
   say "  admin  (administrator)      alice (release manager)   bob  (QA)"
@@ -124,7 +141,7 @@ do_start() {
   if [ -s "$DATA/demo-token" ]; then
     say ""
     say "Demo API token (alice, for pipelines and holdctl):"
-    say "  export HOLDPOINT_URL=http://127.0.0.1:$PORT HOLDPOINT_TOKEN=$(cat "$DATA/demo-token")"
+    say "  export HOLDPOINT_URL=$HOLDPOINT_BASE_URL HOLDPOINT_TOKEN=$(cat "$DATA/demo-token")"
   fi
   say ""
   say "Data and logs: $DATA      Stop with: make stop"

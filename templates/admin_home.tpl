@@ -20,5 +20,18 @@
     <p class="help">Approval rules and manual tasks name teams; membership decides who may act.</p>
     <p class="actions"><a class="button primary" href="/admin/teams">Manage teams</a></p>
   </section>
+  <section class="card" aria-labelledby="signins-title">
+    <h2 id="signins-title"><a href="/admin/sign-ins">Sign-in attempts</a></h2>
+    <dl class="facts">
+      <dt>Failed sign-ins (24 h)</dt><dd>{{FAILED_SIGNINS}}</dd>
+    </dl>
+    <p class="help">Who failed to sign in, from where, and who is being slowed down now.</p>
+    <p class="actions"><a class="button" href="/admin/sign-ins">See the attempts</a></p>
+  </section>
+  <section class="card" aria-labelledby="notify-title">
+    <h2 id="notify-title"><a href="/admin/notifications">Notifications</a></h2>
+    <p class="help">E-mail, Slack and webhook channels, and the outbox of messages on their way.</p>
+    <p class="actions"><a class="button" href="/admin/notifications">Notification settings</a></p>
+  </section>
 </div>
 {{>FOOTER}}

@@ -6,6 +6,7 @@
 #include "auth.h"
 #include "audit.h"
 #include "engine.h"
+#include "util.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,9 +222,14 @@ static int seed_releases(struct app *a){
 ** Added before the releases so that their events are delivered there.  Returns 0 or -1.
 */
 static int seed_notify_channels(struct app *a, const struct audit_ctx *c){
-  static const struct { const char *name, *type, *config; } chans[] = {
+  /* The Slack signing secret is random per installation: a secret printed in our
+  ** source would let anyone forge a signed Slack approval on a demo instance. */
+  char secret[65], slack_cfg[160];
+  if( util_random_hex(secret, 32) ) return -1;
+  snprintf(slack_cfg, sizeof(slack_cfg), "{\"url\":\"file:slack\",\"signing_secret\":\"%s\"}", secret);
+  const struct { const char *name, *type, *config; } chans[] = {
     { "demo-mail", "file", "{\"dir\":\"mail\",\"from\":\"holdpoint@demo.invalid\"}" },
-    { "demo-slack", "slack", "{\"url\":\"file:slack\",\"signing_secret\":\"demo-signing-secret\"}" },
+    { "demo-slack", "slack", slack_cfg },
   };
   if( db_begin_write(a->db) ) return -1;
   for(size_t i=0; i<HP_ARRAY_SIZE(chans); i++){

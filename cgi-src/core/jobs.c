@@ -1,5 +1,6 @@
 /* jobs.c — the job runner: a lease so one server fires timers, and the periodic tick. */
 #include "jobs.h"
+#include "auth.h"
 #include "app.h"
 #include "db.h"
 #include "log.h"
@@ -43,6 +44,7 @@ void jobs_tick(struct app *app){
   if( !jobs_acquire_lease(app, holder_name(holder, sizeof(holder)), now, LEASE_TTL_MS) ) return;
   approvals_timers(app, now);
   notify_deliver_due(app);     /* issue 8: the outbox (notify.c), after the timers that fill it */
+  auth_prune(app, now);        /* sign-in failures older than a day */
 }
 
 void jobs_release(struct app *app){

@@ -33,6 +33,7 @@ int page_admin_user_save(struct req *r);
 int page_admin_user_password(struct req *r);
 int page_admin_user_disable(struct req *r);
 int page_admin_user_enable(struct req *r);
+int page_admin_signins(struct req *r);
 int page_admin_teams(struct req *r);
 int page_admin_team_add(struct req *r);
 int page_admin_team_member_add(struct req *r);

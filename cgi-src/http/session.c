@@ -26,6 +26,29 @@ const char *sess_cookie_header(struct req *r, const char *value, int max_age){
                       max_age>0 ? "" : "; Max-Age=0");
 }
 
+/*
+** The device cookie (core/auth.c's throttling): a random value set when a person
+** signs in, kept a year, so that this browser keeps signing in while strangers
+** guessing that person's password are slowed down.  Only its SHA-256 is stored.
+*/
+static const char *device_cookie_name(const struct req *r){
+  return r->https ? "__Host-hp_device" : "hp_device";
+}
+
+const char *sess_device_hash(struct req *r){
+  const char *v = req_cookie(r, device_cookie_name(r));
+  char h[65];
+  if( v==NULL || strlen(v)!=64 || strspn(v, "0123456789abcdef")!=64 ) return NULL;
+  util_sha256_hex(v, 64, h);
+  return arena_strdup(&r->arena, h);
+}
+
+void sess_device_cookie(struct req *r, const char *value){
+  resp_header(r, "Set-Cookie", arena_printf(&r->arena, "%s=%s; Path=/; Max-Age=31536000; HttpOnly;"
+                                            " SameSite=Strict%s", device_cookie_name(r), value,
+                                            r->https ? "; Secure" : ""));
+}
+
 /* Load an enabled user with roles into the arena.  Returns 1 found, 0 not. */
 int sess_load_user(struct req *r, int64_t user_id, struct user **out){
   sqlite3 *db = r->app->db;

@@ -184,7 +184,64 @@ int page_admin_home(struct req *r){
     db_finish(st);
   }
   tmpl_set_int(d, "SESSIONS", nsess);
+  st = db_prepare(db, "SELECT count(*) FROM login_failures WHERE at>:day");
+  if( st ){
+    db_bind_int64(st, ":day", now - 24*3600*1000LL);
+    if( db_step(st)==SQLITE_ROW ) tmpl_set_int(d, "FAILED_SIGNINS", sqlite3_column_int64(st, 0));
+    db_finish(st);
+  }
   return page_render(r, 200, "admin_home.tpl", d, "Administration");
+}
+
+/* ------------------------------------------------------- sign-in attempts */
+
+/*
+** GET /admin/sign-ins — failed sign-ins of the last day by (name, address):
+** how many, how many in the throttling window, and whether that pair is
+** being slowed down now (auth.c's rule, asked, not repeated).
+*/
+int page_admin_signins(struct req *r){
+  sqlite3 *db = r->app->db;
+  int64_t now = app_now_ms(r->app);
+  int max = r->app->cfg.login_max_failures, n = 0;
+  tmpl_dict *d = tmpl_dict_new("admin_signins");
+  if( d==NULL ) return HP_ERROR;
+  tmpl_set_int(d, "MAX", max);
+  sqlite3_stmt *st = db_prepare(db,
+    "SELECT f.username, f.ip, count(*), max(f.at), sum(f.at>:win), u.id,"
+    "       max(CASE WHEN f.at>:win THEN f.at END)"
+    "  FROM login_failures f LEFT JOIN users u ON u.username=f.username"
+    " WHERE f.at>:day GROUP BY f.username, f.ip ORDER BY max(f.at) DESC LIMIT 201");
+  if( st==NULL ) return HP_ERROR;
+  db_bind_int64(st, ":win", now - AUTH_THROTTLE_WINDOW_MS);
+  db_bind_int64(st, ":day", now - 24*3600*1000LL);
+  while( db_step(st)==SQLITE_ROW ){
+    if( ++n > 200 ){ tmpl_show(d, "MORE"); break; }
+    tmpl_dict *row = tmpl_section(d, "ROW");
+    int64_t uid = sqlite3_column_int64(st, 5);
+    int recent = sqlite3_column_int(st, 4);
+    tmpl_set(row, "ROW_USERNAME", db_col_text(st, 0));
+    tmpl_set(row, "ROW_IP", db_col_text(st, 1));
+    tmpl_set_int(row, "ROW_COUNT", sqlite3_column_int64(st, 2));
+    tmpl_set_int(row, "ROW_RECENT", recent);
+    tmpl_set(row, "ROW_LAST", page_ago(r, sqlite3_column_int64(st, 3)));
+    if( uid ){
+      tmpl_set_int(tmpl_section(row, "ROW_USER_ID"), "ROW_USER_ID", uid);
+      tmpl_show(row, "ROW_KNOWN");
+    }else{
+      tmpl_show(row, "ROW_NO_USER");
+      tmpl_show(row, "ROW_UNKNOWN");
+    }
+    int64_t until = recent>=max ? sqlite3_column_int64(st, 6) + auth_pair_delay_ms(recent, max) : 0;
+    if( until > now ){
+      tmpl_set(tmpl_section(row, "ROW_WAITING"), "ROW_UNTIL", page_time(r, until));
+    }else{
+      tmpl_show(row, "ROW_FREE");
+    }
+  }
+  db_finish(st);
+  tmpl_show(d, n ? "HAS_ROWS" : "NO_ROWS");
+  return page_render(r, 200, "admin_signins.tpl", d, "Failed sign-ins");
 }
 
 /* ------------------------------------------------------------ user list */

@@ -268,8 +268,13 @@ int page_me_password(struct req *r){
     req_field_error(r, "new_password2", "The two new passwords are not the same.");
   }
   if( have_cur ){
-    if( auth_is_throttled(r->app, r->user->username, r->remote_addr) ){
-      req_field_error(r, "current_password", "Too many wrong passwords. Wait 15 minutes and try again.");
+    struct auth_counts counts;
+    int64_t wait_ms;
+    auth_counts_load(r->app, r->user->username, r->user->id, r->remote_addr, NULL, &counts);
+    counts.account = counts.ip_unknown = 0;        /* a signed-in person: only their own tries count */
+    if( auth_gate(&counts, r->app->cfg.login_max_failures, app_now_ms(r->app), &wait_ms)!=AUTH_OPEN ){
+      req_field_error(r, "current_password", "Too many wrong passwords. Try again in %lld minute%s.",
+                      (long long)((wait_ms+59999)/60000), wait_ms>60000 ? "s" : "");
       return me_page(r, 429, NULL, NULL, NULL);
     }
     sqlite3_stmt *st = db_prepare(db, "SELECT password_hash FROM users WHERE id=:id");
@@ -278,7 +283,7 @@ int page_me_password(struct req *r){
     int ok = db_step(st)==SQLITE_ROW && auth_verify_password(db_col_text(st, 0), cur);
     db_finish(st);
     if( !ok ){
-      auth_record_failure(r->app, r->user->username, r->remote_addr);
+      auth_record_failure(r->app, r->user->username, r->remote_addr, 1, NULL);
       req_audit_tx(r, "user.password_failed", "user", r->user->id, 0, NULL);
       req_field_error(r, "current_password", "That is not your current password.");
     }else if( r->errors==NULL && strcmp(cur, pw)==0 ){

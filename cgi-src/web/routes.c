@@ -68,6 +68,7 @@ const struct route router_routes[] = {
   { "POST", "/admin/users/{id}/password",       page_admin_user_password, RF_AUTH|RF_CSRF, ADM },
   { "POST", "/admin/users/{id}/disable",        page_admin_user_disable, RF_AUTH|RF_CSRF, ADM },
   { "POST", "/admin/users/{id}/enable",         page_admin_user_enable, RF_AUTH|RF_CSRF, ADM },
+  { "GET",  "/admin/sign-ins",                  page_admin_signins,  RF_AUTH, ADM },
   { "GET",  "/admin/teams",                     page_admin_teams,    RF_AUTH, ADM },
   { "POST", "/admin/teams",                     page_admin_team_add, RF_AUTH|RF_CSRF, ADM },
   { "POST", "/admin/teams/{id}/members",        page_admin_team_member_add, RF_AUTH|RF_CSRF, ADM },

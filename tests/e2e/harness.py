@@ -114,11 +114,12 @@ class Response:
 class Client:
     """A cookie-keeping HTTP client (one per simulated person)."""
 
-    def __init__(self, server, token=None):
+    def __init__(self, server, token=None, tls=False):
         self.server = server
         self.cookies = {}
         self.token = token
         self.csrf = None
+        self.tls = tls                  # HTTPS on the server's TLS_PORT (HOLDPOINT_TLS=1)
 
     def request(self, method, path, body=None, headers=None, form=None, json_body=None):
         hdrs = {"User-Agent": "holdpoint-e2e"}
@@ -134,7 +135,15 @@ class Client:
             hdrs["Content-Type"] = "application/json"
         if headers:
             hdrs.update(headers)
-        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=60)
+        if self.tls:
+            import ssl
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE          # self-signed, made by localrun.sh
+            conn = http.client.HTTPSConnection("127.0.0.1", int(self.server.env["TLS_PORT"]),
+                                               context=ctx, timeout=60)
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=60)
         try:
             conn.request(method, path, body=body, headers=hdrs)
             resp = conn.getresponse()
@@ -220,8 +229,8 @@ class Server:
     def url(self, path="/"):
         return "http://127.0.0.1:%d%s" % (self.port, path)
 
-    def client(self, token=None):
-        return Client(self, token=token)
+    def client(self, token=None, tls=False):
+        return Client(self, token=token, tls=tls)
 
     def cli(self, *args, stdin=None, check=True):
         """Run build/holdpoint with this server's data directory."""

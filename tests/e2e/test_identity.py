@@ -218,6 +218,109 @@ class SignInTest(ServerTestCase):
         self.assertEqual(r.header("Location"), "/me")
 
 
+# ------------------------------------------------------------ throttling
+
+class ThrottleTest(ServerTestCase):
+    """Sign-in throttling that slows strangers down without locking people out (core/auth.c).
+    Its own server: these tests fail many sign-ins from 127.0.0.1 on purpose, and move the clock."""
+
+    def fail(self, username, times, client=None, status=401):
+        for i in range(times):
+            if client is None:
+                _, r = try_login(self.server, username, "wrong-password-%d" % i)
+            else:
+                client.get("/login")
+                r = client.post("/login", {"username": username, "password": "wrong-password-%d" % i})
+            self.assertEqual(r.status, status, "failure %d: %s" % (i + 1, r.text[:300]))
+        return r
+
+    def test_01_growing_delays_per_name_and_address(self):
+        add_user(self.server, "gwen")
+        self.fail("gwen", 5)
+        _, r = try_login(self.server, "gwen", PASSWORD)            # the right password must wait
+        self.assertEqual(r.status, 429)
+        msg = alert_text(r)
+        self.assertIn("Try again in 1 minute", msg)
+        self.assertIn("browser you have signed in from before", msg)
+        self.assertNotIn("gwen", msg)
+        self.assertEqual(session_cookies(r), [])
+        self.server.advance_clock(31)                              # 30 s later: one more try
+        r = self.fail("gwen", 1)
+        _, r = try_login(self.server, "gwen", PASSWORD)            # now a minute
+        self.assertEqual(r.status, 429)
+        self.assertIn("Try again in 1 minute", alert_text(r))
+        self.server.advance_clock(61)
+        _, r = try_login(self.server, "gwen", PASSWORD)
+        self.assertEqual(r.status, 303)
+        audit = self.server.sql("SELECT details_json FROM audit_log WHERE action='auth.login_throttled'"
+                                " ORDER BY seq DESC LIMIT 1")
+        d = json.loads(audit[0][0])
+        self.assertEqual((d["username"], d["limit"]), ("gwen", "name_and_address"))
+        self.assertGreater(d["wait_s"], 0)
+
+    def test_02_a_browser_that_signed_in_before_keeps_signing_in(self):
+        add_user(self.server, "hana")
+        own, r = try_login(self.server, "hana", PASSWORD)
+        self.assertEqual(r.status, 303)
+        device = [v for v in r.header_all("Set-Cookie") if v.startswith("hp_device=")]
+        self.assertEqual(len(device), 1, r.header_all("Set-Cookie"))
+        self.assertIn("HttpOnly", device[0])
+        self.assertIn("Max-Age=31536000", device[0])
+        own.post("/logout")
+        self.fail("hana", 5)                                       # a stranger guesses from the same NAT
+        _, r = try_login(self.server, "hana", PASSWORD)
+        self.assertEqual(r.status, 429)                            # a new browser waits
+        own.get("/login")
+        r = own.post("/login", {"username": "hana", "password": PASSWORD, "next": "/"})
+        self.assertEqual(r.status, 303, alert_text(r))             # hana's own browser does not
+        self.assertEqual([v for v in r.header_all("Set-Cookie") if v.startswith("hp_device=")], [])
+        # the device cookie is hana's, not a pass for anyone else
+        add_user(self.server, "ivan")
+        self.fail("ivan", 5)
+        own.post("/logout")
+        own.get("/login")
+        r = own.post("/login", {"username": "ivan", "password": PASSWORD, "next": "/"})
+        self.assertEqual(r.status, 429)
+        # and a trusted browser that keeps failing loses the privilege
+        self.fail("hana", 5, client=own)
+        own.get("/login")
+        r = own.post("/login", {"username": "hana", "password": PASSWORD, "next": "/"})
+        self.assertEqual(r.status, 429)
+
+    def test_03_an_address_trying_unknown_names_gets_in_only_with_a_right_password(self):
+        add_user(self.server, "jon")
+        names = ["nobody-%d" % i for i in range(20)]
+        for n in names:
+            self.fail(n, 1)
+        _, unknown = try_login(self.server, "nobody-else", "whatever-password")
+        self.assertEqual(unknown.status, 429)
+        _, wrong = try_login(self.server, "jon", "wrong-password")    # the same answer: no enumeration
+        self.assertEqual(wrong.status, 429)
+        self.assertEqual(alert_text(wrong), alert_text(unknown))
+        self.assertIn("from this address", alert_text(unknown))
+        _, right = try_login(self.server, "jon", PASSWORD)              # a person who knows it gets in
+        self.assertEqual(right.status, 303)
+
+    def test_04_the_administrator_sees_the_attempts(self):
+        self.server.advance_clock(16 * 60)                         # past the window of the tests before
+        add_user(self.server, "kim")
+        self.fail("kim", 5)
+        self.fail("no-such-kim", 1)
+        admin = self.login("admin")
+        r = admin.get("/admin")
+        self.assertIn('href="/admin/sign-ins"', r.text)
+        self.assertIn('href="/admin/notifications"', r.text)
+        r = admin.get("/admin/sign-ins")
+        self.assertEqual(r.status, 200)
+        row = re.search(r"<tr>\s*<td><a href=\"/admin/users/\d+\">kim</a></td>(.*?)</tr>", r.text, re.S)
+        self.assertIsNotNone(row, r.text[:3000])
+        self.assertIn("127.0.0.1", row.group(1))
+        self.assertIn("Slowed down until", row.group(1))
+        self.assertRegex(row.group(1), r"<td>5</td>\s*<td>5</td>")
+        self.assertRegex(r.text, r"<td>no-such-kim</td>\s*<td><code>127.0.0.1</code></td>\s*<td><span class=\"muted\">No such account")
+        self.assertEqual(self.login("carol").get("/admin/sign-ins").status, 403)
+
+
 # ------------------------------------------------------------------ expiry
 
 class ExpiryTest(ServerTestCase):

@@ -708,6 +708,34 @@ class NotifyTest(ServerTestCase):
         self.assertEqual(r.status, 409)                           # one Slack user, one person
         self.assertEqual(self.server.sql("SELECT count(*) FROM user_identities WHERE external_id='UERIN42'")[0][0], 1)
 
+    def test_16_the_demo_slack_secret_is_random_per_installation(self):
+        import shutil
+        import sqlite3
+        import subprocess
+        import tempfile
+        import harness
+        secret = json.loads(self.server.sql("SELECT config_json FROM notify_channels WHERE name='demo-slack'")[0][0])["signing_secret"]
+        self.assertRegex(secret, r"^[0-9a-f]{64}$")
+        other = tempfile.mkdtemp(prefix="holdpoint-e2e-other-")
+        try:
+            env = dict(self.server.env, HOLDPOINT_DATA=other)
+            for cmd in ("migrate", "seed-demo"):
+                r = subprocess.run([harness.HOLDPOINT, cmd], env=env, capture_output=True, text=True, timeout=120)
+                self.assertEqual(r.returncode, 0, r.stderr)
+            con = sqlite3.connect(os.path.join(other, "holdpoint.db"))
+            try:
+                row = con.execute("SELECT config_json FROM notify_channels WHERE name='demo-slack'").fetchone()
+            finally:
+                con.close()
+            self.assertNotEqual(json.loads(row[0])["signing_secret"], secret)
+        finally:
+            shutil.rmtree(other, ignore_errors=True)
+        # the secret an earlier version printed in its source forges nothing
+        forged = self.slack_post(self.button(1, "UCAROL1"), secret="demo-signing-secret")
+        self.assertEqual(forged.status, 401)
+        signed = self.slack_post(self.button(1, "UCAROL1"), secret=secret)
+        self.assertNotEqual(signed.status, 401)                 # the installation's own secret is accepted
+
     def test_15_config_file_errors_are_reported(self):
         path = os.path.join(self.server.data, "notify.json")
         with open(path) as f:

@@ -266,20 +266,56 @@ END_TEST
 
 START_TEST(t11_throttle_boundaries)
 {
-  /* per account: max failures; per IP: four times that */
-  ck_assert_int_eq(auth_throttled(0, 0, 5), 0);
-  ck_assert_int_eq(auth_throttled(4, 0, 5), 0);
-  ck_assert_int_eq(auth_throttled(5, 0, 5), 1);
-  ck_assert_int_eq(auth_throttled(6, 0, 5), 1);
-  ck_assert_int_eq(auth_throttled(0, 19, 5), 0);
-  ck_assert_int_eq(auth_throttled(0, 20, 5), 1);
-  ck_assert_int_eq(auth_throttled(4, 19, 5), 0);
-  ck_assert_int_eq(auth_throttled(5, 19, 5), 1);
-  ck_assert_int_eq(auth_throttled(4, 20, 5), 1);
-  ck_assert_int_eq(auth_throttled(0, 0, 1), 0);
-  ck_assert_int_eq(auth_throttled(1, 0, 1), 1);
-  ck_assert_int_eq(auth_throttled(0, 3, 1), 0);
-  ck_assert_int_eq(auth_throttled(0, 4, 1), 1);
+  const int64_t now = 10LL*24*3600*1000, S = 1000, M = 60*S;
+  struct auth_counts c;
+  int64_t wait;
+  /* growing delays per (name, address): none below max, then 30 s, 1, 2, 4, 8, 15, 15 min */
+  ck_assert_int_eq(auth_pair_delay_ms(0, 5), 0);
+  ck_assert_int_eq(auth_pair_delay_ms(4, 5), 0);
+  ck_assert_int_eq(auth_pair_delay_ms(5, 5), 30*S);
+  ck_assert_int_eq(auth_pair_delay_ms(6, 5), 60*S);
+  ck_assert_int_eq(auth_pair_delay_ms(7, 5), 2*M);
+  ck_assert_int_eq(auth_pair_delay_ms(9, 5), 8*M);
+  ck_assert_int_eq(auth_pair_delay_ms(10, 5), 15*M);
+  ck_assert_int_eq(auth_pair_delay_ms(1000, 5), 15*M);
+  ck_assert_int_eq(auth_pair_delay_ms(1, 1), 30*S);
+
+  memset(&c, 0, sizeof(c));
+  ck_assert_int_eq(auth_gate(&c, 5, now, &wait), AUTH_OPEN);
+  ck_assert_int_eq(wait, 0);
+  c.pair = 4; c.pair_last_at = now - 1;
+  ck_assert_int_eq(auth_gate(&c, 5, now, &wait), AUTH_OPEN);
+  c.pair = 5;                                      /* the fifth failure was 1 ms ago: wait 30 s */
+  ck_assert_int_eq(auth_gate(&c, 5, now, &wait), AUTH_WAIT_PAIR);
+  ck_assert_int_eq(wait, 30*S - 1);
+  c.pair_last_at = now - 30*S;                     /* the delay has passed: one more try */
+  ck_assert_int_eq(auth_gate(&c, 5, now, &wait), AUTH_OPEN);
+  c.pair = 6; c.pair_last_at = now - 30*S;         /* the sixth failure doubles it */
+  ck_assert_int_eq(auth_gate(&c, 5, now, &wait), AUTH_WAIT_PAIR);
+  ck_assert_int_eq(wait, 30*S);
+
+  /* a browser with this account's device cookie skips every limit, until it fails max times */
+  c.trusted_device = 1; c.device = 4;
+  c.account = 1000; c.ip_unknown = 1000;
+  ck_assert_int_eq(auth_gate(&c, 5, now, &wait), AUTH_OPEN);
+  c.device = 5;
+  ck_assert_int_eq(auth_gate(&c, 5, now, &wait), AUTH_WAIT_PAIR);
+
+  /* many addresses against one account: browsers it never used wait for the window */
+  memset(&c, 0, sizeof(c));
+  c.account = 49; c.account_oldest_at = now - 5*M;
+  ck_assert_int_eq(auth_gate(&c, 5, now, &wait), AUTH_OPEN);
+  c.account = 50;
+  ck_assert_int_eq(auth_gate(&c, 5, now, &wait), AUTH_WAIT_ACCOUNT);
+  ck_assert_int_eq(wait, 10*M);
+
+  /* an address trying names that are not accounts: only a right password gets through */
+  memset(&c, 0, sizeof(c));
+  c.ip_unknown = 19;
+  ck_assert_int_eq(auth_gate(&c, 5, now, &wait), AUTH_OPEN);
+  c.ip_unknown = 20;
+  ck_assert_int_eq(auth_gate(&c, 5, now, &wait), AUTH_MUST_SUCCEED);
+  ck_assert_int_eq(wait, 0);
   ck_assert_int_eq(AUTH_THROTTLE_WINDOW_MS, 15*60*1000);
 }
 END_TEST
