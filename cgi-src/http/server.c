@@ -7,6 +7,7 @@
 #include "router.h"
 #include "tmpl.h"
 #include "jobs.h"
+#include "evidence.h"
 #include "log.h"
 #include <fcgiapp.h>
 #include <magic.h>
@@ -155,17 +156,7 @@ static pid_t spawn(struct app *app, int sock, int kind, int id){
 
 /* Remove what a crash may have left in tmp/: nothing there is referenced by a row. */
 static void sweep_tmp(struct app *app){
-  char dir[PATH_MAX+8];
-  if( app_path(app, dir, sizeof(dir), "tmp") ) return;
-  DIR *d = opendir(dir);
-  if( d==NULL ) return;
-  struct dirent *e;
-  int n = 0;
-  while( (e = readdir(d))!=NULL ){
-    if( e->d_name[0]=='.' ) continue;
-    if( unlinkat(dirfd(d), e->d_name, 0)==0 ) n++;
-  }
-  closedir(d);
+  int n = evidence_sweep_temp(app, 0);
   if( n ) log_msg("startup sweep removed %d temporary file(s)", n);
 }
 
@@ -239,6 +230,8 @@ int server_run(struct app *app){
                                         kids[i].kind ? "job runner" : "worker", (int)pid, WTERMSIG(status));
       else log_msg("%s %d exited with %d; respawning", kids[i].kind ? "job runner" : "worker",
                    (int)pid, WEXITSTATUS(status));
+      int swept = evidence_sweep_temp(app, (int)pid);      /* its unfinished uploads */
+      if( swept ) log_msg("removed %d temporary file(s) of worker %d", swept, (int)pid);
       if( g_stop ) { kids[i].pid = -1; break; }
       if( time(NULL) - kids[i].started < 1 ){
         struct timespec ts = { 1, 0 };      /* a crash loop must not spin */

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <dirent.h>
 
 
 /* ---------------------------------------------------------------- pure: types and names */
@@ -368,3 +369,32 @@ out:
   return rc;
 }
 
+/*
+** Temporary upload files are <data>/tmp/up-<pid>-<random>: the worker that
+** writes one is in its name, so that when a worker dies in the middle of an
+** upload the master removes exactly that worker's files (evidence_sweep_temp)
+** instead of leaving up to an upload's size on disk until the next restart.
+*/
+int evidence_temp_path(struct app *a, char *out, size_t nout){
+  char rnd[33];
+  if( util_random_hex(rnd, 16) ) return -1;
+  return app_path(a, out, nout, "tmp/up-%d-%s", (int)getpid(), rnd);
+}
+
+/* Remove tmp/ files of worker pid (pid 0: every file).  Returns how many. */
+int evidence_sweep_temp(struct app *a, int pid){
+  char dir[4200], prefix[32];
+  if( app_path(a, dir, sizeof(dir), "tmp") ) return 0;
+  snprintf(prefix, sizeof(prefix), "up-%d-", pid);
+  DIR *d = opendir(dir);
+  if( d==NULL ) return 0;
+  struct dirent *e;
+  int n = 0;
+  while( (e = readdir(d))!=NULL ){
+    if( e->d_name[0]=='.' ) continue;
+    if( pid && strncmp(e->d_name, prefix, strlen(prefix))!=0 ) continue;
+    if( unlinkat(dirfd(d), e->d_name, 0)==0 ) n++;
+  }
+  closedir(d);
+  return n;
+}

@@ -80,11 +80,9 @@ static const struct inputs_field *find_field(const struct upload *u, const char 
   return NULL;
 }
 
-/* Open a new temp file <data>/tmp/up-<random>; 0 or -1 (logged). */
+/* Open a new temp file (evidence_temp_path); 0 or -1 (logged). */
 static int open_temp(struct upload *u){
-  char rnd[33];
-  if( util_random_hex(rnd, 16) ) return -1;
-  if( app_path(u->r->app, u->tmp, sizeof(u->tmp), "tmp/up-%s", rnd) ) return -1;
+  if( evidence_temp_path(u->r->app, u->tmp, sizeof(u->tmp)) ) return -1;
   u->fd = open(u->tmp, O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC|O_NOFOLLOW, 0600);
   if( u->fd<0 ){
     log_msg("evidence: cannot create %s: %s", u->tmp, strerror(errno));

@@ -806,7 +806,7 @@ class EvidenceTest(ServerTestCase):
         os.unlink(path)
         self.assertEqual(os.listdir(tmpdir), [])
 
-    def test_99_killed_worker_leaves_no_row_and_the_sweep_removes_its_temp_file(self):
+    def test_99_killed_worker_leaves_no_row_and_the_master_removes_its_temp_file(self):
         acts = self.start()
         act = acts["signoff"]
         before = self.snapshot()
@@ -852,13 +852,17 @@ class EvidenceTest(ServerTestCase):
         poll(lambda: self.client().get("/healthz").status == 200, what="healthz after the crash")
         self.assertEqual(self.server.sql("SELECT count(*) FROM evidence")[0][0], before[2])
         self.assertEqual(self.snapshot()[0], before[0])
-        self.assertIn(orphan, os.listdir(tmpdir), "the crash should leave the temp file for the sweep")
-        self.server.start()                  # a restart runs the startup sweep
-        self.assertEqual(os.listdir(tmpdir), [])
+        # the master removed the dead worker's unfinished upload when it reaped it: no restart needed
+        poll(lambda: orphan not in os.listdir(tmpdir), timeout=30, what="the master to sweep the dead worker's file")
+        self.assertRegex(self.server.read_log(), r"removed 1 temporary file\(s\) of worker %s" % orphan.split("-")[1])
         self.assertEqual(self.snapshot()[0], before[0])
         self.assertEqual(self.server.sql("SELECT count(*) FROM evidence")[0][0], before[2])
+        # and the startup sweep still clears anything older (a crash of the master itself)
+        with open(os.path.join(tmpdir, "up-1-leftover"), "wb") as f:
+            f.write(b"x" * 1024)
+        self.server.start()
+        self.assertEqual(os.listdir(tmpdir), [])
         self.assertIn("startup sweep removed", self.server.read_log())
-
 
 if __name__ == "__main__":
     unittest.main()
