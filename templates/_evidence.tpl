@@ -2,6 +2,7 @@
 <section class="card" id="evidence" aria-labelledby="evidence-title">
   <h2 id="evidence-title">Evidence</h2>
   {{#NO_FILES}}<p class="empty">No files uploaded.</p>{{/NO_FILES}}
+  {{#FILES_HIDDEN}}<p class="muted">{{COUNT}} file(s) uploaded. {{WHO}}</p>{{/FILES_HIDDEN}}
   {{#HAS_FILES}}
   <div class="table-wrap" tabindex="0">
   <table class="evidence">

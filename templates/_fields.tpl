@@ -61,6 +61,7 @@
       {{#FILE}}<li><a href="/evidence/{{FILE_ID}}">{{FILE_NAME}}</a> <span class="muted">{{FILE_TYPE}}, {{FILE_SIZE}}, by {{FILE_WHO}}, <time datetime="{{FILE_ISO}}">{{FILE_UTC}}</time></span></li>{{/FILE}}
     </ul>{{/HAS_FILES}}
     {{#NO_FILES}}<p class="empty">No file attached yet.</p>{{/NO_FILES}}
+    {{#FILES_HIDDEN}}<p class="muted">{{COUNT}} file(s) attached. {{WHO}}</p>{{/FILES_HIDDEN}}
     {{#UPLOAD}}
     <form method="post" action="/activities/{{ACTIVITY_ID}}/evidence" enctype="multipart/form-data">
       <input type="hidden" name="csrf" value="{{CSRF}}">

@@ -526,3 +526,56 @@ int mayact_notify(struct app *a, int64_t activity_id, const char *event){
   if( step!=SQLITE_DONE ) return -1;
   return notify_activity_event(a, activity_id, event, people, n);
 }
+
+/*
+** Who may see a release's evidence (its files and their list): the one
+** answer, asked by the download (page and API), the API's evidence list and
+** the activity page.  Administrators, auditors and release managers see every
+** release's; anyone else only a release they are part of: they started it,
+** were eligible to approve one of its rounds, may act on one of its
+** activities now, belong to a group the release names (an approval rule's
+** user, team or role, or a manual task's responsible one), hold one of its
+** manual tasks, decided on it or uploaded to it.
+*/
+int mayact_sees_evidence(struct app *a, int64_t user_id, unsigned roles, int64_t release_id){
+  if( roles & (ROLE_ADMIN|ROLE_AUDITOR|ROLE_RELEASE_MANAGER) ) return 1;
+  if( user_id<=0 ) return 0;
+  sqlite3_stmt *st = db_prepare(a->db,
+    "SELECT EXISTS(SELECT 1 FROM releases WHERE id=:rel AND started_by=:u)"
+    " OR EXISTS(SELECT 1 FROM activities x JOIN eligible el ON el.activity_id=x.id"
+    "           WHERE x.release_id=:rel AND el.user_id=:u)"
+    " OR EXISTS(SELECT 1 FROM activities x JOIN may_act m ON m.activity_id=x.id"
+    "           WHERE x.release_id=:rel AND (m.user_id=:u OR m.for_user_id=:u))"
+    " OR EXISTS(SELECT 1 FROM activities x WHERE x.release_id=:rel AND x.responsible_user_id=:u)"
+    " OR EXISTS(SELECT 1 FROM activities x JOIN decisions d ON d.activity_id=x.id"
+    "           WHERE x.release_id=:rel AND (d.user_id=:u OR d.actor_id=:u))"
+    " OR EXISTS(SELECT 1 FROM activities x JOIN evidence e ON e.activity_id=x.id"
+    "           WHERE x.release_id=:rel AND e.uploaded_by=:u)");
+  int yes = 0;
+  if( st==NULL ) return 0;
+  db_bind_int64(st, ":rel", release_id);
+  db_bind_int64(st, ":u", user_id);
+  if( db_step(st)==SQLITE_ROW ) yes = sqlite3_column_int(st, 0);
+  db_finish(st);
+  if( yes ) return 1;
+  /* the groups the release names: manual tasks' responsible groups, approvals' rules */
+  st = db_prepare(a->db, "SELECT kind, responsible_kind, responsible_name, policy_json FROM activities"
+                         " WHERE release_id=:rel AND kind IN ('manual','approval')");
+  if( st==NULL ) return 0;
+  db_bind_int64(st, ":rel", release_id);
+  while( !yes && db_step(st)==SQLITE_ROW ){
+    if( strcmp(db_col_text(st, 0), "manual")==0 ){
+      yes = mayact_in_group(a, user_id, db_col_text(st, 1), db_col_text(st, 2))==1;
+      continue;
+    }
+    struct policy *p = NULL;
+    char perr[200];
+    if( policy_parse(db_col_text(st, 3), &p, perr, sizeof(perr))!=POLICY_OK ){ policy_free(p); continue; }
+    for(int i=0; !yes && i<p->nrule; i++){
+      yes = mayact_in_group(a, user_id, policy_kind_name(p->rule[i].kind), p->rule[i].name)==1;
+    }
+    policy_free(p);
+  }
+  db_finish(st);
+  return yes;
+}

@@ -135,7 +135,7 @@ static void render_input(tmpl_dict *row, const struct inputs_field *f, const cha
   }
 }
 
-int activity_view_fields(struct req *r, tmpl_dict *d, int64_t activity_id, int64_t round){
+int activity_view_fields(struct req *r, tmpl_dict *d, int64_t activity_id, int64_t round, int sees_evidence){
   struct inputs_activity act;
   struct inputs_field *f;
   struct inputs_value *saved;
@@ -182,6 +182,8 @@ int activity_view_fields(struct req *r, tmpl_dict *d, int64_t activity_id, int64
       int nmine = 0;
       for(size_t k=0; k<nfiles; k++){
         if( strcmp(files[k].key, f[i].key)!=0 ) continue;
+        nmine++;
+        if( !sees_evidence ) continue;
         tmpl_dict *fr = tmpl_section(row, "FILE");
         tmpl_set_int(fr, "FILE_ID", files[k].id);
         tmpl_set(fr, "FILE_NAME", files[k].name);
@@ -191,9 +193,14 @@ int activity_view_fields(struct req *r, tmpl_dict *d, int64_t activity_id, int64
         tmpl_set(fr, "FILE_WHO", files[k].who);
         tmpl_set(fr, "FILE_ISO", app_iso_time(files[k].at, iso, (int)sizeof(iso)));
         tmpl_set(fr, "FILE_UTC", page_time(r, files[k].at));
-        nmine++;
       }
-      tmpl_show(row, nmine ? "HAS_FILES" : "NO_FILES");
+      if( nmine && !sees_evidence ){
+        tmpl_dict *h = tmpl_section(row, "FILES_HIDDEN");
+        tmpl_set_int(h, "COUNT", nmine);
+        tmpl_set(h, "WHO", MAYACT_EVIDENCE_REFUSED);
+      }else{
+        tmpl_show(row, nmine ? "HAS_FILES" : "NO_FILES");
+      }
       if( editable ){
         tmpl_dict *u = tmpl_section(row, "UPLOAD");
         tmpl_set(u, "ACCEPT_ATTR", accept_attr(r, &f[i]));
@@ -226,8 +233,22 @@ int activity_view_fields(struct req *r, tmpl_dict *d, int64_t activity_id, int64
   return HP_OK;
 }
 
-int activity_view_evidence(struct req *r, tmpl_dict *d, int64_t activity_id){
+int activity_view_evidence(struct req *r, tmpl_dict *d, int64_t activity_id, int sees_evidence){
   char iso[40], sz[40];
+  if( !sees_evidence ){
+    tmpl_dict *x = tmpl_include(d, "EVIDENCE", "_evidence.tpl");
+    if( x==NULL ) return HP_ERROR;
+    sqlite3_stmt *st = db_prepare(r->app->db, "SELECT count(*) FROM evidence WHERE activity_id=:id");
+    if( st==NULL ) return HP_ERROR;
+    db_bind_int64(st, ":id", activity_id);
+    int64_t n = db_step(st)==SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    db_finish(st);
+    if( n==0 ){ tmpl_show(x, "NO_FILES"); return HP_OK; }
+    tmpl_dict *h = tmpl_section(x, "FILES_HIDDEN");
+    tmpl_set_int(h, "COUNT", n);
+    tmpl_set(h, "WHO", MAYACT_EVIDENCE_REFUSED);
+    return HP_OK;
+  }
   sqlite3_stmt *st = db_prepare(r->app->db,
     "SELECT e.id, e.original_name, e.mime, e.size, e.sha256, e.field_key, e.round, e.at,"
     " u.display_name, coalesce(f.label, e.field_key)"

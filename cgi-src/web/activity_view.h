@@ -12,16 +12,19 @@
 ** the error recorded for it in r->errors, and for file fields the files of
 ** the round with an upload form.  Editable only while the activity is on_hold
 ** and inputs_may_edit() (inputs.h); otherwise the values are shown read-only.
-** Does nothing for an activity without fields.  HP_OK or HP_ERROR.
+** Does nothing for an activity without fields.  sees_evidence: the viewer may
+** see the release's evidence (mayact_sees_evidence); else files are counted,
+** not listed.  HP_OK or HP_ERROR.
 */
-int activity_view_fields(struct req *r, tmpl_dict *d, int64_t activity_id, int64_t round);
+int activity_view_fields(struct req *r, tmpl_dict *d, int64_t activity_id, int64_t round, int sees_evidence);
 
 /*
 ** Fill the EVIDENCE include (templates/_evidence.tpl) of d with every file
 ** of the activity, all rounds, newest first: name (a download link), type,
-** size, SHA-256, field, round, who uploaded it and when.  HP_OK or HP_ERROR.
+** size, SHA-256, field, round, who uploaded it and when; without
+** sees_evidence only how many there are and who may see them.  HP_OK or HP_ERROR.
 */
-int activity_view_evidence(struct req *r, tmpl_dict *d, int64_t activity_id);
+int activity_view_evidence(struct req *r, tmpl_dict *d, int64_t activity_id, int sees_evidence);
 
 /*
 ** Should the page show the "Your decision" card?  Yes when may_act lists the

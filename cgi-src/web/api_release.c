@@ -636,6 +636,14 @@ int api_release_activity_get(struct req *r){
   int rc = api_release_activity_json(r->app, r->ids[0], &j);
   if( rc==HP_NOT_FOUND ) return api_fail(r, 404, NULL, "There is no such activity.");
   if( rc ) return api_fail(r, 500, NULL, "The activity could not be read.");
+  json_int_t rel = json_integer_value(json_object_get(json_object_get(j, "release"), "id"));
+  if( !mayact_sees_evidence(r->app, r->user->id, r->user->roles, rel) ){
+    /* files are listed only to those who may open them (mayact_sees_evidence) */
+    size_t n = json_array_size(json_object_get(j, "evidence"));
+    json_object_set_new(j, "evidence", json_array());
+    json_object_set_new(j, "evidence_hidden", json_pack("{s:I,s:s}", "count", (json_int_t)n,
+                                                        "reason", MAYACT_EVIDENCE_REFUSED));
+  }
   return api_reply(r, 200, j);
 }
 

@@ -256,7 +256,8 @@ static int add_decisions(struct req *r, tmpl_dict *d, int64_t id, int64_t round,
 }
 
 /* History: the audit rows about this activity (newest ACT_HISTORY_MAX, oldest first). */
-static int add_history(struct req *r, tmpl_dict *d, int64_t id, int64_t rid, const char *act_name){
+static int add_history(struct req *r, tmpl_dict *d, int64_t id, int64_t rid, const char *act_name,
+                       int show_files){
   char iso[40];
   sqlite3_stmt *st = db_prepare(r->app->db,
     "SELECT * FROM (SELECT l.seq, l.at, coalesce(u.display_name, nullif(l.actor_name,''), 'Holdpoint'),"
@@ -276,7 +277,7 @@ static int add_history(struct req *r, tmpl_dict *d, int64_t id, int64_t rid, con
     tmpl_set(e, "EVENT_UTC", page_time(r, at));
     tmpl_set(e, "EVENT_AGO", page_ago(r, at));
     tmpl_set(e, "EVENT_TEXT", page_audit_sentence(r, db_col_text(st, 3), db_col_text(st, 2), "activity",
-                                                  act_name, db_col_text(st, 4)));
+                                                  act_name, db_col_text(st, 4), show_files));
     n++;
   }
   db_finish(st);
@@ -423,8 +424,9 @@ int page_activity(struct req *r){
   if( render_instructions(d, instructions, &v) ) goto fail;
   if( strcmp(kind, "approval")==0 && add_approvers(r, d, id, round, policy_json, starter, on_hold) ) goto fail;
   if( strcmp(kind, "automated")!=0 && add_decisions(r, d, id, round, kind) ) goto fail;
-  if( add_history(r, d, id, rid, name) ) goto fail;
-  if( activity_view_fields(r, d, id, round) || activity_view_evidence(r, d, id) ) goto fail;   /* FIELDS, EVIDENCE */
+  int sees = mayact_sees_evidence(r->app, r->user->id, r->user->roles, rid);
+  if( add_history(r, d, id, rid, name, sees) ) goto fail;
+  if( activity_view_fields(r, d, id, round, sees) || activity_view_evidence(r, d, id, sees) ) goto fail;   /* FIELDS, EVIDENCE */
   return page_render(r, 200, "activity.tpl", d, name);
 fail:
   tmpl_dict_free(d);

@@ -15,6 +15,7 @@
 #include "router.h"
 #include "session.h"
 #include "log.h"
+#include "mayact.h"
 #include <fcgiapp.h>
 #include <magic.h>
 #include <openssl/evp.h>
@@ -454,12 +455,26 @@ int page_evidence_api_upload(struct req *r){
 }
 
 
+/*
+** The one check in front of a release's evidence (mayact_sees_evidence says
+** who): 1 may see; 0 refused, audited and answered (403, page or API).
+*/
+static int may_see_evidence(struct req *r, int64_t release_id, const char *object_type, int64_t object_id){
+  if( mayact_sees_evidence(r->app, r->user->id, r->user->roles, release_id) ) return 1;
+  req_audit_tx(r, "access.denied", object_type, object_id, release_id, "{s:s,s:s,s:i,s:s}",
+               "method", r->method, "path", r->path, "status", 403, "reason", "may not see this release's evidence");
+  if( r->is_api ) api_fail(r, 403, NULL, MAYACT_EVIDENCE_REFUSED);
+  else router_render_error(r, HP_FORBIDDEN, MAYACT_EVIDENCE_REFUSED);
+  return 0;
+}
+
 /* GET /api/v1/activities/{id}/evidence — every file of the activity, newest first. */
 int page_evidence_api_list(struct req *r){
   struct inputs_activity act;
   int rc = inputs_load_activity(r->app, &r->arena, r->ids[0], &act);
   if( rc==HP_NOT_FOUND ) return api_fail(r, 404, NULL, "There is no such activity.");
   if( rc ) return rc;
+  if( !may_see_evidence(r, act.release_id, "activity", act.id) ) return HP_OK;
   sqlite3_stmt *st = db_prepare(r->app->db,
     "SELECT e.id, e.round, e.field_key, e.original_name, e.size, e.mime, e.sha256, u.username, e.at"
     " FROM evidence e JOIN users u ON u.id=e.uploaded_by WHERE e.activity_id=:id"
@@ -505,6 +520,7 @@ int page_evidence_download(struct req *r){
   int64_t size = sqlite3_column_int64(st, 2), act = sqlite3_column_int64(st, 5);
   int64_t rel = sqlite3_column_int64(st, 6);
   db_finish(st);
+  if( !may_see_evidence(r, rel, "evidence", r->ids[0]) ) return HP_OK;
   if( name==NULL || mime==NULL || sha==NULL || path==NULL || !stored_path_ok(path) ){
     log_msg("evidence: row %lld has a bad stored path", (long long)r->ids[0]);
     return HP_ERROR;

@@ -1,5 +1,6 @@
 /* page_release.c — the releases list, the release view, the phase view, retry and abort. */
 #include "page_release.h"
+#include "mayact.h"
 #include "app.h"
 #include "db.h"
 #include "audit.h"
@@ -134,11 +135,12 @@ static const struct {
 /*
 ** Turn one audit record into a sentence a person reads in a timeline:
 ** "Alice Manager started the release", "qa-signoff is On Hold".  Unknown
-** actions fall back to "<actor>: <action> <object>".
+** actions fall back to "<actor>: <action> <object>".  Without show_files
+** (the reader may not see the release's evidence) a file is "a file".
 */
 const char *page_audit_sentence(struct req *r, const char *action, const char *actor,
                                 const char *object_type, const char *object_name,
-                                const char *details_json){
+                                const char *details_json, int show_files){
   const char *obj = object_name && object_name[0] ? object_name : NULL;
   const char *result = NULL, *tail = NULL, *because = NULL, *text = NULL;
   const char *decision = NULL, *target = NULL, *file = NULL;
@@ -165,7 +167,7 @@ const char *page_audit_sentence(struct req *r, const char *action, const char *a
     if( json_str(j, "to_kind") && json_str(j, "to") ){
       target = arena_printf(&r->arena, "%s %s", json_str(j, "to_kind"), json_str(j, "to"));
     }
-    if( (z = json_str(j, "name"))!=NULL ) file = arena_printf(&r->arena, "“%s”", z);
+    if( show_files && (z = json_str(j, "name"))!=NULL ) file = arena_printf(&r->arena, "“%s”", z);
   }
   json_decref(j);
   if( obj==NULL ) obj = object_type && strcmp(object_type, "release")==0 ? "the release" : "it";
@@ -198,7 +200,7 @@ const char *page_audit_sentence(struct req *r, const char *action, const char *a
 }
 
 /* Add an EVENT row for each audit record st returns: seq, at, actor, action, type, object name, details. */
-static int add_events(struct req *r, tmpl_dict *d, sqlite3_stmt *st, const char *section){
+static int add_events(struct req *r, tmpl_dict *d, sqlite3_stmt *st, const char *section, int show_files){
   int n = 0;
   char iso[40];
   while( db_step(st)==SQLITE_ROW ){
@@ -209,7 +211,7 @@ static int add_events(struct req *r, tmpl_dict *d, sqlite3_stmt *st, const char 
     tmpl_set(e, "EVENT_AGO", page_ago(r, at));
     tmpl_set(e, "EVENT_TEXT", page_audit_sentence(r, db_col_text(st, 3), db_col_text(st, 2),
                                                   db_col_text(st, 4), db_col_text(st, 5),
-                                                  db_col_text(st, 6)));
+                                                  db_col_text(st, 6), show_files));
     n++;
   }
   return n;
@@ -232,7 +234,7 @@ static int add_timeline(struct req *r, tmpl_dict *d, int64_t id){
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":id", id);
   db_bind_int64(st, ":lim", TIMELINE_MAX + 1);
-  int n = add_events(r, d, st, "EVENT");
+  int n = add_events(r, d, st, "EVENT", mayact_sees_evidence(r->app, r->user->id, r->user->roles, id));
   db_finish(st);
   if( n==0 ) tmpl_show(d, "NO_EVENTS");
   if( n>TIMELINE_MAX ) tmpl_show(d, "MORE_EVENTS");

@@ -15,7 +15,7 @@ void page_deadline(struct req *r, tmpl_dict *d, int64_t deadline_ms);
 /* One human-readable sentence for an audit row. */
 const char *page_audit_sentence(struct req *r, const char *action, const char *actor,
                                 const char *object_type, const char *object_name,
-                                const char *details_json);
+                                const char *details_json, int show_files);
 
 /* page_inbox.c */
 int page_inbox(struct req *r);

@@ -806,6 +806,62 @@ class EvidenceTest(ServerTestCase):
         os.unlink(path)
         self.assertEqual(os.listdir(tmpdir), [])
 
+    def test_98_who_may_see_a_releases_evidence(self):
+        """Evidence is for the release's people, release managers, auditors and admins (mayact_sees_evidence)."""
+        acts = self.start("delivery")
+        act = acts["qa-signoff"]
+        bob = self.login("bob")
+        bob.get("/activities/%d" % act)
+        r = self.upload(bob, act, "report", "secret-report.pdf", make_pdf())
+        self.assertEqual(r.status, 303, r.text[:300])
+        ev = self.newest_evidence()
+        for name, teams in (("mallory", ()), ("dora", ("dba",))):
+            if not self.server.sql("SELECT 1 FROM users WHERE username=?", name):
+                args = ["user", "add", name, "--email", name + "@example.com", "--display-name", name.title(),
+                        "--role", "approver"]
+                for t in teams:
+                    args += ["--team", t]
+                self.server.cli(*args, stdin=harness.PASSWORD + "\n")
+        # who: the uploader (QA, eligible), a release manager, an auditor, an admin, members of the
+        # teams the release names (sre and product approve production, dba holds the migration
+        # task: carol, dave, dora), even before their step opens; not an approver outside them
+        expect = {"bob": 200, "alice": 200, "erin": 200, "admin": 200, "carol": 200, "dave": 200, "dora": 200,
+                  "mallory": 403}
+        for who, status in expect.items():
+            with self.subTest(who=who):
+                c = self.login(who)
+                r = c.get("/evidence/%d" % ev)
+                self.assertEqual(r.status, status, r.text[:300])
+                page = c.get("/activities/%d" % act).text
+                if status == 200:
+                    self.assertEqual(r.body[:5], b"%PDF-")
+                    self.assertIn('href="/evidence/%d"' % ev, page)
+                else:
+                    self.assertIn("may see its evidence", r.text)
+                    self.assertNotIn('href="/evidence/%d"' % ev, page)
+                    self.assertNotIn("secret-report.pdf", page)
+                    self.assertIn("1 file(s) uploaded", page)
+                    self.assertIn("uploaded a file to qa-signoff", page)          # the history, nameless
+                    rel = self.server.sql("SELECT release_id FROM activities WHERE id=?", act)[0][0]
+                    self.assertNotIn("secret-report.pdf", c.get("/releases/%d" % rel).text)
+        # the API asks the same owner
+        token = self.server.cli("token", "create", "--user", "mallory", "--name", "t").stdout.strip()
+        api = self.server.client(token=token)
+        r = api.get("/api/v1/evidence/%d" % ev)
+        self.assertEqual(r.status, 403)
+        self.assertIn("may see its evidence", r.json()["error"]["message"])
+        self.assertEqual(api.get("/api/v1/activities/%d/evidence" % act).status, 403)
+        j = api.get("/api/v1/activities/%d" % act).json()
+        self.assertEqual(j["evidence"], [])
+        self.assertEqual(j["evidence_hidden"]["count"], 1)
+        self.assertEqual(len(self.api.get("/api/v1/activities/%d" % act).json()["evidence"]), 1)   # alice
+        self.assertEqual(self.api.get("/api/v1/evidence/%d" % ev).status, 200)
+        denied = self.server.sql("SELECT actor_name, details_json FROM audit_log WHERE action='access.denied'"
+                                 " AND object_type='evidence' AND object_id=? ORDER BY seq", ev)
+        self.assertEqual({d[0] for d in denied}, {"mallory"})
+        self.assertEqual(self.server.sql("SELECT count(*) FROM audit_log WHERE action='evidence.download'"
+                                         " AND object_id=? AND actor_name='mallory'", ev)[0][0], 0)
+
     def test_99_killed_worker_leaves_no_row_and_the_master_removes_its_temp_file(self):
         acts = self.start()
         act = acts["signoff"]
