@@ -4,7 +4,7 @@
 #   make stop       stop what `make run` started
 #   make check      install what the tests need, build, run every suite (layers, unit, e2e, browser)
 #   make check-asan the same suites under AddressSanitizer/UndefinedBehaviorSanitizer
-#   make fuzz       run the libFuzzer harnesses for a bounded time
+#   make fuzz       run the libFuzzer harness of every parser for a minute each (check runs 10 s each)
 #   make bench      page throughput and latency on a large data set (wrk)
 
 SHELL      := /bin/bash
@@ -39,7 +39,7 @@ HEADERS    := $(foreach l,$(LAYERS),$(wildcard cgi-src/$(l)/*.h))
 UNIT_SRC   := $(wildcard tests/unit/check_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps deps-check browser-deps run stop check check-layers check-unit check-e2e check-browser check-asan fuzz screenshots bench clean
+.PHONY: all deps deps-check browser-deps run stop check check-layers check-unit check-fuzz check-e2e check-browser check-asan fuzz screenshots bench clean
 
 all: $(BUILD)/holdpoint $(BUILD)/holdctl
 
@@ -96,7 +96,7 @@ stop:
 	@nginx/localrun.sh stop
 
 check: deps-check browser-deps all $(UNIT_BIN)
-	@fail=0; for t in check-layers check-unit check-e2e check-browser; do \
+	@fail=0; for t in check-layers check-unit check-fuzz check-e2e check-browser; do \
 	  $(MAKE) --no-print-directory $$t || fail=1; done; \
 	if [ $$fail = 0 ]; then echo "make check: every suite passed"; else echo "make check: FAILED"; fi; exit $$fail
 
@@ -130,6 +130,7 @@ check-asan-run: deps-check browser-deps all $(UNIT_BIN)
 	  $(MAKE) --no-print-directory BUILD=$(BUILD) $$t || fail=1; done; \
 	if [ $$fail = 0 ]; then echo "make check-asan: every suite passed"; else echo "make check-asan: FAILED"; fi; exit $$fail
 
+# Every parser's fuzzer: `make fuzz` for a minute each (FUZZ_SECONDS), `make check` for 10 s each.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 fuzz: deps-check
@@ -144,6 +145,9 @@ fuzz: deps-check
 	  echo "== fuzz $$t for $(FUZZ_SECONDS)s"; \
 	  build-fuzz/fuzz_$$t -artifact_prefix=build-fuzz/ -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build-fuzz/corpus_$$t $$seeds 2>&1 | tail -n 3 || exit 1; \
 	done
+
+check-fuzz:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$${CHECK_FUZZ_SECONDS:-10}
 
 # The framework floor for the bench: libfcgi + ctemplate (our bridge), no database.
 $(BUILD)/bench/floor: tests/bench/floor.c $(BUILD)/obj/http/tmpl.o

@@ -2,6 +2,7 @@
 #include "app.h"
 #include "db.h"
 #include "server.h"
+#include "router.h"
 #include "users.h"
 #include "auth.h"
 #include "audit.h"
@@ -37,6 +38,7 @@ static void usage(void){
 "  audit export --format csv|jsonl [--release ID]   (to standard output; recorded in the trail)\n"
 "  template import FILE.yaml      validate and store a release template (next version)\n"
 "  template list                  the templates and their latest versions\n"
+"  routes                         every URL with who may call it (method, pattern, access, roles)\n"
 "Environment: HOLDPOINT_DATA (data directory), HOLDPOINT_ROOT (templates/ and sql/).\n", stderr);
 }
 
@@ -377,6 +379,26 @@ static int cmd_engine(struct app *a, int argc, char **argv){
   return 2;
 }
 
+/*
+** holdpoint routes — the route table as the router enforces it, one line per
+** route: METHOD PATTERN ACCESS ROLES (tab-separated; ACCESS public, session
+** or token; ROLES comma-separated, or "-" for anyone signed in).  The access
+** tests compare it with their own table of expected answers.
+*/
+static int cmd_routes(void){
+  for(size_t i=0; i<router_nroutes; i++){
+    const struct route *rt = &router_routes[i];
+    const char *access = (rt->flags & RF_PUBLIC) ? "public" : (rt->flags & RF_API) ? "token" : "session";
+    printf("%s\t%s\t%s\t", rt->method, rt->pattern, access);
+    int n = 0;
+    for(unsigned bit = 1; bit && bit <= ROLE_ADMIN; bit <<= 1){
+      if( rt->roles & bit ) printf("%s%s", n++ ? "," : "", users_role_name(bit));
+    }
+    printf("%s\n", n ? "" : "-");
+  }
+  return 0;
+}
+
 int main(int argc, char **argv){
   struct app app;
   memset(&app, 0, sizeof(app));
@@ -384,6 +406,7 @@ int main(int argc, char **argv){
   if( app_config_load(&app.cfg) ) return 2;
   const char *cmd = argv[1];
   if( strcmp(cmd, "serve")==0 ) return server_run(&app);
+  if( strcmp(cmd, "routes")==0 ) return cmd_routes();
   int rc;
   if( strcmp(cmd, "migrate")==0 ){
     rc = open_db(&app, 2) ? 1 : 0;
