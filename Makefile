@@ -5,6 +5,7 @@
 #   make check      install what the tests need, build, run every suite (layers, unit, e2e, browser)
 #   make check-asan the same suites under AddressSanitizer/UndefinedBehaviorSanitizer
 #   make fuzz       run the libFuzzer harness of every parser for a minute each (check runs 10 s each)
+#   make scan       sqlmap and wapiti against a seeded instance (findings must be zero)
 #   make bench      page throughput and latency on a large data set (wrk)
 
 SHELL      := /bin/bash
@@ -19,7 +20,7 @@ OPT        ?= -O2 -g
 SAN        ?=
 LAYERS     := base pure services core http web cli
 CPPFLAGS   += -D_DEFAULT_SOURCE -DHP_SRCROOT='"$(CURDIR)"' $(addprefix -Icgi-src/,$(LAYERS))
-CFLAGS      = -std=c11 $(WARN) $(OPT) $(SAN) $(HARDEN) $(shell pkg-config --cflags $(PKGS_PC) 2>/dev/null)
+CFLAGS      = -std=c11 $(WARN) $(OPT) $(SAN) $(HARDEN) $(FAULT) $(shell pkg-config --cflags $(PKGS_PC) 2>/dev/null)
 CXXFLAGS    = -std=c++11 $(WARN) -Wno-deprecated-declarations $(OPT) $(SAN) $(HARDEN) $(shell pkg-config --cflags libctemplate 2>/dev/null)
 LDFLAGS    := $(SAN) -pie -Wl,-z,relro,-z,now
 LDLIBS      = $(shell pkg-config --libs $(PKGS_PC) 2>/dev/null) -lhpdf -lstdc++
@@ -39,7 +40,7 @@ HEADERS    := $(foreach l,$(LAYERS),$(wildcard cgi-src/$(l)/*.h))
 UNIT_SRC   := $(wildcard tests/unit/check_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps deps-check browser-deps run stop check check-layers check-unit check-fuzz check-e2e check-browser check-asan fuzz screenshots bench clean
+.PHONY: all deps deps-check browser-deps run stop check check-layers check-unit check-fuzz check-e2e check-faults check-browser check-asan fuzz scan screenshots bench clean
 
 all: $(BUILD)/holdpoint $(BUILD)/holdctl
 
@@ -96,7 +97,7 @@ stop:
 	@nginx/localrun.sh stop
 
 check: deps-check browser-deps all $(UNIT_BIN)
-	@fail=0; for t in check-layers check-unit check-fuzz check-e2e check-browser; do \
+	@fail=0; for t in check-layers check-unit check-fuzz check-e2e check-faults check-browser; do \
 	  $(MAKE) --no-print-directory $$t || fail=1; done; \
 	if [ $$fail = 0 ]; then echo "make check: every suite passed"; else echo "make check: FAILED"; fi; exit $$fail
 
@@ -146,6 +147,16 @@ fuzz: deps-check
 	  build-fuzz/fuzz_$$t -artifact_prefix=build-fuzz/ -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build-fuzz/corpus_$$t $$seeds 2>&1 | tail -n 3 || exit 1; \
 	done
 
+# Fault injection and the kill -9 loop (tests/e2e/test_faults.py) on a build with -DHP_FAULT.
+check-faults: deps-check
+	@$(MAKE) --no-print-directory BUILD=build-fault FAULT=-DHP_FAULT all
+	@HOLDPOINT_BUILD=build-fault HOLDPOINT_FAULT_BUILD=1 $(PYTHON) tests/e2e/run.py test_faults.py
+
+# Debian's web scanners against a seeded instance (not part of make check: minutes long).
+scan: deps-check all
+	$(call install_debs,sqlmap wapiti)
+	@HOLDPOINT_BUILD=$(BUILD) $(PYTHON) tests/scan/run.py
+
 check-fuzz:
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$${CHECK_FUZZ_SECONDS:-10}
 
@@ -160,4 +171,4 @@ bench: deps-check all $(BUILD)/bench/floor
 	@HOLDPOINT_BUILD=$(BUILD) $(PYTHON) tests/bench/run.py
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-fault

@@ -1,5 +1,6 @@
 /* arena.c — per-request bump allocator and growable buffers. */
 #include "arena.h"
+#include "fault.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@ void arena_init(struct arena *a){
 ** Large requests get a block of their own.  Returns NULL when out of memory.
 */
 void *arena_alloc(struct arena *a, size_t n){
+  if( fault_hit(FAULT_ALLOC) ) return NULL;
   size_t align = sizeof(max_align_t);
   size_t need = (n + align - 1) & ~(align - 1);
   struct arena_block *b = a->head;
@@ -92,6 +94,7 @@ void buf_init(struct buf *b){
 void buf_append(struct buf *b, const char *z, size_t n){
   if( b->oom ) return;
   if( b->len + n + 1 > b->cap ){
+    if( fault_hit(FAULT_ALLOC) ){ b->oom = 1; return; }
     size_t cap = b->cap ? b->cap : 1024;
     while( cap < b->len + n + 1 ){
       if( cap > SIZE_MAX/2 ){ b->oom = 1; return; }

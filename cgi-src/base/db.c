@@ -1,5 +1,6 @@
 /* db.c — SQLite: open with Holdpoint's pragmas, named binds, write transactions, migrations. */
 #include "db.h"
+#include "fault.h"
 #include "log.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,7 +157,7 @@ int db_step(sqlite3_stmt *st){
     counters.statements++;                                 /* a new run of this statement */
     if( read_tx && !sqlite3_stmt_readonly(st) ) db_end_read(sqlite3_db_handle(st));   /* writes run outside it */
   }
-  int rc = sqlite3_step(st);
+  int rc = fault_hit(FAULT_STEP) ? SQLITE_IOERR : sqlite3_step(st);
   if( rc!=SQLITE_ROW && rc!=SQLITE_DONE ){
     sqlite3 *db = sqlite3_db_handle(st);
     /* Constraint failures are expected by callers (one vote per person); log the rest. */
@@ -169,6 +170,10 @@ int db_step(sqlite3_stmt *st){
 
 int db_exec(sqlite3 *db, const char *sql){
   char *err = NULL;
+  if( fault_hit(FAULT_STEP) ){
+    log_msg("db: injected fault: %.200s", sql);
+    return -1;
+  }
   if( sqlite3_exec(db, sql, NULL, NULL, &err)!=SQLITE_OK ){
     log_msg("db: %s: %.200s", err ? err : "error", sql);
     sqlite3_free(err);

@@ -48,6 +48,11 @@ struct hp_err {
 int hp_fail(struct hp_err *e, int code, const char *field, const char *fmt, ...)
   __attribute__((format(printf, 4, 5)));
 
+/* Errors as values: start a core call with hp_err_clear(e); at its end, hp_err_default(e, rc)
+** gives a failure that set no message of its own a clear, generic one (and returns rc). */
+void hp_err_clear(struct hp_err *e);
+int hp_err_default(struct hp_err *e, int rc);
+
 #define HP_ARRAY_SIZE(a) (sizeof(a)/sizeof((a)[0]))
 
 /* Roles, as a bit set on a user. */

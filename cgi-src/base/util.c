@@ -55,6 +55,21 @@ int hp_fail(struct hp_err *e, int code, const char *field, const char *fmt, ...)
   return code;
 }
 
+void hp_err_clear(struct hp_err *e){
+  if( e==NULL ) return;
+  e->code = 0;
+  e->field[0] = 0;
+  e->reason[0] = 0;
+}
+
+int hp_err_default(struct hp_err *e, int rc){
+  if( e && rc!=HP_OK && e->code==0 ){
+    hp_fail(e, rc>=400 && rc<=599 ? rc : HP_ERROR, "", "%s",
+            "Holdpoint could not save this, so nothing was recorded. Try again in a moment.");
+  }
+  return rc;
+}
+
 int util_parse_utc(const char *z, int with_time, int64_t *ms){
   int y, mo, d, h = 0, mi = 0, n = 0;
   size_t len = z ? strlen(z) : 0;

@@ -71,13 +71,17 @@ static int required_inputs_present(struct app *a, const struct mayact_act *w, st
     "  OR (f.type='checkbox' AND EXISTS(SELECT 1 FROM inputs i WHERE i.activity_id=f.activity_id AND i.round=:r AND i.field_key=f.key AND i.value='on'))"
     "  OR (f.type NOT IN ('file','checkbox') AND EXISTS(SELECT 1 FROM inputs i WHERE i.activity_id=f.activity_id AND i.round=:r AND i.field_key=f.key AND i.value<>''))"
     ") ORDER BY f.position LIMIT 1");
-  int ok = 1;
-  if( st==NULL ) return 0;
+  int ok = 0;
+  if( st==NULL ) return hp_err_default(e, HP_ERROR), 0;
   db_bind_int64(st, ":a", w->id);
   db_bind_int64(st, ":r", w->round);
-  if( db_step(st)==SQLITE_ROW ){
+  int step = db_step(st);
+  if( step==SQLITE_ROW ){
     hp_fail(e, HP_UNPROCESSABLE, db_col_text(st, 1), "Fill in \"%s\" and save the form before you approve.", db_col_text(st, 0));
-    ok = 0;
+  }else if( step==SQLITE_DONE ){
+    ok = 1;                                   /* nothing missing */
+  }else{
+    hp_err_default(e, HP_ERROR);              /* the check could not run: refuse, never assume */
   }
   db_finish(st);
   return ok;
@@ -181,6 +185,7 @@ static int check_waiting(struct app *a, const struct mayact_act *w, struct hp_er
 int approvals_decide(struct app *a, const struct audit_ctx *c, const struct approvals_voter *v,
                      int64_t activity_id, const char *decision, const char *comment,
                      struct approvals_result *out, struct hp_err *e){
+  hp_err_clear(e);
   struct arena ar;
   struct mayact_act w;
   struct policy *p = NULL;
@@ -213,7 +218,7 @@ int approvals_decide(struct app *a, const struct audit_ctx *c, const struct appr
     rc = set_err(e, HP_CONFLICT, "This activity is not an approval.");
     goto out;
   }
-  if( (rc = check_waiting(a, &w, e))!=HP_OK ) goto out;
+  { int wrc = check_waiting(a, &w, e); if( wrc!=HP_OK ){ rc = wrc; goto out; } }   /* rc stays HP_ERROR until the commit */
   int64_t principal = v->user->id;
   if( v->acting_for>0 && v->acting_for!=v->user->id ){
     if( approvals_active_delegation(a, v->user->id, v->acting_for, app_now_ms(a))==0 ){
@@ -248,7 +253,7 @@ int approvals_decide(struct app *a, const struct audit_ctx *c, const struct appr
         "a token alone cannot sign it. Open the activity in Holdpoint to decide.");
     goto out;
   }
-  if( approve && !required_inputs_present(a, &w, e) ){ rc = HP_UNPROCESSABLE; goto out; }
+  if( approve && !required_inputs_present(a, &w, e) ){ rc = e->code; goto out; }
   rc = insert_decision(a, &w, v, principal, decision, comment, w.signature_required && v->signed_ok);
   if( rc==HP_CONFLICT ){ set_err(e, rc, "You have already voted in this round."); goto out; }
   if( rc!=HP_OK ) goto out;
@@ -277,11 +282,12 @@ out:
   if( rc!=HP_OK ) db_rollback(db);
   policy_free(p);
   arena_free(&ar);
-  return rc;
+  return hp_err_default(e, rc);
 }
 
 int approvals_take(struct app *a, const struct audit_ctx *c, const struct user *u,
                    int64_t activity_id, struct hp_err *e){
+  hp_err_clear(e);
   struct arena ar;
   struct mayact_act w;
   int rc = HP_ERROR;
@@ -289,7 +295,7 @@ int approvals_take(struct app *a, const struct audit_ctx *c, const struct user *
   if( db_begin_write(a->db) ){ arena_free(&ar); return set_err(e, HP_UNAVAILABLE, "The database is busy; try again."); }
   if( !mayact_load(a, &ar, activity_id, &w) ){ rc = set_err(e, HP_NOT_FOUND, "There is no such activity."); goto out; }
   if( strcmp(w.kind, "manual")!=0 ){ rc = set_err(e, HP_CONFLICT, "Only manual tasks are taken."); goto out; }
-  if( (rc = check_waiting(a, &w, e))!=HP_OK ) goto out;
+  { int wrc = check_waiting(a, &w, e); if( wrc!=HP_OK ){ rc = wrc; goto out; } }   /* rc stays HP_ERROR until the commit */
   if( w.responsible_user_id==0 && !mayact_may(a, w.id, u->id, u->id, app_now_ms(a)) ){
     rc = set_err(e, HP_FORBIDDEN, "This task belongs to another team.");
     goto out;
@@ -313,11 +319,12 @@ int approvals_take(struct app *a, const struct audit_ctx *c, const struct user *
 out:
   if( rc!=HP_OK ) db_rollback(a->db);
   arena_free(&ar);
-  return rc;
+  return hp_err_default(e, rc);
 }
 
 int approvals_assign(struct app *a, const struct audit_ctx *c, const struct user *by,
                      int64_t activity_id, int64_t to_user, struct hp_err *e){
+  hp_err_clear(e);
   struct arena ar;
   struct mayact_act w;
   int rc = HP_ERROR;
@@ -328,7 +335,7 @@ int approvals_assign(struct app *a, const struct audit_ctx *c, const struct user
   if( db_begin_write(a->db) ){ arena_free(&ar); return set_err(e, HP_UNAVAILABLE, "The database is busy; try again."); }
   if( !mayact_load(a, &ar, activity_id, &w) ){ rc = set_err(e, HP_NOT_FOUND, "There is no such activity."); goto out; }
   if( strcmp(w.kind, "manual")!=0 ){ rc = set_err(e, HP_CONFLICT, "Only manual tasks are assigned."); goto out; }
-  if( (rc = check_waiting(a, &w, e))!=HP_OK ) goto out;
+  { int wrc = check_waiting(a, &w, e); if( wrc!=HP_OK ){ rc = wrc; goto out; } }   /* rc stays HP_ERROR until the commit */
   if( !mayact_in_group(a, to_user, w.responsible_kind, w.responsible_name) ){
     rc = hp_fail(e, HP_UNPROCESSABLE, "username", "%s", "That person is not in the team responsible for this task.");
     goto out;
@@ -349,12 +356,13 @@ int approvals_assign(struct app *a, const struct audit_ctx *c, const struct user
 out:
   if( rc!=HP_OK ) db_rollback(a->db);
   arena_free(&ar);
-  return rc;
+  return hp_err_default(e, rc);
 }
 
 int approvals_finish_task(struct app *a, const struct audit_ctx *c, const struct approvals_voter *v,
                           int64_t activity_id, const char *action, const char *notes,
                           struct hp_err *e){
+  hp_err_clear(e);
   struct arena ar;
   struct mayact_act w;
   int rc = HP_ERROR, proceed;
@@ -370,7 +378,7 @@ int approvals_finish_task(struct app *a, const struct audit_ctx *c, const struct
   if( db_begin_write(a->db) ){ arena_free(&ar); return set_err(e, HP_UNAVAILABLE, "The database is busy; try again."); }
   if( !mayact_load(a, &ar, activity_id, &w) ){ rc = set_err(e, HP_NOT_FOUND, "There is no such activity."); goto out; }
   if( strcmp(w.kind, "manual")!=0 ){ rc = set_err(e, HP_CONFLICT, "This activity is not a manual task."); goto out; }
-  if( (rc = check_waiting(a, &w, e))!=HP_OK ) goto out;
+  { int wrc = check_waiting(a, &w, e); if( wrc!=HP_OK ){ rc = wrc; goto out; } }   /* rc stays HP_ERROR until the commit */
   if( w.responsible_user_id!=v->user->id || !mayact_may(a, w.id, v->user->id, v->user->id, app_now_ms(a)) ){
     rc = set_err(e, HP_FORBIDDEN, w.responsible_user_id && w.responsible_user_id!=v->user->id
                  ? "Someone else holds this task." : "Take responsibility for this task first.");
@@ -380,9 +388,10 @@ int approvals_finish_task(struct app *a, const struct audit_ctx *c, const struct
     rc = hp_fail(e, HP_UNPROCESSABLE, "password", "%s", "This task needs your electronic signature: enter your password.");
     goto out;
   }
-  if( proceed && !required_inputs_present(a, &w, e) ){ rc = HP_UNPROCESSABLE; goto out; }
+  if( proceed && !required_inputs_present(a, &w, e) ){ rc = e->code; goto out; }
   rc = insert_decision(a, &w, v, v->user->id, action, notes, w.signature_required && v->signed_ok);
-  if( rc!=HP_OK ){ set_err(e, rc, "This task was already finished."); goto out; }
+  if( rc==HP_CONFLICT ){ set_err(e, rc, "This task was already finished."); goto out; }
+  if( rc!=HP_OK ) goto out;
   if( audit_append(a, c, proceed ? "task.proceed" : "task.abort", "activity", w.id, w.release_id,
                    "{s:s,s:s,s:i,s:b,s:s}", "activity", w.name, "notes", notes ? notes : "", "round", w.round,
                    "signed", w.signature_required && v->signed_ok, "channel", v->channel ? v->channel : "web") ){
@@ -396,11 +405,12 @@ int approvals_finish_task(struct app *a, const struct audit_ctx *c, const struct
 out:
   if( rc!=HP_OK ) db_rollback(a->db);
   arena_free(&ar);
-  return rc;
+  return hp_err_default(e, rc);
 }
 
 int approvals_delegate(struct app *a, const struct audit_ctx *c, int64_t user_id, int64_t delegate_id,
                        int64_t starts_at, int64_t ends_at, struct hp_err *e){
+  hp_err_clear(e);
   if( delegate_id==user_id ) return hp_fail(e, HP_UNPROCESSABLE, "delegate", "%s", "Choose someone other than yourself.");
   if( ends_at<=starts_at ) return hp_fail(e, HP_UNPROCESSABLE, "ends", "%s", "The end must come after the start.");
   if( ends_at - starts_at > 366LL*86400*1000 ) return hp_fail(e, HP_UNPROCESSABLE, "ends", "%s", "A delegation lasts at most a year.");
@@ -425,7 +435,7 @@ int approvals_delegate(struct app *a, const struct audit_ctx *c, int64_t user_id
                    || mayact_person_changed(a, c, user_id)) ) rc = HP_ERROR;
   if( rc!=HP_OK || db_commit(a->db) ){
     db_rollback(a->db);
-    return rc==HP_OK ? HP_ERROR : rc;
+    return hp_err_default(e, rc==HP_OK ? HP_ERROR : rc);
   }
   return HP_OK;
 }

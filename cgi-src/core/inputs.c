@@ -285,10 +285,12 @@ int inputs_load_fields(struct app *app, struct arena *a, int64_t activity_id,
     const char *key = db_col_text(st, 1), *type = db_col_text(st, 3);
     if( inputs_field_parse(a, f, key, db_col_text(st, 2), type, sqlite3_column_int(st, 4),
                            db_col_text(st, 5), db_col_text(st, 6)) ){
+      /* Refuse rather than drop the rules: a field without its accept list or
+      ** limits would let through what the template forbids. */
       log_msg("inputs: field %s of activity %lld has rules that cannot be read",
               key, (long long)activity_id);
-      if( inputs_field_parse(a, f, key, db_col_text(st, 2), type, sqlite3_column_int(st, 4),
-                             db_col_text(st, 5), NULL) ) continue;
+      rc = SQLITE_ERROR;
+      break;
     }
     f->id = sqlite3_column_int64(st, 0);
     k++;

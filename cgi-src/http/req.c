@@ -5,6 +5,7 @@
 #include "audit.h"
 #include "app.h"
 #include "log.h"
+#include "fault.h"
 #include <fcgiapp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,6 +229,7 @@ int req_has_role(const struct req *r, unsigned roles){
 
 /* Add a response header; refuses names or values with CR, LF or other controls. */
 int resp_header(struct req *r, const char *name, const char *value){
+  if( name==NULL || value==NULL ) return -1;              /* an arena_printf that ran out of memory */
   for(const char *p = name; *p; p++) if( (unsigned char)*p<=0x20 || *p==':' ) return -1;
   for(const char *p = value; *p; p++) if( (unsigned char)*p<0x20 && *p!='\t' ) return -1;
   buf_printf(&r->hdrs, "%s: %s\r\n", name, value);
@@ -296,8 +298,10 @@ static void out_raw(struct req *r, const char *z, size_t n){
 /* The security headers every response carries (QUALITY.md "headers"). */
 static void write_head(struct req *r){
   struct buf h;
+  const char *fault = fault_report();                     /* fault builds only (fault.h) */
   buf_init(&h);
   buf_printf(&h, "Status: %d %s\r\n", r->status, status_text(r->status));
+  if( fault ) buf_printf(&h, "X-Holdpoint-Fault: %s\r\n", fault);
   buf_printf(&h, "Content-Type: %s\r\n", r->resp_type ? r->resp_type : "text/html; charset=utf-8");
   buf_puts(&h, "X-Content-Type-Options: nosniff\r\n");
   if( !has_header(r, "Content-Security-Policy") ){
@@ -336,6 +340,11 @@ int resp_write(struct req *r, const char *z, size_t n){
 }
 
 /* Send the status line, headers and buffered body (or end a streamed body). */
+void resp_abort(struct req *r){
+  r->aborted = 1;
+  r->finished = 1;
+}
+
 void resp_finish(struct req *r){
   if( r->finished ) return;
   r->finished = 1;

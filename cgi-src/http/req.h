@@ -57,6 +57,7 @@ struct req {
   struct buf body;
   int streaming;              /* headers already written; body goes straight out */
   int finished;
+  int aborted;                /* a streamed body failed half-way: the connection is cut, not ended */
   const char *log_user;
 };
 
@@ -91,6 +92,9 @@ int resp_redirect(struct req *r, const char *fmt, ...) __attribute__((format(pri
 int resp_begin_stream(struct req *r, int status, const char *type);    /* writes headers now */
 int resp_write(struct req *r, const char *z, size_t n);                /* body bytes */
 void resp_finish(struct req *r);                                        /* sends what is pending */
+/* A streamed body cannot be completed: cut the connection so that the client sees an
+** incomplete transfer instead of a short file that looks whole. */
+void resp_abort(struct req *r);
 int64_t req_elapsed_us(const struct req *r);
 int req_has_role(const struct req *r, unsigned roles);
 

@@ -117,14 +117,19 @@ void router_dispatch(struct req *r){
   int rc = HP_OK, matched = 0;
   const char *why = NULL;
   r->is_api = strncmp(r->path, "/api/", 5)==0;
-  if( form_parse_urlencoded(&r->arena, r->query, strlen(r->query), &form_default_limits,
-                            &r->qs, &r->nqs) ){
-    rc = HP_BAD_REQUEST;
-    why = "The address has a malformed query string.";
+  int frc = form_parse_urlencoded(&r->arena, r->query, strlen(r->query), &form_default_limits, &r->qs, &r->nqs);
+  if( frc ){
+    rc = frc==FORM_ERR_OOM ? HP_UNAVAILABLE : HP_BAD_REQUEST;
+    why = frc==FORM_ERR_OOM ? "Holdpoint is short of memory just now. Try again in a moment."
+                            : "The address has a malformed query string.";
     goto out;
   }
-  form_parse_cookies(&r->arena, req_param_env(r, "HTTP_COOKIE"), &form_default_limits,
-                     &r->cookies, &r->ncookies);
+  if( form_parse_cookies(&r->arena, req_param_env(r, "HTTP_COOKIE"), &form_default_limits,
+                         &r->cookies, &r->ncookies)==FORM_ERR_OOM ){
+    rc = HP_UNAVAILABLE;                         /* not "signed out": the worker ran out of memory */
+    why = "Holdpoint is short of memory just now. Try again in a moment.";
+    goto out;
+  }
   const struct route *rt = router_find(r->method, r->path, r->ids, &r->nids, &matched);
   if( rt==NULL ){
     rc = matched ? HP_METHOD : HP_NOT_FOUND;
@@ -134,8 +139,10 @@ void router_dispatch(struct req *r){
   if( rt->flags & RF_API ){
     rc = sess_token_identify(r);
     if( rc ){ why = "A valid API token is required (Authorization: Bearer ...)."; goto out; }
-  }else{
-    sess_identify(r);
+  }else if( sess_identify(r)<0 ){
+    rc = HP_UNAVAILABLE;
+    why = "Holdpoint cannot read its database just now. Try again in a moment.";
+    goto out;
   }
   if( r->user ) r->log_user = r->user->username;
   if( (rt->flags & RF_AUTH) && r->user==NULL ){
@@ -187,5 +194,11 @@ out:
   }
   resp_finish(r);
   db_end_read(r->app->db);
+  if( !sqlite3_get_autocommit(r->app->db) ){
+    /* A handler that failed half-way must roll back; if one did not, this
+    ** worker would hold the write lock and stall every other one. */
+    log_msg("%s: a request left a transaction open; rolled back", r->request_id);
+    db_rollback(r->app->db);
+  }
   access_log(r);
 }

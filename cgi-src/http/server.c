@@ -9,6 +9,7 @@
 #include "jobs.h"
 #include "evidence.h"
 #include "log.h"
+#include "fault.h"
 #include <fcgiapp.h>
 #include <magic.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include <time.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/socket.h>
 #include <sys/select.h>
 
 #define MAX_CHILDREN 65
@@ -116,7 +118,12 @@ static int worker_main(struct app *app, int sock){
     if( FCGX_Accept_r(&fr)<0 ) continue;      /* EAGAIN: another worker was faster */
     struct req r;
     req_init(&r, app, &fr);
+    fault_arm(getenv("HOLDPOINT_FAULTS") ? req_param_env(&r, "HTTP_X_HOLDPOINT_FAULT") : NULL);
     router_dispatch(&r);
+    /* A streamed body that failed half-way: without the end of the FastCGI
+    ** request nginx cuts the client's connection, so a truncated download
+    ** is never mistaken for a complete one. */
+    if( r.aborted ) shutdown(fr.ipcFd, SHUT_RDWR);
     req_free(&r);
     FCGX_Finish_r(&fr);
   }

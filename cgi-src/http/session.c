@@ -49,16 +49,18 @@ void sess_device_cookie(struct req *r, const char *value){
                                             r->https ? "; Secure" : ""));
 }
 
-/* Load an enabled user with roles into the arena.  Returns 1 found, 0 not. */
-int sess_load_user(struct req *r, int64_t user_id, struct user **out){
+/* Load an enabled user with roles into the arena: 1 found, 0 not (or disabled), -1 the database
+** or memory failed. */
+static int load_user(struct req *r, int64_t user_id, struct user **out){
   sqlite3 *db = r->app->db;
   int found = 0;
   *out = NULL;
   sqlite3_stmt *st = db_prepare(db, "SELECT username, display_name, email, is_admin FROM users"
                                     " WHERE id=:id AND disabled=0");
-  if( st==NULL ) return 0;
+  if( st==NULL ) return -1;
   db_bind_int64(st, ":id", user_id);
-  if( db_step(st)==SQLITE_ROW ){
+  int step = db_step(st);
+  if( step==SQLITE_ROW ){
     struct user *u = arena_alloc(&r->arena, sizeof(*u));
     if( u ){
       u->id = user_id;
@@ -66,20 +68,29 @@ int sess_load_user(struct req *r, int64_t user_id, struct user **out){
       u->display_name = db_col_dup(&r->arena, st, 1);
       u->email = db_col_dup(&r->arena, st, 2);
       u->is_admin = sqlite3_column_int(st, 3);
-      *out = u;
-      found = 1;
+      found = u->username && u->display_name && u->email ? 1 : -1;
+      if( found==1 ) *out = u;
+    }else{
+      found = -1;
     }
+  }else if( step!=SQLITE_DONE ){
+    found = -1;
   }
   db_finish(st);
-  if( !found ) return 0;
+  if( found!=1 ) return found;
   st = db_prepare(db, "SELECT role FROM user_roles WHERE user_id=:id");
-  if( st ){
-    db_bind_int64(st, ":id", user_id);
-    while( db_step(st)==SQLITE_ROW ) (*out)->roles |= users_role_bit(db_col_text(st, 0));
-    db_finish(st);
-  }
+  if( st==NULL ){ *out = NULL; return -1; }
+  db_bind_int64(st, ":id", user_id);
+  while( (step = db_step(st))==SQLITE_ROW ) (*out)->roles |= users_role_bit(db_col_text(st, 0));
+  db_finish(st);
+  if( step!=SQLITE_DONE ){ *out = NULL; return -1; }     /* never a person with half their roles */
   if( (*out)->is_admin ) (*out)->roles |= ROLE_ADMIN;
   return 1;
+}
+
+/* Load an enabled user with roles into the arena.  Returns 1 found, 0 not (or a failure, logged). */
+int sess_load_user(struct req *r, int64_t user_id, struct user **out){
+  return load_user(r, user_id, out)==1;
 }
 
 /*
@@ -99,17 +110,22 @@ int sess_identify(struct req *r){
   sqlite3_stmt *st = db_prepare(db, "SELECT user_id, csrf_token, last_seen_at FROM sessions"
                                     " WHERE id_hash=:h AND ended_at IS NULL AND expires_at>:now"
                                     " AND last_seen_at>:idle");
-  if( st==NULL ) return 0;
+  if( st==NULL ) return -1;
   db_bind_text(st, ":h", h);
   db_bind_int64(st, ":now", now);
   db_bind_int64(st, ":idle", now - (int64_t)r->app->cfg.session_idle*1000);
-  if( db_step(st)==SQLITE_ROW ){
+  int step = db_step(st);
+  if( step==SQLITE_ROW ){
     user_id = sqlite3_column_int64(st, 0);
     csrf = db_col_dup(&r->arena, st, 1);
     last_seen = sqlite3_column_int64(st, 2);
   }
   db_finish(st);
-  if( user_id==0 || !sess_load_user(r, user_id, &r->user) ) return 0;
+  if( step!=SQLITE_ROW && step!=SQLITE_DONE ) return -1;     /* not "signed out": the database failed */
+  if( step==SQLITE_ROW && csrf==NULL ) return -1;            /* out of memory */
+  if( user_id==0 ) return 0;
+  int found = load_user(r, user_id, &r->user);
+  if( found!=1 ) return found;
   r->session_hash = arena_strdup(&r->arena, h);
   r->csrf_token = csrf;
   if( now - last_seen > 60000 ){
@@ -197,6 +213,7 @@ int sess_end_others(struct req *r, int64_t user_id, const char *keep){
 void sess_set_flash(struct req *r, const char *msg){
   static const char hex[] = "0123456789ABCDEF";
   struct buf b;
+  if( msg==NULL ) return;                                /* an arena_printf that ran out of memory */
   buf_init(&b);
   for(const unsigned char *p = (const unsigned char*)msg; *p && b.len<600; p++){
     if( (*p>='a'&&*p<='z') || (*p>='A'&&*p<='Z') || (*p>='0'&&*p<='9') || *p=='.' || *p=='-' ){

@@ -10,7 +10,7 @@ const char *sess_cookie_name(const struct req *r);      /* "__Host-hp_session" u
 const char *sess_cookie_header(struct req *r, const char *value, int max_age); /* Set-Cookie value */
 const char *sess_device_hash(struct req *r);            /* SHA-256 of the device cookie, or NULL */
 void sess_device_cookie(struct req *r, const char *value); /* Set-Cookie for a new device cookie */
-int sess_identify(struct req *r);                       /* fills r->user from the cookie; 1 if signed in */
+int sess_identify(struct req *r);                       /* fills r->user from the cookie; 1 signed in, 0 not, -1 failed */
 int sess_create(struct req *r, int64_t user_id);        /* new token, cookie set; HP_OK */
 int sess_end(struct req *r, const char *id_hash);       /* marks ended; HP_OK */
 int sess_end_others(struct req *r, int64_t user_id, const char *keep); /* own transaction + audit */

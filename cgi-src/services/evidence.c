@@ -5,6 +5,7 @@
 #include "db.h"
 #include "audit.h"
 #include "log.h"
+#include "fault.h"
 #include <magic.h>
 #include <openssl/evp.h>
 #include <jansson.h>
@@ -259,11 +260,13 @@ int64_t evidence_limit(const struct app *app, int64_t max_size){
 
 /* ---------------------------------------------------------------- storage */
 
+static int write_journal(struct app *app, const char *sha, const char *rel);
+
 /* fsync a directory; 0 or -1. */
 static int sync_dir(const char *path){
   int fd = open(path, O_RDONLY|O_DIRECTORY|O_CLOEXEC);
   if( fd<0 ) return -1;
-  int rc = fsync(fd);
+  int rc = fault_hit(FAULT_FSYNC) ? -1 : fsync(fd);
   close(fd);
   return rc;
 }
@@ -291,7 +294,11 @@ int evidence_store(struct app *app, int fd, char *tmp, const char *sha, int64_t 
   if( fchmod(fd, 0640) || fchown(fd, (uid_t)-1, st.st_gid) ){
     log_msg("evidence: cannot set the mode or group of %s: %s", tmp, strerror(errno));
   }
-  if( fsync(fd) ){ log_msg("evidence: fsync %s: %s", tmp, strerror(errno)); return -1; }
+  if( fault_hit(FAULT_FSYNC) || fsync(fd) ){
+    log_msg("evidence: fsync %s: %s", tmp, strerror(errno));
+    close(fd);
+    return -1;
+  }
   close(fd);
   if( snprintf(rel, nrel, "evidence/%.2s/%.2s/%s", sha, sha+2, sha)>=(int)nrel
    || app_path(app, d1, sizeof(d1), "evidence/%.2s", sha)
@@ -307,13 +314,101 @@ int evidence_store(struct app *app, int fd, char *tmp, const char *sha, int64_t 
     tmp[0] = 0;
     return 0;
   }
+  /* A journal beside the temp file names the file about to be stored: if this
+  ** worker dies before the row is committed, the master removes the file
+  ** (evidence_sweep_temp), so a crash never leaves a file without its row. */
+  if( write_journal(app, sha, rel) ) return -1;
   if( rename(tmp, dst) ){
     log_msg("evidence: rename %s -> %s: %s", tmp, dst, strerror(errno));
+    evidence_store_done(app, sha);
     return -1;
   }
   tmp[0] = 0;
-  if( sync_dir(d2) ){ log_msg("evidence: fsync %s: %s", d2, strerror(errno)); return -1; }
+  if( sync_dir(d2) ){
+    log_msg("evidence: fsync %s: %s", d2, strerror(errno));
+    evidence_unstore(app, rel);
+    evidence_store_done(app, sha);
+    return -1;
+  }
   return 0;
+}
+
+/* The journal of this worker's upload of content sha: tmp/up-<pid>-stored-<sha>. */
+static int journal_path(struct app *app, int pid, const char *sha, char *out, size_t n){
+  return app_path(app, out, n, "tmp/up-%d-stored-%s", pid, sha);
+}
+
+static int write_journal(struct app *app, const char *sha, const char *rel){
+  char p[PATH_MAX];
+  if( journal_path(app, (int)getpid(), sha, p, sizeof(p)) ) return -1;
+  int fd = open(p, O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC|O_NOFOLLOW, 0600);
+  if( fd<0 ){ log_msg("evidence: cannot write %s: %s", p, strerror(errno)); return -1; }
+  size_t n = strlen(rel);
+  int bad = write(fd, rel, n)!=(ssize_t)n;
+  close(fd);
+  if( bad ){ unlink(p); return -1; }
+  return 0;
+}
+
+/* The upload of sha is recorded (or given up and unstored): its journal goes. */
+void evidence_store_done(struct app *app, const char *sha){
+  char p[PATH_MAX];
+  if( sha && sha[0] && journal_path(app, (int)getpid(), sha, p, sizeof(p))==0 ) unlink(p);
+}
+
+/*
+** A dead worker's journal: remove the stored file it names unless a row
+** refers to it.  The master has no connection of its own, so it opens one.
+*/
+static void sweep_journal(struct app *app, int dirfd_, const char *name){
+  char rel[160], path[PATH_MAX], dbpath[PATH_MAX];
+  int fd = openat(dirfd_, name, O_RDONLY|O_CLOEXEC|O_NOFOLLOW);
+  ssize_t n = fd<0 ? -1 : read(fd, rel, sizeof(rel)-1);
+  if( fd>=0 ) close(fd);
+  if( n<=0 ) return;
+  rel[n] = 0;
+  if( strncmp(rel, "evidence/", 9)!=0 || strstr(rel, "..") || app_path(app, path, sizeof(path), "%s", rel)
+   || app_path(app, dbpath, sizeof(dbpath), "holdpoint.db") ) return;
+  sqlite3 *db = NULL;
+  if( db_open(dbpath, &db) ) return;
+  int used = 1;
+  if( db_exec(db, "BEGIN IMMEDIATE")==0 ){
+    sqlite3_stmt *st = NULL;
+    if( sqlite3_prepare_v2(db, "SELECT EXISTS(SELECT 1 FROM evidence WHERE stored_path=?1)", -1, &st, NULL)==SQLITE_OK ){
+      sqlite3_bind_text(st, 1, rel, -1, SQLITE_STATIC);
+      if( sqlite3_step(st)==SQLITE_ROW ) used = sqlite3_column_int(st, 0);
+    }
+    sqlite3_finalize(st);
+    if( !used ){
+      if( unlink(path)==0 ) log_msg("evidence: removed %s, stored by a worker that died before recording it", rel);
+    }
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+  }
+  sqlite3_close(db);
+}
+
+/*
+** An upload stored by evidence_store() could not be recorded: remove its file
+** unless a row already refers to the same content (files are shared by
+** hash), so that no file is left without its row.  The check and the unlink
+** happen under the write lock.  Best effort: failures are logged.
+*/
+void evidence_unstore(struct app *app, const char *rel){
+  char path[PATH_MAX];
+  if( rel==NULL || rel[0]==0 || app_path(app, path, sizeof(path), "%s", rel) ) return;
+  if( sqlite3_get_autocommit(app->db)==0 || db_begin_write(app->db) ){
+    log_msg("evidence: cannot check whether %s is still referred to; left in place", rel);
+    return;
+  }
+  int used = 1;
+  sqlite3_stmt *st = db_prepare(app->db, "SELECT EXISTS(SELECT 1 FROM evidence WHERE stored_path=:p)");
+  if( st ){
+    db_bind_text(st, ":p", rel);
+    if( sqlite3_step(st)==SQLITE_ROW ) used = sqlite3_column_int(st, 0);
+    db_finish(st);
+  }
+  if( !used && unlink(path) ) log_msg("evidence: cannot remove %s: %s", path, strerror(errno));
+  db_rollback(app->db);
 }
 
 /*
@@ -393,6 +488,7 @@ int evidence_sweep_temp(struct app *a, int pid){
   while( (e = readdir(d))!=NULL ){
     if( e->d_name[0]=='.' ) continue;
     if( pid && strncmp(e->d_name, prefix, strlen(prefix))!=0 ) continue;
+    if( strstr(e->d_name, "-stored-") ) sweep_journal(a, dirfd(d), e->d_name);
     if( unlinkat(dirfd(d), e->d_name, 0)==0 ) n++;
   }
   closedir(d);

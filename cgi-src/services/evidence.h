@@ -136,6 +136,8 @@ int evidence_store(struct app *app, int fd, char *tmp, const char *sha, int64_t 
 */
 struct audit_ctx;
 int evidence_record(struct app *app, const struct audit_ctx *c, const struct evidence_row *e, int64_t *evidence_id);
+void evidence_unstore(struct app *app, const char *rel);
+void evidence_store_done(struct app *app, const char *sha);        /* recorded or unstored: drop the journal */            /* remove a stored file nobody refers to */
 int evidence_temp_path(struct app *a, char *out, size_t nout);   /* tmp/up-<pid>-<random>; 0 or -1 */
 int evidence_sweep_temp(struct app *a, int pid);                   /* a dead worker's files (0: all) */
 #endif

@@ -456,6 +456,10 @@ static int load_chans(struct app *a, struct arena *ar, const char *types_json, c
     out[n].cfg = json_loads(db_col_text(st, 4), 0, NULL);
     if( !json_is_object(out[n].cfg) ){ json_decref(out[n].cfg); out[n].cfg = json_object(); }
     n++;
+    if( out[n-1].name==NULL || out[n-1].type==NULL || out[n-1].team==NULL || out[n-1].cfg==NULL ){
+      step = SQLITE_NOMEM;                     /* out of memory: no half-read channel */
+      break;
+    }
   }
   db_finish(st);
   if( step!=SQLITE_ROW && step!=SQLITE_DONE ){ chans_free(out, n); return -1; }

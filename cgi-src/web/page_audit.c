@@ -402,7 +402,11 @@ static int audit_download(struct req *r, const struct export_filter *f, enum exp
   int64_t n = 0;
   int rc = export_audit(r->app->db, f, fmt, download_write, &dl, &n);
   if( rc!=HP_OK && !dl.started ) return HP_ERROR;
-  if( rc!=HP_OK ) log_msg("%s: audit export stopped after %lld rows", r->request_id, (long long)n);
+  if( rc!=HP_OK ){
+    log_msg("%s: audit export stopped after %lld rows; the download is cut", r->request_id, (long long)n);
+    resp_abort(r);
+    return HP_OK;
+  }
   download_begin(&dl);                                  /* no rows at all: an empty body */
   return HP_OK;
 }

@@ -44,6 +44,7 @@ static int show_again(struct req *r, int status, const char *field, const char *
 
 /* Show the page again with an error value from the core, next to its field. */
 static int show_error(struct req *r, const struct hp_err *e){
+  if( e->code<400 || e->code>599 ) return show_again(r, HP_ERROR, "", "Holdpoint could not save this, so nothing was recorded. Try again in a moment.");
   return show_again(r, e->code, e->field, e->reason);
 }
 

@@ -15,6 +15,7 @@
 #include "router.h"
 #include "session.h"
 #include "log.h"
+#include "fault.h"
 #include "mayact.h"
 #include <fcgiapp.h>
 #include <magic.h>
@@ -143,7 +144,7 @@ static int on_begin(void *ctx, const struct mp_part_info *info){
 /* Write all of z to fd; 0 or -1. */
 static int write_all(int fd, const char *z, size_t n){
   while( n ){
-    ssize_t w = write(fd, z, n);
+    ssize_t w = fault_hit(FAULT_WRITE) ? (errno = EIO, -1) : write(fd, z, n);
     if( w<0 ){
       if( errno==EINTR ) continue;
       return -1;
@@ -414,6 +415,8 @@ static int upload(struct req *r, int browser){
                                   u.name, rel, r->via_token ? "api" : "web" };
       req_audit_ctx(r, &c);
       rc = evidence_record(r->app, &c, &row, &evid);
+      if( rc ) evidence_unstore(r->app, rel);     /* no file without its row */
+      evidence_store_done(r->app, u.sha);
       if( rc==HP_CONFLICT ) refuse(&u, 409, "This activity stopped waiting for input; the file was not added.");
       else if( rc==HP_UNAVAILABLE ) refuse(&u, 503, "Holdpoint is busy. Try again in a moment.");
       else if( rc ) refuse(&u, 500, "The upload could not be recorded. Nothing was saved.");
