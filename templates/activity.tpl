@@ -152,6 +152,11 @@
       <button type="submit" name="action" value="abort" class="reject" data-confirm="Abort this task? Its phase will fail.">Abort</button>
     </div>
   </form>
+  <form method="post" action="/activities/{{ACTIVITY_ID}}/hand-back" class="hand-back">
+    <input type="hidden" name="csrf" value="{{CSRF}}">
+    <p class="help">Cannot do it after all? Hand it back: nobody holds it then, and the people responsible for it are told so that one of them can take it.</p>
+    <button type="submit" data-confirm="Hand this task back? Nobody will hold it until someone takes it.">Hand the task back</button>
+  </form>
   {{/TASK_FORM}}
   {{#ASSIGN_FORM}}
   <form method="post" action="/activities/{{ACTIVITY_ID}}/assign" class="assign">

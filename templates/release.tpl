@@ -64,7 +64,7 @@
           <form method="post" action="/releases/{{ID}}/retry" class="inline">
             <input type="hidden" name="csrf" value="{{CSRF}}">
             <input type="hidden" name="activity" value="{{ACT_ID}}">
-            <button type="submit" aria-label="Retry {{ACT_NAME}}">Retry</button>
+            <button type="submit" aria-label="Retry {{ACT_NAME}}" data-confirm="Retry {{ACT_NAME}}? Its phase runs again from here in a new round; the votes and files of the failed round stay in the audit trail.">Retry</button>
           </form>
           {{/RETRY}}
         </li>

@@ -308,7 +308,8 @@ static int cmd_template(struct app *a, int argc, char **argv){
     if( yaml==NULL ){ fprintf(stderr, "holdpoint: cannot read %s\n", argv[1]); return 1; }
     char err[8192];
     int64_t id = 0;
-    int rc = engine_template_import(a, &c, yaml, n, 0, &id, err, sizeof(err));
+    int unchanged = 0;
+    int rc = engine_template_import(a, &c, yaml, n, 0, &id, &unchanged, err, sizeof(err));
     free(yaml);
     if( rc ){
       char *line = err, *nl;
@@ -324,7 +325,8 @@ static int cmd_template(struct app *a, int argc, char **argv){
     if( st ){
       db_bind_int64(st, ":id", id);
       if( db_step(st)==SQLITE_ROW ){
-        printf("imported template %s version %lld (id %lld)\n", db_col_text(st, 0),
+        printf(unchanged ? "template %s is unchanged: version %lld (id %lld) is already this text\n"
+                         : "imported template %s version %lld (id %lld)\n", db_col_text(st, 0),
                (long long)sqlite3_column_int64(st, 1), (long long)id);
       }
       db_finish(st);

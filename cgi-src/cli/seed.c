@@ -183,7 +183,7 @@ static int seed_releases(struct app *a){
   size_t n = yaml ? fread(yaml, 1, 256*1024 - 1, f) : 0;
   fclose(f);
   if( yaml==NULL ) return -1;
-  int rc = engine_template_import(a, &adm, yaml, n, admin_id, &tid, s.err, sizeof(s.err));
+  int rc = engine_template_import(a, &adm, yaml, n, admin_id, &tid, NULL, s.err, sizeof(s.err));
   free(yaml);
   if( rc ){ fprintf(stderr, "seed-demo: %s: %s\n", path, s.err); return -1; }
 

@@ -322,6 +322,41 @@ out:
   return hp_err_default(e, rc);
 }
 
+int approvals_hand_back(struct app *a, const struct audit_ctx *c, const struct user *u,
+                        int64_t activity_id, struct hp_err *e){
+  struct arena ar;
+  struct mayact_act w;
+  int rc = HP_ERROR;
+  hp_err_clear(e);
+  arena_init(&ar);
+  if( db_begin_write(a->db) ){ arena_free(&ar); return set_err(e, HP_UNAVAILABLE, "The database is busy; try again."); }
+  if( !mayact_load(a, &ar, activity_id, &w) ){ rc = set_err(e, HP_NOT_FOUND, "There is no such activity."); goto out; }
+  if( strcmp(w.kind, "manual")!=0 ){ rc = set_err(e, HP_CONFLICT, "Only manual tasks are handed back."); goto out; }
+  { int wrc = check_waiting(a, &w, e); if( wrc!=HP_OK ){ rc = wrc; goto out; } }
+  if( w.responsible_user_id!=u->id ){
+    rc = set_err(e, HP_CONFLICT, "You do not hold this task, so there is nothing to hand back.");
+    goto out;
+  }
+  sqlite3_stmt *st = db_prepare(a->db, "UPDATE activities SET responsible_user_id=NULL"
+    " WHERE id=:id AND status='on_hold' AND round=:r AND responsible_user_id=:u");
+  if( st==NULL ) goto out;
+  db_bind_int64(st, ":u", u->id);
+  db_bind_int64(st, ":id", w.id);
+  db_bind_int64(st, ":r", w.round);
+  int step = db_step(st);
+  int changed = step==SQLITE_DONE ? sqlite3_changes(a->db) : -1;
+  db_finish(st);
+  if( changed<0 ) goto out;
+  if( changed!=1 ){ rc = set_err(e, HP_CONFLICT, "You do not hold this task any more."); goto out; }
+  if( audit_append(a, c, "task.hand_back", "activity", w.id, w.release_id, "{s:s,s:i}", "activity", w.name,
+                   "round", w.round) || mayact_refresh(a, w.id) || mayact_notify(a, w.id, "waiting") ) goto out;
+  rc = db_commit(a->db) ? HP_ERROR : HP_OK;
+out:
+  if( rc!=HP_OK ) db_rollback(a->db);
+  arena_free(&ar);
+  return hp_err_default(e, rc);
+}
+
 int approvals_assign(struct app *a, const struct audit_ctx *c, const struct user *by,
                      int64_t activity_id, int64_t to_user, struct hp_err *e){
   hp_err_clear(e);

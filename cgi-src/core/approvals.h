@@ -45,6 +45,9 @@ int approvals_take(struct app *a, const struct audit_ctx *c, const struct user *
                    int64_t activity_id, struct hp_err *e);
 int approvals_assign(struct app *a, const struct audit_ctx *c, const struct user *by,
                      int64_t activity_id, int64_t to_user, struct hp_err *e);
+/* The holder hands a task back: nobody holds it, its group may take it again and is told. */
+int approvals_hand_back(struct app *a, const struct audit_ctx *c, const struct user *u,
+                        int64_t activity_id, struct hp_err *e);
 int approvals_finish_task(struct app *a, const struct audit_ctx *c, const struct approvals_voter *v,
                           int64_t activity_id, const char *action, const char *notes,
                           struct hp_err *e);

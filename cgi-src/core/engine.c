@@ -1045,13 +1045,14 @@ static int lookup_count(void *ctx, int kind, const char *name){
 ** transaction.  See engine.h.
 */
 int engine_template_import(struct app *a, const struct audit_ctx *c, const char *yaml, size_t n,
-                           int64_t created_by, int64_t *template_id, char *err, size_t nerr){
+                           int64_t created_by, int64_t *template_id, int *unchanged, char *err, size_t nerr){
   struct rtpl_lookup lk = { lookup_exists, lookup_count, a };
   struct rtpl_template *t = NULL;
   sqlite3_stmt *st = NULL;
   char *src = NULL;
   int rc;
   *template_id = 0;
+  if( unchanged ) *unchanged = 0;
   if( err && nerr ) err[0] = 0;
   int prc = rtpl_parse(yaml, n, &lk, &t, err, nerr);
   if( prc==RTPL_EINVAL ) return HP_UNPROCESSABLE;
@@ -1063,12 +1064,27 @@ int engine_template_import(struct app *a, const struct audit_ctx *c, const char 
   src[n] = 0;
   if( strlen(src)!=n ){ rc = fail(err, nerr, HP_UNPROCESSABLE, "The template contains a NUL byte."); goto out; }
   if( (rc = tx_begin(a, err, nerr)) ) goto out;
-  st = db_prepare(a->db, "SELECT coalesce(max(version),0)+1 FROM templates WHERE name=:n");
-  int64_t version = 0;
+  /* The latest version: the same source again is not a new version. */
+  st = db_prepare(a->db, "SELECT coalesce(max(version),0)+1,"
+                         " (SELECT id FROM templates WHERE name=:n AND source_yaml=:y"
+                         "   AND version=(SELECT max(version) FROM templates WHERE name=:n))"
+                         " FROM templates WHERE name=:n");
+  int64_t version = 0, same = 0;
   if( st ){
     db_bind_text(st, ":n", t->name);
-    if( db_step(st)==SQLITE_ROW ) version = sqlite3_column_int64(st, 0);
+    db_bind_text(st, ":y", src);
+    if( db_step(st)==SQLITE_ROW ){
+      version = sqlite3_column_int64(st, 0);
+      same = sqlite3_column_int64(st, 1);
+    }
     db_finish(st);
+  }
+  if( same>0 ){
+    *template_id = same;
+    if( unchanged ) *unchanged = 1;
+    st = NULL;
+    rc = tx_end(a, HP_OK, err, nerr);
+    goto out;
   }
   st = db_prepare(a->db, "INSERT INTO templates(name,version,description,source_yaml,created_by,created_at)"
                          " VALUES(:n,:v,:d,:y,:by,:now)");

@@ -192,9 +192,11 @@ void engine_plan_free(struct engine_plan *p);
 ** in the database, impossible quorums counted over enabled people) and store
 ** it as version max+1 of its name, with an audit record.  created_by 0 = the
 ** command line.  HP_UNPROCESSABLE with err holding "line N: ..." lines.
+** When the source is exactly that of the latest version, nothing is stored:
+** HP_OK with that version's id and *unchanged set (unchanged may be NULL).
 */
 int engine_template_import(struct app *a, const struct audit_ctx *c, const char *yaml, size_t n,
-                           int64_t created_by, int64_t *template_id, char *err, size_t nerr);
+                           int64_t created_by, int64_t *template_id, int *unchanged, char *err, size_t nerr);
 
 /* A release to create from the latest version of a template. */
 struct engine_new_release {

@@ -133,6 +133,7 @@ void router_dispatch(struct req *r){
   const struct route *rt = router_find(r->method, r->path, r->ids, &r->nids, &matched);
   if( rt==NULL ){
     rc = matched ? HP_METHOD : HP_NOT_FOUND;
+    if( !r->is_api && sess_identify(r)==1 ) r->log_user = r->user->username;  /* a signed-in 404 keeps its navigation */
     goto out;
   }
   r->route = rt;

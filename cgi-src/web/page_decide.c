@@ -127,6 +127,18 @@ int page_activity_take(struct req *r){
   return resp_redirect(r, "/activities/%lld", (long long)r->ids[0]);
 }
 
+/* POST /activities/{id}/hand-back — the holder gives a manual task back to its group. */
+int page_activity_hand_back(struct req *r){
+  struct hp_err err;
+  struct audit_ctx c;
+  req_audit_ctx(r, &c);
+  int rc = approvals_hand_back(r->app, &c, r->user, r->ids[0], &err);
+  if( rc==HP_NOT_FOUND ) return rc;
+  if( rc!=HP_OK ) return show_error(r, &err);
+  page_flash(r, "You handed the task back. Anyone responsible for it may take it now, and they have been told.");
+  return resp_redirect(r, "/activities/%lld", (long long)r->ids[0]);
+}
+
 /* POST /activities/{id}/assign — hand a manual task to someone (release managers, admins). */
 int page_activity_assign(struct req *r){
   const char *username;

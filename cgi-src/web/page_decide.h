@@ -6,6 +6,7 @@
 int page_activity_decision(struct req *r);
 int page_activity_take(struct req *r);
 int page_activity_assign(struct req *r);
+int page_activity_hand_back(struct req *r);          /* POST /activities/{id}/hand-back */
 int page_activity_task(struct req *r);
 int api_activity_decision(struct req *r);
 int page_delegation(struct req *r);

@@ -122,6 +122,7 @@ static const struct {
   { "decision.reject",   "%A rejected %O%T", NULL },
   { "task.take",         "%A took responsibility for %O", NULL },
   { "task.assign",       "%A handed %O to someone else", NULL },
+  { "task.hand_back",    "%A handed %O back", NULL },
   { "task.proceed",      "%A proceeded with %O%T", NULL },
   { "task.abort",        "%A aborted %O%T", NULL },
   { "input.save",        "%A filled in the form of %O", NULL },

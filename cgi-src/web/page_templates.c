@@ -86,10 +86,11 @@ int page_template_upload(struct req *r){
   struct audit_ctx c;
   char err[4096] = "";
   int64_t tid = 0;
+  int unchanged = 0;
   req_audit_ctx(r, &c);
-  int rc = engine_template_import(r->app, &c, src, (size_t)(o - src), r->user->id, &tid, err, sizeof(err));
+  int rc = engine_template_import(r->app, &c, src, (size_t)(o - src), r->user->id, &tid, &unchanged, err, sizeof(err));
   if( rc==HP_UNPROCESSABLE || rc==HP_TOO_LARGE ){
-    req_field_error(r, "yaml", "%s", "The template is not valid; see the messages below the text.");
+    req_field_error(r, "yaml", "%s", "The template is not valid: each problem is listed here, with its line.");
     return templates_page(r, 422, yaml, err[0] ? err : "The template is not valid.");
   }
   if( rc ) return rc;
@@ -97,7 +98,8 @@ int page_template_upload(struct req *r){
   if( st ){
     db_bind_int64(st, ":id", tid);
     if( db_step(st)==SQLITE_ROW ){
-      page_flash(r, "Imported %s version %lld.", db_col_text(st, 0), (long long)sqlite3_column_int64(st, 1));
+      page_flash(r, unchanged ? "%s is unchanged: version %lld is already this text, so no new version was made."
+                              : "Imported %s version %lld.", db_col_text(st, 0), (long long)sqlite3_column_int64(st, 1));
     }
     db_finish(st);
   }

@@ -50,6 +50,7 @@ const struct route router_routes[] = {
   { "POST", "/activities/{id}/decision",        page_activity_decision, RF_AUTH|RF_CSRF, 0 },
   { "POST", "/activities/{id}/take",            page_activity_take,  RF_AUTH|RF_CSRF, 0 },
   { "POST", "/activities/{id}/task",            page_activity_task,  RF_AUTH|RF_CSRF, 0 },
+  { "POST", "/activities/{id}/hand-back",       page_activity_hand_back, RF_AUTH|RF_CSRF, 0 },
   { "POST", "/activities/{id}/assign",          page_activity_assign, RF_AUTH|RF_CSRF, RM|ADM },
   { "GET",  "/me/delegation",                   page_delegation,     RF_AUTH, 0 },
   { "POST", "/me/delegation",                   page_delegation_add, RF_AUTH|RF_CSRF, 0 },

@@ -243,6 +243,21 @@ class ApprovalsTest(ServerTestCase):
         r = carol.post("/activities/%d/task" % deploy["id"], {"action": "proceed", "notes": ""})
         self.assertEqual(r.status, 403)        # must take responsibility first
         self.assertEqual(carol.post("/activities/%d/take" % deploy["id"]).status, 303)
+        # the holder may hand it back: nobody holds it, the team is told, and it can be taken again
+        page = carol.get("/activities/%d" % deploy["id"]).text
+        self.assertIn('action="/activities/%d/hand-back"' % deploy["id"], page)
+        self.assertEqual(dave.post("/activities/%d/hand-back" % deploy["id"]).status, 409)   # dave holds nothing
+        told = self.server.sql("SELECT count(*) FROM notifications")[0][0]
+        r = carol.post("/activities/%d/hand-back" % deploy["id"])
+        self.assertEqual(r.status, 303)
+        self.assertIn("You handed the task back", carol.get(r.header("Location")).text)
+        self.assertIsNone(self.server.sql("SELECT responsible_user_id FROM activities WHERE id=?", deploy["id"])[0][0])
+        self.assertGreater(self.server.sql("SELECT count(*) FROM notifications")[0][0], told)
+        self.assertEqual(self.server.sql("SELECT count(*) FROM audit_log WHERE action='task.hand_back'"
+                                         " AND object_id=? AND actor_name='carol'", deploy["id"])[0][0], 1)
+        self.assertIn("handed deploy back", carol.get("/activities/%d" % deploy["id"]).text)
+        self.assertEqual(carol.post("/activities/%d/hand-back" % deploy["id"]).status, 409)  # twice: nothing to give
+        self.assertEqual(carol.post("/activities/%d/take" % deploy["id"]).status, 303)
         r = carol.post("/activities/%d/task" % deploy["id"], {"action": "abort", "notes": ""})
         self.assertEqual(r.status, 422)
         self.assertIn("notes are required", r.text)

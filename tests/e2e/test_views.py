@@ -752,6 +752,12 @@ class TemplatesUploadTest(ViewsCase):
         m = main_html(c.get("/templates"))
         self.assertIn("Second version with two approvals", m)
         self.assertIn("2 versions", m)
+        # the same text again is not a new version: it says so and points at the latest
+        before = self.server.sql("SELECT count(*) FROM templates WHERE name='uploaded'")[0][0]
+        r = c.post("/templates", {"yaml": text.replace("Two approvals", "Second version with two approvals")})
+        self.assertEqual((r.status, r.header("Location")), (303, "/templates/%d" % tid2))
+        self.assertIn("uploaded is unchanged: version 2 is already this text", c.get(r.header("Location")).text)
+        self.assertEqual(self.server.sql("SELECT count(*) FROM templates WHERE name='uploaded'")[0][0], before)
 
 
 class DemoDataTest(ViewsCase):

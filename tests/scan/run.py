@@ -7,7 +7,9 @@ data, signs in as the administrator (who may open every page), then
 - sqlmap tests every query parameter of the pages and API calls that take one;
 - wapiti crawls the site as that person and attacks what it finds (SQL and blind SQL
   injection, XSS, stored XSS, command execution, file disclosure, CRLF, open redirects, SSRF),
-  leaving out the forms that would sign it out or lock it out.
+  (every form of Holdpoint carries a CSRF token, so an attack on a form that could sign the
+  scanner out or disable someone changes only that token and is refused).  Not its SSRF module:
+  that one needs a server on the internet.
 
 Prints each tool's findings and exits 1 if either reports one (or wapiti sees a 500).
 """
@@ -58,16 +60,15 @@ def main():
 
         # ---------------------------------------------------------------- wapiti
         report = os.path.join(out, "wapiti.json")
-        exclude = ["/logout", "/me/password", "/me/sessions/*", "/me/tokens/*", "/admin/users/*/password",
-                   "/admin/users/*/disable", "/admin/teams/*/members/*"]
         cmd = ["wapiti", "-u", base + "/", "-H", "Cookie: " + cookie, "--scope", "folder", "-d", "3",
                "--max-links-per-page", "40", "--max-scan-time", str(SCAN_SECONDS), "--max-attack-time", "60",
-               "-m", "sql,blindsql,xss,permanentxss,exec,file,crlf,redirect,ssrf",
+               "-m", "sql,blindsql,xss,permanentxss,exec,file,crlf,redirect",
                "--flush-session", "--store-session", os.path.join(out, "wapiti-session"),
                "-f", "json", "-o", report]
-        for x in exclude:
-            cmd += ["-x", base + x]
-        subprocess.run(cmd, capture_output=True, text=True, timeout=SCAN_SECONDS + 300)
+        w = subprocess.run(cmd, capture_output=True, text=True, timeout=SCAN_SECONDS + 300)
+        if not os.path.exists(report):
+            print(w.stdout[-3000:], w.stderr[-3000:])
+            raise SystemExit("wapiti wrote no report")
         with open(report) as f:
             rep = json.load(f)
         vulns = {k: v for k, v in rep.get("vulnerabilities", {}).items() if v}

@@ -968,7 +968,7 @@ static const char GATE_YAML[] =
 
 static int64_t import(struct env *e, const char *yaml, char *err, size_t nerr, int *rc){
   int64_t id = 0;
-  *rc = engine_template_import(&e->app, &e->ctx, yaml, strlen(yaml), 0, &id, err, nerr);
+  *rc = engine_template_import(&e->app, &e->ctx, yaml, strlen(yaml), 0, &id, NULL, err, nerr);
   return id;
 }
 

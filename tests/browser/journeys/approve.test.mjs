@@ -128,6 +128,13 @@ test("a second approver rejects with a comment; the release manager sees the fai
   assert.match(text, /Failed/);
   await shot(alice, "release-failed");
   await checkA11y(alice, "failed release");
+  // Retry asks first: saying no changes nothing
+  let asked = null;
+  alice.once("dialog", (d) => { asked = d.message(); d.dismiss(); });
+  await alice.getByRole("button", { name: /Retry/ }).first().click();
+  assert.match(asked || "", /^Retry qa-signoff\?/);
+  const still = await hp.api("GET", `/api/v1/releases/${rel.id}`);
+  assert.equal(still.json.phases[0].activities.find((a) => a.name === "qa-signoff").round, 1);
   alice.on("dialog", (d) => d.accept());
   await alice.getByRole("button", { name: /Retry/ }).first().click();
   await assert.doesNotReject(alice.getByText(/round 2|Retry/i).first().waitFor());

@@ -78,5 +78,29 @@ test("error pages look like the product", async () => {
   const r = await page.goto("/releases/99999");
   assert.equal(r.status(), 404);
   await visit(page, "error-404", 1280);
+  // an address that is no page at all keeps the navigation and the person too
+  const r2 = await page.goto("/no-such-page");
+  assert.equal(r2.status(), 404);
+  await assert.doesNotReject(page.locator("header").getByRole("link", { name: "Releases", exact: true }).waitFor());
+  await assert.doesNotReject(page.locator("header").getByText("Carol Reliability").waitFor());
+  await visit(page, "error-404-unknown", 1280);
+  await page.context().close();
+});
+
+test("dark mode follows the system setting and stays readable", async () => {
+  const page = await person(browser, hp, { colorScheme: "dark" });
+  await signIn(page, "carol");
+  const dark = async () => page.evaluate(() => {
+    const [r, g, b] = getComputedStyle(document.body).backgroundColor.match(/\d+/g).map(Number);
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 60;
+  });
+  assert.ok(await dark(), "the inbox is not dark");
+  await visit(page, "dark-inbox", 1280);
+  await page.getByRole("link", { name: "Releases", exact: true }).click();
+  await page.getByRole("link", { name: "checkout-service" }).first().click();
+  await visit(page, "dark-release", 1280);
+  await page.getByRole("link", { name: "production-approval" }).first().click();
+  assert.ok(await dark(), "the activity page is not dark");
+  await visit(page, "dark-activity", 1280);
   await page.context().close();
 });
