@@ -73,9 +73,14 @@ def main():
             rep = json.load(f)
         vulns = {k: v for k, v in rep.get("vulnerabilities", {}).items() if v}
         errors = rep.get("anomalies", {}).get("Internal Server Error", [])
-        crawled = len(rep.get("infos", {}).get("crawled_pages", []) or [])
-        print("wapiti: %s pages crawled, %d finding(s), %d internal error(s)"
-              % (crawled or "?", sum(len(v) for v in vulns.values()), len(errors)))
+        import re
+        m = re.search(r"Wapiti found (\d+) URLs and forms", w.stdout)
+        crawled = int(m.group(1)) if m else 0
+        print("wapiti: %d URLs and forms found, %d finding(s), %d internal error(s)"
+              % (crawled, sum(len(v) for v in vulns.values()), len(errors)))
+        if crawled < 20:                     # a scan that saw only the sign-in page proves nothing
+            print("  too few pages: the scanner was not signed in or could not crawl")
+            findings += 1
         for k, v in vulns.items():
             for item in v:
                 print("  %s: %s %s %s" % (k, item.get("method"), item.get("path"), item.get("parameter")))
