@@ -53,6 +53,8 @@ int hp_fail(struct hp_err *e, int code, const char *field, const char *fmt, ...)
 void hp_err_clear(struct hp_err *e);
 int hp_err_default(struct hp_err *e, int rc);
 
+#define HP_STR_(x) #x
+#define HP_STR(x) HP_STR_(x)                 /* a number macro as a string literal */
 #define HP_ARRAY_SIZE(a) (sizeof(a)/sizeof((a)[0]))
 
 /* Roles, as a bit set on a user. */

@@ -53,7 +53,8 @@ int page_render(struct req *r, int status, const char *tpl, tmpl_dict *d, const 
     if( r->user->roles & (ROLE_ADMIN|ROLE_AUDITOR) ) tmpl_show(u, "AUDITOR");
     /* unread in-app notifications (notify.c): one indexed count per page */
     int64_t unread = notify_unread_count(r->app, r->user->id);
-    if( unread>0 ) tmpl_set_int(tmpl_section(u, "UNREAD"), "UNREAD_COUNT", unread);
+    if( unread>=NOTIFY_UNREAD_CAP ) tmpl_set(tmpl_section(u, "UNREAD"), "UNREAD_COUNT", HP_STR(NOTIFY_UNREAD_CAP) "+");
+    else if( unread>0 ) tmpl_set_int(tmpl_section(u, "UNREAD"), "UNREAD_COUNT", unread);
   }else{
     tmpl_show(h, "SIGNED_OUT");
   }

@@ -1290,7 +1290,9 @@ int notify_link_identity(struct app *a, const struct audit_ctx *c, int64_t user_
 }
 
 int64_t notify_unread_count(struct app *a, int64_t user_id){
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT count(*) FROM notifications WHERE user_id=:u AND read_at IS NULL");
+  /* Counted up to the cap only: every page shows this, and its cost must not grow with the pile. */
+  sqlite3_stmt *st = db_prepare(a->db, "SELECT count(*) FROM (SELECT 1 FROM notifications"
+                                       " WHERE user_id=:u AND read_at IS NULL LIMIT " HP_STR(NOTIFY_UNREAD_CAP) ")");
   int64_t n = 0;
   if( st==NULL ) return 0;
   db_bind_int64(st, ":u", user_id);

@@ -117,7 +117,9 @@ const char *notify_identity_problem(const char *provider, const char *external_i
 */
 int notify_channel_check(const char *type, json_t *cfg, struct hp_err *e);
 
-/* Unread in-app notifications of a person (the header's count): one indexed count. */
+/* Unread in-app notifications of a person (the header's count): one indexed count, capped at
+** NOTIFY_UNREAD_CAP ("100+"). */
+#define NOTIFY_UNREAD_CAP 100
 int64_t notify_unread_count(struct app *a, int64_t user_id);
 
 /* ------------------------------------------------------------------ pure helpers (unit-tested) */

@@ -1030,7 +1030,21 @@ START_TEST(t50_db_template_import){
   int64_t t1 = import(&e, GATE_YAML, err, sizeof(err), &rc);
   ck_assert_msg(rc==HP_OK, "import: %d %s", rc, err);
   ck_assert_int_gt(t1, 0);
-  int64_t t2 = import(&e, GATE_YAML, err, sizeof(err), &rc);
+  /* the same text again: no new version, the latest one's id, and it says so */
+  int unchanged = 0;
+  int64_t same = 0;
+  rc = engine_template_import(&e.app, &e.ctx, GATE_YAML, strlen(GATE_YAML), 0, &same, &unchanged, err, sizeof(err));
+  ck_assert_int_eq(rc, HP_OK);
+  ck_assert_int_eq(unchanged, 1);
+  ck_assert_int_eq(same, t1);
+  ck_assert_int_eq(count(&e, "SELECT max(version) FROM templates WHERE name='gate'"), 1);
+  ck_assert_int_eq(count(&e, "SELECT count(*) FROM audit_log WHERE action='template.import'"), 1);
+  /* a changed text is the next version */
+  char *changed = malloc(strlen(GATE_YAML) + 32);
+  strcpy(changed, GATE_YAML);
+  strcat(changed, "# a comment changes the text\n");
+  int64_t t2 = import(&e, changed, err, sizeof(err), &rc);
+  free(changed);
   ck_assert_int_eq(rc, HP_OK);
   ck_assert_int_eq(count(&e, "SELECT max(version) FROM templates WHERE name='gate'"), 2);
   ck_assert_int_gt(t2, t1);
