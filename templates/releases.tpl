@@ -1,5 +1,8 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
-<h1>Releases{{#FILTERED}} <span class="muted">· {{FILTER_LABEL}}</span>{{/FILTERED}}</h1>
+<div class="title-row">
+  <h1>Releases{{#FILTERED}} <span class="muted">· {{FILTER_LABEL}}</span>{{/FILTERED}}</h1>
+  {{#CAN_START}}<a class="button primary" href="/releases/new">Start a release</a>{{/CAN_START}}
+</div>
 <form class="filters" method="get" action="/releases" role="search" aria-label="Filter releases">
   <div class="field">
     <label for="status">Status</label>

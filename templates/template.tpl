@@ -6,6 +6,7 @@
   {{#NOT_LATEST}}<span class="badge s-pending">Older version</span> <span class="muted">latest is v{{LATEST}}</span>{{/NOT_LATEST}}
 </div>
 {{#DESCRIPTION}}<p class="lead">{{DESCRIPTION}}</p>{{/DESCRIPTION}}
+{{#CAN_START}}<p class="actions"><a class="button primary" href="/releases/new?template={{NAME:url_query_escape}}">Start a release of {{NAME}}</a></p>{{/CAN_START}}
 <section class="card" aria-labelledby="facts-title">
   <h2 id="facts-title" class="visually-hidden">Details</h2>
   <dl class="facts">
@@ -13,6 +14,7 @@
     <dt>Imported by</dt><dd>{{CREATED_BY}}</dd>
   </dl>
 </section>
+{{>OUTLINE}}
 <section class="card" aria-labelledby="source-title">
   <h2 id="source-title">Source</h2>
   <pre class="source" tabindex="0" aria-label="YAML source of {{NAME}} version {{VERSION}}"><code>{{SOURCE:pre_escape}}</code></pre>

@@ -1,6 +1,7 @@
 /* page_activity.c — the activity view: status, instructions, who may act, votes and history. */
 #include "page_release.h"
 #include "activity_view.h"
+#include "template_view.h"
 #include "app.h"
 #include "db.h"
 #include "policy.h"
@@ -25,15 +26,6 @@ static const char *decision_status(const char *decision){
   if( strcmp(decision, "proceed")==0 ) return "proceeded";
   if( strcmp(decision, "abort")==0 ) return "aborted";
   return "running";     /* take */
-}
-
-/* "1 of team sre", "majority of team product", "all of role qa", "user carol". */
-static const char *rule_text(struct req *r, const struct policy_rule *rule){
-  const char *kind = rule->kind==POLICY_KIND_TEAM ? "team" : rule->kind==POLICY_KIND_ROLE ? "role" : "user";
-  if( rule->kind==POLICY_KIND_USER ) return arena_printf(&r->arena, "user %s", rule->name);
-  if( rule->min==POLICY_MIN_ALL ) return arena_printf(&r->arena, "all of %s %s", kind, rule->name);
-  if( rule->min==POLICY_MIN_MAJORITY ) return arena_printf(&r->arena, "majority of %s %s", kind, rule->name);
-  return arena_printf(&r->arena, "%d of %s %s", rule->min_count, kind, rule->name);
 }
 
 /* Read the release's variables and its activities' outputs for {{...}} substitution. */
@@ -148,7 +140,7 @@ static int add_approvers(struct req *r, tmpl_dict *d, int64_t id, int64_t round,
   policy_free(evaluated_pol);
   for(int k=0; k<nrule; k++){
     tmpl_dict *rd = tmpl_section(w, "RULE");
-    tmpl_set(rd, "RULE_TEXT", rule_text(r, &pol->rule[k]));
+    tmpl_set(rd, "RULE_TEXT", view_rule_text(r, &pol->rule[k]));
     if( evaluated && k<ps.nrule ){
       const struct policy_rule_status *rs = &ps.rule[k];
       if( rs->required>0 ){

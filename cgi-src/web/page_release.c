@@ -314,6 +314,7 @@ int page_releases(struct req *r){
   db_bind_int64(st, ":key", key);
   db_bind_int64(st, ":lim", RELEASES_PER_PAGE + 1);
   tmpl_dict *d = tmpl_dict_new("releases");
+  if( d && req_has_role(r, ROLE_RELEASE_MANAGER|ROLE_ADMIN) ) tmpl_show(d, "CAN_START");
   if( d==NULL ){ db_finish(st); return HP_ERROR; }
   int n = 0, more = 0;
   int64_t first = 0, last = 0;

@@ -1,5 +1,6 @@
 /* page_templates.c — release templates: the list, one version's YAML, and uploading a new version. */
 #include "page_release.h"
+#include "template_view.h"
 #include "app.h"
 #include "db.h"
 #include "audit.h"
@@ -127,6 +128,12 @@ int page_template(struct req *r){
   tmpl_set_int(d, "VERSION", version);
   if( db_col_text(st, 2)[0] ) tmpl_set(tmpl_section(d, "DESCRIPTION"), "DESCRIPTION", db_col_text(st, 2));
   tmpl_set(d, "SOURCE", db_col_text(st, 3));
+  struct rtpl_template *outline = template_view_parse(db_col_text(st, 3));
+  if( outline ){
+    int orc = template_view_outline(r, d, outline);
+    rtpl_free(outline);
+    if( orc ){ db_finish(st); tmpl_dict_free(d); return HP_ERROR; }
+  }
   tmpl_set(d, "CREATED_UTC", page_time(r, sqlite3_column_int64(st, 4)));
   tmpl_set(d, "CREATED_AGO", page_ago(r, sqlite3_column_int64(st, 4)));
   tmpl_set(d, "CREATED_BY", db_col_text(st, 5)[0] ? db_col_text(st, 5) : "the command line");
@@ -156,7 +163,10 @@ int page_template(struct req *r){
     else tmpl_show(v, "V_OTHER");
   }
   db_finish(st);
-  if( version==latest ) tmpl_show(d, "IS_LATEST");
+  if( version==latest ){
+    tmpl_show(d, "IS_LATEST");
+    if( req_has_role(r, ROLE_RELEASE_MANAGER|ROLE_ADMIN) ) tmpl_show(d, "CAN_START");
+  }
   else tmpl_set_int(tmpl_section(d, "NOT_LATEST"), "LATEST", latest);
   return page_render(r, 200, "template.tpl", d, arena_printf(&r->arena, "Template %s v%lld", name, (long long)version));
 }

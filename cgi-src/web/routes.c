@@ -7,6 +7,7 @@
 #include "page_inputs.h"
 #include "page_evidence.h"
 #include "page_notify.h"
+#include "page_start.h"
 #include "api.h"
 #include "api_release.h"
 #include "api_slack.h"
@@ -26,6 +27,8 @@ const struct route router_routes[] = {
   { "POST", "/logout",                          page_logout,         RF_AUTH|RF_CSRF, 0 },
   /* monitoring views (page_release.h): releases, phases, activities, templates */
   { "GET",  "/releases",                        page_releases,       RF_AUTH, 0 },
+  { "GET",  "/releases/new",                    page_release_new,    RF_AUTH, RM|ADM },
+  { "POST", "/releases",                        page_release_start,  RF_AUTH|RF_CSRF, RM|ADM },
   { "GET",  "/releases/{id}",                   page_release,        RF_AUTH, 0 },
   { "POST", "/releases/{id}/retry",             page_release_retry,  RF_AUTH|RF_CSRF, RM|ADM },
   { "POST", "/releases/{id}/abort",             page_release_abort,  RF_AUTH|RF_CSRF, RM|ADM },

@@ -760,6 +760,68 @@ class TemplatesUploadTest(ViewsCase):
         self.assertEqual(self.server.sql("SELECT count(*) FROM templates WHERE name='uploaded'")[0][0], before)
 
 
+class StartReleaseTest(ViewsCase):
+    """Starting a release in the browser: release managers and admins; every field checked."""
+
+    def test_01_only_release_managers_and_admins(self):
+        self.assertIn('href="/releases/new"', main_html(self.as_("alice").get("/releases")))
+        bob = self.as_("bob")
+        self.assertNotIn('href="/releases/new"', main_html(bob.get("/releases")))
+        self.assertEqual(bob.get("/releases/new").status, 403)
+        r = bob.post("/releases", {"template": "delivery", "name": "by-bob", "var_image": "x", "var_version": "1"})
+        self.assertEqual(r.status, 403)
+        self.assertEqual(self.server.sql("SELECT count(*) FROM releases WHERE name='by-bob'")[0][0], 0)
+
+    def test_02_choose_fill_and_start(self):
+        alice = self.as_("alice")
+        m = main_html(alice.get("/releases/new"))
+        self.assertIn('<option value="delivery">', m)
+        m = main_html(alice.get("/releases/new?template=delivery"))
+        self.assertIn("What it runs", m)
+        self.assertIn("Approved by 1 of team qa", m)
+        self.assertIn("Someone from team dba takes it", m)
+        for field in ("name", "version", "artifact", "var_image", "var_version"):
+            self.assertIn('id="%s"' % field, m)
+        before = self.server.sql("SELECT count(*) FROM releases")[0][0]
+        # nothing given: every problem at once, next to its field, what was typed kept, nothing started
+        r = alice.post("/releases", {"template": "delivery", "name": "", "version": "7.1", "var_image": "",
+                                     "var_version": "7.1"})
+        self.assertEqual(r.status, 422)
+        self.assertRegex(r.text, r'<p class="error" id="name-error">[^<]+</p>')
+        self.assertRegex(r.text, r'<p class="error" id="var_image-error">[^<]+</p>')
+        self.assertIn('value="7.1"', r.text)
+        self.assertIn("The release was not started", r.text)
+        self.assertEqual(self.server.sql("SELECT count(*) FROM releases")[0][0], before)
+        # an unknown template is refused with the list to choose from
+        r = alice.post("/releases", {"template": "no-such", "name": "x"})
+        self.assertEqual(r.status, 422)
+        self.assertIn("There is no template named", html.unescape(r.text))
+        # all given: started, recorded, and the release page says so
+        r = alice.post("/releases", {"template": "delivery", "name": "web-shop", "version": "7.1",
+                                     "artifact": "registry.example/web-shop:7.1",
+                                     "var_image": "registry.example/web-shop", "var_version": "7.1"})
+        self.assertEqual(r.status, 303, r.text[:500])
+        rid = int(re.fullmatch(r"/releases/(\d+)", r.header("Location")).group(1))
+        self.assertIn("The release web-shop 7.1 has started.", html.unescape(alice.get(r.header("Location")).text))
+        row = self.server.sql("SELECT r.name, r.version, r.artifact, u.username FROM releases r"
+                              " JOIN users u ON u.id=r.started_by WHERE r.id=?", rid)[0]
+        self.assertEqual(row, ("web-shop", "7.1", "registry.example/web-shop:7.1", "alice"))
+        self.assertEqual(dict(self.server.sql("SELECT key, value FROM release_vars WHERE release_id=?", rid)),
+                         {"image": "registry.example/web-shop", "version": "7.1"})
+        self.assertEqual(self.server.sql("SELECT count(*) FROM audit_log WHERE release_id=? AND actor_name='alice'"
+                                         " AND action LIKE 'release.%'", rid)[0][0] >= 1, True)
+
+    def test_03_template_page_draws_the_template(self):
+        tid = self.server.sql("SELECT max(id) FROM templates WHERE name='delivery'")[0][0]
+        m = main_html(self.as_("alice").get("/templates/%d" % tid))
+        self.assertIn("What it runs", m)
+        self.assertIn("Phase 1: qa", m)
+        self.assertIn("Approved by 1 of team sre and majority of team product", m)
+        self.assertIn("Needs an electronic signature", m)
+        self.assertIn('href="/releases/new?template=delivery"', m)
+        self.assertNotIn('href="/releases/new', main_html(self.as_("bob").get("/templates/%d" % tid)))
+
+
 class DemoDataTest(ViewsCase):
     """The demo data (seed-demo on first start), before anything else happens."""
 
