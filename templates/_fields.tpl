@@ -66,7 +66,7 @@
     <form method="post" action="/activities/{{ACTIVITY_ID}}/evidence" enctype="multipart/form-data">
       <input type="hidden" name="csrf" value="{{CSRF}}">
       <input type="hidden" name="field" value="{{KEY}}">
-      <label for="{{NAME}}">Add a file</label>
+      <label for="{{NAME}}">{{LABEL}} <span class="muted">— choose a file</span></label>
       <input type="file" id="{{NAME}}" name="file" accept="{{ACCEPT_ATTR}}" required{{#INVALID}} aria-invalid="true"{{/INVALID}}
              aria-describedby="{{NAME}}-accept {{NAME}}-error">
       <button type="submit">Upload</button>

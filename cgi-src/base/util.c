@@ -1,5 +1,6 @@
 /* util.c — hex encoding, random tokens and hashes: one copy for the whole program. */
 #include "util.h"
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -136,4 +137,21 @@ void util_utf8_cut(char *z, size_t max){
   if( n<=max ) return;
   while( max>0 && ((unsigned char)z[max] & 0xC0)==0x80 ) max--;
   z[max] = 0;
+}
+
+/*
+** JSON text with numbers as people typed them: jansson writes a double with
+** 17 digits (0.8 becomes 0.80000000000000004); 15 digits give the short form
+** whenever it reads back as the same value, else the full 17 are kept.
+** (Not for the audit chain, whose canonical text must never change.)
+*/
+char *util_json_dumps_typed(const json_t *v, size_t flags){
+  char *shortform = json_dumps(v, flags|JSON_REAL_PRECISION(15));
+  if( shortform==NULL ) return NULL;
+  json_t *back = json_loads(shortform, JSON_DECODE_ANY, NULL);
+  int same = back && json_equal(back, (json_t *)v);
+  json_decref(back);
+  if( same ) return shortform;
+  free(shortform);
+  return json_dumps(v, flags);
 }

@@ -31,4 +31,7 @@ int util_utf8_ok(const char *z, size_t n);
 size_t util_utf8_chars(const char *z);
 /* Cut z to at most max bytes without splitting a character. */
 void util_utf8_cut(char *z, size_t max);
+/* json_dumps with reals in their shortest exact form ("0.8", not "0.80000000000000004"); free(). */
+struct json_t;
+char *util_json_dumps_typed(const struct json_t *v, size_t flags);
 #endif

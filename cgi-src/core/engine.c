@@ -1,5 +1,6 @@
 /* engine.c — the release state machine: a pure planner over a snapshot, and the one transaction that applies it. */
 #include "engine.h"
+#include "util.h"
 #include "app.h"
 #include "db.h"
 #include "audit.h"
@@ -932,7 +933,7 @@ int engine_result_in_tx(struct app *a, const struct audit_ctx *c, int64_t activi
   if( details_json ){
     json_t *j = json_loads(details_json, JSON_DECODE_ANY, NULL);
     if( j==NULL ) return fail(err, nerr, HP_UNPROCESSABLE, "details must be JSON.");
-    details = json_dumps(j, JSON_COMPACT|JSON_ENCODE_ANY);
+    details = util_json_dumps_typed(j, JSON_COMPACT|JSON_ENCODE_ANY);
     json_decref(j);
     if( details==NULL ) return fail(err, nerr, HP_ERROR, "Out of memory.");
   }

@@ -28,6 +28,33 @@ const char *const evidence_default_accept[] = {
   "application/zip", "application/gzip", "application/x-gzip", NULL
 };
 
+/* Content types in the words people use ("a PDF", "a Linux program"); NULL for the rest. */
+static const struct { const char *mime, *words; } type_words[] = {
+  { "application/pdf", "a PDF" }, { "text/plain", "plain text" }, { "text/csv", "a CSV table" },
+  { "application/json", "JSON" }, { "text/xml", "XML" }, { "application/xml", "XML" },
+  { "image/png", "a PNG image" }, { "image/jpeg", "a JPEG image" }, { "image/gif", "a GIF image" },
+  { "image/webp", "a WebP image" }, { "image/svg+xml", "an SVG image (which can run scripts)" },
+  { "application/zip", "a ZIP archive" }, { "application/gzip", "a gzip archive" },
+  { "application/x-gzip", "a gzip archive" }, { "application/x-tar", "a tar archive" },
+  { "text/html", "a web page (HTML)" }, { "application/xhtml+xml", "a web page (XHTML)" },
+  { "application/x-pie-executable", "a Linux program" }, { "application/x-executable", "a Linux program" },
+  { "application/x-sharedlib", "a Linux library" }, { "application/x-dosexec", "a Windows program" },
+  { "application/x-mach-binary", "a macOS program" }, { "text/x-shellscript", "a shell script" },
+  { "application/x-shellscript", "a shell script" }, { "text/x-python", "a Python script" },
+  { "application/javascript", "JavaScript" }, { "text/javascript", "JavaScript" },
+  { "application/msword", "a Word document" }, { "application/vnd.ms-excel", "an Excel workbook" },
+  { "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "a Word document" },
+  { "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "an Excel workbook" },
+  { "application/octet-stream", "binary data Holdpoint does not recognise" },
+};
+
+const char *evidence_type_words(const char *mime){
+  for(size_t i=0; mime && i<HP_ARRAY_SIZE(type_words); i++){
+    if( strcmp(type_words[i].mime, mime)==0 ) return type_words[i].words;
+  }
+  return NULL;
+}
+
 /* Extensions Holdpoint knows, and the types libmagic reports for their content. */
 static const struct { const char *ext; const char *types[3]; } EXT_TABLE[] = {
   { "pdf",  { "application/pdf" } },

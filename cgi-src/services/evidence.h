@@ -77,6 +77,9 @@ enum evidence_ext_rc {
 */
 int evidence_ext_check(const char *name, const char *mime, const char **types);
 
+/* A content type in the words people use ("a PDF", "a Linux program"), or NULL when unknown. */
+const char *evidence_type_words(const char *mime);
+
 /*
 ** 1 for the types that can run or render active content when opened:
 ** HTML, XHTML, SVG, XML stylesheets, JavaScript, scripts (shell, Python,

@@ -1,5 +1,6 @@
 /* api_release.c — the JSON API for releases, approvals and activities (/api/v1). */
 #include "api_release.h"
+#include "util.h"
 #include "mayact.h"
 #include "queue.h"
 #include "api.h"
@@ -368,11 +369,6 @@ static int reply_release(struct req *r, int status, int64_t id){
   return api_reply(r, status, j);
 }
 
-/*
-** POST /api/v1/releases {"template","name","version","artifact","variables"}
-** — create and start a release.  Roles: release_manager, admin.  201 with
-** the release; 422 naming the field.
-*/
 int api_release_create(struct req *r){
   static const char *const keys[] = { "template", "name", "version", "artifact", "variables", NULL };
   json_t *body;
@@ -410,7 +406,7 @@ int api_release_create(struct req *r){
           goto out;
         }
       }else if( json_is_number(v) || json_is_boolean(v) ){
-        owned[nvars] = json_dumps(v, JSON_ENCODE_ANY|JSON_COMPACT);
+        owned[nvars] = util_json_dumps_typed(v, JSON_ENCODE_ANY|JSON_COMPACT);
         vvals[nvars] = owned[nvars];
       }else{
         snprintf(msg, sizeof(msg), "variables.%.80s must be a string.", k);
@@ -676,7 +672,7 @@ int api_release_activity_result(struct req *r){
   }
   json_t *d = json_object_get(body, "details");
   if( d && !json_is_null(d) ){
-    details = json_dumps(d, JSON_ENCODE_ANY|JSON_COMPACT);
+    details = util_json_dumps_typed(d, JSON_ENCODE_ANY|JSON_COMPACT);
     if( details==NULL ){ api_fail(r, 500, NULL, NULL); goto out; }
     if( strlen(details)>MAX_DETAILS ){ api_fail(r, 422, "invalid", "details must be at most 64 KiB of JSON."); goto out; }
   }

@@ -238,6 +238,12 @@ static int read_body(struct req *r, struct mp_parser *p){
   return mrc;
 }
 
+/* "a PDF", or "a file of type x/y" for a type without words. */
+static const char *type_in_words(struct req *r, const char *mime){
+  const char *w = evidence_type_words(mime);
+  return w ? w : arena_printf(&r->arena, "a file of type %s", mime);
+}
+
 /* After the body: the size, type and name checks, in the order evidence.h gives. */
 static void check_file(struct upload *u){
   char a[40];
@@ -280,14 +286,16 @@ static void check_file(struct upload *u){
                                                : evidence_default_accept;
     size_t n = u->field->naccept;
     if( n==0 ) while( acc[n] ) n++;
+    /* In words first, the exact type in brackets: "report.pdf is a Linux program
+    ** (application/x-pie-executable), not what "Test report" accepts: a PDF or plain text." */
     struct buf b;
     buf_init(&b);
     for(size_t i=0; i<n; i++){
       if( i ) buf_puts(&b, i+1==n ? " or " : ", ");
-      buf_puts(&b, acc[i]);
+      buf_puts(&b, type_in_words(r, acc[i]));
     }
-    refuse(u, 415, "The file's content is %s, which is not allowed here: \"%s\" accepts %s.",
-           u->mime, u->field->label, b.z ? b.z : "nothing");
+    refuse(u, 415, "%s is %s (%s), which is not allowed here: \"%s\" accepts %s.", u->name,
+           type_in_words(r, u->mime), u->mime, u->field->label, b.z ? b.z : "nothing");
     buf_free(&b);
     return;
   }
@@ -296,10 +304,11 @@ static void check_file(struct upload *u){
   const char *want = evidence_ext_for_type(u->mime);
   const char *hint = want ? arena_printf(&r->arena, "; end its name in .%s", want) : "";
   if( e==EVIDENCE_EXT_UNKNOWN ){
-    refuse(u, 422, "The name \"%s\" has no extension Holdpoint knows for its content (%s)%s.",
-           u->name, u->mime, hint);
+    refuse(u, 422, "The name \"%s\" has no extension Holdpoint knows for its content, %s (%s)%s.",
+           u->name, type_in_words(r, u->mime), u->mime, hint);
   }else if( e==EVIDENCE_EXT_MISMATCH ){
-    refuse(u, 422, "The name \"%s\" says %s, but the content is %s%s.", u->name, types, u->mime, hint);
+    refuse(u, 422, "The name \"%s\" says %s, but the content is %s (%s)%s.", u->name,
+           strchr(types, ',') ? types : type_in_words(r, types), type_in_words(r, u->mime), u->mime, hint);
   }
 }
 

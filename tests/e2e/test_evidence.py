@@ -310,11 +310,12 @@ class EvidenceTest(ServerTestCase):
         bob.get("/activities/%d" % act)
         cases = [
             # field, file name, content, status, phrases of the message
-            ("report", "report.pdf", elf_binary(), 415, ["application/x-", "not allowed", "application/pdf or text/plain"]),
-            ("screens", "shot.png", HTML_PAGE, 415, ["text/html", "not allowed"]),
+            ("report", "report.pdf", elf_binary(), 415, ["report.pdf is a Linux program", "application/x-", "not allowed",
+                                                        '"Test report" accepts a PDF or plain text']),
+            ("screens", "shot.png", HTML_PAGE, 415, ["shot.png is a web page (HTML)", "text/html", "not allowed"]),
             ("screens", "diagram.svg", SVG_SCRIPT, 415, ["image/svg+xml", "not allowed"]),
             ("report", "x.exe", make_pdf(), 422, ['"x.exe"', "application/pdf", ".pdf"]),
-            ("report", "notes.pdf", TEXT, 422, ["says application/pdf", "content is text/plain"]),
+            ("report", "notes.pdf", TEXT, 422, ["says a PDF", "content is plain text (text/plain)", "end its name in .txt"]),
             ("report", "report", make_pdf(), 422, ["no extension"]),
             ("small", "big.log", b"x" * 1024 + b"\n", 413, ["larger than 1.0 KB"]),
             ("report", "empty.txt", b"", 422, ["empty"]),
@@ -619,7 +620,7 @@ class EvidenceTest(ServerTestCase):
         for field, name, data, status, phrase in (
                 ("report", "report.pdf", elf_binary(), 415, "not allowed"),
                 ("screens", "x.png", HTML_PAGE, 415, "text/html"),
-                ("report", "x.txt", make_pdf(), 422, "says text/plain"),
+                ("report", "x.txt", make_pdf(), 422, "says plain text, but the content is a PDF"),
                 ("small", "x.log", b"z" * 2048, 413, "larger than"),
                 ("ghost", "x.txt", TEXT, 422, "no file field")):
             with self.subTest(name=name):

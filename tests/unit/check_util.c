@@ -4,6 +4,7 @@
 #include <string.h>
 #include "util.h"
 #include "hp.h"
+#include <jansson.h>
 
 START_TEST(t01_hex_and_hashes){
   char out[65];
@@ -55,6 +56,28 @@ START_TEST(t03_error_values){
 }
 END_TEST
 
+/* Numbers come back as typed: the shortest text that reads back as the same double. */
+START_TEST(t05_json_numbers_as_typed){
+  static const struct { const char *in, *out; } cases[] = {
+    { "{\"error_rate_pct\":0.8,\"n\":418}", "{\"error_rate_pct\":0.8,\"n\":418}" },
+    { "[0.1,2.5e-7,1e+300,-0.0,3]", "[0.1,2.5e-7,1e300,-0.0,3]" },
+    { "0.30000000000000004", "0.30000000000000004" },            /* 15 digits would change it */
+    { "\"text\"", "\"text\"" },
+  };
+  for(size_t i=0; i<sizeof(cases)/sizeof(cases[0]); i++){
+    json_t *j = json_loads(cases[i].in, JSON_DECODE_ANY, NULL);
+    ck_assert_ptr_nonnull(j);
+    char *z = util_json_dumps_typed(j, JSON_COMPACT|JSON_ENCODE_ANY);
+    ck_assert_str_eq(z, cases[i].out);
+    json_t *back = json_loads(z, JSON_DECODE_ANY, NULL);
+    ck_assert(json_equal(back, j));                                /* never a different value */
+    json_decref(back);
+    free(z);
+    json_decref(j);
+  }
+}
+END_TEST
+
 START_TEST(t04_utf8){
   unsigned cp = 0;
   /* Every well-formed length decodes to its code point. */
@@ -92,6 +115,7 @@ int main(void){
   tcase_add_test(tc, t02_parse_utc);
   tcase_add_test(tc, t03_error_values);
   tcase_add_test(tc, t04_utf8);
+  tcase_add_test(tc, t05_json_numbers_as_typed);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

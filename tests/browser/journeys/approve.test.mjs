@@ -89,13 +89,15 @@ test("QA fills the sign-off form, is told when a file is the wrong type, uploads
   const dir = mkdtempSync(path.join(tmpdir(), "hp-upload-"));
   const fake = path.join(dir, "report.pdf");
   writeFileSync(fake, readFileSync("/bin/true"));           // an executable named .pdf
-  await bob.getByLabel("Add a file").setInputFiles(fake);
+  await bob.getByLabel("Test report").setInputFiles(fake);
   await bob.getByRole("button", { name: "Upload" }).click();
-  await assert.doesNotReject(bob.locator(".error").filter({ hasText: /not allowed|type/i }).first().waitFor());
+  // the refusal names the file and says what it is in words, next to the field it was for
+  await assert.doesNotReject(bob.locator("#f_report-error").filter({ hasText: /report\.pdf is a Linux program/ }).waitFor());
+  assert.match(await bob.locator("#f_report-error").innerText(), /"Test report" accepts a PDF or plain text/);
   await shot(bob, "upload-refused");
   const real = path.join(dir, "test-report.pdf");
   writeFileSync(real, makePdf("All 412 tests passed"));
-  await bob.getByLabel("Add a file").setInputFiles(real);
+  await bob.getByLabel("Test report").setInputFiles(real);
   await bob.getByRole("button", { name: "Upload" }).click();
   await assert.doesNotReject(bob.getByText("test-report.pdf").first().waitFor());
   await bob.getByLabel("I confirm all critical tests passed").check();
