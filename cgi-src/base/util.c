@@ -143,7 +143,7 @@ void util_utf8_cut(char *z, size_t max){
 ** JSON text with numbers as people typed them: jansson writes a double with
 ** 17 digits (0.8 becomes 0.80000000000000004); 15 digits give the short form
 ** whenever it reads back as the same value, else the full 17 are kept.
-** (Not for the audit chain, whose canonical text must never change.)
+** (The audit chain hashes details as stored text, so its writer uses this too.)
 */
 char *util_json_dumps_typed(const json_t *v, size_t flags){
   char *shortform = json_dumps(v, flags|JSON_REAL_PRECISION(15));

@@ -161,7 +161,8 @@ static char *details_from(const char *fmt, va_list ap){
     log_msg("audit: bad details (%s)", err.text);
     return NULL;
   }
-  char *z = json_dumps(j, JSON_COMPACT|JSON_SORT_KEYS|JSON_ENSURE_ASCII);
+  /* the chain hashes this text as stored, so numbers may be written as typed */
+  char *z = util_json_dumps_typed(j, JSON_COMPACT|JSON_SORT_KEYS|JSON_ENSURE_ASCII);
   json_decref(j);
   return z;
 }
