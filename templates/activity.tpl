@@ -18,6 +18,7 @@
   <dl class="facts">
     <dt>Release</dt><dd><a href="/releases/{{RELEASE_ID}}">{{RELEASE_NAME}} {{RELEASE_VERSION}}</a> <span class="badge s-{{RELEASE_STATUS}}">{{RELEASE_STATUS_LABEL}}</span></dd>
     <dt>Phase</dt><dd><a href="/phases/{{PHASE_ID}}">{{PHASE_NAME}}</a></dd>
+    {{#ARTIFACT}}<dt>Artifact</dt><dd><code>{{ARTIFACT}}</code></dd>{{/ARTIFACT}}
     <dt>Kind</dt><dd>{{KIND_LABEL}}</dd>
     <dt>Round</dt><dd>{{ROUND}}{{#LATER_ROUND}} <span class="muted">(retried; earlier rounds are in the history)</span>{{/LATER_ROUND}}</dd>
     <dt>Depends on</dt><dd>{{#DEP}}<span class="dep">after <a href="/activities/{{DEP_ID}}">{{DEP_NAME}}</a> <span class="badge s-{{STATUS}}">{{STATUS_LABEL}}</span></span> {{/DEP}}{{#NO_DEPS}}<span class="muted">nothing</span>{{/NO_DEPS}}</dd>
@@ -65,6 +66,22 @@
 </section>
 </div>
 
+{{#HAS_WHY}}
+<section class="card why" aria-labelledby="why-title">
+  <h2 id="why-title">What the steps before it reported</h2>
+  {{#WHY}}
+  <h3><a href="/activities/{{WHY_ID}}">{{WHY_NAME}}</a> <span class="badge s-{{WHY_RESULT}}">{{WHY_RESULT_LABEL}}</span></h3>
+  <dl class="facts">{{#DETAIL}}<dt>{{DETAIL_KEY}}</dt><dd>{{DETAIL_VALUE}}</dd>{{/DETAIL}}</dl>
+  {{/WHY}}
+</section>
+{{/HAS_WHY}}
+{{#SINCE}}
+<section class="card" aria-labelledby="since-title">
+  <h2 id="since-title">Since the previous release, <a href="/releases/{{PREV_ID}}">{{PREV_VERSION}}</a></h2>
+  {{#CHANGE}}<p><strong>{{CHANGE_WHAT}}</strong>: <code>{{CHANGE_FROM}}</code> → <code>{{CHANGE_TO}}</code></p>{{/CHANGE}}
+  <p class="help">Earlier rounds of this activity and their votes are listed below.</p>
+</section>
+{{/SINCE}}
 <section class="card" aria-labelledby="instr-title">
   <h2 id="instr-title">Instructions</h2>
   {{#INSTRUCTIONS}}<div class="instructions">{{INSTRUCTIONS_HTML:none}}</div>{{/INSTRUCTIONS}}

@@ -2,6 +2,8 @@
 #include "page_release.h"
 #include "activity_view.h"
 #include "template_view.h"
+#include <jansson.h>
+#include "util.h"
 #include "app.h"
 #include "db.h"
 #include "policy.h"
@@ -247,6 +249,83 @@ static int add_decisions(struct req *r, tmpl_dict *d, int64_t id, int64_t round,
   return HP_OK;
 }
 
+/*
+** A result's data as labelled fields: the top-level keys of a JSON object in
+** its order, each value as text (numbers as typed, nested values as compact
+** JSON); anything else as one "details" line.
+*/
+static void add_details(tmpl_dict *w, const char *json){
+  if( json==NULL || json[0]==0 ) return;
+  json_t *j = json_loads(json, JSON_DECODE_ANY, NULL);
+  if( json_is_object(j) ){
+    const char *k;
+    json_t *v;
+    json_object_foreach(j, k, v){
+      tmpl_dict *f = tmpl_section(w, "DETAIL");
+      tmpl_set(f, "DETAIL_KEY", k);
+      if( json_is_string(v) ){
+        tmpl_set(f, "DETAIL_VALUE", json_string_value(v));
+      }else{
+        char *z = util_json_dumps_typed(v, JSON_COMPACT|JSON_ENCODE_ANY);
+        tmpl_set(f, "DETAIL_VALUE", z ? z : "");
+        free(z);
+      }
+    }
+  }else if( j ){
+    tmpl_dict *f = tmpl_section(w, "DETAIL");
+    tmpl_set(f, "DETAIL_KEY", "details");
+    char *z = util_json_dumps_typed(j, JSON_COMPACT|JSON_ENCODE_ANY);
+    tmpl_set(f, "DETAIL_VALUE", z ? z : json);
+    free(z);
+  }
+  json_decref(j);
+}
+
+/*
+** What changed since the previous release of the same name: its version and
+** artifact, and the variables whose values differ.  Nothing when this is the
+** first.  HP_OK or HP_ERROR.
+*/
+static int add_since_previous(struct req *r, tmpl_dict *d, int64_t rid){
+  sqlite3 *db = r->app->db;
+  sqlite3_stmt *st = db_prepare(db,
+    "SELECT p.id, p.version, p.artifact, c.version, c.artifact FROM releases c"
+    " JOIN releases p ON p.name=c.name AND p.id<c.id WHERE c.id=:id ORDER BY p.id DESC LIMIT 1");
+  if( st==NULL ) return HP_ERROR;
+  db_bind_int64(st, ":id", rid);
+  int step = db_step(st);
+  if( step!=SQLITE_ROW ){ db_finish(st); return step==SQLITE_DONE ? HP_OK : HP_ERROR; }
+  int64_t prev = sqlite3_column_int64(st, 0);
+  tmpl_dict *s = tmpl_section(d, "SINCE");
+  tmpl_set_int(s, "PREV_ID", prev);
+  tmpl_set(s, "PREV_VERSION", db_col_text(st, 1)[0] ? db_col_text(st, 1) : "(no version)");
+  if( strcmp(db_col_text(st, 2), db_col_text(st, 4))!=0 ){
+    tmpl_dict *c = tmpl_section(s, "CHANGE");
+    tmpl_set(c, "CHANGE_WHAT", "artifact");
+    tmpl_set(c, "CHANGE_FROM", db_col_text(st, 2)[0] ? db_col_text(st, 2) : "none");
+    tmpl_set(c, "CHANGE_TO", db_col_text(st, 4)[0] ? db_col_text(st, 4) : "none");
+  }
+  db_finish(st);
+  st = db_prepare(db,
+    "SELECT coalesce(c.key, p.key), p.value, c.value FROM"
+    " (SELECT key, value FROM release_vars WHERE release_id=:cur) c"
+    " FULL JOIN (SELECT key, value FROM release_vars WHERE release_id=:prev) p ON p.key=c.key"
+    " WHERE c.value IS NOT p.value ORDER BY 1 LIMIT 100");
+  if( st==NULL ) return HP_ERROR;
+  db_bind_int64(st, ":cur", rid);
+  db_bind_int64(st, ":prev", prev);
+  int n = 0;
+  while( (step = db_step(st))==SQLITE_ROW ){
+    tmpl_dict *c = tmpl_section(s, "CHANGE");
+    tmpl_set(c, "CHANGE_WHAT", arena_printf(&r->arena, "variable %s", db_col_text(st, 0)));
+    tmpl_set(c, "CHANGE_FROM", sqlite3_column_type(st, 1)==SQLITE_NULL ? "not set" : db_col_text(st, 1));
+    tmpl_set(c, "CHANGE_TO", sqlite3_column_type(st, 2)==SQLITE_NULL ? "not set" : db_col_text(st, 2));
+    n++;
+  }
+  db_finish(st);
+  return step==SQLITE_DONE ? HP_OK : HP_ERROR;
+}
+
 /* History: the audit rows about this activity (newest ACT_HISTORY_MAX, oldest first). */
 static int add_history(struct req *r, tmpl_dict *d, int64_t id, int64_t rid, const char *act_name,
                        int show_files){
@@ -323,6 +402,7 @@ int page_activity(struct req *r){
 
   tmpl_dict *d = tmpl_dict_new("activity");
   if( d==NULL ){ db_finish(st); return HP_ERROR; }
+  if( v.artifact && v.artifact[0] ) tmpl_set(tmpl_section(d, "ARTIFACT"), "ARTIFACT", v.artifact);
   tmpl_set_int(d, "ID", id);
   tmpl_set(d, "NAME", name);
   tmpl_set(d, "KIND", kind);
@@ -397,20 +477,33 @@ int page_activity(struct req *r){
 
   /* Dependencies. */
   st = db_prepare(db,
-    "SELECT da.id, da.name, da.status FROM activity_deps dep JOIN activities da ON da.id=dep.depends_on_id"
+    "SELECT da.id, da.name, da.status, da.result, da.result_details, da.kind FROM activity_deps dep"
+    " JOIN activities da ON da.id=dep.depends_on_id"
     " WHERE dep.activity_id=:id ORDER BY da.position LIMIT 500");
   if( st==NULL ) goto fail;
   db_bind_int64(st, ":id", id);
-  int ndeps = 0;
+  int ndeps = 0, nwhy = 0;
   while( db_step(st)==SQLITE_ROW ){
     tmpl_dict *x = tmpl_section(d, "DEP");
     tmpl_set_int(x, "DEP_ID", sqlite3_column_int64(st, 0));
     tmpl_set(x, "DEP_NAME", db_col_text(st, 1));
     page_badge(x, db_col_text(st, 2));
     ndeps++;
+    /* why it is on hold: what each step before it reported, with its data as labelled fields */
+    if( db_col_text(st, 3)[0] ){
+      tmpl_dict *w = tmpl_section(d, "WHY");
+      tmpl_set_int(w, "WHY_ID", sqlite3_column_int64(st, 0));
+      tmpl_set(w, "WHY_NAME", db_col_text(st, 1));
+      tmpl_set(w, "WHY_RESULT", db_col_text(st, 3));
+      tmpl_set(w, "WHY_RESULT_LABEL", page_status_label(db_col_text(st, 3)));
+      add_details(w, db_col_text(st, 4));
+      nwhy++;
+    }
   }
   db_finish(st);
   if( ndeps ) tmpl_show(d, "HAS_DEPS"); else tmpl_show(d, "NO_DEPS");
+  if( nwhy ) tmpl_show(d, "HAS_WHY");
+  if( add_since_previous(r, d, rid) ) goto fail;
 
   if( load_release_vars(r, rid, &v, id, d) ) goto fail;
   if( render_instructions(d, instructions, &v) ) goto fail;

@@ -822,6 +822,36 @@ class StartReleaseTest(ViewsCase):
         self.assertNotIn('href="/releases/new', main_html(self.as_("bob").get("/templates/%d" % tid)))
 
 
+class DecisionContextTest(ViewsCase):
+    """What an approver sees beside the decision: what came before, the artifact, what changed."""
+
+    def test_01_why_it_is_on_hold(self):
+        aid = self.server.sql("SELECT a.id FROM activities a JOIN activities e ON e.release_id=a.release_id"
+                              " WHERE a.name='production-approval' AND e.name='evaluation'"
+                              " AND e.result_details LIKE '%error_rate_pct%'")[0][0]
+        m = main_html(self.as_("carol").get("/activities/%d" % aid))
+        why = m[m.index('id="why-title"'):]
+        why = why[:why.index("</section>")]
+        self.assertIn(">evaluation</a>", why)
+        self.assertIn("Warning", why)
+        self.assertIn("<dt>error_rate_pct</dt><dd>0.8</dd>", why)          # labelled, and as typed
+        self.assertIn("<dt>threshold_pct</dt><dd>0.5</dd>", why)
+        self.assertIn("<dt>Artifact</dt><dd><code>registry.example/checkout-service:2.4.0</code>", m)
+
+    def test_02_what_changed_since_the_previous_release(self):
+        first = self.create_release("delivery", "ledger", "1.0", {"image": "reg/ledger", "version": "1.0"})
+        second = self.create_release("delivery", "ledger", "1.1", {"image": "reg/ledger-ng", "version": "1.1"})
+        act = self.server.sql("SELECT id FROM activities WHERE release_id=? AND name='deploy-qa'", second)[0][0]
+        m = main_html(self.as_("alice").get("/activities/%d" % act))
+        since = m[m.index('id="since-title"'):]
+        since = since[:since.index("</section>")]
+        self.assertIn('href="/releases/%d">1.0</a>' % first, since)
+        self.assertIn("<strong>variable image</strong>: <code>reg/ledger</code> → <code>reg/ledger-ng</code>", since)
+        self.assertIn("<strong>variable version</strong>: <code>1.0</code> → <code>1.1</code>", since)
+        act1 = self.server.sql("SELECT id FROM activities WHERE release_id=? AND name='deploy-qa'", first)[0][0]
+        self.assertNotIn('id="since-title"', main_html(self.as_("alice").get("/activities/%d" % act1)))
+
+
 class DemoDataTest(ViewsCase):
     """The demo data (seed-demo on first start), before anything else happens."""
 
