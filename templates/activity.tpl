@@ -79,7 +79,6 @@
 <section class="card" aria-labelledby="since-title">
   <h2 id="since-title">Since the previous release, <a href="/releases/{{PREV_ID}}">{{PREV_VERSION}}</a></h2>
   {{#CHANGE}}<p><strong>{{CHANGE_WHAT}}</strong>: <code>{{CHANGE_FROM}}</code> → <code>{{CHANGE_TO}}</code></p>{{/CHANGE}}
-  <p class="help">Earlier rounds of this activity and their votes are listed below.</p>
 </section>
 {{/SINCE}}
 <section class="card" aria-labelledby="instr-title">

@@ -105,7 +105,7 @@ static const struct {
   { "phase.abort",       "Phase %O was aborted", NULL },
   { "phase.reset",       "Phase %O was reset for a retry", NULL },
   { "activity.activate", "%O started and waits for its result", NULL },
-  { "activity.on_hold",  "%O is On Hold", NULL },
+  { "activity.on_hold",  "%O waits for people to act", NULL },
   { "activity.block",    "%O is Blocked", NULL },
   { "activity.unblock",  "%O is Pending again", NULL },
   { "activity.result",   "%A reported %R for %O%T", NULL },
@@ -231,7 +231,8 @@ static int add_events(struct req *r, tmpl_dict *d, sqlite3_stmt *st, const char 
 static int add_timeline(struct req *r, tmpl_dict *d, int64_t id){
   sqlite3_stmt *st = db_prepare(r->app->db,
     "SELECT * FROM (SELECT " EVENT_COLUMNS " FROM audit_log l" EVENT_JOINS
-    " WHERE l.release_id=:id ORDER BY l.seq DESC LIMIT :lim) ORDER BY 1");
+    " WHERE l.release_id=:id AND l.action NOT IN (" PAGE_TIMELINE_NOISE ")"
+    " ORDER BY l.seq DESC LIMIT :lim) ORDER BY 1");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":id", id);
   db_bind_int64(st, ":lim", TIMELINE_MAX + 1);

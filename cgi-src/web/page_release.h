@@ -12,6 +12,14 @@ const char *page_kind_label(const char *kind);         /* "manual" -> "Manual ta
 void page_badge(tmpl_dict *d, const char *status);     /* STATUS and STATUS_LABEL */
 /* DEADLINE section: DEADLINE_ISO, DEADLINE_UTC, DEADLINE_LEFT ("in 3 h", "2 h overdue"), OVERDUE. */
 void page_deadline(struct req *r, tmpl_dict *d, int64_t deadline_ms);
+/*
+** Engine steps a person would not write down (a step blocked behind another,
+** a phase or release changing state because an activity did): kept in the
+** audit trail, left out of the timelines of releases and activities.
+*/
+#define PAGE_TIMELINE_NOISE "'activity.block','activity.unblock','phase.waiting','phase.resume'," \
+  "'release.on_hold','release.resume'"
+
 /* One human-readable sentence for an audit row. */
 const char *page_audit_sentence(struct req *r, const char *action, const char *actor,
                                 const char *object_type, const char *object_name,
