@@ -20,7 +20,7 @@ static const char *shown_value(struct req *r, int resubmitted, const struct inpu
   return inputs_value_of(saved, nsaved, key);
 }
 
-/* Label of what a file field accepts, e.g. "application/pdf or text/plain, up to 20.0 MB". */
+/* What a file field accepts, in words: "a PDF or plain text; up to 20.0 MB". */
 static const char *accept_text(struct req *r, const struct inputs_field *f, int64_t limit){
   struct buf b;
   char sz[40];
@@ -30,7 +30,8 @@ static const char *accept_text(struct req *r, const struct inputs_field *f, int6
   if( n==0 ) while( acc[n] ) n++;
   for(size_t i=0; i<n; i++){
     if( i ) buf_puts(&b, i+1==n ? " or " : ", ");
-    buf_puts(&b, acc[i]);
+    const char *w = evidence_type_words(acc[i]);
+    buf_puts(&b, w ? w : acc[i]);
   }
   buf_printf(&b, "; up to %s", evidence_human_size(limit, sz, sizeof(sz)));
   const char *z = arena_strdup(&r->arena, b.z ? b.z : "");
