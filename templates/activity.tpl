@@ -71,7 +71,7 @@
   <h2 id="why-title">What the steps before it reported</h2>
   {{#WHY}}
   <h3><a href="/activities/{{WHY_ID}}">{{WHY_NAME}}</a> <span class="badge s-{{WHY_RESULT}}">{{WHY_RESULT_LABEL}}</span></h3>
-  <dl class="facts">{{#DETAIL}}<dt>{{DETAIL_KEY}}</dt><dd>{{DETAIL_VALUE}}</dd>{{/DETAIL}}</dl>
+  <dl class="facts">{{#DETAIL}}<dt>{{KEY}}</dt><dd>{{VALUE}}</dd>{{/DETAIL}}</dl>
   {{/WHY}}
 </section>
 {{/HAS_WHY}}

@@ -65,7 +65,7 @@
   <h3>Actions after approval</h3>
   {{#HAS_ACTIONS}}<ul class="timeline">
     {{#ACTION_RUN}}<li><time datetime="{{H_ISO}}">{{H_AT}}</time> UTC · <code>{{H_ACTION}}</code> by {{H_ACTOR}}
-      {{#H_DETAILS}}<br><code class="audit-details" tabindex="0">{{H_DETAILS_JSON}}</code>{{/H_DETAILS}}</li>{{/ACTION_RUN}}
+      {{#H_DETAILS}}<dl class="audit-details" tabindex="0">{{#FIELD}}<dt>{{KEY}}</dt><dd>{{VALUE}}</dd>{{/FIELD}}</dl>{{/H_DETAILS}}</li>{{/ACTION_RUN}}
   </ul>{{/HAS_ACTIONS}}
   {{#NO_ACTIONS}}<p class="muted">No actions ran.</p>{{/NO_ACTIONS}}
 
@@ -88,7 +88,7 @@
     <summary>History in the audit trail</summary>
     {{#HAS_HISTORY}}<ul class="timeline">
       {{#HISTORY}}<li><time datetime="{{H_ISO}}">{{H_AT}}</time> UTC · <code>{{H_ACTION}}</code> by {{H_ACTOR}} <span class="muted">#{{H_SEQ}}</span>
-        {{#H_DETAILS}}<br><code class="audit-details" tabindex="0">{{H_DETAILS_JSON}}</code>{{/H_DETAILS}}</li>{{/HISTORY}}
+        {{#H_DETAILS}}<dl class="audit-details" tabindex="0">{{#FIELD}}<dt>{{KEY}}</dt><dd>{{VALUE}}</dd>{{/FIELD}}</dl>{{/H_DETAILS}}</li>{{/HISTORY}}
     </ul>{{/HAS_HISTORY}}
     {{#NO_HISTORY}}<p class="muted">No records.</p>{{/NO_HISTORY}}
   </details>

@@ -70,7 +70,7 @@
     <td>{{#REL}}<a href="/releases/{{REL_ID}}">{{REL_LABEL}}</a>{{/REL}}</td>
     <td class="mono">{{IP}}</td>
     <td class="mono hide-sm">{{#SESS}}<abbr title="{{SESSION}}">{{SESSION_SHORT}}</abbr>{{/SESS}}</td>
-    <td>{{#DETAILS}}<code class="audit-details" tabindex="0">{{DETAILS_JSON}}</code>{{/DETAILS}}</td>
+    <td>{{#DETAILS}}<dl class="audit-details" tabindex="0">{{#FIELD}}<dt>{{KEY}}</dt><dd>{{VALUE}}</dd>{{/FIELD}}</dl>{{/DETAILS}}</td>
   </tr>
   {{/ROW}}
   </tbody>

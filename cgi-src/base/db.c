@@ -105,6 +105,7 @@ sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql){
 
 void db_finish(sqlite3_stmt *st){
   if( st==NULL ) return;
+  counters.vm_steps += sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 1);
   for(int i=0; i<DB_CACHE_SLOTS; i++){
     if( cache[i].st==st ){
       sqlite3_reset(st);

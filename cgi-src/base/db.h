@@ -16,7 +16,9 @@ void db_close(sqlite3 *db);
 sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
 void db_finish(sqlite3_stmt *st);                       /* NULL is fine */
 /* What this process has run: statements started (db_step), texts prepared, cache hits. */
-struct db_counters { int64_t statements, prepares, cache_hits; };
+/* vm_steps: SQLite's own count of the virtual-machine steps run (rows visited, roughly):
+** work, not time, so tests can check that a page's work does not grow with the data. */
+struct db_counters { int64_t statements, prepares, cache_hits, vm_steps; };
 struct db_counters db_counters(void);
 int db_bind_text(sqlite3_stmt *st, const char *name, const char *z);  /* NULL binds NULL */
 int db_bind_blob(sqlite3_stmt *st, const char *name, const void *p, int n);

@@ -1,5 +1,8 @@
 /* page.c — the shared layout, error pages, small formatting helpers and /healthz (/ is page_inbox.c). */
 #include "page.h"
+#include <stdlib.h>
+#include <jansson.h>
+#include "util.h"
 #include "app.h"
 #include "db.h"
 #include "session.h"
@@ -168,4 +171,41 @@ int page_healthz(struct req *r){
   }
   resp_text(r, 200, "text/plain; charset=utf-8", "ok");
   return HP_OK;
+}
+
+/*
+** A JSON record as labelled fields: for each top-level key of an object a
+** section (named section) with KEY and VALUE, the value as text (strings as
+** they are, numbers as typed, nested values as compact JSON); anything that is
+** not an object is one field named "details".  Returns how many fields.
+*/
+int page_json_fields(tmpl_dict *d, const char *section, const char *json){
+  if( json==NULL || json[0]==0 ) return 0;
+  json_t *j = json_loads(json, JSON_DECODE_ANY, NULL);
+  int n = 0;
+  if( json_is_object(j) ){
+    const char *k;
+    json_t *v;
+    json_object_foreach(j, k, v){
+      tmpl_dict *f = tmpl_section(d, section);
+      tmpl_set(f, "KEY", k);
+      if( json_is_string(v) ){
+        tmpl_set(f, "VALUE", json_string_value(v));
+      }else{
+        char *z = util_json_dumps_typed(v, JSON_COMPACT|JSON_ENCODE_ANY);
+        tmpl_set(f, "VALUE", z ? z : "");
+        free(z);
+      }
+      n++;
+    }
+  }else{
+    tmpl_dict *f = tmpl_section(d, section);
+    tmpl_set(f, "KEY", "details");
+    char *z = j ? util_json_dumps_typed(j, JSON_COMPACT|JSON_ENCODE_ANY) : NULL;
+    tmpl_set(f, "VALUE", z ? z : json);
+    free(z);
+    n = 1;
+  }
+  json_decref(j);
+  return n;
 }

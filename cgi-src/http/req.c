@@ -46,6 +46,7 @@ void req_init(struct req *r, struct app *app, FCGX_Request *fcgx){
   r->fcgx = fcgx;
   r->start_us = now_us();
   r->statements_at_start = db_counters().statements;
+  r->steps_at_start = db_counters().vm_steps;
   arena_init(&r->arena);
   buf_init(&r->hdrs);
   buf_init(&r->body);
@@ -315,6 +316,7 @@ static void write_head(struct req *r){
   if( r->hdrs.len ) buf_append(&h, r->hdrs.z, r->hdrs.len);
   if( r->app && r->app->cfg.count_statements ){         /* how many SQL statements this response ran */
     buf_printf(&h, "X-Holdpoint-Statements: %lld\r\n", (long long)(db_counters().statements - r->statements_at_start));
+    buf_printf(&h, "X-Holdpoint-Steps: %lld\r\n", (long long)(db_counters().vm_steps - r->steps_at_start));
   }
   if( !r->streaming ) buf_printf(&h, "Content-Length: %zu\r\n", r->body.len);
   buf_puts(&h, "\r\n");

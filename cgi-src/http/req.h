@@ -19,6 +19,7 @@ struct req {
   struct arena arena;      /* everything below that is allocated lives here */
   int64_t start_us;
   int64_t statements_at_start;   /* db_counters().statements when the request began */
+  int64_t steps_at_start;        /* db_counters().vm_steps then */
   const char *request_id;
   const char *method;
   const char *path;        /* without the query string */

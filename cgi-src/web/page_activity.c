@@ -250,38 +250,6 @@ static int add_decisions(struct req *r, tmpl_dict *d, int64_t id, int64_t round,
 }
 
 /*
-** A result's data as labelled fields: the top-level keys of a JSON object in
-** its order, each value as text (numbers as typed, nested values as compact
-** JSON); anything else as one "details" line.
-*/
-static void add_details(tmpl_dict *w, const char *json){
-  if( json==NULL || json[0]==0 ) return;
-  json_t *j = json_loads(json, JSON_DECODE_ANY, NULL);
-  if( json_is_object(j) ){
-    const char *k;
-    json_t *v;
-    json_object_foreach(j, k, v){
-      tmpl_dict *f = tmpl_section(w, "DETAIL");
-      tmpl_set(f, "DETAIL_KEY", k);
-      if( json_is_string(v) ){
-        tmpl_set(f, "DETAIL_VALUE", json_string_value(v));
-      }else{
-        char *z = util_json_dumps_typed(v, JSON_COMPACT|JSON_ENCODE_ANY);
-        tmpl_set(f, "DETAIL_VALUE", z ? z : "");
-        free(z);
-      }
-    }
-  }else if( j ){
-    tmpl_dict *f = tmpl_section(w, "DETAIL");
-    tmpl_set(f, "DETAIL_KEY", "details");
-    char *z = util_json_dumps_typed(j, JSON_COMPACT|JSON_ENCODE_ANY);
-    tmpl_set(f, "DETAIL_VALUE", z ? z : json);
-    free(z);
-  }
-  json_decref(j);
-}
-
-/*
 ** What changed since the previous release of the same name: its version and
 ** artifact, and the variables whose values differ.  Nothing when this is the
 ** first.  HP_OK or HP_ERROR.
@@ -496,7 +464,7 @@ int page_activity(struct req *r){
       tmpl_set(w, "WHY_NAME", db_col_text(st, 1));
       tmpl_set(w, "WHY_RESULT", db_col_text(st, 3));
       tmpl_set(w, "WHY_RESULT_LABEL", page_status_label(db_col_text(st, 3)));
-      add_details(w, db_col_text(st, 4));
+      page_json_fields(w, "DETAIL", db_col_text(st, 4));
       nwhy++;
     }
   }

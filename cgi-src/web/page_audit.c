@@ -276,7 +276,7 @@ static int audit_rows(struct req *r, tmpl_dict *d, const struct audit_query *q, 
       tmpl_set(s, "SESSION", c->sess);
       tmpl_set(s, "SESSION_SHORT", arena_strndup(&r->arena, c->sess, 12));
     }
-    if( c->details && strcmp(c->details, "{}")!=0 ) tmpl_set(tmpl_section(row, "DETAILS"), "DETAILS_JSON", c->details);
+    if( c->details && strcmp(c->details, "{}")!=0 ) page_json_fields(tmpl_section(row, "DETAILS"), "FIELD", c->details);
   }
   if( n==0 ){
     tmpl_show(d, "NO_ROWS");
@@ -712,7 +712,7 @@ static int approvals_history(struct req *r, int64_t id, struct appr *v, int n){
     tmpl_set(x, "H_ISO", iso);
     tmpl_set(x, "H_ACTOR", db_col_text(st, 2)[0] ? db_col_text(st, 2) : "system");
     tmpl_set(x, "H_ACTION", action);
-    if( strcmp(db_col_text(st, 4), "{}")!=0 ) tmpl_set(tmpl_section(x, "H_DETAILS"), "H_DETAILS_JSON", db_col_text(st, 4));
+    if( strcmp(db_col_text(st, 4), "{}")!=0 ) page_json_fields(tmpl_section(x, "H_DETAILS"), "FIELD", db_col_text(st, 4));
   }
   db_finish(st);
   return step==SQLITE_DONE ? HP_OK : HP_ERROR;

@@ -289,4 +289,7 @@ def platform_name():
 
 
 if __name__ == "__main__":
+    import signal
+    # a stopped bench still stops its servers: SIGTERM runs the finally blocks like Ctrl-C does
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sys.exit(main())

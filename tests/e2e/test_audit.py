@@ -668,6 +668,14 @@ class AuditPagesTest(AuditCase):
         self.assertIn("Signed by <strong>Carol Reliability</strong>", body)
         self.assertNotIn("/audit.csv", body)
 
+    def test_22b_details_read_as_labelled_fields(self):
+        self.failed_login("labelled-fields")
+        r = self.as_("erin").get("/audit?action=auth.login_failed")
+        self.assertEqual(r.status, 200)
+        self.assertIn('<dl class="audit-details" tabindex="0"><dt>username</dt><dd>labelled-fields</dd></dl>', r.text)
+        self.assertNotIn("{&#34;username&#34;", r.text)
+        self.assertNotIn('{"username"', r.text)
+
     def test_23_approvals_log_actions_and_notifications(self):
         rid = self.release()
         pa = self.act(rid, "production-approval")

@@ -1,7 +1,9 @@
-"""Every page runs a bounded number of SQL statements, the same with 3 releases as with 150.
+"""Every page runs a bounded number of SQL statements, the same with 3 releases as with 150,
+and does about the same work (SQLite's VM steps) with 150 releases as with 450.
 
-The server counts the statements each response ran (HOLDPOINT_COUNT_STATEMENTS=1 adds
-X-Holdpoint-Statements); these tests compare counts, never times (timings are `make bench`).
+The server counts the statements each response ran and SQLite's virtual-machine steps
+(HOLDPOINT_COUNT_STATEMENTS=1 adds X-Holdpoint-Statements and X-Holdpoint-Steps); these tests
+compare counts of work, never times (timings are `make bench`).
 """
 import unittest
 
@@ -34,14 +36,14 @@ class StatementCountTest(unittest.TestCase):
             self.people[username] = c
         return self.people[username]
 
-    def count(self, who, path):
-        """Statements run by GET path (the smaller of two runs: a session touch can add one)."""
+    def count(self, who, path, header="X-Holdpoint-Statements"):
+        """Statements (or VM steps) of GET path (the smaller of two runs: a session touch can add one)."""
         runs = []
         for _ in range(2):
             r = who.get(path)
             self.assertEqual(r.status, 200, "%s: %s" % (path, r.text[:300]))
-            n = r.header("X-Holdpoint-Statements")
-            self.assertIsNotNone(n, "no statement count on " + path)
+            n = r.header(header)
+            self.assertIsNotNone(n, "no %s on %s" % (header, path))
             runs.append(int(n))
         return min(runs)
 
@@ -68,8 +70,8 @@ class StatementCountTest(unittest.TestCase):
             ("API approvals, mine", self.api, "/api/v1/approvals?mine=1&limit=50"),
         ]
 
-    def measure(self):
-        return {name: self.count(who, path) for name, who, path in self.pages()}
+    def measure(self, header="X-Holdpoint-Statements"):
+        return {name: self.count(who, path, header) for name, who, path in self.pages()}
 
     def test_counts_bounded_and_independent_of_data(self):
         self.server.cli("seed-bench", "3", "0")
@@ -80,6 +82,15 @@ class StatementCountTest(unittest.TestCase):
             self.assertGreater(n, 0, name)
             self.assertLessEqual(n, CEILING, "%s runs %d statements" % (name, n))
         self.assertEqual(small, large, "statement counts that grow with the data")
+        # Work, not just statements: with three times the releases (and three times as much
+        # waiting for bob), every page reads about as many rows.  A query that starts from
+        # the person instead of the page's release reads all their rows and fails this.
+        steps = self.measure("X-Holdpoint-Steps")
+        self.server.cli("seed-bench", "300", "10000")
+        steps3 = self.measure("X-Holdpoint-Steps")
+        for name, n in steps.items():
+            self.assertLessEqual(steps3[name], n * 1.25 + 1000,
+                                 "%s: %d VM steps with 150 releases, %d with 450" % (name, n, steps3[name]))
 
     def test_counter_counts(self):
         # The header is real: a page that reads more runs more statements than the health check.
