@@ -17,13 +17,14 @@
   </p>
 </section>
 
-{{#NO_ACTIVITIES}}<p class="empty">No approval of this release has been triggered yet.</p>{{/NO_ACTIVITIES}}
+{{#NO_ACTIVITIES}}<p class="empty">No approval or manual task of this release has been triggered yet.</p>{{/NO_ACTIVITIES}}
 
 {{#ACTIVITY}}
 <section class="card approval-log" id="activity-{{ACT_ID}}" aria-labelledby="activity-{{ACT_ID}}-title">
   <h2 id="activity-{{ACT_ID}}-title"><a href="/activities/{{ACT_ID}}">{{ACT_NAME}}</a>
     <span class="badge s-{{ACT_STATUS}}">{{ACT_STATUS_LABEL}}</span></h2>
   <dl class="facts">
+    <dt>Kind</dt><dd>{{ACT_KIND}}</dd>
     <dt>Phase</dt><dd>{{PHASE}}</dd>
     <dt>Rounds</dt><dd>{{ROUNDS}}</dd>
     {{#ACT_RESULT}}<dt>Outcome</dt><dd>{{RESULT}}</dd>{{/ACT_RESULT}}
@@ -35,6 +36,8 @@
   {{#ROUND}}
   <h3>Round {{ROUND}}{{#EARLIER}} <span class="muted">(earlier round, retried)</span>{{/EARLIER}}</h3>
   {{#ELIGIBLE}}<p class="muted">Eligible when the round opened: {{ELIGIBLE_NAMES}}</p>{{/ELIGIBLE}}
+  {{#HAS_INPUTS}}<dl class="facts inputs">{{#INPUT}}<dt>{{INPUT_LABEL}}</dt><dd>{{INPUT_VALUE}} <span class="muted">— {{INPUT_BY}}</span></dd>{{/INPUT}}</dl>{{/HAS_INPUTS}}
+  {{#HAS_FILES}}<ul class="files">{{#FILE}}<li>{{FILE_FIELD}}: <a href="/evidence/{{FILE_ID}}">{{FILE_NAME}}</a> <span class="muted">SHA-256</span> <code class="mono small">{{FILE_SHA}}</code></li>{{/FILE}}</ul>{{/HAS_FILES}}
   {{#HAS_VOTES}}
   <div class="table-wrap" tabindex="0">
   <table class="votes">

@@ -539,9 +539,10 @@ static int approvals_activities(struct req *r, tmpl_dict *d, int64_t id, struct 
   sqlite3_stmt *st = rel_query(r,
     "SELECT a.id, a.name, a.status, coalesce(a.result,''), a.round, ph.name, a.signature_required,"
     " a.signature_meaning, coalesce(a.activated_at,0), coalesce(a.finished_at,0),"
-    " (a.activated_at IS NOT NULL OR a.round>1 OR EXISTS(SELECT 1 FROM decisions x WHERE x.activity_id=a.id))"
+    " (a.activated_at IS NOT NULL OR a.round>1 OR EXISTS(SELECT 1 FROM decisions x WHERE x.activity_id=a.id)),"
+    " a.kind"
     " FROM activities a JOIN phases ph ON ph.id=a.phase_id"
-    " WHERE a.release_id=:id AND a.kind='approval' ORDER BY ph.position, a.position", id);
+    " WHERE a.release_id=:id AND a.kind IN ('approval','manual') ORDER BY ph.position, a.position", id);
   int rc = HP_ERROR, n = 0, cap = 0, step;
   struct appr *v = NULL;
   if( st==NULL ) goto out;
@@ -572,6 +573,7 @@ static int approvals_activities(struct req *r, tmpl_dict *d, int64_t id, struct 
     tmpl_set(a->d, "ACT_STATUS_LABEL", page_status_label(db_col_text(st, 2)));
     if( db_col_text(st, 3)[0] ) tmpl_set(tmpl_section(a->d, "ACT_RESULT"), "RESULT", db_col_text(st, 3));
     tmpl_set(a->d, "PHASE", db_col_text(st, 5));
+    tmpl_set(a->d, "ACT_KIND", strcmp(db_col_text(st, 11), "manual")==0 ? "Manual task" : "Approval");
     tmpl_set_int(a->d, "ROUNDS", a->rounds);
     if( sqlite3_column_int(st, 6) ) tmpl_set(tmpl_section(a->d, "SIG_REQUIRED"), "REQUIRED_MEANING", db_col_text(st, 7));
     const char *iso;
@@ -609,7 +611,7 @@ static int approvals_eligible(struct req *r, int64_t id, struct appr *v, int n){
   sqlite3_stmt *st = rel_query(r,
     "SELECT e.activity_id, e.round, group_concat(DISTINCT u.username)"
     " FROM eligible e JOIN activities a ON a.id=e.activity_id JOIN users u ON u.id=e.user_id"
-    " WHERE a.release_id=:id AND a.kind='approval' GROUP BY e.activity_id, e.round", id);
+    " WHERE a.release_id=:id AND a.kind IN ('approval','manual') GROUP BY e.activity_id, e.round", id);
   int step;
   if( st==NULL ) return HP_ERROR;
   while( (step = db_step(st))==SQLITE_ROW ){
@@ -630,6 +632,51 @@ static int approvals_eligible(struct req *r, int64_t id, struct appr *v, int n){
   return step==SQLITE_DONE ? HP_OK : HP_ERROR;
 }
 
+/* What was filled in and uploaded in each round: the form's values by label, and the files. */
+static int approvals_inputs(struct req *r, int64_t id, struct appr *v, int n){
+  sqlite3_stmt *st = rel_query(r,
+    "SELECT i.activity_id, i.round, coalesce(f.label, i.field_key), i.value, coalesce(f.type,''),"
+    " coalesce(u.display_name,''), coalesce(u.username,'')"
+    " FROM inputs i JOIN activities a ON a.id=i.activity_id"
+    " LEFT JOIN fields f ON f.activity_id=i.activity_id AND f.key=i.field_key LEFT JOIN users u ON u.id=i.user_id"
+    " WHERE a.release_id=:id AND a.kind IN ('approval','manual') ORDER BY i.activity_id, i.round, f.position", id);
+  int step;
+  if( st==NULL ) return HP_ERROR;
+  while( (step = db_step(st))==SQLITE_ROW ){
+    struct appr *a = appr_find(v, n, sqlite3_column_int64(st, 0));
+    int k = sqlite3_column_int(st, 1);
+    if( a==NULL || k<1 || k>a->rounds ) continue;
+    tmpl_dict *x = tmpl_section(a->round[k-1], "INPUT");
+    tmpl_show(a->round[k-1], "HAS_INPUTS");
+    tmpl_set(x, "INPUT_LABEL", db_col_text(st, 2));
+    const char *val = db_col_text(st, 3);
+    if( strcmp(db_col_text(st, 4), "checkbox")==0 ) val = strcmp(val, "on")==0 ? "Yes" : "No";
+    tmpl_set(x, "INPUT_VALUE", val);
+    tmpl_set(x, "INPUT_BY", person(r, db_col_text(st, 5), db_col_text(st, 6)));
+  }
+  db_finish(st);
+  if( step!=SQLITE_DONE ) return HP_ERROR;
+  st = rel_query(r,
+    "SELECT e.activity_id, e.round, coalesce(f.label, e.field_key), e.original_name, e.sha256, e.id"
+    " FROM evidence e JOIN activities a ON a.id=e.activity_id"
+    " LEFT JOIN fields f ON f.activity_id=e.activity_id AND f.key=e.field_key"
+    " WHERE a.release_id=:id AND a.kind IN ('approval','manual') ORDER BY e.activity_id, e.round, e.at, e.id", id);
+  if( st==NULL ) return HP_ERROR;
+  while( (step = db_step(st))==SQLITE_ROW ){
+    struct appr *a = appr_find(v, n, sqlite3_column_int64(st, 0));
+    int k = sqlite3_column_int(st, 1);
+    if( a==NULL || k<1 || k>a->rounds ) continue;
+    tmpl_dict *x = tmpl_section(a->round[k-1], "FILE");
+    tmpl_show(a->round[k-1], "HAS_FILES");
+    tmpl_set(x, "FILE_FIELD", db_col_text(st, 2));
+    tmpl_set(x, "FILE_NAME", db_col_text(st, 3));
+    tmpl_set(x, "FILE_SHA", db_col_text(st, 4));
+    tmpl_set_int(x, "FILE_ID", sqlite3_column_int64(st, 5));
+  }
+  db_finish(st);
+  return step==SQLITE_DONE ? HP_OK : HP_ERROR;
+}
+
 /* Every vote, by round, with its signature manifestation and who acted for whom. */
 static int approvals_votes(struct req *r, int64_t id, struct appr *v, int n){
   sqlite3_stmt *st = rel_query(r,
@@ -638,7 +685,7 @@ static int approvals_votes(struct req *r, int64_t id, struct appr *v, int n){
     " coalesce(ac.display_name,''), coalesce(ac.username,''), d.actor_id<>d.user_id"
     " FROM decisions d JOIN activities a ON a.id=d.activity_id"
     " LEFT JOIN users u ON u.id=d.user_id LEFT JOIN users ac ON ac.id=d.actor_id"
-    " WHERE a.release_id=:id AND a.kind='approval' ORDER BY d.activity_id, d.round, d.at, d.id", id);
+    " WHERE a.release_id=:id AND a.kind IN ('approval','manual') ORDER BY d.activity_id, d.round, d.at, d.id", id);
   int step;
   if( st==NULL ) return HP_ERROR;
   while( (step = db_step(st))==SQLITE_ROW ){
@@ -726,12 +773,12 @@ static int approvals_history(struct req *r, int64_t id, struct appr *v, int n){
 static int approvals_notifications(struct req *r, int64_t id, struct appr *v, int n){
   sqlite3_stmt *st = rel_query(r,
     "SELECT o.activity_id, o.channel, o.recipient, o.event, o.status, o.attempts, o.created_at, coalesce(o.sent_at,0)"
-    " FROM outbox o WHERE o.activity_id IN (SELECT id FROM activities WHERE release_id=:id AND kind='approval')"
+    " FROM outbox o WHERE o.activity_id IN (SELECT id FROM activities WHERE release_id=:id AND kind IN ('approval','manual'))"
     " UNION ALL"
     " SELECT CAST(substr(nt.link, 13) AS INTEGER), 'in-app', coalesce(u.username,''), nt.text,"
     "  CASE WHEN nt.read_at IS NULL THEN 'unread' ELSE 'read' END, 1, nt.created_at, nt.created_at"
     " FROM notifications nt LEFT JOIN users u ON u.id=nt.user_id"
-    " WHERE nt.link IN (SELECT '/activities/'||id FROM activities WHERE release_id=:id AND kind='approval')"
+    " WHERE nt.link IN (SELECT '/activities/'||id FROM activities WHERE release_id=:id AND kind IN ('approval','manual'))"
     " ORDER BY 7", id);
   int step;
   if( st==NULL ) return HP_ERROR;
@@ -770,6 +817,7 @@ int page_audit_approvals(struct req *r){
   if( rc==HP_OK ) rc = approvals_activities(r, d, id, &v, &n);
   if( rc==HP_OK ) rc = approvals_eligible(r, id, v, n);
   if( rc==HP_OK ) rc = approvals_votes(r, id, v, n);
+  if( rc==HP_OK ) rc = approvals_inputs(r, id, v, n);
   if( rc==HP_OK ) rc = approvals_history(r, id, v, n);
   if( rc==HP_OK ) rc = approvals_notifications(r, id, v, n);
   if( rc!=HP_OK ){

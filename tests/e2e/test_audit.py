@@ -676,6 +676,35 @@ class AuditPagesTest(AuditCase):
         self.assertNotIn("{&#34;username&#34;", r.text)
         self.assertNotIn('{"username"', r.text)
 
+    def test_22c_approvals_log_covers_manual_tasks_inputs_and_files(self):
+        """The log shows manual tasks too, and what was filled in and uploaded in each round."""
+        import tempfile
+        path = os.path.join(tempfile.mkdtemp(prefix="holdpoint-log-"), "runbook.yaml")
+        with open(path, "w") as f:
+            f.write("apiVersion: holdpoint/v1\nkind: ReleaseTemplate\nname: runbook\nphases:\n"
+                    "  - name: ops\n    activities:\n      - name: run-migration\n        type: manual\n"
+                    "        responsible: {team: qa}\n        fields:\n"
+                    "          - {key: ticket, label: Change ticket, type: text, required: true}\n"
+                    "          - {key: checked, label: Backup checked, type: checkbox, required: true}\n")
+        self.server.cli("template", "import", path)
+        r = self.api.request("POST", "/api/v1/releases", json_body={"template": "runbook", "name": "log-manual"})
+        self.assertEqual(r.status, 201, r.text)
+        rid = r.json()["id"]
+        aid = self.act(rid, "run-migration")
+        bob = self.as_("bob")
+        self.assertEqual(bob.post("/activities/%d/take" % aid).status, 303)
+        r = bob.post("/activities/%d/inputs" % aid, {"f_ticket": "CHG-42", "f_checked": "on"})
+        self.assertEqual(r.status, 303, r.text[:500])
+        r = bob.post("/activities/%d/task" % aid, {"action": "proceed", "notes": "migrated"})
+        self.assertEqual(r.status, 303, r.text[:500])
+        m = self.as_("erin").get("/releases/%d/approvals" % rid).text
+        sec = m[m.index('id="activity-%d"' % aid):]
+        self.assertIn("<dt>Kind</dt><dd>Manual task</dd>", sec)
+        self.assertIn("<code>task.take</code> by bob", sec)            # taking it, from the trail
+        self.assertIn('<span class="badge s-pending">Proceeded</span>', sec)
+        self.assertIn("<dt>Change ticket</dt><dd>CHG-42 <span class=\"muted\">— Bob Tester (bob)</span></dd>", sec)
+        self.assertIn("<dt>Backup checked</dt><dd>Yes", sec)
+
     def test_23_approvals_log_actions_and_notifications(self):
         rid = self.release()
         pa = self.act(rid, "production-approval")
