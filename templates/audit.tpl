@@ -11,13 +11,15 @@
 </div>{{/HAS_ERRORS}}
 <form method="get" action="/audit" class="filters audit-filters" role="search" aria-label="Filter the audit trail" novalidate>
   <div class="field">
-    <label for="from">From <span class="muted">(UTC day)</span></label>
-    <input id="from" name="from" type="date" value="{{FROM}}" aria-describedby="from-error">
+    <label for="from">From <span class="muted">(UTC day, YYYY-MM-DD)</span></label>
+    <input id="from" name="from" class="day" value="{{FROM}}" inputmode="numeric" placeholder="2026-01-31"
+           pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}" maxlength="10" autocomplete="off" aria-describedby="from-error">
     <p class="error" id="from-error">{{ERR_FROM}}</p>
   </div>
   <div class="field">
-    <label for="to">To <span class="muted">(included)</span></label>
-    <input id="to" name="to" type="date" value="{{TO}}" aria-describedby="to-error">
+    <label for="to">To <span class="muted">(UTC day, included)</span></label>
+    <input id="to" name="to" class="day" value="{{TO}}" inputmode="numeric" placeholder="2026-12-31"
+           pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}" maxlength="10" autocomplete="off" aria-describedby="to-error">
     <p class="error" id="to-error">{{ERR_TO}}</p>
   </div>
   <div class="field">

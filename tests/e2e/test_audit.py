@@ -675,6 +675,9 @@ class AuditPagesTest(AuditCase):
         self.assertIn('<dl class="audit-details" tabindex="0"><dt>username</dt><dd>labelled-fields</dd></dl>', r.text)
         self.assertNotIn("{&#34;username&#34;", r.text)
         self.assertNotIn('{"username"', r.text)
+        # dates are typed as the page says (YYYY-MM-DD, UTC), not in the browser's mm/dd/yyyy
+        self.assertNotIn('type="date"', r.text)
+        self.assertIn("(UTC day, YYYY-MM-DD)", r.text)
 
     def test_22c_approvals_log_covers_manual_tasks_inputs_and_files(self):
         """The log shows manual tasks too, and what was filled in and uploaded in each round."""
