@@ -681,8 +681,7 @@ class AuditPagesTest(AuditCase):
 
     def test_22c_approvals_log_covers_manual_tasks_inputs_and_files(self):
         """The log shows manual tasks too, and what was filled in and uploaded in each round."""
-        import tempfile
-        path = os.path.join(tempfile.mkdtemp(prefix="holdpoint-log-"), "runbook.yaml")
+        path = os.path.join(self.server.data, "runbook.yaml")          # removed with the server's data
         with open(path, "w") as f:
             f.write("apiVersion: holdpoint/v1\nkind: ReleaseTemplate\nname: runbook\nphases:\n"
                     "  - name: ops\n    activities:\n      - name: run-migration\n        type: manual\n"

@@ -86,6 +86,12 @@ class FaultTest(ServerTestCase):
         cls.erin = cls.server.client()
         cls.erin.login("erin")
 
+    @classmethod
+    def tearDownClass(cls):
+        import shutil
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+        super().tearDownClass()
+
     # ------------------------------------------------------------ helpers
 
     def release(self):
