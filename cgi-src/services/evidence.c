@@ -384,58 +384,59 @@ void evidence_store_done(struct app *app, const char *sha){
 }
 
 /*
+** Remove the stored file rel unless an evidence row refers to it (files are
+** shared by hash), on db, under its write lock so that no upload records it
+** meanwhile.  The check never counts as a fault (fault.h): it is the cleanup.
+** Returns 1 removed, 0 kept or failed (logged).
+*/
+static int unlink_unreferenced(struct app *app, sqlite3 *db, const char *rel){
+  char path[PATH_MAX];
+  if( rel==NULL || strncmp(rel, "evidence/", 9)!=0 || strstr(rel, "..")
+   || app_path(app, path, sizeof(path), "%s", rel) ) return 0;
+  if( sqlite3_get_autocommit(db)==0 || sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL)!=SQLITE_OK ){
+    log_msg("evidence: cannot check whether %s is still referred to; left in place", rel);
+    return 0;
+  }
+  int used = 1, removed = 0;
+  sqlite3_stmt *st = NULL;
+  if( sqlite3_prepare_v2(db, "SELECT EXISTS(SELECT 1 FROM evidence WHERE stored_path=?1)", -1, &st, NULL)==SQLITE_OK ){
+    sqlite3_bind_text(st, 1, rel, -1, SQLITE_STATIC);
+    if( sqlite3_step(st)==SQLITE_ROW ) used = sqlite3_column_int(st, 0);
+  }
+  sqlite3_finalize(st);
+  if( !used ){
+    removed = unlink(path)==0;
+    if( !removed ) log_msg("evidence: cannot remove %s: %s", path, strerror(errno));
+  }
+  sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+  return removed;
+}
+
+/*
 ** A dead worker's journal: remove the stored file it names unless a row
 ** refers to it.  The master has no connection of its own, so it opens one.
 */
 static void sweep_journal(struct app *app, int dirfd_, const char *name){
-  char rel[160], path[PATH_MAX], dbpath[PATH_MAX];
+  char rel[160], dbpath[PATH_MAX];
   int fd = openat(dirfd_, name, O_RDONLY|O_CLOEXEC|O_NOFOLLOW);
   ssize_t n = fd<0 ? -1 : read(fd, rel, sizeof(rel)-1);
   if( fd>=0 ) close(fd);
-  if( n<=0 ) return;
+  if( n<=0 || app_path(app, dbpath, sizeof(dbpath), "holdpoint.db") ) return;
   rel[n] = 0;
-  if( strncmp(rel, "evidence/", 9)!=0 || strstr(rel, "..") || app_path(app, path, sizeof(path), "%s", rel)
-   || app_path(app, dbpath, sizeof(dbpath), "holdpoint.db") ) return;
   sqlite3 *db = NULL;
   if( db_open(dbpath, &db) ) return;
-  int used = 1;
-  if( db_exec(db, "BEGIN IMMEDIATE")==0 ){
-    sqlite3_stmt *st = NULL;
-    if( sqlite3_prepare_v2(db, "SELECT EXISTS(SELECT 1 FROM evidence WHERE stored_path=?1)", -1, &st, NULL)==SQLITE_OK ){
-      sqlite3_bind_text(st, 1, rel, -1, SQLITE_STATIC);
-      if( sqlite3_step(st)==SQLITE_ROW ) used = sqlite3_column_int(st, 0);
-    }
-    sqlite3_finalize(st);
-    if( !used ){
-      if( unlink(path)==0 ) log_msg("evidence: removed %s, stored by a worker that died before recording it", rel);
-    }
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-  }
+  if( unlink_unreferenced(app, db, rel) ) log_msg("evidence: removed %s, stored by a worker that died before recording it", rel);
   sqlite3_close(db);
 }
 
 /*
 ** An upload stored by evidence_store() could not be recorded: remove its file
-** unless a row already refers to the same content (files are shared by
-** hash), so that no file is left without its row.  The check and the unlink
-** happen under the write lock.  Best effort: failures are logged.
+** unless a row already refers to the same content, so that no file is left
+** without its row.  Best effort: failures are logged.
 */
 void evidence_unstore(struct app *app, const char *rel){
-  char path[PATH_MAX];
-  if( rel==NULL || rel[0]==0 || app_path(app, path, sizeof(path), "%s", rel) ) return;
-  if( sqlite3_get_autocommit(app->db)==0 || db_begin_write(app->db) ){
-    log_msg("evidence: cannot check whether %s is still referred to; left in place", rel);
-    return;
-  }
-  int used = 1;
-  sqlite3_stmt *st = db_prepare(app->db, "SELECT EXISTS(SELECT 1 FROM evidence WHERE stored_path=:p)");
-  if( st ){
-    db_bind_text(st, ":p", rel);
-    if( sqlite3_step(st)==SQLITE_ROW ) used = sqlite3_column_int(st, 0);
-    db_finish(st);
-  }
-  if( !used && unlink(path) ) log_msg("evidence: cannot remove %s: %s", path, strerror(errno));
-  db_rollback(app->db);
+  db_end_read(app->db);
+  unlink_unreferenced(app, app->db, rel);
 }
 
 /*
