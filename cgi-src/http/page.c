@@ -131,6 +131,13 @@ static const char *span(struct req *r, int64_t d){
   return arena_printf(&r->arena, "%lld d %lld h", (long long)(s/86400), (long long)(s%86400/3600));
 }
 
+/* A configured length of time in seconds: whole days or hours alone ("24 h", "2 d"), else as span(). */
+const char *page_duration(struct req *r, int64_t s){
+  if( s>=86400 && s%86400==0 ) return arena_printf(&r->arena, "%lld d", (long long)(s/86400));
+  if( s>=3600 && s<86400 && s%3600==0 ) return arena_printf(&r->arena, "%lld h", (long long)(s/3600));
+  return span(r, s*1000);
+}
+
 const char *page_ago(struct req *r, int64_t ms){
   int64_t d = app_now_ms(r->app) - ms;
   if( d<0 ) return arena_printf(&r->arena, "in %s", span(r, -d));

@@ -8,7 +8,8 @@ int page_render(struct req *r, int status, const char *tpl, tmpl_dict *d, const 
 void page_error(struct req *r, int status, const char *message);
 const char *page_url_arg(struct req *r, const char *z);     /* percent-encode for a query value */
 const char *page_time(struct req *r, int64_t ms);           /* "2026-11-21 04:58 UTC" */
-const char *page_ago(struct req *r, int64_t ms);            /* "3 h 20 min ago" */
+const char *page_ago(struct req *r, int64_t ms);
+const char *page_duration(struct req *r, int64_t seconds);    /* "24 h", "2 d", "1 h 30 min" */            /* "3 h 20 min ago" */
 void page_field_errors(struct req *r, tmpl_dict *d);
 int page_json_fields(tmpl_dict *d, const char *section, const char *json);   /* KEY/VALUE sections; count */        /* ERR_<field> values + ERRORS section */
 void page_flash(struct req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

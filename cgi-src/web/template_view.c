@@ -14,15 +14,6 @@ const char *view_rule_text(struct req *r, const struct policy_rule *rule){
   return arena_printf(&r->arena, "%d of %s %s", rule->min_count, kind, rule->name);
 }
 
-/* "24 h", "90 min", "2 d 4 h". */
-static const char *duration_text(struct req *r, int64_t s){
-  if( s % 86400==0 ) return arena_printf(&r->arena, "%lld d", (long long)(s/86400));
-  if( s >= 86400 ) return arena_printf(&r->arena, "%lld d %lld h", (long long)(s/86400), (long long)(s%86400/3600));
-  if( s % 3600==0 ) return arena_printf(&r->arena, "%lld h", (long long)(s/3600));
-  if( s >= 3600 ) return arena_printf(&r->arena, "%lld h %lld min", (long long)(s/3600), (long long)(s%3600/60));
-  return arena_printf(&r->arena, "%lld min", (long long)((s+59)/60));
-}
-
 /* Who approves, in one sentence: "1 of team sre and majority of team product, in that order". */
 static const char *approvers_text(struct req *r, const char *policy_json){
   struct policy *p = NULL;
@@ -109,7 +100,7 @@ int template_view_outline(struct req *r, tmpl_dict *d, const struct rtpl_templat
                          : a->on_timeout==RTPL_TIMEOUT_ESCALATE
                            ? arena_printf(&r->arena, ", then it goes to %s", principal_text(r, &a->timeout_to)) : "";
         tmpl_set(tmpl_section(ad, "ACT_DEADLINE"), "ACT_DEADLINE",
-                 arena_printf(&r->arena, "%s%s", duration_text(r, a->deadline_s), then));
+                 arena_printf(&r->arena, "%s%s", page_duration(r, a->deadline_s), then));
       }
       if( a->signature_required ){
         tmpl_set(tmpl_section(ad, "ACT_SIGNATURE"), "ACT_SIGNATURE", a->signature_meaning ? a->signature_meaning : "");
