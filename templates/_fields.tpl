@@ -1,4 +1,6 @@
-{{%AUTOESCAPE context="HTML"}}{{! The fields of an activity: filled by inputs_render_form (inputs.c). }}
+{{%AUTOESCAPE context="HTML"}}{{! The fields of an activity: filled by activity_view_fields (activity_view.c).
+    When they are editable they stand inside the activity's one form (activity.tpl, ONE_FORM):
+    fields, files and the decision go in one submit. }}
 <section class="card" id="fields" aria-labelledby="fields-title">
   <h2 id="fields-title">Information <span class="muted">· round {{ROUND}}</span></h2>
   {{#HAS_ERRORS}}<div class="alert" role="alert">
@@ -9,9 +11,6 @@
   {{#READONLY}}<p class="help">Only the people who may act on this activity can change these, and only while it is on hold.</p>{{/READONLY}}
 
   {{#VALUE_FORM}}
-  <form method="post" action="/activities/{{ACTIVITY_ID}}/inputs" novalidate>
-    <input type="hidden" name="csrf" value="{{CSRF}}">
-    <input type="hidden" name="inputs_form" value="1">
     {{#FIELD}}
     <div class="field{{#INVALID}} invalid{{/INVALID}}{{#CHECKBOX}} check{{/CHECKBOX}}">
       {{#CHECKBOX}}
@@ -42,8 +41,6 @@
       <p class="error" id="{{NAME}}-error">{{#ERROR}}{{ERROR}}{{/ERROR}}</p>
     </div>
     {{/FIELD}}
-    <button type="submit" class="primary">Save</button>
-  </form>
   {{/VALUE_FORM}}
 
   {{#VALUE_LIST}}
@@ -63,16 +60,19 @@
     {{#NO_FILES}}<p class="empty">No file attached yet.</p>{{/NO_FILES}}
     {{#FILES_HIDDEN}}<p class="muted">{{COUNT}} file(s) attached. {{WHO}}</p>{{/FILES_HIDDEN}}
     {{#UPLOAD}}
-    <form method="post" action="/activities/{{ACTIVITY_ID}}/evidence" enctype="multipart/form-data">
-      <input type="hidden" name="csrf" value="{{CSRF}}">
-      <input type="hidden" name="field" value="{{KEY}}">
-      <label for="{{NAME}}">{{LABEL}} <span class="muted">— choose a file</span></label>
-      <input type="file" id="{{NAME}}" name="file" accept="{{ACCEPT_ATTR}}" required{{#INVALID}} aria-invalid="true"{{/INVALID}}
+    <div class="upload" data-upload-field="{{KEY}}">
+      <label for="{{NAME}}">{{LABEL}}: choose a file</label>
+      <input type="file" id="{{NAME}}" name="{{NAME}}" accept="{{ACCEPT_ATTR}}"{{#INVALID}} aria-invalid="true"{{/INVALID}}
              aria-describedby="{{NAME}}-accept {{NAME}}-error">
-      <button type="submit">Upload</button>
-    </form>
+      <progress max="100" value="0" hidden aria-label="Uploading to {{LABEL}}"></progress>
+      <p class="help upload-status" role="status" aria-live="polite"></p>
+    </div>
     {{/UPLOAD}}
     <p class="error" id="{{NAME}}-error">{{#ERROR}}{{ERROR}}{{/ERROR}}</p>
   </div>
   {{/FILE_FIELD}}
+  {{#SAVE}}<div class="actions save-row">
+    <button type="submit" name="decision" value="save">Save without deciding</button>
+    <span class="help">Keeps what you entered and the files you chose; nothing is decided.</span>
+  </div>{{/SAVE}}
 </section>

@@ -96,16 +96,17 @@
 </section>
 {{/HAS_OUTPUTS}}
 
+{{#ONE_FORM}}<form method="post" action="/activities/{{ACTIVITY_ID}}/submit" enctype="multipart/form-data" novalidate
+  class="one-form" data-upload="/activities/{{ACTIVITY_ID}}/evidence">
+<input type="hidden" name="csrf" value="{{CSRF}}">
+<input type="hidden" name="inputs_form" value="1">{{/ONE_FORM}}
 {{>FIELDS}}
-{{>EVIDENCE}}
-
-{{#ACT}}
+{{#ACT}}{{#DECIDE_CARD}}
 <section class="card act" id="act" aria-labelledby="act-title">
   <h2 id="act-title">Your decision</h2>
   {{#ACTION_ERROR}}<p class="alert" role="alert">{{MESSAGE}}</p>{{/ACTION_ERROR}}
   {{#APPROVAL_FORM}}
-  <form method="post" action="/activities/{{ACTIVITY_ID}}/decision" class="decide">
-    <input type="hidden" name="csrf" value="{{CSRF}}">
+  <div class="decide">
     {{#HAS_ACTING_FOR}}
     <div class="field">
       <label for="acting_for">Decide as</label>
@@ -126,28 +127,20 @@
          with the meaning: <em>{{MEANING}}</em>. Your name, the date and time (UTC) and this meaning are recorded with it.</p>
       <div class="field">
         <label for="password">Password</label>
-        <input id="password" name="password" type="password" autocomplete="current-password" required aria-describedby="password-error">
+        <input id="password" name="password" type="password" autocomplete="current-password" aria-describedby="password-error">
         <p class="error" id="password-error">{{ERR_PASSWORD}}</p>
       </div>
     </div>
     {{/SIGNATURE}}
+    {{#HAS_FIELDS_NOTE}}<p class="help">Approving records the information and files above with your decision, in one step.</p>{{/HAS_FIELDS_NOTE}}
     <div class="actions">
       <button type="submit" name="decision" value="approve" class="approve">Approve</button>
       <button type="submit" name="decision" value="reject" class="reject" data-confirm="Reject this approval? The phase will fail.">Reject</button>
     </div>
-  </form>
+  </div>
   {{/APPROVAL_FORM}}
-  {{#TAKE_FORM}}
-  <form method="post" action="/activities/{{ACTIVITY_ID}}/take">
-    <input type="hidden" name="csrf" value="{{CSRF}}">
-    <p>Nobody has taken this task yet. Take responsibility, follow the instructions, then Proceed or Abort.</p>
-    <button type="submit" class="primary">Take responsibility</button>
-  </form>
-  {{/TAKE_FORM}}
-  {{#HELD_BY}}<p class="notice">{{NAME}} has taken responsibility for this task.</p>{{/HELD_BY}}
   {{#TASK_FORM}}
-  <form method="post" action="/activities/{{ACTIVITY_ID}}/task">
-    <input type="hidden" name="csrf" value="{{CSRF}}">
+  <div class="decide">
     <div class="field">
       <label for="notes">Notes <span class="muted">(required to abort)</span></label>
       <textarea id="notes" name="notes" maxlength="4000" aria-describedby="notes-error">{{NOTES}}</textarea>
@@ -164,16 +157,34 @@
     </div>
     {{/SIGNATURE}}
     <div class="actions">
-      <button type="submit" name="action" value="proceed" class="approve">Proceed</button>
-      <button type="submit" name="action" value="abort" class="reject" data-confirm="Abort this task? Its phase will fail.">Abort</button>
+      <button type="submit" name="decision" value="proceed" class="approve">Proceed</button>
+      <button type="submit" name="decision" value="abort" class="reject" data-confirm="Abort this task? Its phase will fail.">Abort</button>
     </div>
+  </div>
+  {{/TASK_FORM}}
+</section>
+{{/DECIDE_CARD}}{{/ACT}}
+{{#ONE_FORM}}</form>{{/ONE_FORM}}
+
+{{#ACT}}{{#MORE_CARD}}
+<section class="card act" id="{{MORE_ID}}" aria-labelledby="task-title">
+  <h2 id="task-title">{{MORE_TITLE}}</h2>
+  {{#MORE_ERROR}}<p class="alert" role="alert">{{MESSAGE}}</p>{{/MORE_ERROR}}
+  {{#TAKE_FORM}}
+  <form method="post" action="/activities/{{ACTIVITY_ID}}/take">
+    <input type="hidden" name="csrf" value="{{CSRF}}">
+    <p>Nobody has taken this task yet. Take responsibility, follow the instructions, then Proceed or Abort.</p>
+    <button type="submit" class="primary">Take responsibility</button>
   </form>
+  {{/TAKE_FORM}}
+  {{#HELD_BY}}<p class="notice">{{NAME}} has taken responsibility for this task.</p>{{/HELD_BY}}
+  {{#HAND_BACK}}
   <form method="post" action="/activities/{{ACTIVITY_ID}}/hand-back" class="hand-back">
     <input type="hidden" name="csrf" value="{{CSRF}}">
     <p class="help">Cannot do it after all? Hand it back: nobody holds it then, and the people responsible for it are told so that one of them can take it.</p>
     <button type="submit" data-confirm="Hand this task back? Nobody will hold it until someone takes it.">Hand the task back</button>
   </form>
-  {{/TASK_FORM}}
+  {{/HAND_BACK}}
   {{#ASSIGN_FORM}}
   <form method="post" action="/activities/{{ACTIVITY_ID}}/assign" class="assign">
     <input type="hidden" name="csrf" value="{{CSRF}}">
@@ -186,7 +197,9 @@
   </form>
   {{/ASSIGN_FORM}}
 </section>
-{{/ACT}}
+{{/MORE_CARD}}{{/ACT}}
+
+{{>EVIDENCE}}
 
 {{#HAS_VOTES}}
 <section class="card" aria-labelledby="votes-title">

@@ -184,22 +184,60 @@ int db_exec(sqlite3 *db, const char *sql){
 }
 
 /* Every transaction that writes starts here, so the write lock is taken up front. */
+/*
+** Write transactions nest: the outermost is BEGIN IMMEDIATE ... COMMIT, an
+** inner one is a SAVEPOINT that its db_commit releases into the outer one
+** and its db_rollback undoes alone.  So a handler can run several core calls
+** (save the fields, record the files, decide) as one unit: each call keeps
+** its own begin/commit, and nothing is written until the outermost commit.
+*/
+static int wdepth;                      /* open write transactions (1 = BEGIN, more = savepoints) */
+
 int db_begin_write(sqlite3 *db){
+  char sp[32];
   db_end_read(db);
-  return db_exec(db, "BEGIN IMMEDIATE");
+  if( wdepth>0 && !sqlite3_get_autocommit(db) ){
+    snprintf(sp, sizeof(sp), "SAVEPOINT hp_w%d", wdepth);
+    if( db_exec(db, sp) ) return -1;
+    wdepth++;
+    return 0;
+  }
+  wdepth = 0;
+  if( db_exec(db, "BEGIN IMMEDIATE") ) return -1;
+  wdepth = 1;
+  return 0;
 }
 
 int db_commit(sqlite3 *db){
+  char sp[32];
   read_tx = 0;
+  if( wdepth>1 ){
+    snprintf(sp, sizeof(sp), "RELEASE hp_w%d", wdepth-1);
+    if( db_exec(db, sp) ){
+      db_rollback(db);
+      return -1;
+    }
+    wdepth--;
+    return 0;
+  }
   if( db_exec(db, "COMMIT") ){
     db_rollback(db);
     return -1;
   }
+  wdepth = 0;
   return 0;
 }
 
 void db_rollback(sqlite3 *db){
+  char sp[64];
   read_tx = 0;
+  if( wdepth>1 && !sqlite3_get_autocommit(db) ){
+    wdepth--;
+    snprintf(sp, sizeof(sp), "ROLLBACK TO hp_w%d; RELEASE hp_w%d", wdepth, wdepth);
+    sqlite3_exec(db, sp, NULL, NULL, NULL);
+    return;
+  }
+  wdepth = 0;
   if( !sqlite3_get_autocommit(db) ) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 

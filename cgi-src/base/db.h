@@ -26,9 +26,9 @@ int db_bind_int64(sqlite3_stmt *st, const char *name, int64_t v);
 int db_bind_null(sqlite3_stmt *st, const char *name);
 int db_step(sqlite3_stmt *st);                          /* SQLITE_ROW, SQLITE_DONE, or an error (logged) */
 int db_exec(sqlite3 *db, const char *sql);              /* 0 ok, -1 logged */
-int db_begin_write(sqlite3 *db);                        /* BEGIN IMMEDIATE; 0 ok, -1 */
-int db_commit(sqlite3 *db);                             /* 0 ok, -1 (transaction rolled back) */
-void db_rollback(sqlite3 *db);                          /* safe to call with no transaction */
+int db_begin_write(sqlite3 *db);                        /* BEGIN IMMEDIATE (nested: a SAVEPOINT); 0 ok, -1 */
+int db_commit(sqlite3 *db);                             /* 0 ok (nested: into the outer one), -1 (rolled back) */
+void db_rollback(sqlite3 *db);                          /* the innermost; safe to call with no transaction */
 void db_begin_read(sqlite3 *db);    /* one read snapshot for a page; ended by db_end_read or any write */
 void db_end_read(sqlite3 *db);      /* safe to call with none open */
 const char *db_col_text(sqlite3_stmt *st, int i);       /* "" for NULL */

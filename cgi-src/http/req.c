@@ -89,7 +89,9 @@ void req_free(struct req *r){
   arena_free(&r->arena);
 }
 
+/* name may be NULL (a name built in an arena that ran out): nothing is found. */
 static const char *kv_find(const struct kv *a, size_t n, const char *name){
+  if( name==NULL ) return NULL;
   for(size_t i=0; i<n; i++) if( strcmp(a[i].name, name)==0 ) return a[i].value;
   return NULL;
 }
@@ -154,6 +156,8 @@ void req_field_error(struct req *r, const char *field, const char *fmt, ...){
   e->message = arena_vprintf(&r->arena, fmt, ap);
   va_end(ap);
   e->field = arena_strdup(&r->arena, field);
+  if( e->message==NULL || e->field==NULL ) return;        /* out of memory: the page says less */
+  e->next = NULL;
   /* keep them in the order they were found */
   struct field_error **pp = &r->errors;
   while( *pp ) pp = &(*pp)->next;
@@ -161,6 +165,7 @@ void req_field_error(struct req *r, const char *field, const char *fmt, ...){
 }
 
 const char *req_error_for(struct req *r, const char *field){
+  if( field==NULL ) return NULL;
   for(struct field_error *e = r->errors; e; e = e->next){
     if( strcmp(e->field, field)==0 ) return e->message;
   }

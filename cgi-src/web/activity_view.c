@@ -136,13 +136,15 @@ static void render_input(tmpl_dict *row, const struct inputs_field *f, const cha
   }
 }
 
-int activity_view_fields(struct req *r, tmpl_dict *d, int64_t activity_id, int64_t round, int sees_evidence){
+int activity_view_fields(struct req *r, tmpl_dict *d, int64_t activity_id, int64_t round, int sees_evidence,
+                         int *fillable){
   struct inputs_activity act;
   struct inputs_field *f;
   struct inputs_value *saved;
   struct file_row *files;
   size_t nf, nsaved, nfiles;
   char iso[40], sz[40];
+  *fillable = 0;
   if( inputs_load_activity(r->app, &r->arena, activity_id, &act) ) return HP_ERROR;
   if( inputs_load_fields(r->app, &r->arena, activity_id, &f, &nf) ) return HP_ERROR;
   if( nf==0 && r->errors==NULL ) return HP_OK;
@@ -160,7 +162,7 @@ int activity_view_fields(struct req *r, tmpl_dict *d, int64_t activity_id, int64
   if( r->errors ) tmpl_show(x, "HAS_ERRORS");
   for(struct field_error *e = r->errors; e; e = e->next){
     tmpl_dict *s = tmpl_section(x, "ERRORS");
-    tmpl_set(s, "FIELD", e->field);
+    tmpl_set(s, "FIELD", strcmp(e->field, "action")==0 ? "act" : e->field);
     tmpl_set(s, "MESSAGE", e->message);
   }
   if( nf==0 ) return HP_OK;
@@ -231,6 +233,10 @@ int activity_view_fields(struct req *r, tmpl_dict *d, int64_t activity_id, int64
     nvalue++;
   }
   if( nvalue ) tmpl_show(x, editable ? "VALUE_FORM" : "VALUE_LIST");
+  if( editable ){
+    tmpl_show(x, "SAVE");
+    *fillable = 1;
+  }
   return HP_OK;
 }
 
@@ -310,13 +316,13 @@ int activity_view_decision_wanted(struct req *r, int64_t activity_id){
 ** required, and "acting for" when someone delegated to the viewer), or the
 ** manual task's Take / Proceed / Abort, and Assign for release managers.
 */
-void activity_view_decision(struct req *r, tmpl_dict *act, int64_t activity_id){
+int activity_view_decision(struct req *r, tmpl_dict *act, int64_t activity_id){
   sqlite3_stmt *st = db_prepare(r->app->db,
     "SELECT kind, status, signature_required, signature_meaning, responsible_user_id,"
     " (SELECT display_name FROM users WHERE id=a.responsible_user_id) FROM activities a WHERE id=:id");
-  if( st==NULL ) return;
+  if( st==NULL ) return 0;
   db_bind_int64(st, ":id", activity_id);
-  if( db_step(st)!=SQLITE_ROW ){ db_finish(st); return; }
+  if( db_step(st)!=SQLITE_ROW ){ db_finish(st); return 0; }
   const char *kind = db_col_dup(&r->arena, st, 0);
   const char *status = db_col_dup(&r->arena, st, 1);
   int sig = sqlite3_column_int(st, 2);
@@ -324,11 +330,10 @@ void activity_view_decision(struct req *r, tmpl_dict *act, int64_t activity_id){
   int64_t holder = sqlite3_column_int64(st, 4);
   const char *holder_name = db_col_dup(&r->arena, st, 5);
   db_finish(st);
-  if( strcmp(status, "on_hold")!=0 || r->user==NULL ) return;
+  if( strcmp(status, "on_hold")!=0 || r->user==NULL ) return 0;
   tmpl_set(act, "CSRF", r->csrf_token);
   tmpl_set_int(act, "ACTIVITY_ID", activity_id);
   const char *err_action = req_error_for(r, "action");
-  if( err_action ) tmpl_set(tmpl_section(act, "ACTION_ERROR"), "MESSAGE", err_action);
   tmpl_set(act, "ERR_COMMENT", req_error_for(r, "comment"));
   tmpl_set(act, "ERR_PASSWORD", req_error_for(r, "password"));
   tmpl_set(act, "ERR_NOTES", req_error_for(r, "notes"));
@@ -337,6 +342,7 @@ void activity_view_decision(struct req *r, tmpl_dict *act, int64_t activity_id){
   tmpl_set(act, "NOTES", req_form(r, "notes"));
   int64_t now = app_now_ms(r->app);
   int can = mayact_may(r->app, activity_id, r->user->id, r->user->id, now);
+  int decides = 0, more = 0;
   if( strcmp(kind, "approval")==0 ){
     /* People who delegated to the viewer and whom the viewer may act for now. */
     sqlite3_stmt *d = db_prepare(r->app->db,
@@ -358,19 +364,19 @@ void activity_view_decision(struct req *r, tmpl_dict *act, int64_t activity_id){
       }
       db_finish(d);
     }
-    if( !can && nfor==0 ) return;
-    if( form==NULL ) form = tmpl_section(act, "APPROVAL_FORM");
-    if( nfor ) tmpl_show(form, "HAS_ACTING_FOR");
-    if( can ) tmpl_show(form, "CAN_SELF");
-    if( sig ){
-      tmpl_dict *s = tmpl_section(form, "SIGNATURE");
-      tmpl_set(s, "MEANING", meaning);
-      tmpl_set(s, "SIGNER", r->user->display_name);
+    if( can || nfor ){
+      if( form==NULL ) form = tmpl_section(act, "APPROVAL_FORM");
+      if( nfor ) tmpl_show(form, "HAS_ACTING_FOR");
+      if( can ) tmpl_show(form, "CAN_SELF");
+      if( sig ){
+        tmpl_dict *s = tmpl_section(form, "SIGNATURE");
+        tmpl_set(s, "MEANING", meaning);
+        tmpl_set(s, "SIGNER", r->user->display_name);
+      }
+      decides = 1;
     }
-    return;
-  }
-  if( strcmp(kind, "manual")==0 ){
-    if( holder==0 && can ) tmpl_show(act, "TAKE_FORM");
+  }else if( strcmp(kind, "manual")==0 ){
+    if( holder==0 && can ){ tmpl_show(act, "TAKE_FORM"); more = 1; }
     if( holder && holder==r->user->id ){
       tmpl_dict *f = tmpl_section(act, "TASK_FORM");
       if( sig ){
@@ -378,10 +384,24 @@ void activity_view_decision(struct req *r, tmpl_dict *act, int64_t activity_id){
         tmpl_set(s, "MEANING", meaning);
         tmpl_set(s, "SIGNER", r->user->display_name);
       }
+      tmpl_show(act, "HAND_BACK");
+      decides = more = 1;
     }else if( holder ){
       tmpl_set(tmpl_section(act, "HELD_BY"), "NAME", holder_name);
+      more = 1;
     }
-    if( r->user->roles & (ROLE_ADMIN|ROLE_RELEASE_MANAGER) ) tmpl_show(act, "ASSIGN_FORM");
+    if( r->user->roles & (ROLE_ADMIN|ROLE_RELEASE_MANAGER) ){ tmpl_show(act, "ASSIGN_FORM"); more = 1; }
   }
+  if( decides ){
+    tmpl_show(act, "DECIDE_CARD");
+    if( err_action ) tmpl_set(tmpl_section(act, "ACTION_ERROR"), "MESSAGE", err_action);
+  }
+  if( more ){
+    tmpl_show(act, "MORE_CARD");
+    tmpl_set(act, "MORE_ID", decides ? "task" : "act");
+    tmpl_set(act, "MORE_TITLE", decides ? "The task" : "Your part");
+    if( err_action && !decides ) tmpl_set(tmpl_section(act, "MORE_ERROR"), "MESSAGE", err_action);
+  }
+  return decides;
 }
 

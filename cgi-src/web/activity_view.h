@@ -14,9 +14,11 @@
 ** and inputs_may_edit() (inputs.h); otherwise the values are shown read-only.
 ** Does nothing for an activity without fields.  sees_evidence: the viewer may
 ** see the release's evidence (mayact_sees_evidence); else files are counted,
-** not listed.  HP_OK or HP_ERROR.
+** not listed.  *fillable: 1 when the viewer may fill the fields (they then
+** belong in the activity's one form).  HP_OK or HP_ERROR.
 */
-int activity_view_fields(struct req *r, tmpl_dict *d, int64_t activity_id, int64_t round, int sees_evidence);
+int activity_view_fields(struct req *r, tmpl_dict *d, int64_t activity_id, int64_t round, int sees_evidence,
+                         int *fillable);
 
 /*
 ** Fill the EVIDENCE include (templates/_evidence.tpl) of d with every file
@@ -34,9 +36,10 @@ int activity_view_evidence(struct req *r, tmpl_dict *d, int64_t activity_id, int
 int activity_view_decision_wanted(struct req *r, int64_t activity_id);
 
 /*
-** Fill the ACT section with the forms the viewer may use: Approve/Reject
-** (signature and "acting for" when they apply), or a manual task's Take,
-** Proceed/Abort and Assign.
+** Fill the ACT section: DECIDE_CARD, the decision part of the activity's one
+** form (Approve/Reject with the signature and "acting for" when they apply,
+** or a held task's Proceed/Abort), and MORE_CARD, the small forms of their
+** own (Take, Hand back, Assign).  Returns 1 when the viewer may decide.
 */
-void activity_view_decision(struct req *r, tmpl_dict *act, int64_t activity_id);
+int activity_view_decision(struct req *r, tmpl_dict *act, int64_t activity_id);
 #endif

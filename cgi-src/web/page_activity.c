@@ -438,8 +438,11 @@ int page_activity(struct req *r){
     else tmpl_show(m, "NOT_TAKEN");
   }
   db_finish(st);
+  int decides = 0;
+  tmpl_dict *act = NULL;
   if( can_act || activity_view_decision_wanted(r, id) ){
-    activity_view_decision(r, tmpl_section(d, "ACT"), id);       /* the forms (page_decide.c) */
+    act = tmpl_section(d, "ACT");
+    decides = activity_view_decision(r, act, id);       /* the forms (page_decide.c) */
     if( can_act ) tmpl_show(d, "YOU_CAN_ACT");
   }
 
@@ -479,7 +482,15 @@ int page_activity(struct req *r){
   if( strcmp(kind, "automated")!=0 && add_decisions(r, d, id, round, kind) ) goto fail;
   int sees = mayact_sees_evidence(r->app, r->user->id, r->user->roles, rid);
   if( add_history(r, d, id, rid, name, sees) ) goto fail;
-  if( activity_view_fields(r, d, id, round, sees) || activity_view_evidence(r, d, id, sees) ) goto fail;   /* FIELDS, EVIDENCE */
+  int fillable = 0;
+  if( activity_view_fields(r, d, id, round, sees, &fillable) || activity_view_evidence(r, d, id, sees) ) goto fail;   /* FIELDS, EVIDENCE */
+  /* One form for the fields, the files and the decision (page_activity_submit). */
+  if( decides || fillable ){
+    tmpl_dict *f = tmpl_section(d, "ONE_FORM");
+    tmpl_set_int(f, "ACTIVITY_ID", id);
+    tmpl_set(f, "CSRF", r->csrf_token);
+    if( fillable && act ) tmpl_show(act, "HAS_FIELDS_NOTE");
+  }
   return page_render(r, 200, "activity.tpl", d, name);
 fail:
   tmpl_dict_free(d);

@@ -2,6 +2,9 @@
 #include "page_decide.h"
 #include "util.h"
 #include "page_release.h"
+#include "page_evidence.h"
+#include "inputs.h"
+#include "router.h"
 #include "approvals.h"
 #include "mayact.h"
 #include "policy.h"
@@ -35,7 +38,8 @@ static void voter_from_req(struct req *r, struct approvals_voter *v, const char 
 ** because the page reads it back from r->form.
 */
 static int show_again(struct req *r, int status, const char *field, const char *msg){
-  if( field && field[0] ) req_field_error(r, field, "%s", msg);
+  if( msg==NULL ){ /* the messages are recorded already */ }
+  else if( field && field[0] ) req_field_error(r, field, "%s", msg);
   else req_field_error(r, "action", "%s", msg);
   int rc = page_activity(r);
   if( rc==HP_OK ) r->status = status;
@@ -182,6 +186,200 @@ int page_activity_task(struct req *r){
   if( rc==HP_NOT_FOUND ) return rc;
   if( rc!=HP_OK ) return show_error(r, &err);
   page_flash(r, action[0]=='p' ? "Done: the release moves on." : "The task was aborted and its phase failed.");
+  return resp_redirect(r, "/activities/%lld", (long long)id);
+}
+
+/* ------------------------------------------------------------------ the one form */
+
+static const char *const SUBMIT_APPROVAL[] = { "approve", "reject", "save", NULL };
+static const char *const SUBMIT_TASK[] = { "proceed", "abort", "save", NULL };
+
+/* The worst status among the refusals: a wrong type (415) or size (413) before a plain 422. */
+static int worse(int have, int status){
+  if( have==415 || status==415 ) return 415;
+  if( have==413 || status==413 ) return 413;
+  return status ? status : have;
+}
+
+/*
+** POST /activities/{id}/submit — the activity's one form: its fields, its
+** files and the decision (approve/reject, proceed/abort, or save without
+** deciding), as multipart/form-data.  Everything is checked first (each
+** file's size, type and name; each field; the comment; the signature's
+** password); a refusal shows the page again with each message next to its
+** field and the typed values kept, and records nothing.  Then the files are
+** stored and, in one transaction, recorded with the fields and the decision:
+** all of it or none.  Route flags: AUTH | CSRF | RAWBODY (the origin is
+** checked by the router, the token as the form's first part).
+*/
+int page_activity_submit(struct req *r){
+  int64_t id = r->ids[0];
+  struct inputs_activity act;
+  struct inputs_field *fields;
+  size_t nfields;
+  struct evidence_form form;
+  const char *why, *csrf_reason;
+  char msg[300];
+  int rc = inputs_load_activity(r->app, &r->arena, id, &act);
+  if( rc==HP_OK && inputs_load_fields(r->app, &r->arena, id, &fields, &nfields) ) rc = HP_ERROR;
+  if( rc ){
+    page_evidence_read_body(r, NULL);
+    return rc;
+  }
+  int status = page_evidence_read_form(r, fields, nfields, &form, &why, &csrf_reason);
+  if( csrf_reason ) return router_csrf_refuse(r, csrf_reason);
+  if( status ){
+    router_render_error(r, status, why);
+    return HP_OK;
+  }
+  int approval = strcmp(act.kind, "approval")==0, manual = strcmp(act.kind, "manual")==0;
+  const char *decision = NULL;
+  status = 0;
+  if( strcmp(act.status, "on_hold")!=0 ){
+    page_evidence_form_cleanup(&form);
+    router_render_error(r, HP_CONFLICT, "This activity is not waiting for a decision any more, so nothing was recorded.");
+    return HP_OK;
+  }
+  if( !approval && !manual ){
+    page_evidence_form_cleanup(&form);
+    router_render_error(r, HP_CONFLICT, "A pipeline completes this activity; there is nothing to decide here.");
+    return HP_OK;
+  }
+  if( !req_enum(r, "decision", approval ? SUBMIT_APPROVAL : SUBMIT_TASK, &decision) ){
+    req_field_error(r, "action", "Choose what to do: %s.", approval ? "approve, reject or save" : "proceed, abort or save");
+    status = HP_UNPROCESSABLE;
+  }
+  int saving = decision && strcmp(decision, "save")==0;
+  int positive = decision && (strcmp(decision, "approve")==0 || strcmp(decision, "proceed")==0);
+  int editable = inputs_may_edit(r->app, r->user, &act);
+  if( (form.nfiles || saving) && !editable ){
+    page_evidence_form_cleanup(&form);
+    req_audit_tx(r, "access.denied", "activity", id, act.release_id, "{s:s,s:s,s:i,s:s}",
+                 "method", r->method, "path", r->path, "status", 403, "reason", "may not edit inputs");
+    router_render_error(r, HP_FORBIDDEN, "Only the people who may act on this activity can fill in its form.");
+    return HP_OK;
+  }
+  /* The files: each checked in the words of evidence.h, the message next to its input. */
+  int nrefused = 0;
+  for(int i=0; i<form.nfiles; i++){
+    struct evidence_upfile *f = &form.files[i];
+    page_evidence_file_check(r, f);
+    if( !f->status ) continue;
+    nrefused++;
+    status = worse(status, f->status>=500 ? HP_UNPROCESSABLE : f->status);
+    req_field_error(r, arena_printf(&r->arena, INPUTS_PREFIX "%s", f->field->key), "%s", f->why);
+    req_audit_tx(r, "evidence.refused", "activity", act.id, act.release_id,
+                 "{s:s,s:s,s:I,s:s,s:s,s:s,s:i,s:s}", "field", f->field->key, "name", f->name,
+                 "size", (json_int_t)f->size, "type", f->mime, "sha256", f->sha, "reason", f->why,
+                 "status", f->status, "via", "web");
+  }
+  /* The fields: a required one must be filled to approve or proceed, never to reject or save. */
+  struct inputs_value *v = arena_alloc(&r->arena, sizeof(*v)*(nfields ? nfields : 1));
+  size_t nv = 0;
+  if( v==NULL ){ page_evidence_form_cleanup(&form); return HP_ERROR; }
+  if( editable && req_form(r, "inputs_form") ){
+    for(size_t i=0; i<nfields; i++){
+      if( fields[i].type==INPUTS_FILE ) continue;
+      const char *name = arena_printf(&r->arena, INPUTS_PREFIX "%s", fields[i].key);
+      const char *val = req_form(r, name);
+      int empty = val==NULL || val[0]==0;
+      if( (positive || !empty) && !inputs_check(&fields[i], val, msg, sizeof(msg)) ){
+        req_field_error(r, name, "%s", msg);
+        status = worse(status, HP_UNPROCESSABLE);
+      }
+      v[nv].key = fields[i].key;
+      v[nv].value = val ? val : "";
+      nv++;
+    }
+  }
+  const char *comment = "";
+  int64_t acting_for = 0;
+  const char *cname = approval ? "comment" : "notes";
+  if( !req_text(r, cname, 0, 4000, &comment) ) status = worse(status, HP_UNPROCESSABLE);
+  if( decision && !positive && !saving && comment[strspn(comment, " \t\r\n")]==0 ){
+    req_field_error(r, cname, "%s", approval ? "Say why you reject: a comment is required." : "Say why you abort: notes are required.");
+    status = worse(status, HP_UNPROCESSABLE);
+  }
+  if( !req_int(r, "acting_for", 0, INT64_MAX, 0, &acting_for) ) status = worse(status, HP_UNPROCESSABLE);
+  int sig = needs_signature(r, id);
+  const char *pw = req_form(r, "password");
+  if( sig>0 && !saving && (pw==NULL || pw[0]==0) ){
+    req_field_error(r, "password", "Enter your password to sign this decision.");
+    status = worse(status, HP_UNPROCESSABLE);
+  }
+  if( status ){
+    page_evidence_form_cleanup(&form);
+    req_field_error(r, "action", "Nothing was recorded: fix what is marked%s, then submit again.",
+                    nrefused || form.nfiles ? " and choose the files again" : "");
+    return show_again(r, status, "", NULL);
+  }
+  struct approvals_voter voter;
+  voter_from_req(r, &voter, "web");
+  voter.acting_for = acting_for;
+  if( sig>0 && !saving && check_signature(r, id, &voter.signed_ok)!=HP_OK ){
+    page_evidence_form_cleanup(&form);
+    req_field_error(r, "password", "That password is not correct. Nothing was recorded.");
+    return show_again(r, HP_FORBIDDEN, "", NULL);
+  }
+  /* Store the files, then record everything in one transaction. */
+  for(int i=0; i<form.nfiles && status==0; i++){
+    if( page_evidence_file_store(r, &form.files[i]) ) status = HP_ERROR;
+  }
+  struct hp_err err;
+  struct audit_ctx c;
+  req_audit_ctx(r, &c);
+  hp_err_clear(&err);
+  if( status==0 && db_begin_write(r->app->db) ){
+    status = HP_UNAVAILABLE;
+    hp_fail(&err, HP_UNAVAILABLE, "", "%s", "Holdpoint is busy. Nothing was recorded; try again in a moment.");
+  }
+  int began = status==0;
+  for(int i=0; i<form.nfiles && status==0; i++){
+    struct evidence_upfile *f = &form.files[i];
+    struct evidence_row row = { act.id, act.release_id, act.round, f->field->key, f->sha, f->size, f->mime,
+                                f->name, f->rel, "web" };
+    int64_t evid;
+    rc = evidence_record(r->app, &c, &row, &evid);
+    if( rc ){ status = rc; hp_fail(&err, rc==HP_CONFLICT ? 409 : rc, "", "%s", "This activity stopped waiting for input; nothing was recorded."); }
+  }
+  if( status==0 && nv ){
+    rc = inputs_save(r->app, &c, id, act.round, v, nv, r->user->id);
+    if( rc ){ status = rc; hp_fail(&err, rc==HP_CONFLICT ? 409 : rc, "", "%s", "This activity stopped waiting for input; nothing was recorded."); }
+  }
+  struct approvals_result res;
+  memset(&res, 0, sizeof(res));
+  if( status==0 && !saving ){
+    rc = approval ? approvals_decide(r->app, &c, &voter, id, decision, comment, &res, &err)
+                  : approvals_finish_task(r->app, &c, &voter, id, decision, comment, &err);
+    if( rc ) status = rc;
+  }
+  if( status==0 && db_commit(r->app->db) ) status = HP_ERROR;
+  else if( status && began ) db_rollback(r->app->db);
+  for(int i=0; i<form.nfiles; i++){
+    struct evidence_upfile *f = &form.files[i];
+    if( f->stored && status ) evidence_unstore(r->app, f->rel);     /* no file without its row */
+    if( f->stored ) evidence_store_done(r->app, f->sha);
+  }
+  page_evidence_form_cleanup(&form);
+  if( status==HP_NOT_FOUND ) return status;
+  if( status ){
+    if( err.reason[0]==0 ) hp_fail(&err, HP_ERROR, "", "%s", "Holdpoint could not save this, so nothing was recorded. Try again in a moment.");
+    if( form.nfiles ) req_field_error(r, "action", "Choose the files again: nothing was recorded.");
+    return show_error(r, &err);
+  }
+  const char *files = form.nfiles==0 ? "" : form.nfiles==1 ? arena_printf(&r->arena, " with %s", form.files[0].name)
+                      : arena_printf(&r->arena, " with %d files", form.nfiles);
+  if( saving ){
+    page_flash(r, "Saved%s. Nothing is decided yet.", files);
+  }else if( approval && res.state==POLICY_PENDING ){
+    page_flash(r, "Your %s is recorded%s. %d more approval%s needed.", positive ? "approval" : "rejection", files,
+               res.needed, res.needed==1 ? " is" : "s are");
+  }else if( approval ){
+    page_flash(r, "Your %s is recorded%s. The activity is %s.", positive ? "approval" : "rejection", files,
+               res.state==POLICY_APPROVED ? "approved and the release moves on" : "rejected");
+  }else{
+    page_flash(r, positive ? "Done%s: the release moves on." : "The task was aborted%s and its phase failed.", files);
+  }
   return resp_redirect(r, "/activities/%lld", (long long)id);
 }
 

@@ -8,6 +8,7 @@ int page_activity_take(struct req *r);
 int page_activity_assign(struct req *r);
 int page_activity_hand_back(struct req *r);          /* POST /activities/{id}/hand-back */
 int page_activity_task(struct req *r);
+int page_activity_submit(struct req *r);             /* POST /activities/{id}/submit: the one form */
 int api_activity_decision(struct req *r);
 int page_delegation(struct req *r);
 int page_delegation_add(struct req *r);

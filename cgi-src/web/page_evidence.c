@@ -50,17 +50,9 @@ struct upload {
   int nparts;
   char small[EVIDENCE_SMALL_MAX+1];
   size_t nsmall;
-  int have_csrf, have_field, have_file, file_done;
-  const struct inputs_field *field;
+  int have_csrf, have_field, have_file;
   const char *field_key;       /* as sent, even when unknown */
-  const char *raw_name;        /* filename= as sent (arena) */
-  char name[EVIDENCE_NAME_BUF];/* sanitised */
-  int fd;
-  char tmp[PATH_MAX];
-  EVP_MD_CTX *md;
-  int64_t size, limit;
-  char mime[128];
-  char sha[65];
+  struct evidence_upfile f;    /* the file */
   /* outcome */
   int status;                  /* 0, or the HTTP status of a refusal */
   const char *why;
@@ -82,21 +74,83 @@ static const struct inputs_field *find_field(const struct upload *u, const char 
   return NULL;
 }
 
-/* Open a new temp file (evidence_temp_path); 0 or -1 (logged). */
-static int open_temp(struct upload *u){
-  if( evidence_temp_path(u->r->app, u->tmp, sizeof(u->tmp)) ) return -1;
-  u->fd = open(u->tmp, O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC|O_NOFOLLOW, 0600);
-  if( u->fd<0 ){
-    log_msg("evidence: cannot create %s: %s", u->tmp, strerror(errno));
-    u->tmp[0] = 0;
+void page_evidence_file_init(struct evidence_upfile *f){
+  memset(f, 0, sizeof(*f));
+  f->fd = -1;
+}
+
+/*
+** A file part begins: keep its name (as sent and sanitised), open a temp
+** file (evidence_temp_path) and start its hash.  field may still be NULL
+** (the single upload names it in another part).  0, or -1 with f->status.
+*/
+int page_evidence_file_open(struct req *r, struct evidence_upfile *f, const struct inputs_field *field,
+                            const char *filename){
+  f->field = field;
+  f->raw_name = arena_strdup(&r->arena, filename ? filename : "");
+  evidence_sanitize_name(filename, f->name, sizeof(f->name));
+  f->limit = evidence_limit(r->app, field ? field->max_size : 0);
+  if( evidence_temp_path(r->app, f->tmp, sizeof(f->tmp))==0 ){
+    f->fd = open(f->tmp, O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC|O_NOFOLLOW, 0600);
+    if( f->fd<0 ){
+      log_msg("evidence: cannot create %s: %s", f->tmp, strerror(errno));
+      f->tmp[0] = 0;
+    }
+  }
+  if( f->fd>=0 ) f->md = EVP_MD_CTX_new();
+  if( f->raw_name==NULL || f->fd<0 || f->md==NULL || EVP_DigestInit_ex(f->md, EVP_sha256(), NULL)!=1 ){
+    f->status = 500;
+    f->why = "The file could not be stored. Nothing was saved.";
     return -1;
   }
   return 0;
 }
 
-/* The field's limit once it is known, else the server's. */
-static void set_limit(struct upload *u){
-  u->limit = evidence_limit(u->r->app, u->field ? u->field->max_size : 0);
+/* Write all of z to fd; 0 or -1. */
+static int write_all(int fd, const char *z, size_t n){
+  while( n ){
+    ssize_t w = fault_hit(FAULT_WRITE) ? (errno = EIO, -1) : write(fd, z, n);
+    if( w<0 ){
+      if( errno==EINTR ) continue;
+      return -1;
+    }
+    z += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+/* File bytes: counted against the limit, written and hashed.  0, or -1 with f->status. */
+int page_evidence_file_data(struct req *r, struct evidence_upfile *f, const char *data, size_t len){
+  f->size += (int64_t)len;
+  if( f->size > f->limit ){
+    char a[40];
+    f->status = 413;
+    f->why = arena_printf(&r->arena, "%s is larger than %s, the limit for this field.", f->name,
+                          evidence_human_size(f->limit, a, sizeof(a)));
+    return -1;
+  }
+  if( write_all(f->fd, data, len) || EVP_DigestUpdate(f->md, data, len)!=1 ){
+    log_msg("evidence: writing %s failed: %s", f->tmp, strerror(errno));
+    f->status = 500;
+    f->why = "The file could not be stored (the disk may be full). Nothing was saved.";
+    return -1;
+  }
+  return 0;
+}
+
+/* The file part ended: its hash is final.  0, or -1 with f->status. */
+int page_evidence_file_end(struct evidence_upfile *f){
+  unsigned char dg[EVP_MAX_MD_SIZE];
+  unsigned int ndg = 0;
+  f->done = 1;
+  if( EVP_DigestFinal_ex(f->md, dg, &ndg)!=1 || ndg!=32 ){
+    f->status = 500;
+    f->why = "The file could not be stored. Nothing was saved.";
+    return -1;
+  }
+  util_hex(dg, 32, f->sha);
+  return 0;
 }
 
 /* A part's headers are in: check its name and order; a file part opens the temp file. */
@@ -125,34 +179,12 @@ static int on_begin(void *ctx, const struct mp_part_info *info){
     if( !info->has_filename ){ refuse(u, 400, "The file part needs a filename."); return 1; }
     u->have_file = 1;
     u->part = PART_FILE;
-    u->raw_name = arena_strdup(&u->r->arena, info->filename);
-    evidence_sanitize_name(info->filename, u->name, sizeof(u->name));
-    set_limit(u);
-    if( open_temp(u) ){ refuse(u, 500, "The file could not be stored. Nothing was saved."); return 1; }
-    u->md = EVP_MD_CTX_new();
-    if( u->md==NULL || EVP_DigestInit_ex(u->md, EVP_sha256(), NULL)!=1 ){
-      refuse(u, 500, "The file could not be stored. Nothing was saved.");
-      return 1;
-    }
+    if( page_evidence_file_open(u->r, &u->f, u->f.field, info->filename) ){ refuse(u, u->f.status, "%s", u->f.why); return 1; }
     return 0;
   }
   refuse(u, 400, "Unexpected part \"%.64s\": send field and file%s.", info->name,
          u->browser ? " (after csrf)" : "");
   return 1;
-}
-
-/* Write all of z to fd; 0 or -1. */
-static int write_all(int fd, const char *z, size_t n){
-  while( n ){
-    ssize_t w = fault_hit(FAULT_WRITE) ? (errno = EIO, -1) : write(fd, z, n);
-    if( w<0 ){
-      if( errno==EINTR ) continue;
-      return -1;
-    }
-    z += w;
-    n -= (size_t)w;
-  }
-  return 0;
 }
 
 /* Body bytes: small values are kept (bounded); file bytes are counted, written and hashed. */
@@ -168,16 +200,8 @@ static int on_data(void *ctx, const char *data, size_t len){
     return 0;
   }
   if( u->part!=PART_FILE ) return 0;
-  u->size += (int64_t)len;
-  if( u->size > u->limit ){
-    char a[40];
-    refuse(u, 413, "The file is larger than %s, the limit for this field.",
-           evidence_human_size(u->limit, a, sizeof(a)));
-    return 1;
-  }
-  if( write_all(u->fd, data, len) || EVP_DigestUpdate(u->md, data, len)!=1 ){
-    log_msg("evidence: writing %s failed: %s", u->tmp, strerror(errno));
-    refuse(u, 500, "The file could not be stored (the disk may be full). Nothing was saved.");
+  if( page_evidence_file_data(u->r, &u->f, data, len) ){
+    refuse(u, u->f.status, "%s", u->f.why);
     return 1;
   }
   return 0;
@@ -195,15 +219,14 @@ static int on_end(void *ctx){
     if( u->pending ){ refuse(u, u->pending, "%s", u->pending_why); return 1; }
   }else if( k==PART_FIELD ){
     u->field_key = arena_strdup(&u->r->arena, u->small);
-    u->field = find_field(u, u->small);
-    if( u->field==NULL || u->field->type!=INPUTS_FILE ){
-      u->field = NULL;
+    u->f.field = find_field(u, u->small);
+    if( u->f.field==NULL || u->f.field->type!=INPUTS_FILE ){
+      u->f.field = NULL;
       refuse(u, 422, "This activity has no file field \"%.64s\".", u->small);
       return 1;
     }
-    if( !u->have_file ) set_limit(u);
   }else if( k==PART_FILE ){
-    u->file_done = 1;
+    if( page_evidence_file_end(&u->f) ){ refuse(u, u->f.status, "%s", u->f.why); return 1; }
   }
   return 0;
 }
@@ -215,7 +238,7 @@ static int on_end(void *ctx){
 ** the closing boundary was seen), or MP_ERR_TRUNCATED when the body ends
 ** early.
 */
-static int read_body(struct req *r, struct mp_parser *p){
+int page_evidence_read_body(struct req *r, struct mp_parser *p){
   char *buf = malloc(EVIDENCE_READ_CHUNK);
   int mrc = MP_OK, stopped = p==NULL;
   int64_t left = r->content_length;
@@ -244,26 +267,34 @@ static const char *type_in_words(struct req *r, const char *mime){
   return w ? w : arena_printf(&r->arena, "a file of type %s", mime);
 }
 
-/* After the body: the size, type and name checks, in the order evidence.h gives. */
-static void check_file(struct upload *u){
+/* A refusal of one file; the first reason wins. */
+static void file_refuse(struct req *r, struct evidence_upfile *f, int status, const char *fmt, ...)
+  __attribute__((format(printf, 4, 5)));
+static void file_refuse(struct req *r, struct evidence_upfile *f, int status, const char *fmt, ...){
+  if( f->status ) return;
+  va_list ap;
+  va_start(ap, fmt);
+  f->why = arena_vprintf(&r->arena, fmt, ap);
+  va_end(ap);
+  f->status = status;
+}
+
+/*
+** After the body: the size, type and name checks, in the order evidence.h
+** gives, for a complete file whose field is known.  Sets f->status and
+** f->why (in words, naming the file) on a refusal.
+*/
+void page_evidence_file_check(struct req *r, struct evidence_upfile *f){
   char a[40];
-  struct req *r = u->r;
-  if( !u->have_file || !u->file_done || (u->raw_name && u->raw_name[0]==0 && u->size==0) ){
-    refuse(u, 422, "Choose a file to upload.");
+  if( f->status ) return;
+  int64_t limit = evidence_limit(r->app, f->field->max_size);
+  if( f->size > limit ){
+    file_refuse(r, f, 413, "%s is larger than %s, the limit for \"%s\".", f->name,
+                evidence_human_size(limit, a, sizeof(a)), f->field->label);
     return;
   }
-  if( !u->have_field || u->field==NULL ){
-    refuse(u, 422, "Say which field the file is for (the \"field\" part).");
-    return;
-  }
-  int64_t limit = evidence_limit(r->app, u->field->max_size);
-  if( u->size > limit ){
-    refuse(u, 413, "The file is larger than %s, the limit for this field.",
-           evidence_human_size(limit, a, sizeof(a)));
-    return;
-  }
-  if( u->size==0 ){
-    refuse(u, 422, "The file is empty.");
+  if( f->size==0 ){
+    file_refuse(r, f, 422, "%s is empty.", f->name);
     return;
   }
   /*
@@ -273,18 +304,18 @@ static void check_file(struct upload *u){
   */
   size_t window = EVIDENCE_MAGIC_BYTES;
   if( r->app->magic ) magic_setparam((magic_t)r->app->magic, MAGIC_PARAM_BYTES_MAX, &window);
-  const char *m = r->app->magic ? magic_file((magic_t)r->app->magic, u->tmp) : NULL;
+  const char *m = r->app->magic ? magic_file((magic_t)r->app->magic, f->tmp) : NULL;
   if( m==NULL ){
-    log_msg("evidence: libmagic failed on %s: %s", u->tmp,
+    log_msg("evidence: libmagic failed on %s: %s", f->tmp,
             r->app->magic ? magic_error((magic_t)r->app->magic) : "not open");
-    refuse(u, 500, "The file's type could not be determined. Nothing was saved.");
+    file_refuse(r, f, 500, "The type of %s could not be determined. Nothing was saved.", f->name);
     return;
   }
-  snprintf(u->mime, sizeof(u->mime), "%s", m);
-  if( !evidence_type_allowed(u->mime, (const char *const *)u->field->accept, u->field->naccept) ){
-    const char *const *acc = u->field->naccept ? (const char *const *)u->field->accept
+  snprintf(f->mime, sizeof(f->mime), "%s", m);
+  if( !evidence_type_allowed(f->mime, (const char *const *)f->field->accept, f->field->naccept) ){
+    const char *const *acc = f->field->naccept ? (const char *const *)f->field->accept
                                                : evidence_default_accept;
-    size_t n = u->field->naccept;
+    size_t n = f->field->naccept;
     if( n==0 ) while( acc[n] ) n++;
     /* In words first, the exact type in brackets: "report.pdf is a Linux program
     ** (application/x-pie-executable), not what "Test report" accepts: a PDF or plain text." */
@@ -294,29 +325,41 @@ static void check_file(struct upload *u){
       if( i ) buf_puts(&b, i+1==n ? " or " : ", ");
       buf_puts(&b, type_in_words(r, acc[i]));
     }
-    refuse(u, 415, "%s is %s (%s), which is not allowed here: \"%s\" accepts %s.", u->name,
-           type_in_words(r, u->mime), u->mime, u->field->label, b.z ? b.z : "nothing");
+    file_refuse(r, f, 415, "%s is %s (%s), which is not allowed here: \"%s\" accepts %s.", f->name,
+                type_in_words(r, f->mime), f->mime, f->field->label, b.z ? b.z : "nothing");
     buf_free(&b);
     return;
   }
   const char *types;
-  int e = evidence_ext_check(u->name, u->mime, &types);
-  const char *want = evidence_ext_for_type(u->mime);
+  int e = evidence_ext_check(f->name, f->mime, &types);
+  const char *want = evidence_ext_for_type(f->mime);
   const char *hint = want ? arena_printf(&r->arena, "; end its name in .%s", want) : "";
   if( e==EVIDENCE_EXT_UNKNOWN ){
-    refuse(u, 422, "The name \"%s\" has no extension Holdpoint knows for its content, %s (%s)%s.",
-           u->name, type_in_words(r, u->mime), u->mime, hint);
+    file_refuse(r, f, 422, "The name \"%s\" has no extension Holdpoint knows for its content, %s (%s)%s.",
+                f->name, type_in_words(r, f->mime), f->mime, hint);
   }else if( e==EVIDENCE_EXT_MISMATCH ){
-    refuse(u, 422, "The name \"%s\" says %s, but the content is %s (%s)%s.", u->name,
-           strchr(types, ',') ? types : type_in_words(r, types), type_in_words(r, u->mime), u->mime, hint);
+    file_refuse(r, f, 422, "The name \"%s\" says %s, but the content is %s (%s)%s.", f->name,
+                strchr(types, ',') ? types : type_in_words(r, types), type_in_words(r, f->mime), f->mime, hint);
   }
 }
 
-/* Remove what a refused or failed upload left. */
-static void cleanup(struct upload *u){
-  if( u->fd>=0 ){ close(u->fd); u->fd = -1; }
-  if( u->tmp[0] ){ unlink(u->tmp); u->tmp[0] = 0; }
-  if( u->md ){ EVP_MD_CTX_free(u->md); u->md = NULL; }
+/* Move a checked file into the store (evidence_store); 0, or -1 with f->status. */
+int page_evidence_file_store(struct req *r, struct evidence_upfile *f){
+  int stored = evidence_store(r->app, f->fd, f->tmp, f->sha, f->size, f->rel, sizeof(f->rel));
+  f->fd = -1;                                  /* closed by the store */
+  if( stored ){
+    file_refuse(r, f, 500, "%s could not be stored (the disk may be full). Nothing was saved.", f->name);
+    return -1;
+  }
+  f->stored = 1;
+  return 0;
+}
+
+/* Remove what a refused or failed file left (the temp file; not a stored one). */
+void page_evidence_file_cleanup(struct evidence_upfile *f){
+  if( f->fd>=0 ){ close(f->fd); f->fd = -1; }
+  if( f->tmp[0] ){ unlink(f->tmp); f->tmp[0] = 0; }
+  if( f->md ){ EVP_MD_CTX_free(f->md); f->md = NULL; }
 }
 
 /* The evidence JSON the API returns. */
@@ -342,20 +385,23 @@ static json_t *evidence_json(int64_t id, int64_t act, int64_t round, const char 
 static int upload(struct req *r, int browser){
   struct upload u;
   struct inputs_activity act;
-  char rel[128], boundary[MP_BOUNDARY_MAX+1];
+  char boundary[MP_BOUNDARY_MAX+1];
   int64_t evid = 0;
+  /* The page's script uploads a file as soon as it is chosen, and wants JSON back. */
+  const char *accept = req_param_env(r, "HTTP_ACCEPT");
+  int wants_json = browser && accept && strstr(accept, "application/json");
   memset(&u, 0, sizeof(u));
   u.r = r;
-  u.fd = -1;
+  page_evidence_file_init(&u.f);
   u.browser = browser;
   u.act = &act;
   int rc = inputs_load_activity(r->app, &r->arena, r->ids[0], &act);
   if( rc ){
-    read_body(r, NULL);
+    page_evidence_read_body(r, NULL);
     return rc;
   }
   if( inputs_load_fields(r->app, &r->arena, act.id, &u.fields, &u.nfields) ){
-    read_body(r, NULL);
+    page_evidence_read_body(r, NULL);
     return HP_ERROR;
   }
   int pre = 0;
@@ -390,7 +436,7 @@ static int upload(struct req *r, int browser){
     p = mp_new(boundary, &lim, &cb);
     if( p==NULL ) refuse(&u, 500, "The upload could not be read.");
   }
-  int mrc = read_body(r, p);
+  int mrc = page_evidence_read_body(r, p);
   mp_free(p);
   if( p && !u.status && !u.csrf_reason && mrc!=MP_DONE ){
     if( mrc==MP_ERR_TRUNCATED ) refuse(&u, 400, "The upload ended before its closing boundary.");
@@ -398,48 +444,45 @@ static int upload(struct req *r, int browser){
   }
   if( browser && !u.csrf_reason && !u.status && !u.have_csrf ) u.csrf_reason = "missing or wrong CSRF token";
   if( u.csrf_reason ){
-    cleanup(&u);
+    page_evidence_file_cleanup(&u.f);
     return router_csrf_refuse(r, u.csrf_reason);
   }
   if( !u.status && u.pending ) refuse(&u, u.pending, "%s", u.pending_why);
-  if( !u.status && u.file_done ){
-    /* The whole file is here: its hash goes into the record, refused or not. */
-    unsigned char dg[EVP_MAX_MD_SIZE];
-    unsigned int ndg = 0;
-    if( EVP_DigestFinal_ex(u.md, dg, &ndg)!=1 || ndg!=32 ){
-      refuse(&u, 500, "The file could not be stored. Nothing was saved.");
-    }else{
-      util_hex(dg, 32, u.sha);
-    }
+  if( !u.status && (!u.have_file || !u.f.done || (u.f.raw_name && u.f.raw_name[0]==0 && u.f.size==0)) ){
+    refuse(&u, 422, "Choose a file to upload.");
   }
-  if( !u.status ) check_file(&u);
+  if( !u.status && (!u.have_field || u.f.field==NULL) ){
+    refuse(&u, 422, "Say which field the file is for (the \"field\" part).");
+  }
   if( !u.status ){
-    int stored = evidence_store(r->app, u.fd, u.tmp, u.sha, u.size, rel, sizeof(rel));
-    u.fd = -1;                                  /* closed by the store */
-    if( stored ){
-      refuse(&u, 500, "The file could not be stored (the disk may be full). Nothing was saved.");
+    page_evidence_file_check(r, &u.f);
+    if( u.f.status ) refuse(&u, u.f.status, "%s", u.f.why);
+  }
+  if( !u.status ){
+    if( page_evidence_file_store(r, &u.f) ){
+      refuse(&u, u.f.status, "%s", u.f.why);
     }else{
       struct audit_ctx c;
-      struct evidence_row row = { act.id, act.release_id, act.round, u.field->key, u.sha, u.size, u.mime,
-                                  u.name, rel, r->via_token ? "api" : "web" };
+      struct evidence_row row = { act.id, act.release_id, act.round, u.f.field->key, u.f.sha, u.f.size, u.f.mime,
+                                  u.f.name, u.f.rel, r->via_token ? "api" : "web" };
       req_audit_ctx(r, &c);
       rc = evidence_record(r->app, &c, &row, &evid);
-      if( rc ) evidence_unstore(r->app, rel);     /* no file without its row */
-      evidence_store_done(r->app, u.sha);
+      if( rc ) evidence_unstore(r->app, u.f.rel);     /* no file without its row */
+      evidence_store_done(r->app, u.f.sha);
       if( rc==HP_CONFLICT ) refuse(&u, 409, "This activity stopped waiting for input; the file was not added.");
       else if( rc==HP_UNAVAILABLE ) refuse(&u, 503, "Holdpoint is busy. Try again in a moment.");
       else if( rc ) refuse(&u, 500, "The upload could not be recorded. Nothing was saved.");
     }
   }
-  cleanup(&u);
-  const char *fname = u.field ? arena_printf(&r->arena, INPUTS_PREFIX "%s", u.field->key) : "evidence";
+  page_evidence_file_cleanup(&u.f);
+  const char *fname = u.f.field ? arena_printf(&r->arena, INPUTS_PREFIX "%s", u.f.field->key) : "evidence";
   if( u.status ){
     req_audit_tx(r, "evidence.refused", "activity", act.id, act.release_id,
                    "{s:s,s:s,s:I,s:s,s:s,s:s,s:i,s:s}", "field", u.field_key ? u.field_key : "",
-                   "name", u.name, "size", (json_int_t)(u.have_file ? u.size : r->content_length),
-                   "type", u.mime, "sha256", u.sha, "reason", u.why, "status", u.status,
+                   "name", u.f.name, "size", (json_int_t)(u.have_file ? u.f.size : r->content_length),
+                   "type", u.f.mime, "sha256", u.f.sha, "reason", u.why, "status", u.status,
                    "via", browser ? "web" : "api");
-    if( !browser ) return api_fail(r, u.status, NULL, u.why);
+    if( !browser || wants_json ) return api_fail(r, u.status, NULL, u.why);
     if( u.status==413 || u.status==415 || u.status==422 ){
       req_field_error(r, fname, "%s", u.why);
       return page_inputs_rerender(r, u.status);
@@ -448,13 +491,179 @@ static int upload(struct req *r, int browser){
     return HP_OK;
   }
   char sz[40];
-  if( browser ){
-    page_flash(r, "Uploaded %s (%s, %s).", u.name, u.mime, evidence_human_size(u.size, sz, sizeof(sz)));
+  if( browser && !wants_json ){
+    page_flash(r, "Uploaded %s (%s, %s).", u.f.name, u.f.mime, evidence_human_size(u.f.size, sz, sizeof(sz)));
     return resp_redirect(r, "/activities/%lld", (long long)act.id);
   }
-  json_t *j = evidence_json(evid, act.id, act.round, u.field->key, u.name, u.size, u.mime, u.sha,
+  json_t *j = evidence_json(evid, act.id, act.round, u.f.field->key, u.f.name, u.f.size, u.f.mime, u.f.sha,
                             r->user->username, app_now_ms(r->app));
   return api_reply(r, 201, json_pack("{s:o*}", "evidence", j));
+}
+
+/* ------------------------------------------------------------------ the activity's one form */
+
+#define FORM_TEXT_MAX (INPUTS_TEXTAREA_MAX*4 + 16)   /* bytes of one text part: the longest field, as UTF-8 */
+#define FORM_TEXT_TOTAL (512*1024)                    /* bytes of all text parts together */
+#define FORM_MAX_PARTS (INPUTS_MAX_FIELDS + 16)
+
+enum form_part { FP_NONE = 0, FP_CSRF, FP_TEXT, FP_FILE, FP_SKIP };
+
+struct formread {
+  struct req *r;
+  struct inputs_field *fields;
+  size_t nfields;
+  struct evidence_form *out;
+  enum form_part part;
+  const char *pname;
+  struct buf text;
+  size_t total;
+  struct kv *kv;
+  size_t nkv;
+  int nparts;
+  int status;
+  const char *why;
+  const char *csrf_reason;
+};
+
+static int form_refuse(struct formread *fr, int status, const char *why){
+  if( !fr->status ){ fr->status = status; fr->why = why; }
+  return 1;
+}
+
+static int form_begin(void *ctx, const struct mp_part_info *info){
+  struct formread *fr = ctx;
+  struct req *r = fr->r;
+  fr->nparts++;
+  buf_reset(&fr->text);
+  if( fr->nparts==1 ){
+    if( strcmp(info->name, "csrf")!=0 || info->has_filename ){ fr->csrf_reason = "missing or wrong CSRF token"; return 1; }
+    fr->part = FP_CSRF;
+    return 0;
+  }
+  if( !info->has_filename ){
+    if( strcmp(info->name, "csrf")==0 ) return form_refuse(fr, 400, "The form has the csrf part twice.");
+    if( !form_name_ok(info->name, strlen(info->name)) ) return form_refuse(fr, 400, "The form has a part with a bad name.");
+    fr->part = FP_TEXT;
+    fr->pname = arena_strdup(&r->arena, info->name);
+    return fr->pname ? 0 : form_refuse(fr, 500, "The form could not be read.");
+  }
+  /* A file input: f_<key> of one of the activity's file fields. */
+  const struct inputs_field *field = NULL;
+  size_t np = strlen(INPUTS_PREFIX);
+  if( strncmp(info->name, INPUTS_PREFIX, np)==0 ){
+    for(size_t i=0; i<fr->nfields; i++){
+      if( fr->fields[i].type==INPUTS_FILE && strcmp(fr->fields[i].key, info->name+np)==0 ) field = &fr->fields[i];
+    }
+  }
+  if( field==NULL ) return form_refuse(fr, 422, arena_printf(&r->arena, "This activity has no file field \"%.64s\".", info->name));
+  if( info->filename==NULL || info->filename[0]==0 ){ fr->part = FP_SKIP; return 0; }   /* no file chosen */
+  if( fr->out->nfiles>=EVIDENCE_FORM_FILES ) return form_refuse(fr, 422, "Attach at most 16 files at a time.");
+  struct evidence_upfile *f = &fr->out->files[fr->out->nfiles++];
+  page_evidence_file_init(f);
+  fr->part = FP_FILE;
+  if( page_evidence_file_open(r, f, field, info->filename) ) return form_refuse(fr, f->status, f->why);
+  return 0;
+}
+
+static int form_data(void *ctx, const char *data, size_t len){
+  struct formread *fr = ctx;
+  if( fr->part==FP_FILE ){
+    struct evidence_upfile *f = &fr->out->files[fr->out->nfiles-1];
+    /* Too large: this file is refused, but the rest of the form still counts. */
+    if( f->status ) return 0;
+    if( page_evidence_file_data(fr->r, f, data, len) ){
+      if( f->status==413 ) return 0;
+      return form_refuse(fr, f->status, f->why);
+    }
+    return 0;
+  }
+  if( fr->part==FP_SKIP ) return len ? form_refuse(fr, 400, "A file input without a file name sent content.") : 0;
+  if( fr->text.len + len > (fr->part==FP_CSRF ? EVIDENCE_SMALL_MAX : FORM_TEXT_MAX) ) return form_refuse(fr, 413, "A value in the form is too long.");
+  fr->total += len;
+  if( fr->total > FORM_TEXT_TOTAL ) return form_refuse(fr, 413, "The form is too large.");
+  buf_append(&fr->text, data, len);
+  return 0;
+}
+
+static int form_end(void *ctx){
+  struct formread *fr = ctx;
+  struct req *r = fr->r;
+  enum form_part k = fr->part;
+  fr->part = FP_NONE;
+  const char *v = fr->text.len ? fr->text.z : "";
+  if( k==FP_CSRF ){
+    const char *why = csrf_check_token(r, v);
+    if( why ){ fr->csrf_reason = why; return 1; }
+  }else if( k==FP_TEXT ){
+    if( strlen(v)!=fr->text.len || !util_utf8_ok(v, fr->text.len) ) return form_refuse(fr, 400, "The form has a value that is not UTF-8 text.");
+    if( fr->nkv>=FORM_MAX_PARTS ) return form_refuse(fr, 400, "The form has too many parts.");
+    fr->kv[fr->nkv].name = fr->pname;
+    fr->kv[fr->nkv].value = arena_strdup(&r->arena, v);
+    if( fr->kv[fr->nkv].value==NULL ) return form_refuse(fr, 500, "The form could not be read.");
+    fr->kv[fr->nkv].vlen = fr->text.len;
+    fr->nkv++;
+  }else if( k==FP_FILE ){
+    struct evidence_upfile *f = &fr->out->files[fr->out->nfiles-1];
+    if( !f->status && page_evidence_file_end(f) ) return form_refuse(fr, f->status, f->why);
+  }
+  return 0;
+}
+
+int page_evidence_read_form(struct req *r, struct inputs_field *fields, size_t nfields,
+                            struct evidence_form *out, const char **why, const char **csrf_reason){
+  struct formread fr;
+  char boundary[MP_BOUNDARY_MAX+1];
+  memset(&fr, 0, sizeof(fr));
+  memset(out, 0, sizeof(*out));
+  fr.r = r;
+  fr.fields = fields;
+  fr.nfields = nfields;
+  fr.out = out;
+  buf_init(&fr.text);
+  fr.kv = arena_alloc(&r->arena, sizeof(struct kv)*FORM_MAX_PARTS);
+  *why = NULL;
+  *csrf_reason = NULL;
+  struct mp_parser *p = NULL;
+  if( fr.kv==NULL ) form_refuse(&fr, 500, "The form could not be read.");
+  else if( mp_boundary_from_content_type(r->content_type, boundary, sizeof(boundary))!=MP_OK ){
+    form_refuse(&fr, 415, "Send the form as multipart/form-data.");
+  }else if( r->content_length<0 ){
+    form_refuse(&fr, 400, "The form has no Content-Length.");
+  }else if( r->content_length > r->app->cfg.max_upload + EVIDENCE_SLACK + FORM_TEXT_TOTAL ){
+    char a[40];
+    form_refuse(&fr, 413, arena_printf(&r->arena, "The files are larger than %s together, the server's limit.",
+                                       evidence_human_size(r->app->cfg.max_upload, a, sizeof(a))));
+  }else{
+    struct mp_limits lim;
+    mp_limits_default(&lim);
+    lim.max_parts = FORM_MAX_PARTS;
+    lim.max_header_bytes = EVIDENCE_MAX_HEADER_BYTES;
+    lim.max_headers = 8;
+    struct mp_callbacks cb = { &fr, form_begin, form_data, form_end };
+    p = mp_new(boundary, &lim, &cb);
+    if( p==NULL ) form_refuse(&fr, 500, "The form could not be read.");
+  }
+  int mrc = page_evidence_read_body(r, p);
+  mp_free(p);
+  buf_free(&fr.text);
+  if( p && !fr.status && !fr.csrf_reason && mrc!=MP_DONE ){
+    form_refuse(&fr, 400, mrc==MP_ERR_TRUNCATED ? "The form ended before its closing boundary."
+                          : arena_printf(&r->arena, "The form is malformed: %s.", mp_strerror(mrc)));
+  }
+  if( p && !fr.status && !fr.csrf_reason && fr.nparts==0 ) fr.csrf_reason = "missing or wrong CSRF token";
+  r->form = fr.kv;
+  r->nform = fr.nkv;
+  if( fr.status || fr.csrf_reason ){
+    page_evidence_form_cleanup(out);
+    *why = fr.why;
+    *csrf_reason = fr.csrf_reason;
+    return fr.csrf_reason ? HP_FORBIDDEN : fr.status;
+  }
+  return 0;
+}
+
+void page_evidence_form_cleanup(struct evidence_form *form){
+  for(int i=0; i<form->nfiles; i++) page_evidence_file_cleanup(&form->files[i]);
 }
 
 /* The two routes differ only in who they answer: a page or JSON. */

@@ -75,8 +75,10 @@ export async function close(browser) {
 }
 
 /** A fresh browser context (one person) at a given width. */
-export async function person(browser, hp, { width = 1280, height = 900, colorScheme = "light" } = {}) {
-  const context = await browser.newContext({ baseURL: hp.url, viewport: { width, height }, bypassCSP: true, colorScheme });
+export async function person(browser, hp, { width = 1280, height = 900, colorScheme = "light", javaScriptEnabled = true,
+                                            timezoneId = undefined } = {}) {
+  const context = await browser.newContext({ baseURL: hp.url, viewport: { width, height }, bypassCSP: true, colorScheme,
+                                             javaScriptEnabled, timezoneId });
   const page = await context.newPage();
   page.on("pageerror", (e) => { throw e; });
   return page;

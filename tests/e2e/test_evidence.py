@@ -336,7 +336,8 @@ class EvidenceTest(ServerTestCase):
                 self.assertIn(key, errs, "no message next to the field: %s" % errs)
                 for p in phrases:
                     self.assertIn(p, errs[key])
-                self.assertIn('action="/activities/%d/evidence"' % act, r.text)   # the form is there again
+                self.assertIn('action="/activities/%d/submit"' % act, r.text)     # the form is there again
+                self.assertIn('data-upload="/activities/%d/evidence"' % act, r.text)
                 self.assert_nothing_left(before)
                 self.assertEqual(self.audit_count("evidence.refused"), nref + 1)
                 actor, ip, _s, details = self.last_audit("evidence.refused")
@@ -361,7 +362,7 @@ class EvidenceTest(ServerTestCase):
         block = r.text[r.text.index('id="f_report-files"'):]
         block = block[:block.index('id="f_report-error"')]
         self.assertIn(">first.pdf</a>", block)
-        self.assertIn('name="file"', block)
+        self.assertIn('type="file" id="f_report" name="f_report"', block)
 
     def test_04_malformed_bodies_are_refused_with_400(self):
         acts = self.start()
@@ -591,8 +592,8 @@ class EvidenceTest(ServerTestCase):
         erin = self.login("erin")
         page = erin.get("/activities/%d" % act).text
         self.assertIn("REL-43", page)
-        self.assertNotIn('action="/activities/%d/inputs"' % act, page)
-        self.assertNotIn('action="/activities/%d/evidence"' % act, page)
+        self.assertNotIn('action="/activities/%d/submit"' % act, page)
+        self.assertNotIn('type="file"', page)
         r = erin.post("/activities/%d/inputs" % act, {"inputs_form": "1", "f_ticket": "REL-99", "f_coverage": "1",
                                                       "f_passed": "on", "f_risk": "low"})
         self.assertEqual(r.status, 403)
@@ -686,6 +687,122 @@ class EvidenceTest(ServerTestCase):
         self.assertEqual(r.returncode, 3)
 
     # ------------------------------------------------------------ streaming, memory, crashes
+
+    # ------------------------------------------------------------ the one form: fields, files, decision
+
+    def submit(self, client, act, fields, files=(), decision="approve", csrf=True, extra=()):
+        """POST /activities/{id}/submit as the page's form sends it: csrf first, then values, then files."""
+        parts = [("csrf", None, client.csrf.encode())] if csrf else []
+        parts.append(("inputs_form", None, b"1"))
+        parts += [("f_" + k, None, v.encode()) for k, v in fields.items()]
+        parts += [(n, None, v.encode()) for n, v in extra]
+        parts += [("f_" + k, name, data) for k, name, data in files]
+        parts.append(("decision", None, decision.encode()))
+        body, ctype = multipart(parts)
+        return client.request("POST", "/activities/%d/submit" % act, body=body, headers={"Content-Type": ctype})
+
+    def recorded(self, act):
+        """What the form writes: (inputs rows, evidence rows, decisions rows, status)."""
+        q = lambda sql: self.server.sql(sql, act)[0][0]
+        return (q("SELECT count(*) FROM inputs WHERE activity_id=?"), q("SELECT count(*) FROM evidence WHERE activity_id=?"),
+                q("SELECT count(*) FROM decisions WHERE activity_id=?"), q("SELECT status FROM activities WHERE id=?"))
+
+    GOOD = {"ticket": "REL-42", "notes": "line one", "coverage": "97.5", "passed": "on", "risk": "low"}
+
+    def test_13_one_form_records_fields_files_and_decision_together_or_nothing(self):
+        bob = self.login("bob")
+        # a refused file: nothing at all is recorded, the typed values come back, the file is named
+        act = self.start()["signoff"]
+        bob.get("/activities/%d" % act)
+        before = self.snapshot()
+        nref = self.audit_count("evidence.refused")
+        r = self.submit(bob, act, self.GOOD, [("report", "report.pdf", elf_binary())], extra=[("comment", "ok <b>")])
+        self.assertEqual(r.status, 415, r.text[:300])
+        errs = page_errors(r.text)
+        self.assertIn("report.pdf is a Linux program", errs["f_report"])
+        self.assertIn("Nothing was recorded", errs["act"])
+        self.assertIn('value="REL-42"', r.text)
+        self.assertIn("ok &lt;b&gt;</textarea>", r.text)
+        self.assertEqual(self.recorded(act), (0, 0, 0, "on_hold"))
+        self.assert_nothing_left(before)
+        self.assertEqual(self.audit_count("evidence.refused"), nref + 1)
+        # approving needs the required fields; the messages stand next to them
+        r = self.submit(bob, act, {"notes": "x"}, [("report", "r.pdf", make_pdf())])
+        self.assertEqual(r.status, 422)
+        errs = page_errors(r.text)
+        for k in ("f_ticket", "f_coverage", "f_passed", "f_risk"):
+            self.assertIn(k, errs)
+        self.assertEqual(self.recorded(act), (0, 0, 0, "on_hold"))
+        self.assert_nothing_left(before)
+        # everything at once: two files, five fields and the approval in one submit
+        r = self.submit(bob, act, self.GOOD, [("report", "report.pdf", make_pdf("one form")), ("screens", "s.png", make_png())])
+        self.assertEqual(r.status, 303, r.text[:300])
+        self.assertEqual(self.recorded(act), (5, 2, 1, "completed"))
+        self.assertEqual(dict(self.server.sql("SELECT field_key, value FROM inputs WHERE activity_id=?", act)), self.GOOD)
+        page = bob.get("/activities/%d" % act).text
+        self.assertIn("Your approval is recorded with 2 files", page)
+
+    def test_14_one_form_rolls_back_files_and_fields_when_the_decision_is_refused(self):
+        # alice (release manager) may fill the form but is not an approver of the qa team's sign-off
+        act = self.start()["signoff"]
+        alice = self.login("alice")
+        alice.get("/activities/%d" % act)
+        before = self.snapshot()
+        r = self.submit(alice, act, self.GOOD, [("report", "unique.pdf", make_pdf("only alice has this"))])
+        self.assertEqual(r.status, 403, r.text[:300])
+        self.assertIn("act", page_errors(r.text))
+        self.assertEqual(self.recorded(act), (0, 0, 0, "on_hold"))
+        self.assert_nothing_left(before)           # the stored file went with the transaction
+        self.assertEqual(self.server.sql("SELECT count(*) FROM audit_log WHERE action IN ('evidence.upload','input.save')"
+                                         " AND object_id=?", act)[0][0], 0)
+        # she may still save the form without deciding
+        r = self.submit(alice, act, {"ticket": "REL-7"}, [("report", "unique.pdf", make_pdf("only alice has this"))],
+                        decision="save")
+        self.assertEqual(r.status, 303, r.text[:300])
+        self.assertEqual(self.recorded(act)[1:], (1, 0, "on_hold"))
+        self.assertEqual(self.server.sql("SELECT count(*) FROM audit_log WHERE action IN ('evidence.upload','input.save')"
+                                         " AND object_id=?", act)[0][0], 2)
+        self.assertEqual(self.server.sql("SELECT value FROM inputs WHERE activity_id=? AND field_key='ticket'", act), [("REL-7",)])
+
+    def test_15_one_form_reject_needs_a_comment_not_the_fields(self):
+        act = self.start()["signoff"]
+        bob = self.login("bob")
+        bob.get("/activities/%d" % act)
+        r = self.submit(bob, act, {}, decision="reject")
+        self.assertEqual(r.status, 422)
+        self.assertIn("comment", page_errors(r.text))
+        self.assertEqual(self.recorded(act), (0, 0, 0, "on_hold"))
+        r = self.submit(bob, act, {"ticket": "bad"}, decision="reject", extra=[("comment", "broken")])
+        self.assertEqual(r.status, 422)                    # what is typed must still be valid
+        self.assertIn("f_ticket", page_errors(r.text))
+        r = self.submit(bob, act, {}, decision="reject", extra=[("comment", "Crashes on start")])
+        self.assertEqual(r.status, 303, r.text[:300])
+        self.assertEqual(self.recorded(act)[2:], (1, "rejected"))
+
+    def test_16_one_form_refuses_forged_and_malformed_submits(self):
+        act = self.start()["signoff"]
+        bob = self.login("bob")
+        bob.get("/activities/%d" % act)
+        before = self.snapshot()
+        r = self.submit(bob, act, self.GOOD, [("report", "r.pdf", make_pdf())], csrf=False)
+        self.assertEqual(r.status, 403)
+        r = self.submit(bob, act, self.GOOD, [("nosuch", "r.pdf", make_pdf())])
+        self.assertEqual(r.status, 422)
+        self.assertIn("no file field", r.text)
+        r = self.submit(bob, act, self.GOOD, decision="launch")
+        self.assertEqual(r.status, 422)
+        body, ctype = multipart([("csrf", None, bob.csrf.encode()), ("decision", None, b"approve")])
+        r = bob.request("POST", "/activities/%d/submit" % act, body=body[:-8], headers={"Content-Type": ctype})
+        self.assertEqual(r.status, 400)
+        self.assertEqual(self.recorded(act), (0, 0, 0, "on_hold"))
+        self.assert_nothing_left(before)
+        # erin (auditor) may not act: the form is refused and nothing is stored
+        erin = self.login("erin")
+        erin.get("/activities/%d" % act)
+        r = self.submit(erin, act, self.GOOD, [("report", "r.pdf", make_pdf())])
+        self.assertEqual(r.status, 403)
+        self.assertEqual(self.recorded(act), (0, 0, 0, "on_hold"))
+        self.assert_nothing_left(before)
 
     def test_12_200mb_upload_streams_with_flat_worker_memory(self):
         acts = self.start()

@@ -45,6 +45,7 @@ phases:
           rules: [{team: qa, min: 1}]
         fields:
           - {key: report, label: Test report, type: file, accept: [application/pdf, text/plain]}
+          - {key: note, label: Note, type: text}
       - name: task
         type: manual
         responsible: {team: qa}
@@ -110,6 +111,7 @@ class FaultTest(ServerTestCase):
         q = self.server.sql
         return {"decisions": q("SELECT count(*) FROM decisions")[0][0],
                 "evidence": q("SELECT count(*) FROM evidence")[0][0],
+                "inputs": q("SELECT count(*) FROM inputs")[0][0],
                 "templates": q("SELECT count(*) FROM templates")[0][0],
                 "taken": q("SELECT count(*) FROM activities WHERE responsible_user_id IS NOT NULL")[0][0]}
 
@@ -204,6 +206,27 @@ class FaultTest(ServerTestCase):
         def effect(before, after, r):
             return after["evidence"] == before["evidence"] + 1
         self.assertGreater(self.walk("upload", attempt, effect), 20)
+
+    def test_05_one_form(self):
+        """Field, file and approval in one submit: all three are recorded, or none."""
+        state = {"act": self.release()["evidence"], "i": 0}
+
+        def attempt(spec):
+            state["i"] += 1
+            body, ctype = multipart([("csrf", None, self.bob.csrf.encode()), ("inputs_form", None, b"1"),
+                                     ("f_note", None, b"run %d" % state["i"]), ("comment", None, b"ok"),
+                                     ("f_report", "report-%d.pdf" % state["i"], make_pdf("form %d" % state["i"])),
+                                     ("decision", None, b"approve")])
+            r = self.bob.request("POST", "/activities/%d/submit" % state["act"], body=body,
+                                 headers={"Content-Type": ctype, "X-Holdpoint-Fault": spec})
+            if r.status < 400:
+                state["act"] = self.release()["evidence"]
+            return r
+
+        def effect(before, after, r):
+            return (after["evidence"], after["inputs"], after["decisions"]) == \
+                   (before["evidence"] + 1, before["inputs"] + 1, before["decisions"] + 1)
+        self.assertGreater(self.walk("one form", attempt, effect), 20)
 
     def test_04_template_import(self):
         state = {"i": 0}

@@ -68,7 +68,6 @@ test("an approver finds the waiting activity in the inbox, approves with a signa
   await dave.goto("/");
   await dave.getByRole("link", { name: "security-review" }).first().click();
   await dave.getByLabel("Findings reviewed").selectOption("none");
-  await dave.getByRole("button", { name: "Save" }).click();
   await dave.getByRole("button", { name: "Approve" }).click();
   await assert.doesNotReject(dave.getByText("approved and the release moves on").waitFor());
   await dave.getByRole("link", { name: /checkout-service/ }).first().click();
@@ -81,34 +80,91 @@ test("an approver finds the waiting activity in the inbox, approves with a signa
   await dave.context().close();
 });
 
-test("QA fills the sign-off form, is told when a file is the wrong type, uploads a real PDF and signs off", async () => {
+test("QA signs off in one form without JavaScript: a refused file keeps what was typed, then fields, file and decision go in one submit", async () => {
   const rel = await releaseAtQa("ledger");
-  const bob = await person(browser, hp);
+  const bob = await person(browser, hp, { javaScriptEnabled: false });
   await signIn(bob, "bob");
   await bob.getByRole("link", { name: "qa-signoff" }).first().click();
+  // one form: no separate Upload or Save-then-approve steps
+  assert.equal(await bob.getByRole("button", { name: "Upload" }).count(), 0);
+  assert.equal(await bob.locator("form.one-form").count(), 1);
   const dir = mkdtempSync(path.join(tmpdir(), "hp-upload-"));
   const fake = path.join(dir, "report.pdf");
   writeFileSync(fake, readFileSync("/bin/true"));           // an executable named .pdf
-  await bob.getByLabel("Test report").setInputFiles(fake);
-  await bob.getByRole("button", { name: "Upload" }).click();
+  await bob.getByLabel("I confirm all critical tests passed").check();
+  await bob.getByLabel("Risk level").selectOption("low");
+  await bob.getByLabel("Test report: choose a file").setInputFiles(fake);
+  await bob.getByLabel("Comment").fill("Regression suite green");
+  await bob.getByRole("button", { name: "Approve" }).click();
   // the refusal names the file and says what it is in words, next to the field it was for
   await assert.doesNotReject(bob.locator("#f_report-error").filter({ hasText: /report\.pdf is a Linux program/ }).waitFor());
   assert.match(await bob.locator("#f_report-error").innerText(), /"Test report" accepts a PDF or plain text/);
+  assert.match(await bob.getByRole("alert").first().innerText(), /Nothing was recorded/);
+  // and everything else the person typed is still there
+  assert.equal(await bob.getByLabel("I confirm all critical tests passed").isChecked(), true);
+  assert.equal(await bob.getByLabel("Risk level").inputValue(), "low");
+  assert.equal(await bob.getByLabel("Comment").inputValue(), "Regression suite green");
   await shot(bob, "upload-refused");
+  // axe needs scripts: check the same page in a context that runs them
+  const viewer = await person(browser, hp);
+  await viewer.goto("/login");
+  await viewer.setContent(await bob.content());
+  await checkA11y(viewer, "refused upload");
+  await viewer.context().close();
+  let st = await hp.api("GET", `/api/v1/releases/${rel.id}`);
+  assert.equal(st.json.phases[0].activities.find((a) => a.name === "qa-signoff").status, "on_hold");
   const real = path.join(dir, "test-report.pdf");
   writeFileSync(real, makePdf("All 412 tests passed"));
-  await bob.getByLabel("Test report").setInputFiles(real);
-  await bob.getByRole("button", { name: "Upload" }).click();
-  await assert.doesNotReject(bob.getByText("test-report.pdf").first().waitFor());
-  await bob.getByLabel("I confirm all critical tests passed").check();
-  await bob.getByLabel("Risk level").selectOption("low");
-  await bob.getByRole("button", { name: "Save" }).click();
-  await bob.getByLabel("Comment").fill("Regression suite green");
+  await bob.getByLabel("Test report: choose a file").setInputFiles(real);
   await bob.getByRole("button", { name: "Approve" }).click();
   await assert.doesNotReject(bob.getByText("approved and the release moves on").waitFor());
-  const st = await hp.api("GET", `/api/v1/releases/${rel.id}`);
-  const qa = st.json.phases[0];
-  assert.equal(qa.status, "completed");
+  assert.match(await bob.getByRole("status").first().innerText(), /with test-report\.pdf/);
+  st = await hp.api("GET", `/api/v1/releases/${rel.id}`);
+  assert.equal(st.json.phases[0].status, "completed");
+  const ev = await hp.api("GET", `/api/v1/activities/${rel.acts["qa-signoff"]}/evidence`);
+  assert.deepEqual(ev.json.evidence.map((e) => e.name), ["test-report.pdf"]);
+  await bob.context().close();
+});
+
+test("with JavaScript a file uploads as soon as it is chosen, with a progress bar, and a refusal shows at once", async () => {
+  const rel = await releaseAtQa("ledger-js");
+  const bob = await person(browser, hp);
+  await signIn(bob, "bob");
+  await bob.goto(`/activities/${rel.acts["qa-signoff"]}`);
+  const dir = mkdtempSync(path.join(tmpdir(), "hp-upload-"));
+  const fake = path.join(dir, "report.pdf");
+  writeFileSync(fake, readFileSync("/bin/true"));
+  await bob.getByLabel("Test report: choose a file").setInputFiles(fake);
+  await assert.doesNotReject(bob.locator("#f_report-error").filter({ hasText: /report\.pdf is a Linux program/ }).waitFor());
+  // a big real PDF, so that the progress bar has something to show
+  const real = path.join(dir, "full-report.pdf");
+  writeFileSync(real, Buffer.concat([makePdf("All 412 tests passed"), Buffer.alloc(8 * 1024 * 1024, 0x20)]));
+  // watch the bar: shown while the file goes up, its value rising, hidden when it is done
+  await bob.locator("#f_report-files progress").evaluate((bar) => {
+    window.hpBar = { shown: false, max: 0, done: false };
+    new MutationObserver(() => {
+      if (!bar.hidden) { window.hpBar.shown = true; }
+      window.hpBar.max = Math.max(window.hpBar.max, bar.value);
+      if (bar.hidden && window.hpBar.shown) { window.hpBar.done = true; }
+    }).observe(bar, { attributes: true });
+  });
+  await bob.getByLabel("Test report: choose a file").setInputFiles(real);
+  await bob.waitForFunction(() => window.hpBar.done);
+  const bar = await bob.evaluate(() => window.hpBar);
+  assert.equal(bar.shown, true);
+  assert.ok(bar.max > 0, `the bar never moved: ${JSON.stringify(bar)}`);
+  await assert.doesNotReject(bob.locator("#f_report-files ul.files").getByRole("link", { name: "full-report.pdf" }).waitFor());
+  assert.match(await bob.locator("#f_report-files .upload-status").innerText(), /Uploaded full-report\.pdf/);
+  assert.equal(await bob.locator("#f_report-error").innerText(), "");
+  await shot(bob, "upload-progress");
+  await checkA11y(bob, "uploaded on choose");
+  // the file is recorded already; the decision sends the fields and no file again
+  await bob.getByLabel("I confirm all critical tests passed").check();
+  await bob.getByLabel("Risk level").selectOption("low");
+  await bob.getByRole("button", { name: "Approve" }).click();
+  await assert.doesNotReject(bob.getByText("approved and the release moves on").waitFor());
+  const ev = await hp.api("GET", `/api/v1/activities/${rel.acts["qa-signoff"]}/evidence`);
+  assert.deepEqual(ev.json.evidence.map((e) => e.name), ["full-report.pdf"]);
   await bob.context().close();
 });
 
