@@ -5,6 +5,7 @@
   <form method="post" action="/login" novalidate>
     <input type="hidden" name="next" value="{{NEXT}}">
     <input type="hidden" name="csrf" value="{{CSRF}}">
+    <input type="hidden" name="tz" value="" data-browser-tz>
     <div class="field">
       <label for="username">Username</label>
       <input id="username" name="username" value="{{USERNAME}}" autocomplete="username" required autofocus

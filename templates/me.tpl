@@ -26,6 +26,25 @@
   <p class="help">Only an administrator can change your name, e-mail address, roles and teams.{{#IS_ADMIN}} You can: <a href="/admin/users">manage users</a>.{{/IS_ADMIN}}</p>
 </section>
 
+<section class="card" id="time-zone" aria-labelledby="tz-title">
+  <h2 id="tz-title">Your time zone</h2>
+  <p>Pages, e-mails and PDF reports show times in <strong>{{TZ_NOW}}</strong>{{#TZ_UTC}} (no zone chosen yet){{/TZ_UTC}}.
+     Reports also give the UTC time, which the audit trail records.</p>
+  <form method="post" action="/me/time-zone" class="inline-form" novalidate>
+    <input type="hidden" name="csrf" value="{{CSRF}}">
+    <div class="field">
+      <label for="time_zone">Time zone</label>
+      <select id="time_zone" name="time_zone" aria-describedby="time_zone-help time_zone-error">
+        <option value=""{{#TZ_UTC}} selected{{/TZ_UTC}}>UTC</option>
+        {{#ZONE}}<option value="{{ZONE_NAME}}"{{#ZONE_SELECTED}} selected{{/ZONE_SELECTED}}>{{ZONE_NAME}}</option>{{/ZONE}}
+      </select>
+      <p class="help" id="time_zone-help">This browser says: <span data-browser-tz>unknown</span>.</p>
+      <p class="error" id="time_zone-error">{{ERR_TIME_ZONE}}</p>
+    </div>
+    <button type="submit">Save time zone</button>
+  </form>
+</section>
+
 <section class="card" aria-labelledby="away-title">
   <h2 id="away-title">Away?</h2>
   <p>Name a delegate who may approve or reject in your place for a date range:

@@ -73,5 +73,6 @@ struct user {
   const char *email;
   unsigned roles;          /* ROLE_* bits */
   int is_admin;
+  const char *time_zone;   /* "Europe/Berlin"; "" = not chosen (times in UTC) */
 };
 #endif

@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <string.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
@@ -92,6 +93,59 @@ int util_parse_utc(const char *z, int with_time, int64_t *ms){
   if( t==(time_t)-1 || gmtime_r(&t, &back)==NULL || back.tm_mday!=d || back.tm_mon!=mo-1 ) return 0;  /* 2026-02-31 */
   *ms = (int64_t)t*1000;
   return 1;
+}
+
+/* ---------------------------------------------------------------- people's time zones */
+
+#define TZ_DIR "/usr/share/zoneinfo/"
+
+int util_tz_valid(const char *z){
+  if( z==NULL || z[0]==0 || strlen(z)>UTIL_TZ_MAX || z[0]=='/' || strstr(z, "..") ) return 0;
+  for(const char *p = z; *p; p++){
+    if( !((*p>='A'&&*p<='Z') || (*p>='a'&&*p<='z') || (*p>='0'&&*p<='9') || strchr("/_+-", *p)) ) return 0;
+  }
+  char path[sizeof(TZ_DIR) + UTIL_TZ_MAX + 1], magic[4];
+  snprintf(path, sizeof(path), TZ_DIR "%s", z);
+  FILE *f = fopen(path, "rb");
+  if( f==NULL ) return 0;
+  size_t n = fread(magic, 1, 4, f);
+  fclose(f);
+  return n==4 && memcmp(magic, "TZif", 4)==0;
+}
+
+/*
+** The process's TZ is the last zone asked for (workers are single-threaded,
+** and nothing else in Holdpoint reads local time), so tzset() runs only when
+** the zone changes.
+*/
+static int tz_use(const char *z){
+  static char current[UTIL_TZ_MAX + 1];
+  if( strcmp(current, z)==0 ) return 0;
+  if( setenv("TZ", z, 1) ) return -1;
+  tzset();
+  snprintf(current, sizeof(current), "%s", z);
+  return 0;
+}
+
+const char *util_time_in(int64_t ms, const char *zone, int with_utc, char *out, size_t n){
+  time_t t = (time_t)(ms/1000);
+  struct tm tm, u;
+  if( n==0 ) return out;
+  out[0] = 0;
+  gmtime_r(&t, &u);
+  int local = zone && zone[0] && strcmp(zone, "UTC")!=0 && strcmp(zone, "Etc/UTC")!=0
+              && tz_use(zone)==0 && localtime_r(&t, &tm)!=NULL;
+  if( !local ){
+    strftime(out, n, "%Y-%m-%d %H:%M UTC", &u);
+    return out;
+  }
+  size_t k = strftime(out, n, "%Y-%m-%d %H:%M %Z", &tm);
+  if( with_utc && k ){
+    char h[32];
+    strftime(h, sizeof(h), tm.tm_yday==u.tm_yday ? " (%H:%M UTC)" : " (%Y-%m-%d %H:%M UTC)", &u);
+    snprintf(out + k, n - k, "%s", h);
+  }
+  return out;
 }
 
 size_t util_utf8_decode(const unsigned char *p, size_t n, unsigned *cp){

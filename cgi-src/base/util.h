@@ -18,6 +18,16 @@ void util_hmac_hex(const void *key, size_t nkey, const void *msg, size_t n, char
 ** real calendar date in 1970..9999, to milliseconds since the epoch.  1 ok, 0.
 */
 int util_parse_utc(const char *z, int with_time, int64_t *ms);
+/*
+** People's time zones, from the system's tz database (tzdata).  A zone is
+** valid when its name is plain ("Europe/Berlin": letters, digits, / _ + -,
+** no "..") and /usr/share/zoneinfo holds a TZif file for it.
+** util_time_in writes ms as "2026-12-07 09:00 CET" in zone (NULL, "" or UTC:
+** "... UTC"), and with with_utc adds the UTC time: " (08:00 UTC)".
+*/
+#define UTIL_TZ_MAX 64
+int util_tz_valid(const char *z);
+const char *util_time_in(int64_t ms, const char *zone, int with_utc, char *out, size_t n);
 
 /*
 ** UTF-8, the one copy.  util_utf8_decode reads one character at p (n bytes

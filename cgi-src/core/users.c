@@ -1,5 +1,6 @@
 /* users.c — people, roles and teams: the operations shared by the command line and admin pages. */
 #include "users.h"
+#include "util.h"
 #include "hp.h"
 #include "app.h"
 #include "db.h"
@@ -137,6 +138,30 @@ int users_add(struct app *a, const struct audit_ctx *c, const char *username, co
   if( bad || db_commit(db) ){
     db_rollback(db);
     return set_err(err, nerr, HP_ERROR, "Could not save the user.");
+  }
+  return HP_OK;
+}
+
+int users_set_time_zone(struct app *a, const struct audit_ctx *c, int64_t id, const char *zone,
+                        char *err, size_t nerr){
+  if( zone==NULL ) zone = "";
+  if( zone[0] && !util_tz_valid(zone) ){
+    return set_err(err, nerr, HP_UNPROCESSABLE, "Choose a time zone from the list, such as Europe/Berlin.");
+  }
+  sqlite3 *db = a->db;
+  if( db_begin_write(db) ) return set_err(err, nerr, HP_UNAVAILABLE, "The database is busy.");
+  sqlite3_stmt *st = db_prepare(db, "UPDATE users SET time_zone=:z WHERE id=:id");
+  int bad = st==NULL;
+  if( st ){
+    db_bind_text(st, ":z", zone);
+    db_bind_int64(st, ":id", id);
+    bad = db_step(st)!=SQLITE_DONE || sqlite3_changes(db)!=1;
+    db_finish(st);
+  }
+  if( !bad ) bad = audit_append(a, c, "user.time_zone", "user", id, 0, "{s:s}", "time_zone", zone[0] ? zone : "UTC");
+  if( bad || db_commit(db) ){
+    db_rollback(db);
+    return set_err(err, nerr, HP_ERROR, "The time zone could not be saved.");
   }
   return HP_OK;
 }

@@ -23,6 +23,9 @@ int users_add(struct app *a, const struct audit_ctx *c, const char *username, co
               int nteams, int64_t *id, char *err, size_t nerr);
 int users_update(struct app *a, const struct audit_ctx *c, int64_t id, const char *display,
                  const char *email, unsigned roles, char *err, size_t nerr);
+/* A person's time zone (util_tz_valid; "" = UTC), audited as user.time_zone. */
+int users_set_time_zone(struct app *a, const struct audit_ctx *c, int64_t id, const char *zone,
+                        char *err, size_t nerr);
 int users_set_password(struct app *a, const struct audit_ctx *c, int64_t id, const char *password,
                        char *err, size_t nerr);
 int users_end_sessions(struct app *a, int64_t user_id);   /* in the caller's transaction */

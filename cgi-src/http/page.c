@@ -114,12 +114,8 @@ const char *page_url_arg(struct req *r, const char *z){
 
 const char *page_time(struct req *r, int64_t ms){
   if( ms<=0 ) return "";
-  time_t t = (time_t)(ms/1000);
-  struct tm tm;
-  char z[40];
-  gmtime_r(&t, &tm);
-  strftime(z, sizeof(z), "%Y-%m-%d %H:%M UTC", &tm);
-  return arena_strdup(&r->arena, z);
+  char z[80];
+  return arena_strdup(&r->arena, util_time_in(ms, r->user ? r->user->time_zone : NULL, 0, z, sizeof(z)));
 }
 
 /* Describe a span of milliseconds as people say it: "3 h 20 min". */

@@ -7,7 +7,7 @@
 int page_render(struct req *r, int status, const char *tpl, tmpl_dict *d, const char *title);
 void page_error(struct req *r, int status, const char *message);
 const char *page_url_arg(struct req *r, const char *z);     /* percent-encode for a query value */
-const char *page_time(struct req *r, int64_t ms);           /* "2026-11-21 04:58 UTC" */
+const char *page_time(struct req *r, int64_t ms);           /* "2026-11-21 05:58 CET" in the person's zone, else "... UTC" */
 const char *page_ago(struct req *r, int64_t ms);
 const char *page_duration(struct req *r, int64_t seconds);    /* "24 h", "2 d", "1 h 30 min" */            /* "3 h 20 min ago" */
 void page_field_errors(struct req *r, tmpl_dict *d);
@@ -26,6 +26,7 @@ int page_me_end_session(struct req *r);
 int page_me_token_new(struct req *r);
 int page_me_token_revoke(struct req *r);
 int page_me_password(struct req *r);
+int page_me_time_zone(struct req *r);
 /* page_admin.c */
 int page_admin_home(struct req *r);
 int page_admin_users(struct req *r);

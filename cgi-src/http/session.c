@@ -55,7 +55,7 @@ static int load_user(struct req *r, int64_t user_id, struct user **out){
   sqlite3 *db = r->app->db;
   int found = 0;
   *out = NULL;
-  sqlite3_stmt *st = db_prepare(db, "SELECT username, display_name, email, is_admin FROM users"
+  sqlite3_stmt *st = db_prepare(db, "SELECT username, display_name, email, is_admin, time_zone FROM users"
                                     " WHERE id=:id AND disabled=0");
   if( st==NULL ) return -1;
   db_bind_int64(st, ":id", user_id);
@@ -63,12 +63,14 @@ static int load_user(struct req *r, int64_t user_id, struct user **out){
   if( step==SQLITE_ROW ){
     struct user *u = arena_alloc(&r->arena, sizeof(*u));
     if( u ){
+      memset(u, 0, sizeof(*u));
       u->id = user_id;
       u->username = db_col_dup(&r->arena, st, 0);
       u->display_name = db_col_dup(&r->arena, st, 1);
       u->email = db_col_dup(&r->arena, st, 2);
       u->is_admin = sqlite3_column_int(st, 3);
-      found = u->username && u->display_name && u->email ? 1 : -1;
+      u->time_zone = db_col_dup(&r->arena, st, 4);
+      found = u->username && u->display_name && u->email && u->time_zone ? 1 : -1;
       if( found==1 ) *out = u;
     }else{
       found = -1;

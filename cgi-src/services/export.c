@@ -308,6 +308,7 @@ out:
 
 /* ------------------------------------------------------------------ the PDF report */
 
+#define UTC_BUF 128                 /* a time as utc() writes it */
 #define PDF_W       595.28f     /* A4 portrait, points */
 #define PDF_H       841.89f
 #define PDF_LEFT    50.0f
@@ -439,13 +440,32 @@ static void pdf_heading(struct pdf *p, const char *title){
   p->y -= 6;
 }
 
-/* "2026-01-02 03:04:05.678 UTC" into out; "" for 0. */
-static const char *utc(int64_t ms, char out[40]){
+/*
+** The zone of the person the report is for (export_pdf_release sets it for
+** the length of one report); "" means UTC alone.
+*/
+static const char *pdf_zone = "";
+
+/*
+** "2026-01-02 03:04:05.678 UTC" into out, or in the reader's zone with the
+** UTC time beside it: "2026-01-02 04:04 CET (03:04:05.678 UTC)"; "" for 0.
+*/
+static const char *utc(int64_t ms, char out[UTC_BUF]){
+  char iso[40];
   if( ms<=0 ){ out[0] = 0; return out; }
-  app_iso_time(ms, out, 40);
-  out[10] = ' ';
-  size_t n = strlen(out);
-  if( n && out[n-1]=='Z' ) snprintf(out + n - 1, 40 - (n - 1), " UTC");
+  app_iso_time(ms, iso, sizeof(iso));
+  iso[10] = ' ';
+  size_t n = strlen(iso);
+  if( n && iso[n-1]=='Z' ) iso[n-1] = 0;
+  if( pdf_zone[0] ){
+    char local[80];
+    util_time_in(ms, pdf_zone, 0, local, sizeof(local));
+    if( strstr(local, " UTC")==NULL ){
+      snprintf(out, UTC_BUF, "%s (%s UTC)", local, iso + 11);
+      return out;
+    }
+  }
+  snprintf(out, UTC_BUF, "%s UTC", iso);
   return out;
 }
 
@@ -485,7 +505,7 @@ static sqlite3_stmt *pdf_query(sqlite3 *db, const char *sql, int64_t release_id)
 /* The release summary; 1 when there is no such release. */
 static int pdf_summary(struct pdf *p, sqlite3 *db, int64_t id, const char *head,
                        const char *generated_by, int64_t now){
-  char t[40], t2[40];
+  char t[UTC_BUF], t2[UTC_BUF];
   struct buf b, who;
   int rc = -1;
   buf_init(&b);
@@ -516,7 +536,8 @@ static int pdf_summary(struct pdf *p, sqlite3 *db, int64_t id, const char *head,
   buf_printf(&b, "Release %s%s%s", db_col_text(st, 0), db_col_text(st, 1)[0] ? " " : "", db_col_text(st, 1));
   pdf_para(p, p->regular, 14, 0, 0, b.z);
   buf_reset(&b);
-  buf_printf(&b, "Generated %s by %s.", utc(now, t), generated_by);
+  buf_printf(&b, "Generated %s by %s. Times are in %s%s.", utc(now, t), generated_by,
+             pdf_zone[0] ? pdf_zone : "UTC", pdf_zone[0] ? ", with UTC in brackets" : "");
   pdf_para(p, p->regular, 9, 0, 0.35f, b.z);
 
   pdf_heading(p, "Release");
@@ -562,7 +583,7 @@ out:
 }
 
 static int pdf_activities(struct pdf *p, sqlite3 *db, int64_t id){
-  char t[40], t2[40], s1[40], s2[40];
+  char t[UTC_BUF], t2[UTC_BUF], s1[40], s2[40];
   struct buf b, who;
   int rc = -1, any = 0;
   int64_t phase = 0;
@@ -613,7 +634,7 @@ out:
 }
 
 static int pdf_decisions(struct pdf *p, sqlite3 *db, int64_t id){
-  char t[40];
+  char t[UTC_BUF];
   struct buf b, who, principal;
   int rc = -1, any = 0;
   buf_init(&b);
@@ -672,7 +693,7 @@ out:
 }
 
 static int pdf_inputs(struct pdf *p, sqlite3 *db, int64_t id){
-  char t[40];
+  char t[UTC_BUF];
   struct buf b, who;
   int rc = -1, any = 0;
   buf_init(&b);
@@ -712,7 +733,7 @@ out:
 }
 
 static int pdf_evidence(struct pdf *p, sqlite3 *db, int64_t id){
-  char t[40];
+  char t[UTC_BUF];
   struct buf b, who;
   int rc = -1, any = 0;
   buf_init(&b);
@@ -756,7 +777,7 @@ out:
 
 /* "Page i of n" and the report's identity at the foot of every page. */
 static void pdf_footers(struct pdf *p, int64_t id, int64_t now){
-  char left[120], right[40], t[40];
+  char left[200], right[40], t[UTC_BUF];
   snprintf(left, sizeof(left), "Holdpoint \xB7 release #%lld \xB7 generated %s", (long long)id, utc(now, t));
   for(int i=0; i<p->npages; i++){
     HPDF_Page pg = p->pages[i];
@@ -771,8 +792,9 @@ static void pdf_footers(struct pdf *p, int64_t id, int64_t now){
 }
 
 int export_pdf_release(struct app *a, int64_t release_id, const char *head,
-                       const char *generated_by, export_write_fn w, void *ctx){
+                       const char *generated_by, const char *zone, export_write_fn w, void *ctx){
   struct pdf p;
+  pdf_zone = zone && util_tz_valid(zone) ? zone : "";
   int rc = HP_ERROR, in_read = 0;
   int64_t now = app_now_ms(a);
   memset(&p, 0, sizeof(p));

@@ -78,11 +78,13 @@ int export_audit(sqlite3 *db, const struct export_filter *f, enum export_format 
 ** The PDF report of one release: summary, phases and activities, every
 ** decision with its signature manifestation, inputs, evidence with SHA-256,
 ** and head (the chain head "SEQ:HASH" at the time of the report), with page
-** numbers.  generated_by names who asked for it.  Reads in one snapshot and
+** numbers.  generated_by names who asked for it; zone is theirs (util_tz_valid;
+** "" or NULL: UTC): times are given in it with the UTC time beside them, and
+** the report says which zone it uses.  Reads in one snapshot and
 ** builds the whole document before the first call to w.  Returns HP_OK,
 ** HP_NOT_FOUND when there is no such release, or HP_ERROR (logged).
 */
 int export_pdf_release(struct app *a, int64_t release_id, const char *head,
-                       const char *generated_by, export_write_fn w, void *ctx);
+                       const char *generated_by, const char *zone, export_write_fn w, void *ctx);
 const char *export_decision_label(const char *decision);   /* "approve" -> "Approved" */
 #endif

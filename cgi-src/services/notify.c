@@ -300,11 +300,7 @@ static void base_url(struct app *a, const char **z, int *n){
 
 static const char *ms_words(int64_t ms, char *buf, size_t n){
   if( ms<=0 ){ snprintf(buf, n, "none"); return buf; }
-  time_t t = (time_t)(ms/1000);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  strftime(buf, n, "%Y-%m-%d %H:%M UTC", &tm);
-  return buf;
+  return util_time_in(ms, NULL, 0, buf, n);
 }
 
 /* Load the release's variables and every output of its activities (for {{...}}). */
@@ -695,7 +691,7 @@ static int outbox_keptn(struct app *a, const struct chan *c, const char *event, 
 
 struct person {
   int64_t id;
-  const char *username, *display, *email, *phone;
+  const char *username, *display, *email, *phone, *time_zone;
 };
 
 /*
@@ -706,11 +702,11 @@ struct person {
 static int load_people(struct app *a, struct arena *ar, const struct ctx *x, int who, struct person *out, int max){
   static const char *const actors_sql =
     "SELECT u.id, u.username, u.display_name, u.email,"
-    "  (SELECT external_id FROM user_identities i WHERE i.user_id=u.id AND i.provider='sms')"
+    "  (SELECT external_id FROM user_identities i WHERE i.user_id=u.id AND i.provider='sms'), u.time_zone"
     " FROM users u WHERE u.id IN (SELECT value FROM json_each(:people)) AND u.disabled=0 ORDER BY u.id LIMIT :lim";
   static const char *const starter_sql =
     "SELECT u.id, u.username, u.display_name, u.email,"
-    " (SELECT external_id FROM user_identities i WHERE i.user_id=u.id AND i.provider='sms')"
+    " (SELECT external_id FROM user_identities i WHERE i.user_id=u.id AND i.provider='sms'), u.time_zone"
     " FROM users u WHERE u.id=:s AND u.disabled=0";
   sqlite3_stmt *st = db_prepare(a->db, who==0 ? actors_sql : starter_sql);
   int n = 0, step;
@@ -727,6 +723,7 @@ static int load_people(struct app *a, struct arena *ar, const struct ctx *x, int
     out[n].display = db_col_dup(ar, st, 2);
     out[n].email = db_col_dup(ar, st, 3);
     out[n].phone = db_col_dup(ar, st, 4);
+    out[n].time_zone = db_col_dup(ar, st, 5);
     n++;
   }
   db_finish(st);
@@ -799,6 +796,12 @@ static int fan_out(struct app *a, struct arena *ar, const struct ctx *x, const c
     unsigned bits = prefs_of(a, p->id, pref);
     text_of(x, event, outcome, &t);
     t.recipient_name = p->display;
+    /* the deadline in the recipient's own time zone, with UTC beside it */
+    if( x->deadline_at>0 && p->time_zone && p->time_zone[0] ){
+      char when[96];
+      t.deadline = arena_strdup(ar, util_time_in(x->deadline_at, p->time_zone, 1, when, sizeof(when)));
+      if( t.deadline==NULL ) t.deadline = x->deadline;
+    }
     t.recipient_username = p->username;
     free(subject); free(body);
     subject = body = NULL;

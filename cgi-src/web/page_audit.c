@@ -459,7 +459,7 @@ int page_audit_release_pdf(struct req *r){
     return HP_ERROR;
   }
   const char *who = person(r, r->user->display_name, r->user->username);
-  int rc = export_pdf_release(r->app, id, head, who, download_write, &dl);
+  int rc = export_pdf_release(r->app, id, head, who, r->user->time_zone, download_write, &dl);
   if( rc==HP_OK ) return HP_OK;
   if( !dl.started ) return rc==HP_NOT_FOUND ? HP_NOT_FOUND : HP_ERROR;
   log_msg("%s: the PDF report of release %lld was cut short", r->request_id, (long long)id);

@@ -1,5 +1,7 @@
 /* page_login.c — sign in and sign out. */
 #include "page.h"
+#include "users.h"
+#include "util.h"
 #include "app.h"
 #include "db.h"
 #include "auth.h"
@@ -82,6 +84,14 @@ int page_login(struct req *r){
   if( rc==HP_OK && !sess_load_user(r, uid, &r->user) ) rc = HP_ERROR;
   if( rc==HP_OK && auth_device_remember(r->app, uid, device, device_new, sizeof(device_new)) ) rc = HP_ERROR;
   if( rc==HP_OK && req_audit(r, "auth.login", "user", uid, 0, NULL) ) rc = HP_ERROR;
+  /* Times are shown in the browser's zone until the person chooses one (their page). */
+  const char *tz = req_form(r, "tz");
+  if( rc==HP_OK && r->user->time_zone[0]==0 && tz && util_tz_valid(tz) ){
+    struct audit_ctx c;
+    char err[160];
+    req_audit_ctx(r, &c);
+    if( users_set_time_zone(r->app, &c, uid, tz, err, sizeof(err))!=HP_OK ) rc = HP_ERROR;
+  }
   if( rc!=HP_OK || db_commit(db) ){
     db_rollback(db);
     return HP_ERROR;

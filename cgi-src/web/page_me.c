@@ -6,7 +6,10 @@
 #include "session.h"
 #include "audit.h"
 #include "users.h"
+#include "util.h"
 #include <string.h>
+#include <stdlib.h>
+#include <stdio.h>
 
 #define ME_MAX_TOKENS 50        /* active API tokens one person may hold */
 #define ME_MAX_SESSIONS 100     /* sessions listed on the page */
@@ -107,6 +110,59 @@ static void add_profile(struct req *r, tmpl_dict *d){
   if( u->roles & ROLE_ADMIN ) tmpl_show(d, "IS_ADMIN");
 }
 
+static int me_page(struct req *r, int status, const char *new_token, const char *new_token_label,
+                   const char *token_name);
+
+static int cmp_str(const void *a, const void *b){
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+** The time zone form: every zone of tzdata's zone1970.tab (one per region
+** that has had the same clocks since 1970), sorted, the person's own selected.
+*/
+static void add_time_zones(struct req *r, tmpl_dict *d){
+  const char *mine = req_form(r, "time_zone") ? req_form(r, "time_zone") : r->user->time_zone;
+  char line[512];
+  const char *zones[1024];
+  size_t n = 0;
+  tmpl_set(d, "TZ_NOW", r->user->time_zone[0] ? r->user->time_zone : "UTC");
+  if( mine[0]==0 ) tmpl_show(d, "TZ_UTC");
+  tmpl_set(d, "ERR_TIME_ZONE", req_error_for(r, "time_zone"));
+  FILE *f = fopen("/usr/share/zoneinfo/zone1970.tab", "r");
+  while( f && n<sizeof(zones)/sizeof(zones[0]) && fgets(line, sizeof(line), f) ){
+    if( line[0]=='#' ) continue;
+    char *save = NULL, *col = strtok_r(line, "\t\n", &save);
+    for(int i=0; col && i<2; i++) col = strtok_r(NULL, "\t\n", &save);
+    if( col && col[0] ) zones[n++] = arena_strdup(&r->arena, col);
+    if( n && zones[n-1]==NULL ) n--;
+  }
+  if( f ) fclose(f);
+  qsort(zones, n, sizeof(zones[0]), cmp_str);
+  for(size_t i=0; i<n; i++){
+    tmpl_dict *z = tmpl_section(d, "ZONE");
+    tmpl_set(z, "ZONE_NAME", zones[i]);
+    if( strcmp(zones[i], mine)==0 ) tmpl_show(z, "ZONE_SELECTED");
+  }
+}
+
+/* POST /me/time-zone — the zone for this person's times ("" = UTC). */
+int page_me_time_zone(struct req *r){
+  const char *zone;
+  char err[200];
+  struct audit_ctx c;
+  if( !req_text(r, "time_zone", 0, UTIL_TZ_MAX, &zone) ) return me_page(r, 422, NULL, NULL, NULL);
+  req_audit_ctx(r, &c);
+  int rc = users_set_time_zone(r->app, &c, r->user->id, zone, err, sizeof(err));
+  if( rc==HP_UNPROCESSABLE ){
+    req_field_error(r, "time_zone", "%s", err);
+    return me_page(r, 422, NULL, NULL, NULL);
+  }
+  if( rc ) return rc;
+  page_flash(r, "Times are now shown in %s.", zone[0] ? zone : "UTC");
+  return resp_redirect(r, "/me#time-zone");
+}
+
 /*
 ** Render /me with the given status.  new_token (shown once, never stored) and
 ** its label are set right after a token was made; token_name is what the
@@ -125,6 +181,7 @@ static int me_page(struct req *r, int status, const char *new_token, const char 
     tmpl_set(s, "NEW_TOKEN_LABEL", new_token_label);
   }
   add_profile(r, d);
+  add_time_zones(r, d);
   add_sessions(r, d);
   add_tokens(r, d);
   page_field_errors(r, d);

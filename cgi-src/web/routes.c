@@ -52,6 +52,7 @@ const struct route router_routes[] = {
   /* identity pages (me, admin) */
   { "POST", "/activities/{id}/decision",        page_activity_decision, RF_AUTH|RF_CSRF, 0 },
   { "POST", "/activities/{id}/take",            page_activity_take,  RF_AUTH|RF_CSRF, 0 },
+  { "POST", "/activities/{id}/submit",          page_activity_submit, RF_AUTH|RF_CSRF|RF_RAWBODY, 0 },
   { "POST", "/activities/{id}/task",            page_activity_task,  RF_AUTH|RF_CSRF, 0 },
   { "POST", "/activities/{id}/hand-back",       page_activity_hand_back, RF_AUTH|RF_CSRF, 0 },
   { "POST", "/activities/{id}/assign",          page_activity_assign, RF_AUTH|RF_CSRF, RM|ADM },
@@ -64,6 +65,7 @@ const struct route router_routes[] = {
   { "POST", "/me/tokens",                       page_me_token_new,   RF_AUTH|RF_CSRF, 0 },
   { "POST", "/me/tokens/{id}/revoke",           page_me_token_revoke, RF_AUTH|RF_CSRF, 0 },
   { "POST", "/me/password",                     page_me_password,    RF_AUTH|RF_CSRF, 0 },
+  { "POST", "/me/time-zone",                    page_me_time_zone,   RF_AUTH|RF_CSRF, 0 },
   { "GET",  "/admin",                           page_admin_home,     RF_AUTH, ADM },
   { "GET",  "/admin/users",                     page_admin_users,    RF_AUTH, ADM },
   { "POST", "/admin/users",                     page_admin_user_add, RF_AUTH|RF_CSRF, ADM },

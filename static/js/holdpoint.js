@@ -23,4 +23,83 @@
     }
   }
   if (document.querySelector("time[data-deadline]")) { setInterval(tick, 30000); }
+  /*
+  ** The activity's one form works without this.  With it, a file uploads as
+  ** soon as it is chosen, with a progress bar, and joins the list above the
+  ** input; the input is then cleared, so the final submit does not send it
+  ** again.  A refusal is shown next to the input, in the server's words.
+  */
+  function upload(form, box, input) {
+    var file = input.files && input.files[0];
+    if (!file) { return; }
+    var bar = box.querySelector("progress"), status = box.querySelector(".upload-status");
+    var err = document.getElementById(input.id + "-error");
+    var data = new FormData();
+    data.append("csrf", form.querySelector("input[name=csrf]").value);
+    data.append("field", box.getAttribute("data-upload-field"));
+    data.append("file", file, file.name);
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.getAttribute("data-upload"));
+    xhr.setRequestHeader("Accept", "application/json");
+    bar.hidden = false;
+    bar.value = 0;
+    status.textContent = "Uploading " + file.name + "…";
+    if (err) { err.textContent = ""; }
+    input.removeAttribute("aria-invalid");
+    xhr.upload.onprogress = function (ev) {
+      if (ev.lengthComputable) { bar.value = Math.round(100 * ev.loaded / ev.total); }
+    };
+    xhr.onload = function () {
+      var j = null;
+      try { j = JSON.parse(xhr.responseText); } catch (e) { j = null; }
+      bar.hidden = true;
+      if (xhr.status === 201 && j && j.evidence) {
+        var ev = j.evidence, list = box.parentNode.querySelector("ul.files");
+        if (!list) {
+          list = document.createElement("ul");
+          list.className = "files";
+          box.parentNode.insertBefore(list, box);
+          var empty = box.parentNode.querySelector(".empty");
+          if (empty) { empty.remove(); }
+        }
+        var li = document.createElement("li"), a = document.createElement("a");
+        a.href = ev.download;
+        a.textContent = ev.name;
+        li.appendChild(a);
+        li.appendChild(document.createTextNode(" (" + ev.type + ", uploaded just now)"));
+        list.appendChild(li);
+        input.value = "";
+        status.textContent = "Uploaded " + ev.name + ".";
+      } else {
+        var msg = (j && j.error && (j.error.message || j.error)) || "The upload failed (HTTP " + xhr.status + ").";
+        if (typeof msg !== "string") { msg = "The upload failed (HTTP " + xhr.status + ")."; }
+        status.textContent = "";
+        if (err) { err.textContent = msg; } else { status.textContent = msg; }
+        input.setAttribute("aria-invalid", "true");
+        input.value = "";
+      }
+    };
+    xhr.onerror = function () {
+      bar.hidden = true;
+      status.textContent = "The upload failed: the connection was lost. Choose the file again.";
+      input.value = "";
+    };
+    xhr.send(data);
+  }
+  var forms = document.querySelectorAll("form[data-upload]");
+  for (var f = 0; f < forms.length; f++) {
+    (function (form) {
+      form.addEventListener("change", function (ev) {
+        var input = ev.target, box = input.closest && input.closest("[data-upload-field]");
+        if (box && input.type === "file") { upload(form, box, input); }
+      });
+    })(forms[f]);
+  }
+  /* The browser's time zone: sent with the sign-in, offered on the person's page. */
+  var zone = "";
+  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { zone = ""; }
+  var tzs = document.querySelectorAll("[data-browser-tz]");
+  for (var t = 0; t < tzs.length; t++) {
+    if (tzs[t].tagName === "INPUT") { tzs[t].value = zone; } else { tzs[t].textContent = zone || "unknown"; }
+  }
 })();

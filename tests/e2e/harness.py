@@ -172,9 +172,12 @@ class Client:
             form["csrf"] = self.csrf
         return self.request("POST", path, form=form, **kw)
 
-    def login(self, username, password=PASSWORD):
+    def login(self, username, password=PASSWORD, **extra):
+        """Sign in through the form; extra fields go with it (tz: the zone a browser's script sends)."""
         self.get("/login")
-        r = self.post("/login", {"username": username, "password": password, "next": "/"})
+        form = {"username": username, "password": password, "next": "/"}
+        form.update(extra)
+        r = self.post("/login", form)
         if r.status != 303:
             raise AssertionError("sign-in as %s failed: %d %s" % (username, r.status, r.text[:300]))
         self.get("/")           # picks up the session's CSRF token

@@ -753,6 +753,42 @@ class NotifyTest(ServerTestCase):
             os.utime(path)
         poll(lambda: "not fully applied" not in self.admin().get("/admin/notifications").text, what="the error cleared")
 
+    # -- people's time zones -----------------------------------------------------------------
+    def test_20_deadline_in_the_recipients_time_zone(self):
+        path = os.path.join(self.server.data, "tzflow.yaml")
+        with open(path, "w") as f:
+            f.write(TZ_TEMPLATE)
+        self.server.cli("template", "import", path)
+        carol = self.client()
+        carol.login("carol", tz="Asia/Tokyo")          # her browser's zone, kept at sign-in
+        self.assertEqual(self.server.sql("SELECT time_zone FROM users WHERE username='carol'"), [("Asia/Tokyo",)])
+        r = self.api().request("POST", "/api/v1/releases", json_body={"template": "tzflow", "name": "tzsvc", "version": "1"})
+        self.assertEqual(r.status, 201, r.text)
+        gate = [a for p in r.json()["phases"] for a in p["activities"] if a["name"] == "tz-gate"][0]
+        msg = poll(lambda: self.sink.find("carol@example.com", "tz-gate in tzsvc 1"), what="the e-mail to carol")
+        text = msg.get_body().get_content()
+        due = self.server.sql("SELECT deadline_at FROM activities WHERE id=?", gate["id"])[0][0] // 1000
+        import datetime
+        from zoneinfo import ZoneInfo
+        local = datetime.datetime.fromtimestamp(due, ZoneInfo("Asia/Tokyo")).strftime("%Y-%m-%d %H:%M JST")
+        utc = datetime.datetime.fromtimestamp(due, datetime.timezone.utc).strftime("%H:%M UTC")
+        self.assertIn("Deadline: %s (" % local, text)
+        self.assertIn(utc, text)
+
+
+TZ_TEMPLATE = """apiVersion: holdpoint/v1
+kind: ReleaseTemplate
+name: tzflow
+phases:
+  - name: main
+    activities:
+      - name: tz-gate
+        type: approval
+        deadline: 5h
+        approvers:
+          rules: [{team: sre, min: 1}]
+"""
+
 
 if __name__ == "__main__":
     unittest.main()

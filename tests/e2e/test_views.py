@@ -897,5 +897,58 @@ class DemoDataTest(ViewsCase):
         self.assertIn('aria-label="%d unread">%d</span>' % (unread, unread), self.as_("dave").get("/releases").text)
 
 
+class TimeZoneTest(ViewsCase):
+    """A time zone per person: the browser's at sign-in, chosen on /me, used by pages and the PDF."""
+
+    def zone_of(self, who):
+        return self.server.sql("SELECT time_zone FROM users WHERE username=?", who)[0][0]
+
+    def test_01_pages_and_report_in_the_persons_zone(self):
+        erin = self.server.client()
+        erin.login("erin")                                   # no script ran: no zone, times in UTC
+        self.assertEqual(self.zone_of("erin"), "")
+        page = erin.get("/releases/1").text
+        self.assertRegex(page, r"\(\d{4}-\d\d-\d\d \d\d:\d\d UTC\)")
+        self.assertIn("show times in <strong>UTC</strong>", erin.get("/me").text)
+        # a zone that is not in the tz database is ignored at sign-in, and refused by the form
+        other = self.server.client()
+        other.login("erin", tz="../../etc/passwd")
+        self.assertEqual(self.zone_of("erin"), "")
+        r = erin.post("/me/time-zone", {"time_zone": "Mars/Olympus_Mons"})
+        self.assertEqual(r.status, 422)
+        self.assertIn('id="time_zone-error">Choose a time zone from the list', r.text)
+        self.assertEqual(self.zone_of("erin"), "")
+        # the browser's zone is taken at sign-in while none is chosen
+        other = self.server.client()
+        other.login("erin", tz="America/New_York")
+        self.assertEqual(self.zone_of("erin"), "America/New_York")
+        # a chosen zone wins over the browser's
+        r = erin.post("/me/time-zone", {"time_zone": "Asia/Tokyo"})
+        self.assertEqual(r.status, 303, r.text[:300])
+        self.server.client().login("erin", tz="Europe/Berlin")
+        self.assertEqual(self.zone_of("erin"), "Asia/Tokyo")
+        self.assertEqual(self.server.sql("SELECT count(*) FROM audit_log WHERE action='user.time_zone'")[0][0], 2)
+        me = erin.get("/me").text
+        self.assertIn("show times in <strong>Asia/Tokyo</strong>", me)
+        self.assertIn('<option value="Asia/Tokyo" selected>', me)
+        # pages: the same moment, in Tokyo time
+        page = erin.get("/releases/1").text
+        self.assertRegex(page, r"\(\d{4}-\d\d-\d\d \d\d:\d\d JST\)")
+        self.assertNotRegex(page, r"\d\d:\d\d UTC\)")
+        # the PDF report says which zone it uses and keeps UTC beside every time
+        r = erin.get("/releases/1/report.pdf")
+        self.assertEqual(r.status, 200)
+        import subprocess, tempfile
+        with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+            f.write(r.body)
+            f.flush()
+            text = subprocess.run(["pdftotext", "-layout", f.name, "-"], capture_output=True, text=True, check=True).stdout
+        self.assertIn("Times are in Asia/Tokyo, with UTC in brackets", text)
+        self.assertRegex(text, r"\d\d:\d\d JST \(\d\d:\d\d:\d\d\.\d{3} UTC\)")
+        # back to UTC
+        self.assertEqual(erin.post("/me/time-zone", {"time_zone": ""}).status, 303)
+        self.assertEqual(self.zone_of("erin"), "")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -346,7 +346,7 @@ START_TEST(t40_pdf_report_missing_release_and_odd_text){
   fresh_db(&a, dir, sizeof(dir));
   memset(&s, 0, sizeof(s));
   buf_init(&s.b);
-  ck_assert_int_eq(export_pdf_release(&a, 99, "0:x", "tester", sink_write, &s), HP_NOT_FOUND);
+  ck_assert_int_eq(export_pdf_release(&a, 99, "0:x", "tester", NULL, sink_write, &s), HP_NOT_FOUND);
   ck_assert_uint_eq(s.b.len, 0);
   /* a release whose texts are in other scripts, with a signed decision */
   ck_assert_int_eq(db_exec(a.db,
@@ -359,7 +359,7 @@ START_TEST(t40_pdf_report_missing_release_and_odd_text){
     " VALUES(1,1,1,1,'approve','" "\xE2\x9C\x93 long comment long comment long comment long comment long comment long comment "
     "long comment long comment long comment long comment long comment long comment unbrokenwordunbrokenwordunbrokenwordunbrokenword"
     "unbrokenwordunbrokenwordunbrokenwordunbrokenwordunbrokenwordunbrokenword',1,'Юлия Printed','Approved',2000);"), 0);
-  ck_assert_int_eq(export_pdf_release(&a, 1, "3:abc", "tester", sink_write, &s), HP_OK);
+  ck_assert_int_eq(export_pdf_release(&a, 1, "3:abc", "tester", NULL, sink_write, &s), HP_OK);
   ck_assert_uint_gt(s.b.len, 500);
   ck_assert_int_eq(memcmp(s.b.z, "%PDF-", 5), 0);
   ck_assert_ptr_nonnull(strstr(s.b.z + s.b.len - 16, "%%EOF"));   /* the PDF ends with its trailer */

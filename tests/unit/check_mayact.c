@@ -219,7 +219,7 @@ static void run_case(unsigned seed){
       int expect = model_may(&m, u, p, now);
       char name[8];
       snprintf(name, sizeof(name), "u%lld", (long long)u);
-      struct user usr = { u, name, name, "x@x", ROLE_APPROVER, 0 };
+      struct user usr = { u, name, name, "x@x", ROLE_APPROVER, 0, "" };
       struct approvals_voter v = { &usr, p!=u ? p : 0, 0, "api", "", "", "" };
       struct approvals_result res;
       int rc = approvals_decide(&e.app, &e.ctx, &v, 1, approve ? "approve" : "reject", "because", &res, &err);
@@ -307,7 +307,7 @@ START_TEST(t02_barred_starter_is_no_approver){
   int64_t now = app_now_ms(&e.app);
   ck_assert(!mayact_may(&e.app, 1, 1, 0, now));
   ck_assert(mayact_may(&e.app, 1, 2, 2, now));
-  struct user sam = { 1, "sam", "Sam", "s@x", ROLE_APPROVER, 0 };
+  struct user sam = { 1, "sam", "Sam", "s@x", ROLE_APPROVER, 0, "" };
   struct approvals_voter v = { &sam, 0, 0, "api", "", "", "" };
   struct approvals_result res;
   ck_assert_int_eq(approvals_decide(&e.app, &e.ctx, &v, 1, "reject", "no", &res, &err), HP_FORBIDDEN);

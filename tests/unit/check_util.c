@@ -78,6 +78,40 @@ START_TEST(t05_json_numbers_as_typed){
 }
 END_TEST
 
+/* People's time zones: names from the tz database only; times in the zone, across daylight saving. */
+START_TEST(t06_time_zones){
+  char out[96];
+  ck_assert(util_tz_valid("Europe/Berlin"));
+  ck_assert(util_tz_valid("UTC"));
+  ck_assert(util_tz_valid("America/Argentina/Buenos_Aires"));
+  ck_assert(!util_tz_valid(""));
+  ck_assert(!util_tz_valid(NULL));
+  ck_assert(!util_tz_valid("Mars/Olympus"));
+  ck_assert(!util_tz_valid("../../etc/passwd"));
+  ck_assert(!util_tz_valid("/etc/localtime"));
+  ck_assert(!util_tz_valid("Europe/Berlin\n"));
+  ck_assert(!util_tz_valid("zone.tab"));                 /* a file of the directory that is not a zone */
+  /* 2026-12-06 04:30:00 UTC: winter in Berlin (+1), summer in Sydney (+11) */
+  int64_t ms = 1796531400000LL;
+  ck_assert_str_eq(util_time_in(ms, NULL, 0, out, sizeof(out)), "2026-12-06 04:30 UTC");
+  ck_assert_str_eq(util_time_in(ms, "", 1, out, sizeof(out)), "2026-12-06 04:30 UTC");
+  ck_assert_str_eq(util_time_in(ms, "UTC", 1, out, sizeof(out)), "2026-12-06 04:30 UTC");
+  ck_assert_str_eq(util_time_in(ms, "Europe/Berlin", 0, out, sizeof(out)), "2026-12-06 05:30 CET");
+  ck_assert_str_eq(util_time_in(ms, "Europe/Berlin", 1, out, sizeof(out)), "2026-12-06 05:30 CET (04:30 UTC)");
+  ck_assert_str_eq(util_time_in(ms, "Australia/Sydney", 1, out, sizeof(out)), "2026-12-06 15:30 AEDT (04:30 UTC)");
+  /* another day in UTC: the UTC date is given too */
+  ck_assert_str_eq(util_time_in(ms, "America/Los_Angeles", 1, out, sizeof(out)),
+                   "2026-12-05 20:30 PST (2026-12-06 04:30 UTC)");
+  /* summer time: 2026-07-01 12:00 UTC */
+  ck_assert_str_eq(util_time_in(1782907200000LL, "Europe/Berlin", 0, out, sizeof(out)), "2026-07-01 14:00 CEST");
+  /* the clocks go back in Berlin on 2026-10-25 at 01:00 UTC: 02:30 happens twice */
+  ck_assert_str_eq(util_time_in(1792888200000LL, "Europe/Berlin", 0, out, sizeof(out)), "2026-10-25 02:30 CEST");
+  ck_assert_str_eq(util_time_in(1792891800000LL, "Europe/Berlin", 0, out, sizeof(out)), "2026-10-25 02:30 CET");
+  /* back to UTC after a zone was used */
+  ck_assert_str_eq(util_time_in(ms, NULL, 0, out, sizeof(out)), "2026-12-06 04:30 UTC");
+}
+END_TEST
+
 START_TEST(t04_utf8){
   unsigned cp = 0;
   /* Every well-formed length decodes to its code point. */
@@ -116,6 +150,7 @@ int main(void){
   tcase_add_test(tc, t03_error_values);
   tcase_add_test(tc, t04_utf8);
   tcase_add_test(tc, t05_json_numbers_as_typed);
+  tcase_add_test(tc, t06_time_zones);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
