@@ -262,11 +262,12 @@ int approvals_decide(struct app *a, const struct audit_ctx *c, const struct appr
   struct audit_ctx c2 = *c;
   if( principal!=v->user->id ) c2.acting_for_id = principal;
   if( audit_append(a, &c2, approve ? "decision.approve" : "decision.reject", "activity", w.id, w.release_id,
-                   "{s:s,s:s,s:i,s:b,s:s,s:s,s:I,s:s}", "activity", w.name, "comment", comment ? comment : "",
+                   "{s:s,s:s,s:i,s:b,s:s,s:s,s:I,s:s,s:i,s:i}", "activity", w.name, "comment", comment ? comment : "",
                    "round", w.round, "signed", w.signature_required && v->signed_ok,
                    "meaning", w.signature_required ? w.signature_meaning : "", "channel", v->channel ? v->channel : "web",
                    "acting_for", (json_int_t)(principal!=v->user->id ? principal : 0),
-                   "quorum", policy_state_name(st.state)) ){ rc = HP_ERROR; goto out; }
+                   "quorum", policy_state_name(st.state), "approvals", st.approvals,
+                   "needed", st.needed) ){ rc = HP_ERROR; goto out; }
   out->state = st.state;
   out->needed = st.needed;
   if( st.state==POLICY_PENDING && mayact_refresh(a, w.id) ){ rc = HP_ERROR; goto out; }

@@ -84,7 +84,9 @@ static const char *json_str(json_t *o, const char *key){
 ** " — <result>" when there is one, %B the activity whose result decided an
 ** automatic change, %T the comment, notes or reason (": “...”" or nothing),
 ** %D the decision ("approved"), %E the escalation target ("team admins"),
-** %N the file name.
+** %N the file name, %Q where a vote leaves the quorum (" — 1 of 2 needed",
+** " — 2 of 2 needed: approved", " — so it is rejected"; nothing for records
+** written before votes kept their counts).
 ** auto_text, when set, is used for changes the engine made on its own
 ** (details "automatic": true).
 */
@@ -118,8 +120,8 @@ static const struct {
   { "activity.escalated", "%O was escalated to %E", NULL },
   { "activity.expired",  "The deadline of %O passed", NULL },
   { "activity.reminder", "A reminder about %O was sent", NULL },
-  { "decision.approve",  "%A approved %O%T", NULL },
-  { "decision.reject",   "%A rejected %O%T", NULL },
+  { "decision.approve",  "%A approved %O%T%Q", NULL },
+  { "decision.reject",   "%A rejected %O%T%Q", NULL },
   { "task.take",         "%A took responsibility for %O", NULL },
   { "task.assign",       "%A handed %O to someone else", NULL },
   { "task.hand_back",    "%A handed %O back", NULL },
@@ -144,7 +146,7 @@ const char *page_audit_sentence(struct req *r, const char *action, const char *a
                                 const char *details_json, int show_files){
   const char *obj = object_name && object_name[0] ? object_name : NULL;
   const char *result = NULL, *tail = NULL, *because = NULL, *text = NULL;
-  const char *decision = NULL, *target = NULL, *file = NULL;
+  const char *decision = NULL, *target = NULL, *file = NULL, *quorum = NULL;
   int automatic = 0;
   json_t *j = details_json && details_json[0] ? json_loads(details_json, 0, NULL) : NULL;
   struct buf b;
@@ -169,6 +171,13 @@ const char *page_audit_sentence(struct req *r, const char *action, const char *a
       target = arena_printf(&r->arena, "%s %s", json_str(j, "to_kind"), json_str(j, "to"));
     }
     if( show_files && (z = json_str(j, "name"))!=NULL ) file = arena_printf(&r->arena, "“%s”", z);
+    json_t *ja = json_object_get(j, "approvals"), *jn = json_object_get(j, "needed");
+    if( (z = json_str(j, "quorum"))!=NULL && json_is_integer(ja) && json_is_integer(jn) ){
+      long long got = json_integer_value(ja), more = json_integer_value(jn);
+      if( strcmp(z, "rejected")==0 ) quorum = " — so it is rejected";
+      else if( more>=0 ) quorum = arena_printf(&r->arena, " — %lld of %lld needed%s", got, got + more,
+                                               strcmp(z, "approved")==0 ? ": approved" : "");
+    }
   }
   json_decref(j);
   if( obj==NULL ) obj = object_type && strcmp(object_type, "release")==0 ? "the release" : "it";
@@ -192,6 +201,7 @@ const char *page_audit_sentence(struct req *r, const char *action, const char *a
       case 'E': buf_puts(&b, target ? target : "a higher authority"); break;
       case 'N': buf_puts(&b, file ? file : "a file"); break;
       case 'T': if( tail ) buf_puts(&b, tail); break;
+      case 'Q': if( quorum ) buf_puts(&b, quorum); break;
       default: buf_append(&b, p-1, 2); break;
     }
   }

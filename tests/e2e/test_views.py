@@ -412,6 +412,11 @@ class ReleaseViewsTest(ViewsCase):
                                                  json_body={"decision": "approve", "comment": "go"})
             self.assertEqual(r.status, 200, r.text[:500])
         self.assertEqual(self.status("activities", dm), "on_hold")
+        # the timeline says where each vote left the quorum, as a person would write it
+        hist = main_html(self.as_("erin").get("/activities/%d" % pa))
+        hist = hist[hist.index('id="hist-title"'):]
+        self.assertIn("Carol Reliability approved production-approval: “go” — 1 of 2 needed<", hist)
+        self.assertIn("Dave Product approved production-approval: “go” — 2 of 2 needed: approved<", hist)
         r = self.as_("carol").get("/")                                   # carol is in team dba
         row = [x for x in inbox_rows(r) if x[0] == dm]
         self.assertTrue(row)
