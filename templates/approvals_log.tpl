@@ -40,22 +40,22 @@
   {{#HAS_FILES}}<ul class="files">{{#FILE}}<li>{{FILE_FIELD}}: <a href="/evidence/{{FILE_ID}}">{{FILE_NAME}}</a> <span class="muted">SHA-256</span> <code class="mono small">{{FILE_SHA}}</code></li>{{/FILE}}</ul>{{/HAS_FILES}}
   {{#HAS_VOTES}}
   <div class="table-wrap" tabindex="0">
-  <table class="votes">
+  <table class="votes stack">
     <thead><tr><th scope="col">Time (UTC)</th><th scope="col">Person</th><th scope="col">Decision</th>
       <th scope="col">Comment</th><th scope="col">Signature</th><th scope="col" class="hide-sm">Recorded from</th></tr></thead>
     <tbody>
     {{#VOTE}}
     <tr>
-      <td class="nowrap"><time datetime="{{VOTE_ISO}}">{{VOTE_AT}}</time></td>
-      <td>{{VOTER}}{{#ACTING}}<br><span class="muted">entered by {{ACTOR}}, acting for them</span>{{/ACTING}}</td>
-      <td><span class="badge s-{{DECISION_CLASS}}">{{DECISION_LABEL}}</span></td>
-      <td>{{#COMMENT}}{{COMMENT_TEXT}}{{/COMMENT}}{{#NO_COMMENT}}<span class="muted">none</span>{{/NO_COMMENT}}</td>
-      <td>{{#SIGNED}}<div class="signature">
+      <td data-label="Time (UTC)" class="nowrap"><time datetime="{{VOTE_ISO}}">{{VOTE_AT}}</time></td>
+      <td data-label="Person">{{VOTER}}{{#ACTING}}<br><span class="muted">entered by {{ACTOR}}, acting for them</span>{{/ACTING}}</td>
+      <td data-label="Decision"><span class="badge s-{{DECISION_CLASS}}">{{DECISION_LABEL}}</span></td>
+      <td data-label="Comment">{{#COMMENT}}{{COMMENT_TEXT}}{{/COMMENT}}{{#NO_COMMENT}}<span class="muted">none</span>{{/NO_COMMENT}}</td>
+      <td data-label="Signature">{{#SIGNED}}<div class="signature">
           <div>Signed by <strong>{{SIG_NAME}}</strong></div>
           <div>{{SIG_AT}} UTC</div>
           <div>Meaning: {{SIG_MEANING}}</div>
         </div>{{/SIGNED}}{{#UNSIGNED}}<span class="muted">not signed</span>{{/UNSIGNED}}</td>
-      <td class="hide-sm">{{#VOTE_IP}}<span class="mono">{{IP}}</span><br>{{/VOTE_IP}}<span class="muted">via {{CHANNEL}}{{#VOTE_SESSION}}, session <span class="mono">{{SESSION_SHORT}}</span>{{/VOTE_SESSION}}</span></td>
+      <td data-label="Recorded from" class="hide-sm">{{#VOTE_IP}}<span class="mono">{{IP}}</span><br>{{/VOTE_IP}}<span class="muted">via {{CHANNEL}}{{#VOTE_SESSION}}, session <span class="mono">{{SESSION_SHORT}}</span>{{/VOTE_SESSION}}</span></td>
     </tr>
     {{/VOTE}}
     </tbody>
@@ -75,12 +75,12 @@
   <h3>Notifications</h3>
   {{#HAS_NOTES}}
   <div class="table-wrap" tabindex="0">
-  <table>
+  <table class="stack">
     <thead><tr><th scope="col">Time (UTC)</th><th scope="col">Channel</th><th scope="col">To</th>
       <th scope="col">Event</th><th scope="col">Status</th></tr></thead>
     <tbody>
-    {{#NOTE}}<tr><td class="nowrap"><time datetime="{{N_ISO}}">{{N_AT}}</time></td><td>{{N_CHANNEL}}</td>
-      <td>{{N_RECIPIENT}}</td><td>{{N_EVENT}}</td><td>{{N_STATUS}} <span class="muted">({{N_ATTEMPTS}} attempts)</span></td></tr>{{/NOTE}}
+    {{#NOTE}}<tr><td data-label="Time (UTC)" class="nowrap"><time datetime="{{N_ISO}}">{{N_AT}}</time></td><td data-label="Channel">{{N_CHANNEL}}</td>
+      <td data-label="To">{{N_RECIPIENT}}</td><td data-label="Event">{{N_EVENT}}</td><td data-label="Status">{{N_STATUS}} <span class="muted">({{N_ATTEMPTS}} attempts)</span></td></tr>{{/NOTE}}
     </tbody>
   </table>
   </div>

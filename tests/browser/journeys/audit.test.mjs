@@ -70,3 +70,36 @@ test("the audit trail can be filtered by action", async () => {
   assert.doesNotMatch(text, /decision\.approve/);
   await erin.context().close();
 });
+
+test("on a phone the audit trail and the approvals log stack each record, with every value labelled", async () => {
+  const erin = await person(browser, hp, { width: 390, height: 844 });
+  await signIn(erin, "erin");
+  for (const [url, table] of [["/audit", "table.audit"], ["/releases/1/approvals", "table.votes"]]) {
+    await erin.goto(url);
+    const look = await erin.locator(table).first().evaluate((t) => {
+      const td = t.querySelector("tbody td"), th = t.querySelector("thead");
+      const r = th.getBoundingClientRect();
+      return { cell: getComputedStyle(td).display, row: getComputedStyle(td.parentNode).display,
+               label: getComputedStyle(td, "::before").content, headerArea: r.width * r.height,
+               overflow: document.documentElement.scrollWidth - window.innerWidth };
+    });
+    assert.equal(look.cell, "block", `${url}: cells stack`);
+    assert.equal(look.row, "block", `${url}: rows are cards`);
+    assert.match(look.label, /Time/, `${url}: each value has its column's name`);
+    assert.ok(look.headerArea <= 1, `${url}: the header row is out of sight (it stays for screen readers)`);
+    assert.ok(look.overflow <= 0, `${url}: nothing runs off the screen (${look.overflow} px)`);
+    await checkA11y(erin, `${url} at 390 px`);
+  }
+  // the filters sit two to a row, so the first record is on the first screen
+  await erin.goto("/audit");
+  const first = await erin.locator("table.audit tbody tr").first().boundingBox();
+  assert.ok(first.y < 844, `the first record starts at ${first.y} px`);
+  await shot(erin, "audit-phone");
+  // at desktop width it is a table again
+  const wide = await person(browser, hp, { width: 1280 });
+  await signIn(wide, "erin");
+  await wide.goto("/audit");
+  assert.equal(await wide.locator("table.audit tbody td").first().evaluate((td) => getComputedStyle(td).display), "table-cell");
+  await wide.context().close();
+  await erin.context().close();
+});

@@ -1,0 +1,11 @@
+import { chromium } from "playwright-core";
+const [,, user, url, out, width, sel] = process.argv;
+const b = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+const c = await b.newContext({ baseURL: "http://127.0.0.1:8391", viewport: { width: +width || 1280, height: 900 } });
+const p = await c.newPage();
+await p.goto("/login");
+await p.fill("#username", user); await p.fill("#password", "holdpoint-demo");
+await p.click("button[type=submit]");
+await p.goto(url);
+await p.evaluate((s) => document.querySelector(s).scrollIntoView(), sel); await p.screenshot({ path: out });
+await b.close();
