@@ -70,6 +70,8 @@
         list.appendChild(li);
         input.value = "";
         status.textContent = "Uploaded " + ev.name + ".";
+        var none = document.querySelector("#evidence .empty");     /* the activity's list of every file */
+        if (none) { none.textContent = "Uploaded just now: " + ev.name + ". Reload the page for its details."; }
       } else {
         var msg = (j && j.error && (j.error.message || j.error)) || "The upload failed (HTTP " + xhr.status + ").";
         if (typeof msg !== "string") { msg = "The upload failed (HTTP " + xhr.status + ")."; }
