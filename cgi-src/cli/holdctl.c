@@ -40,6 +40,7 @@ static void usage(FILE *f){
 "  approve ACTIVITY --comment C   approve (as the token's owner)\n"
 "  reject ACTIVITY --comment C    reject\n"
 "  upload ACTIVITY FIELD FILE     attach a file as evidence for a field\n"
+"  input ACTIVITY KEY=VALUE...    fill an activity's fields (checked by their rules)\n"
 "ACTIVITY is an activity id, or RELEASE/NAME (e.g. 12/deploy-qa).\n"
 "Durations: 30s, 5m, 1h, 2d or a combination like 1h30m.\n"
 "Environment: HOLDPOINT_URL (e.g. https://holdpoint.example), HOLDPOINT_TOKEN (an API token).\n"
@@ -202,7 +203,7 @@ struct opts {
   const char *name, *version, *artifact, *details, *activity, *timeout, *comment;
   const char *vars[100];
   int nvars;
-  const char *pos[4];      /* positional arguments */
+  const char *pos[34];     /* positional arguments (input: ACTIVITY and up to 33 KEY=VALUE) */
   int npos;
 };
 
@@ -228,7 +229,7 @@ static int parse_opts(int argc, char **argv, struct opts *o){
       say("unknown option %s", a);
       return -1;
     }else{
-      if( o->npos==4 ){ say("too many arguments"); return -1; }
+      if( o->npos==34 ){ say("too many arguments"); return -1; }
       o->pos[o->npos++] = a;
       continue;
     }
@@ -461,6 +462,50 @@ static int cmd_decide(const struct conf *c, struct opts *o, const char *decision
   return HOLDCTL_OK;
 }
 
+/* holdctl input ACTIVITY KEY=VALUE... — POST /api/v1/activities/{id}/inputs {"values":{...}}. */
+static int cmd_input(const struct conf *c, struct opts *o){
+  if( o->npos<2 ){ say("usage: holdctl input ACTIVITY KEY=VALUE..."); return HOLDCTL_USAGE; }
+  long long id;
+  int rc = resolve_activity(c, o->pos[0], &id);
+  if( rc>=0 ) return rc;
+  json_t *values = json_object(), *body = json_pack("{s:o}", "values", values);
+  for(int i=1; body && i<o->npos; i++){
+    const char *eq = strchr(o->pos[i], '=');
+    if( eq==NULL || eq==o->pos[i] ){
+      say("'%s' is not KEY=VALUE", o->pos[i]);
+      json_decref(body);
+      return HOLDCTL_USAGE;
+    }
+    char key[128];
+    snprintf(key, sizeof(key), "%.*s", (int)(eq - o->pos[i]), o->pos[i]);
+    json_object_set_new(values, key, json_string(eq + 1));
+  }
+  char *z = body ? json_dumps(body, JSON_COMPACT) : NULL;
+  json_decref(body);
+  if( z==NULL ){ say("out of memory (or a value is not UTF-8)"); return HOLDCTL_FAILED; }
+  char path[80];
+  snprintf(path, sizeof(path), "/api/v1/activities/%lld/inputs", id);
+  struct resp r;
+  rc = http(c, "POST", path, z, &r);
+  free(z);
+  if( rc ) return HOLDCTL_USAGE;
+  json_t *j = resp_json(&r);
+  if( r.status!=200 ){
+    json_t *fields = json_object_get(json_object_get(j, "error"), "fields");
+    const char *k;
+    json_t *m;
+    json_object_foreach(fields, k, m) say("%s: %s", k, json_string_value(m));
+    json_decref(j);
+    rc = refused(&r, "input");
+    resp_free(&r);
+    return rc;
+  }
+  resp_free(&r);
+  printf("activity %lld: %d value%s saved\n", id, o->npos - 1, o->npos==2 ? "" : "s");
+  json_decref(j);
+  return HOLDCTL_OK;
+}
+
 /* holdctl upload ACTIVITY FIELD FILE — ACTIVITY may be RELEASE/NAME; the rest is holdctl_upload(). */
 static int cmd_upload(const struct conf *c, struct opts *o){
   if( o->npos!=3 ){ say("usage: holdctl upload ACTIVITY FIELD FILE"); return HOLDCTL_USAGE; }
@@ -568,7 +613,7 @@ int main(int argc, char **argv){
   }
   const char *cmd = argv[1];
   if( strcmp(cmd, "trigger") && strcmp(cmd, "status") && strcmp(cmd, "result") && strcmp(cmd, "wait")
-   && strcmp(cmd, "approve") && strcmp(cmd, "reject") && strcmp(cmd, "upload") ){
+   && strcmp(cmd, "approve") && strcmp(cmd, "reject") && strcmp(cmd, "upload") && strcmp(cmd, "input") ){
     say("unknown command '%s'", cmd);
     usage(stderr);
     return HOLDCTL_USAGE;
@@ -592,6 +637,7 @@ int main(int argc, char **argv){
   else if( strcmp(cmd, "result")==0 ) rc = cmd_result(&c, &o);
   else if( strcmp(cmd, "wait")==0 ) rc = cmd_wait(&c, &o);
   else if( strcmp(cmd, "upload")==0 ) rc = cmd_upload(&c, &o);
+  else if( strcmp(cmd, "input")==0 ) rc = cmd_input(&c, &o);
   else rc = cmd_decide(&c, &o, strcmp(cmd, "approve")==0 ? "approve" : "reject");
   curl_global_cleanup();
   return rc;

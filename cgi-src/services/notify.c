@@ -1,6 +1,7 @@
 /* notify.c — who hears about what: in-app notifications, the outbox, its delivery by the job runner. */
 #include "notify.h"
 #include "util.h"
+#include "relvars.h"
 #include "slack.h"
 #include "app.h"
 #include "db.h"
@@ -22,7 +23,6 @@
 
 #define NOTIFY_MAX_RECIPIENTS 500      /* people told about one event */
 #define NOTIFY_MAX_CHANNELS 64         /* channels considered for one event */
-#define NOTIFY_MAX_VARS 200            /* release variables and outputs offered to texts */
 #define NOTIFY_MAX_INFLIGHT 32         /* outbox rows delivered at once */
 #define NOTIFY_MAX_CONFIG (1024*1024)  /* bytes of notify.json */
 #define NOTIFY_MAX_RESPONSE 2048       /* bytes of a receiver's answer kept for the error */
@@ -305,34 +305,7 @@ static const char *ms_words(int64_t ms, char *buf, size_t n){
 
 /* Load the release's variables and every output of its activities (for {{...}}). */
 static int load_vars(struct app *a, struct arena *ar, struct ctx *x){
-  struct vars_kv *kv = arena_alloc(ar, sizeof(*kv)*NOTIFY_MAX_VARS);
-  struct vars_output *o = arena_alloc(ar, sizeof(*o)*NOTIFY_MAX_VARS);
-  if( kv==NULL || o==NULL ) return -1;
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT key, value FROM release_vars WHERE release_id=:r ORDER BY key LIMIT :lim");
-  if( st==NULL ) return -1;
-  db_bind_int64(st, ":r", x->release_id);
-  db_bind_int64(st, ":lim", NOTIFY_MAX_VARS);
-  while( db_step(st)==SQLITE_ROW ){
-    kv[x->rel.nvars].key = db_col_dup(ar, st, 0);
-    kv[x->rel.nvars].value = db_col_dup(ar, st, 1);
-    x->rel.nvars++;
-  }
-  db_finish(st);
-  st = db_prepare(a->db, "SELECT oa.name, o.key, o.value FROM outputs o JOIN activities oa ON oa.id=o.activity_id"
-                         " WHERE oa.release_id=:r ORDER BY oa.position, o.key LIMIT :lim");
-  if( st==NULL ) return -1;
-  db_bind_int64(st, ":r", x->release_id);
-  db_bind_int64(st, ":lim", NOTIFY_MAX_VARS);
-  while( db_step(st)==SQLITE_ROW ){
-    o[x->rel.noutputs].activity = db_col_dup(ar, st, 0);
-    o[x->rel.noutputs].key = db_col_dup(ar, st, 1);
-    o[x->rel.noutputs].value = db_col_dup(ar, st, 2);
-    x->rel.noutputs++;
-  }
-  db_finish(st);
-  x->rel.vars = kv;
-  x->rel.outputs = o;
-  return 0;
+  return relvars_load(a, ar, x->release_id, &x->rel);
 }
 
 /* Fill x for an activity (activity_id>0) or a release.  0, 1 when it does not exist, -1 on error. */

@@ -1,5 +1,7 @@
 /* api_release.c — the JSON API for releases, approvals and activities (/api/v1). */
 #include "api_release.h"
+#include "relvars.h"
+#include "vars.h"
 #include "util.h"
 #include "mayact.h"
 #include "queue.h"
@@ -216,7 +218,7 @@ int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out){
     " a.policy_json, a.responsible_kind, a.responsible_name, ru.username, a.when_pass, a.when_warning,"
     " a.deadline_s, a.deadline_at, a.activated_at, a.finished_at, a.signature_required, a.signature_meaning,"
     " a.escalated, r.id, r.name, r.version, r.status, p.id, p.name, p.status, a.on_timeout_json,"
-    " a.reminders_json, a.actions_json"
+    " a.reminders_json, a.actions_json, r.artifact"
     " FROM activities a JOIN releases r ON r.id=a.release_id JOIN phases p ON p.id=a.phase_id"
     " LEFT JOIN users ru ON ru.id=a.responsible_user_id WHERE a.id=:id");
   if( st==NULL ) goto out;
@@ -243,8 +245,32 @@ int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out){
     "on_timeout", j_parsed(st, 29), "reminders_s", j_parsed(st, 30), "actions", j_parsed(st, 31),
     "url", j_url("/activities/%lld", activity_id));
   if( act==NULL ) goto out;
-  db_finish(st);
-  st = NULL;
+  /* the instructions as people read them: placeholders filled (the template's text beside them) */
+  {
+    struct arena ar;
+    struct vars_release v;
+    struct buf b;
+    arena_init(&ar);
+    memset(&v, 0, sizeof(v));
+    v.id = sqlite3_column_int64(st, 22);
+    v.name = db_col_dup(&ar, st, 23);
+    v.version = db_col_dup(&ar, st, 24);
+    v.artifact = db_col_dup(&ar, st, 32);
+    const char *text = db_col_dup(&ar, st, 8);
+    db_finish(st);
+    st = NULL;
+    buf_init(&b);
+    int bad = relvars_load(a, &ar, v.id, &v);
+    if( !bad && text ) bad = vars_substitute(text, vars_release_lookup, &v, &b)<0 || b.oom;
+    if( !bad ){
+      json_object_set_new(act, "instructions_template", json_object_get(act, "instructions")
+                          ? json_incref(json_object_get(act, "instructions")) : json_null());
+      json_object_set_new(act, "instructions", text ? json_string(b.len ? b.z : "") : json_null());
+    }
+    buf_free(&b);
+    arena_free(&ar);
+    if( bad ) goto out;
+  }
 
   /* depends_on */
   json_t *deps = json_array();

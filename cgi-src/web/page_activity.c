@@ -1,5 +1,6 @@
 /* page_activity.c — the activity view: status, instructions, who may act, votes and history. */
 #include "page_release.h"
+#include "relvars.h"
 #include "activity_view.h"
 #include "template_view.h"
 #include <jansson.h>
@@ -15,8 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ACT_MAX_VARS 500          /* release variables read for substitution */
-#define ACT_MAX_OUTPUTS 5000      /* outputs of the release's activities */
 #define ACT_MAX_ELIGIBLE 5000     /* eligible people listed for the current round */
 #define ACT_MAX_DECISIONS 2000    /* decisions listed, all rounds */
 #define ACT_HISTORY_MAX 200       /* newest audit rows about the activity */
@@ -30,47 +29,18 @@ static const char *decision_status(const char *decision){
   return "running";     /* take */
 }
 
-/* Read the release's variables and its activities' outputs for {{...}} substitution. */
-static int load_release_vars(struct req *r, int64_t rid, struct vars_release *v, int64_t self_id,
+/* The release's variables and outputs for {{...}} (relvars.h); this activity's own outputs into OUTPUT. */
+static int load_release_vars(struct req *r, int64_t rid, struct vars_release *v, const char *self_name,
                              tmpl_dict *d){
-  sqlite3 *db = r->app->db;
-  sqlite3_stmt *st = db_prepare(db, "SELECT key, value FROM release_vars WHERE release_id=:rid LIMIT :lim");
-  if( st==NULL ) return HP_ERROR;
-  db_bind_int64(st, ":rid", rid);
-  db_bind_int64(st, ":lim", ACT_MAX_VARS);
-  struct vars_kv *kv = arena_alloc(&r->arena, sizeof(*kv)*ACT_MAX_VARS);
-  if( kv==NULL ){ db_finish(st); return HP_ERROR; }
-  while( db_step(st)==SQLITE_ROW ){
-    kv[v->nvars].key = db_col_dup(&r->arena, st, 0);
-    kv[v->nvars].value = db_col_dup(&r->arena, st, 1);
-    v->nvars++;
-  }
-  db_finish(st);
-  v->vars = kv;
-
-  st = db_prepare(db,
-    "SELECT oa.id, oa.name, o.key, o.value FROM outputs o JOIN activities oa ON oa.id=o.activity_id"
-    " WHERE oa.release_id=:rid ORDER BY oa.position, o.key LIMIT :lim");
-  if( st==NULL ) return HP_ERROR;
-  db_bind_int64(st, ":rid", rid);
-  db_bind_int64(st, ":lim", ACT_MAX_OUTPUTS);
-  struct vars_output *o = arena_alloc(&r->arena, sizeof(*o)*ACT_MAX_OUTPUTS);
-  if( o==NULL ){ db_finish(st); return HP_ERROR; }
+  if( relvars_load(r->app, &r->arena, rid, v) ) return HP_ERROR;
   int own = 0;
-  while( db_step(st)==SQLITE_ROW ){
-    o[v->noutputs].activity = db_col_dup(&r->arena, st, 1);
-    o[v->noutputs].key = db_col_dup(&r->arena, st, 2);
-    o[v->noutputs].value = db_col_dup(&r->arena, st, 3);
-    if( sqlite3_column_int64(st, 0)==self_id ){
-      tmpl_dict *x = tmpl_section(d, "OUTPUT");
-      tmpl_set(x, "OUTPUT_KEY", o[v->noutputs].key);
-      tmpl_set(x, "OUTPUT_VALUE", o[v->noutputs].value);
-      own++;
-    }
-    v->noutputs++;
+  for(size_t i=0; i<v->noutputs; i++){
+    if( strcmp(v->outputs[i].activity, self_name)!=0 ) continue;     /* names are unique in a release */
+    tmpl_dict *x = tmpl_section(d, "OUTPUT");
+    tmpl_set(x, "OUTPUT_KEY", v->outputs[i].key);
+    tmpl_set(x, "OUTPUT_VALUE", v->outputs[i].value);
+    own++;
   }
-  db_finish(st);
-  v->outputs = o;
   if( own ) tmpl_show(d, "HAS_OUTPUTS");
   return HP_OK;
 }
@@ -476,7 +446,7 @@ int page_activity(struct req *r){
   if( nwhy ) tmpl_show(d, "HAS_WHY");
   if( add_since_previous(r, d, rid) ) goto fail;
 
-  if( load_release_vars(r, rid, &v, id, d) ) goto fail;
+  if( load_release_vars(r, rid, &v, name, d) ) goto fail;
   if( render_instructions(d, instructions, &v) ) goto fail;
   if( strcmp(kind, "approval")==0 && add_approvers(r, d, id, round, policy_json, starter, on_hold) ) goto fail;
   if( strcmp(kind, "automated")!=0 && add_decisions(r, d, id, round, kind) ) goto fail;

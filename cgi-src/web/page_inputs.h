@@ -14,4 +14,7 @@ int page_inputs_rerender(struct req *r, int status);
 
 /* POST /activities/{id}/inputs — save the form.  Route flags: AUTH | CSRF. */
 int page_inputs_save(struct req *r);
+
+/* POST /api/v1/activities/{id}/inputs — a pipeline fills fields (page_inputs.c).  API | RAWBODY. */
+int api_inputs_save(struct req *r);
 #endif

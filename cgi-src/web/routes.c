@@ -82,6 +82,7 @@ const struct route router_routes[] = {
   { "GET",  "/api/v1/me",                       api_me,              RF_API, 0 },
   { "GET",  "/api/v1/activities/{id}/evidence", page_evidence_api_list,   RF_API, 0 },
   { "POST", "/api/v1/activities/{id}/evidence", page_evidence_api_upload, RF_API|RF_RAWBODY, 0 },
+  { "POST", "/api/v1/activities/{id}/inputs",   api_inputs_save,          RF_API|RF_RAWBODY, 0 },
   { "GET",  "/api/v1/evidence/{id}",            page_evidence_download,   RF_API, 0 },
   /* release orchestration API (api_release.h) */
   { "POST", "/api/v1/releases",                 api_release_create,  RF_API|RF_RAWBODY, RM|ADM },

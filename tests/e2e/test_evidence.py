@@ -686,6 +686,57 @@ class EvidenceTest(ServerTestCase):
         r = subprocess.run(cmd + [str(act), "report", pdf_path], env=env_bad, capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 3)
 
+    def test_17_pipelines_fill_fields_through_the_api_and_holdctl(self):
+        acts = self.start()
+        act = acts["signoff"]
+        bob_token = self.server.cli("token", "create", "--user", "bob", "--name", "inputs").stdout.strip()
+        bob = self.server.client(token=bob_token)
+        path = "/api/v1/activities/%d/inputs" % act
+        # every refusal says which field and why, and saves nothing
+        r = bob.request("POST", path, json_body={"values": {"ticket": "rel-1", "coverage": 140, "nosuch": "x",
+                                                            "report": "a.pdf", "risk": ["low"]}})
+        self.assertEqual(r.status, 422, r.text)
+        fields = r.json()["error"]["fields"]
+        self.assertEqual(set(fields), {"ticket", "coverage", "nosuch", "report", "risk"})
+        self.assertIn("upload the file", fields["report"])
+        self.assertEqual(self.server.sql("SELECT count(*) FROM inputs WHERE activity_id=?", act)[0][0], 0)
+        self.assertEqual(bob.request("POST", path, json_body={"values": {}}).status, 422)
+        self.assertEqual(bob.request("POST", path, body=b"{", headers={"Content-Type": "application/json"}).status, 400)
+        # the auditor may read but not fill; an unknown activity is 404
+        erin = self.server.client(token=self.server.cli("token", "create", "--user", "erin", "--name", "i").stdout.strip())
+        self.assertEqual(erin.request("POST", path, json_body={"values": {"ticket": "REL-1"}}).status, 403)
+        self.assertEqual(bob.request("POST", "/api/v1/activities/999999/inputs", json_body={"values": {"a": "b"}}).status, 404)
+        # JSON types become the field's text: numbers as written, true is a ticked box
+        r = bob.request("POST", path, json_body={"values": {"ticket": "REL-42", "coverage": 97.5, "passed": True}})
+        self.assertEqual(r.status, 200, r.text)
+        self.assertEqual(r.json()["values"], {"ticket": "REL-42", "coverage": "97.5", "passed": "on"})
+        # holdctl input, then the upload, then the approval: a pipeline completes a sign-off with required fields
+        env = dict(self.server.env, HOLDPOINT_URL=self.server.url("/"), HOLDPOINT_TOKEN=bob_token)
+        run = lambda *a: subprocess.run([harness.HOLDCTL] + list(a), env=env, capture_output=True, text=True, timeout=60)
+        r = run("input", str(act), "risk=extreme")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("risk: ", r.stderr)
+        r = run("input", str(act), "risk=low", "notes=from the pipeline")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("2 values saved", r.stdout)
+        r = run("input", str(act), "risk")
+        self.assertEqual(r.returncode, 3)
+        r = run("approve", str(act), "--comment", "green")
+        self.assertEqual(r.returncode, 1)                      # the report file is still missing
+        self.assertIn("Test report", r.stderr)
+        pdf = os.path.join(self.tmp, "ci.pdf")
+        with open(pdf, "wb") as f:
+            f.write(make_pdf("ci"))
+        self.assertEqual(run("upload", str(act), "report", pdf).returncode, 0)
+        r = run("approve", str(act), "--comment", "green")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.server.sql("SELECT status FROM activities WHERE id=?", act)[0][0], "completed")
+        # instructions come back as people read them, with the template's text beside them
+        acts = self.start("delivery")
+        j = self.api.get("/api/v1/activities/%d" % acts["qa-signoff"]).json()
+        self.assertNotIn("{{", j["instructions"])
+        self.assertIn("{{", j["instructions_template"])
+
     # ------------------------------------------------------------ streaming, memory, crashes
 
     # ------------------------------------------------------------ the one form: fields, files, decision
