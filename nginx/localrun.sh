@@ -7,9 +7,13 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Every instance `start` starts is listed here ("DATA PORT" per line), so that `stop` without
+# the same HOLDPOINT_DATA finds them all.
+STATE=${HOLDPOINT_RUN_STATE:-$ROOT/.holdpoint-runs}
+DATA_GIVEN=${HOLDPOINT_DATA:+1}
 DATA=${HOLDPOINT_DATA:-$ROOT/var}
-mkdir -p "$DATA"
-DATA=$(cd "$DATA" && pwd)
+[ "${1:-}" = start ] && mkdir -p "$DATA"
+[ -d "$DATA" ] && DATA=$(cd "$DATA" && pwd)
 PORT=${PORT:-8080}
 BUILD=${HOLDPOINT_BUILD:-build}
 case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
@@ -52,6 +56,36 @@ do_stop() {
   stop_one "$DATA/run/holdpoint.pid" holdpoint TERM
 }
 
+# Is anything of the instance in data directory $1 running?
+running_in() {
+  alive "$1/run/holdpoint.pid" holdpoint || alive "$1/run/nginx.pid" nginx
+}
+
+forget() {   # data directory
+  [ -f "$STATE" ] || return 0
+  awk -v d="$1" '$1 != d' "$STATE" > "$STATE.new.$$" && mv "$STATE.new.$$" "$STATE"
+  [ -s "$STATE" ] || rm -f "$STATE"
+}
+
+# `stop`: the data directory given, or else every instance `start` listed.
+do_stop_cmd() {
+  local dirs d n=0
+  if [ -n "$DATA_GIVEN" ] || [ ! -s "$STATE" ]; then
+    dirs=$DATA
+  else
+    dirs=$(awk '{print $1}' "$STATE")
+  fi
+  for d in $dirs; do
+    if [ -d "$d" ] && running_in "$d"; then
+      DATA=$d do_stop
+      say "Holdpoint stopped ($d)"
+      n=$((n + 1))
+    fi
+    forget "$d"
+  done
+  [ $n -gt 0 ] || say "Nothing was running (looked in: $(echo $dirs))."
+}
+
 fill() {   # template output
   sed -e "s|@ROOT@|$ROOT|g" -e "s|@DATA@|$DATA|g" -e "s|@CONF@|$DATA/nginx|g" \
       -e "s|@SOCKET@|$DATA/run/holdpoint.sock|g" \
@@ -76,6 +110,10 @@ do_start() {
   NGINX_USER_LINE=""
   SOCKET_GROUP=""
   if [ "$(id -u)" = 0 ]; then
+    # A data directory made private (mktemp -d makes it 0700): let nginx's group through, not others.
+    if id www-data >/dev/null 2>&1 && ! runuser -u www-data -- test -x "$DATA"; then
+      chgrp www-data "$DATA" && chmod g+x "$DATA"
+    fi
     if id www-data >/dev/null 2>&1 && runuser -u www-data -- test -r "$ROOT/static/css/holdpoint.css" \
        && runuser -u www-data -- test -x "$DATA"; then
       NGINX_USER_LINE="user www-data www-data;"
@@ -126,6 +164,8 @@ do_start() {
     sleep 0.1
   done
   [ "$(curl -s "http://127.0.0.1:$PORT/healthz")" = ok ] || { echo "localrun: /healthz does not answer" >&2; do_stop; exit 1; }
+  forget "$DATA"
+  echo "$DATA $PORT" >> "$STATE"
 
   say ""
   if [ "${HOLDPOINT_TLS:-0}" = 1 ]; then
@@ -149,7 +189,7 @@ do_start() {
 
 case "${1:-}" in
   start) do_start ;;
-  stop) do_stop; say "Holdpoint stopped ($DATA)" ;;
+  stop) do_stop_cmd ;;
   status)
     alive "$DATA/run/holdpoint.pid" holdpoint && echo "server: running" || echo "server: stopped"
     alive "$DATA/run/nginx.pid" nginx && echo "nginx: running" || echo "nginx: stopped" ;;

@@ -32,7 +32,7 @@ export class Holdpoint {
     chmodSync(this.data, 0o755);
     this.env = { ...process.env, PORT: String(this.port), TLS_PORT: String(await freePort()),
       HOLDPOINT_DATA: this.data, HOLDPOINT_BUILD: BUILD, HOLDPOINT_QUIET: "1", HOLDPOINT_WORKERS: "2",
-      ...extraEnv };
+      HOLDPOINT_RUN_STATE: path.join(this.data, "runs"), ...extraEnv };
     execFileSync(path.join(ROOT, "nginx", "localrun.sh"), ["start"], { env: this.env, stdio: "pipe" });
     this.url = `http://127.0.0.1:${this.port}`;
     return this;

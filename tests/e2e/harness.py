@@ -197,6 +197,7 @@ class Server:
             "HOLDPOINT_DATA": self.data, "HOLDPOINT_BUILD": BUILD, "HOLDPOINT_QUIET": "1",
             "HOLDPOINT_WORKERS": "2", "HOLDPOINT_SEED": "1" if seed else "0",
             "HOLDPOINT_CLOCK_FILE": os.path.join(self.data, "clock-offset-ms"),
+            "HOLDPOINT_RUN_STATE": os.path.join(self.data, "runs"),   # not the checkout's `make stop` list
         })
         self.env.update(env or {})
         self.started = False

@@ -256,6 +256,40 @@ class ProcessModelTest(unittest.TestCase):
                              "process %d still running" % pid)
         self.assertFalse(os.path.exists(os.path.join(self.server.data, "run", "holdpoint.sock")))
 
+    def test_make_stop_finds_what_make_run_started(self):
+        """`stop` without the same data directory stops what `start` started, or says nothing ran;
+        a private data directory (mktemp -d) does not make nginx's workers run as root."""
+        import shutil
+        import tempfile
+        localrun = os.path.join(harness.ROOT, "nginx", "localrun.sh")
+        data = tempfile.mkdtemp(prefix="holdpoint-e2e-")          # 0700, as mktemp -d makes it
+        state = os.path.join(tempfile.mkdtemp(prefix="holdpoint-e2e-state-"), "runs")
+        env = dict(self.server.env, HOLDPOINT_DATA=data, PORT=str(harness.free_port()), TLS_PORT=str(harness.free_port()),
+                   HOLDPOINT_SEED="0", HOLDPOINT_RUN_STATE=state, HOLDPOINT_QUIET="0")
+        bare = {k: v for k, v in env.items() if k not in ("HOLDPOINT_DATA", "PORT", "TLS_PORT")}
+        try:
+            r = subprocess.run([localrun, "start"], env=env, capture_output=True, text=True, timeout=120)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertNotIn("will run as root", r.stdout + r.stderr)
+            with open(os.path.join(data, "run", "nginx.pid")) as f:
+                master = int(f.read())
+            if os.getuid() == 0:
+                workers = [int(p) for p in os.listdir("/proc") if p.isdigit() and
+                           open("/proc/%s/stat" % p).read().split()[3] == str(master)]
+                self.assertTrue(workers)
+                for w in workers:
+                    self.assertNotEqual(os.stat("/proc/%d" % w).st_uid, 0, "an nginx worker runs as root")
+            r = subprocess.run([localrun, "stop"], env=bare, capture_output=True, text=True, timeout=120)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("Holdpoint stopped (%s)" % data, r.stdout)
+            self.assertFalse(os.path.exists("/proc/%d" % master) and open("/proc/%d/stat" % master).read().split()[2] != "Z")
+            r = subprocess.run([localrun, "stop"], env=bare, capture_output=True, text=True, timeout=120)
+            self.assertIn("Nothing was running", r.stdout)
+        finally:
+            subprocess.run([localrun, "stop"], env=env, capture_output=True, timeout=120)
+            shutil.rmtree(data, ignore_errors=True)
+            shutil.rmtree(os.path.dirname(state), ignore_errors=True)
+
     def test_sigterm_finishes_the_request_in_flight(self):
         """A request that is being read when SIGTERM comes is answered in full; then all stop."""
         master, kids = self.server.pids()
