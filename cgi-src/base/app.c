@@ -61,6 +61,8 @@ int app_config_load(struct config *c){
   if( snprintf(c->socket_path, sizeof(c->socket_path), "%s/run/holdpoint.sock", c->data_dir)
       >= (int)sizeof(c->socket_path) - 1 ) return -1;
   if( env_str("HOLDPOINT_SOCKET_GROUP", "", c->socket_group, sizeof(c->socket_group)) ) return -1;
+  if( env_str("HOLDPOINT_METRICS_ALLOW", "127.0.0.1 ::1", c->metrics_allow, sizeof(c->metrics_allow)) ) return -1;
+  if( env_str("HOLDPOINT_METRICS_TOKEN_FILE", "", c->metrics_token_file, sizeof(c->metrics_token_file)) ) return -1;
   if( env_str("HOLDPOINT_CLOCK_FILE", "", c->clock_file, sizeof(c->clock_file)) ) return -1;
   if( env_str("HOLDPOINT_BASE_URL", "http://127.0.0.1:8080", c->base_url, sizeof(c->base_url)) ) return -1;
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);

@@ -23,6 +23,8 @@ struct config {
   int argon2_t;                /* HOLDPOINT_ARGON2_T passes, default 2 */
   int argon2_m;                /* HOLDPOINT_ARGON2_M KiB, default 19456 */
   int login_max_failures;
+  char metrics_allow[512];     /* HOLDPOINT_METRICS_ALLOW: addresses or IPv4 CIDRs that may read /metrics */
+  char metrics_token_file[PATH_MAX]; /* HOLDPOINT_METRICS_TOKEN_FILE: a bearer token for /metrics, from a file */
   int count_statements;        /* HOLDPOINT_COUNT_STATEMENTS=1: X-Holdpoint-Statements on every response (tests) */      /* failures per account or IP in 15 min before throttling */
 };
 

@@ -1,11 +1,31 @@
 /* db.c — SQLite: open with Holdpoint's pragmas, named binds, write transactions, migrations. */
 #include "db.h"
+#include "stats.h"
 #include "fault.h"
 #include "log.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+
+/*
+** Wait for another connection's write lock as sqlite3_busy_timeout(5000)
+** would (short sleeps first, then longer, 5 s in all), counting each wait
+** for /metrics.
+*/
+static int busy_wait(void *ctx, int count){
+  static const int delays_ms[] = { 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100 };
+  const int n = (int)(sizeof(delays_ms)/sizeof(delays_ms[0]));
+  int waited = 0;
+  (void)ctx;
+  for(int i=0; i<count && i<n; i++) waited += delays_ms[i];
+  if( count>=n ) waited += (count - n)*100;
+  int delay = count<n ? delays_ms[count] : 100;
+  if( waited + delay > 5000 ) return 0;
+  stats_busy();
+  sqlite3_sleep(delay);
+  return 1;
+}
 
 /*
 ** Open the database at path with WAL, synchronous=FULL, foreign keys and a
@@ -20,7 +40,7 @@ int db_open(const char *path, sqlite3 **out){
     sqlite3_close(db);
     return -1;
   }
-  sqlite3_busy_timeout(db, 5000);
+  sqlite3_busy_handler(db, busy_wait, NULL);
   if( db_exec(db, "PRAGMA journal_mode=WAL") || db_exec(db, "PRAGMA synchronous=FULL")
    || db_exec(db, "PRAGMA foreign_keys=ON") ){
     sqlite3_close(db);

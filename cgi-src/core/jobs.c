@@ -1,5 +1,6 @@
 /* jobs.c — the job runner: a lease so one server fires timers, and the periodic tick. */
 #include "jobs.h"
+#include "stats.h"
 #include "auth.h"
 #include "app.h"
 #include "db.h"
@@ -39,6 +40,7 @@ int jobs_acquire_lease(struct app *app, const char *holder, int64_t now, int64_t
 
 /* Called once a second by the job runner process. */
 void jobs_tick(struct app *app){
+  stats_job_tick(app_now_ms(app));
   char holder[160];
   int64_t now = app_now_ms(app);
   if( !jobs_acquire_lease(app, holder_name(holder, sizeof(holder)), now, LEASE_TTL_MS) ) return;

@@ -1,5 +1,6 @@
 /* router.c — the dispatcher: finds a route of the table (web/routes.c) and is the one place that enforces AUTH, CSRF, API and role flags. */
 #include "router.h"
+#include "stats.h"
 #include "db.h"
 #include "app.h"
 #include "page.h"
@@ -103,8 +104,9 @@ static void log_denial(struct req *r, int status, const char *why){
 
 /* Log one access line: request id, method, path, status, duration, user. */
 static void access_log(struct req *r){
-  log_msg("%s %s %s %d %lldus %s", r->request_id, r->method, r->path, r->status,
-          (long long)req_elapsed_us(r), r->log_user);
+  int64_t us = req_elapsed_us(r);
+  log_msg("%s %s %s %d %lldus %s", r->request_id, r->method, r->path, r->status, (long long)us, r->log_user);
+  stats_request(r->route ? (int)(r->route - router_routes) : STATS_MAX_ROUTES - 1, r->status, us);
 }
 
 /*

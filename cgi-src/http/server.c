@@ -1,6 +1,7 @@
 /* server.c — holdpoint serve: a master that binds the FastCGI socket, forks and respawns
 ** request workers and one job runner, and stops them gracefully on SIGTERM. */
 #include "server.h"
+#include "stats.h"
 #include "app.h"
 #include "db.h"
 #include "req.h"
@@ -214,6 +215,7 @@ int server_run(struct app *app){
   }
   chmod(app->cfg.socket_path, 0660);
   write_pidfile(app);
+  if( stats_init() ) log_msg("cannot map the shared counters; /metrics will show zeros");
   set_signal(SIGTERM, on_term);
   set_signal(SIGINT, on_term);
   signal(SIGPIPE, SIG_IGN);
@@ -237,6 +239,7 @@ int server_run(struct app *app){
                                         kids[i].kind ? "job runner" : "worker", (int)pid, WTERMSIG(status));
       else log_msg("%s %d exited with %d; respawning", kids[i].kind ? "job runner" : "worker",
                    (int)pid, WEXITSTATUS(status));
+      if( !g_stop ) stats_restart(kids[i].kind);
       int swept = evidence_sweep_temp(app, (int)pid);      /* its unfinished uploads */
       if( swept ) log_msg("removed %d temporary file(s) of worker %d", swept, (int)pid);
       if( g_stop ) { kids[i].pid = -1; break; }

@@ -6,6 +6,7 @@
 #include "page_decide.h"
 #include "page_inputs.h"
 #include "page_evidence.h"
+#include "page_metrics.h"
 #include "page_notify.h"
 #include "page_start.h"
 #include "api.h"
@@ -21,6 +22,7 @@
 */
 const struct route router_routes[] = {
   { "GET",  "/healthz",                         page_healthz,        RF_PUBLIC, 0 },
+  { "GET",  "/metrics",                         page_metrics,        RF_PUBLIC, 0 },
   { "GET",  "/",                                page_inbox,          RF_PUBLIC, 0 },
   { "GET",  "/login",                           page_login_form,     RF_PUBLIC, 0 },
   { "POST", "/login",                           page_login,          RF_PUBLIC|RF_CSRF, 0 },

@@ -177,6 +177,113 @@ class PlatformTest(ServerTestCase):
         self.assertTrue({"admin", "alice", "bob", "carol", "dave", "erin"} <= names)
 
 
+METRIC_LINE = re.compile(r'^[a-z_]+(\{([a-z_]+="[^"\\\n]*",?)*\})? -?[0-9.]+(e[+-]?[0-9]+)?$')
+
+
+def metrics(text):
+    """Parse Prometheus text: {(name, frozenset(labels)): value}; every line must be well formed."""
+    out = {}
+    for line in text.splitlines():
+        if line.startswith("# HELP ") or line.startswith("# TYPE "):
+            continue
+        assert METRIC_LINE.match(line), "not a metric line: %r" % line
+        head, value = line.rsplit(" ", 1)
+        name, _, labels = head.partition("{")
+        pairs = frozenset(re.findall(r'([a-z_]+)="([^"]*)"', labels))
+        out[(name, pairs)] = float(value)
+    return out
+
+
+class MetricsTest(ServerTestCase):
+    """/metrics for Prometheus: requests by route, what waits and for how long, decisions, the outbox,
+    the job runner, restarts; only for allowed addresses or a token."""
+
+    TOKEN = "metrics-token-0123456789abcdef"
+
+    @classmethod
+    def setUpClass(cls):
+        import tempfile
+        cls.tokdir = tempfile.mkdtemp(prefix="holdpoint-e2e-metrics-")
+        with open(os.path.join(cls.tokdir, "token"), "w") as f:
+            f.write(cls.TOKEN + "\n")
+        cls.server_env = {"HOLDPOINT_METRICS_TOKEN_FILE": os.path.join(cls.tokdir, "token")}
+        super().setUpClass()
+
+    @classmethod
+    def tearDownClass(cls):
+        import shutil
+        super().tearDownClass()
+        shutil.rmtree(cls.tokdir, ignore_errors=True)
+
+    def scrape(self, **headers):
+        r = self.client().request("GET", "/metrics", headers=headers)
+        self.assertEqual(r.status, 200, r.text[:300])
+        self.assertTrue(r.header("Content-Type").startswith("text/plain; version=0.0.4"))
+        return metrics(r.text)
+
+    def test_01_requests_waiting_decisions_and_the_job_runner(self):
+        key = ("holdpoint_http_request_duration_seconds_count",
+               frozenset({("route", "/login"), ("method", "GET"), ("status", "2xx")}))
+        before = self.scrape().get(key, 0)
+        c = self.client()
+        for _ in range(5):
+            self.assertEqual(c.get("/login").status, 200)
+        m = self.scrape()
+        self.assertEqual(m[key] - before, 5)
+        inf = ("holdpoint_http_request_duration_seconds_bucket",
+               frozenset({("route", "/login"), ("method", "GET"), ("status", "2xx"), ("le", "+Inf")}))
+        self.assertEqual(m[inf], m[key])
+        # what waits is what the database says
+        waiting = self.server.sql("SELECT count(*) FROM activities WHERE status='on_hold' AND kind='approval'")[0][0]
+        self.assertGreater(waiting, 0)
+        self.assertEqual(m[("holdpoint_waiting_activities", frozenset({("kind", "approval"), ("waited_le", "+Inf")}))], waiting)
+        self.assertGreater(m[("holdpoint_oldest_wait_seconds", frozenset({("kind", "approval")}))], 0)
+        approvals = self.server.sql("SELECT count(*) FROM decisions WHERE decision='approve'")[0][0]
+        self.assertEqual(m[("holdpoint_decisions_total", frozenset({("decision", "approve")}))], approvals)
+        self.assertIn(("holdpoint_sqlite_busy_waits_total", frozenset()), m)
+        # the job runner ticks every second
+        poll(lambda: 0 <= self.scrape()[("holdpoint_job_runner_lag_seconds", frozenset())] < 5, what="a job runner tick")
+
+    def test_04_the_alert_rules_and_dashboard_name_metrics_that_exist(self):
+        import json
+        r = self.client().request("GET", "/metrics")
+        names = {n for n, _ in metrics(r.text)} | set(re.findall(r"^# TYPE ([a-z_]+) ", r.text, re.M))
+        base = {n.rsplit("_bucket", 1)[0].rsplit("_count", 1)[0].rsplit("_sum", 1)[0] for n in names}
+        docs = os.path.join(harness.ROOT, "docs", "monitoring")
+        with open(os.path.join(docs, "alerts.yml")) as f:
+            rules = f.read()
+        with open(os.path.join(docs, "grafana-dashboard.json")) as f:
+            dash = json.load(f)
+        exprs = rules + json.dumps([t["expr"] for p in dash["panels"] for t in p["targets"]])
+        used = set(re.findall(r"holdpoint_[a-z_]+", exprs))
+        self.assertGreater(len(used), 6)
+        for n in used:
+            self.assertTrue(n in names or n in base, "%s is used in docs/monitoring but /metrics has no such metric" % n)
+
+    def test_02_a_killed_worker_is_counted(self):
+        key = ("holdpoint_process_restarts_total", frozenset({("kind", "worker")}))
+        before = self.scrape()[key]
+        _master, kids = self.server.pids()
+        os.kill(kids[0], signal.SIGKILL)
+        poll(lambda: self.scrape()[key] == before + 1, what="the restart counted")
+
+    def test_03_only_for_allowed_addresses_or_the_token(self):
+        # 127.0.0.1 is allowed by default; another server that allows only 10.0.0.0/8 refuses it
+        other = harness.Server(env={"HOLDPOINT_METRICS_ALLOW": "10.0.0.0/8",
+                                    "HOLDPOINT_METRICS_TOKEN_FILE": os.path.join(self.tokdir, "token")}, seed=False).start()
+        try:
+            c = other.client()
+            r = c.request("GET", "/metrics")
+            self.assertEqual(r.status, 403)
+            self.assertIn("HOLDPOINT_METRICS_ALLOW", r.text)
+            self.assertEqual(c.request("GET", "/metrics", headers={"Authorization": "Bearer wrong-token-0123456789"}).status, 403)
+            r = c.request("GET", "/metrics", headers={"Authorization": "Bearer " + self.TOKEN})
+            self.assertEqual(r.status, 200)
+            metrics(r.text)
+        finally:
+            other.stop()
+
+
 class NginxBodyLimitTest(ServerTestCase):
     server_env = {"HOLDPOINT_NGINX_MAX_BODY": "64k"}
     seed = False
