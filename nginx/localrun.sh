@@ -119,6 +119,8 @@ do_start() {
       NGINX_USER_LINE="user www-data www-data;"
       SOCKET_GROUP=www-data
       chgrp www-data "$DATA/evidence" "$DATA/run" && chmod 0750 "$DATA/evidence" && chmod 0750 "$DATA/run"
+      # files stored before (a restored backup, a data directory from elsewhere) join the group too
+      find "$DATA/evidence" -mindepth 1 ! -group www-data -exec chgrp www-data {} + 2>/dev/null || true
     else
       NGINX_USER_LINE="user root root;"
       say "localrun: www-data cannot read $ROOT or $DATA; nginx workers will run as root"

@@ -6,6 +6,7 @@
 #include "users.h"
 #include "auth.h"
 #include "audit.h"
+#include "backup.h"
 #include "export.h"
 #include "seed.h"
 #include "bench.h"
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <pwd.h>
 
@@ -35,6 +37,10 @@ static void usage(void){
 "  token create --user NAME --name LABEL   (prints the token once)\n"
 "  token revoke ID | token list\n"
 "  audit verify [--head SEQ:HASH] | audit head\n"
+"  backup DIR                     copy the database (while serving), the audit key and the evidence,\n"
+"                                 with a MANIFEST of checksums, into a new directory\n"
+"  backup verify DIR              check a backup: every file and the audit chain\n"
+"  restore DIR [--replace]        verify a backup, then restore it into HOLDPOINT_DATA\n"
 "  audit export --format csv|jsonl [--release ID]   (to standard output; recorded in the trail)\n"
 "  template import FILE.yaml      validate and store a release template (next version)\n"
 "  template list                  the templates and their latest versions\n"
@@ -420,8 +426,26 @@ int main(int argc, char **argv){
       rc = 1;
     }
     if( rc==0 ) printf("database at schema version %d\n", db_schema_version(app.db));
+  }else if( strcmp(cmd, "restore")==0 || (strcmp(cmd, "backup")==0 && argc>2 && strcmp(argv[2], "verify")==0) ){
+    /* these open the backup's database themselves; restore must not create one in HOLDPOINT_DATA */
+    char msg[600];
+    int verify = strcmp(cmd, "backup")==0;
+    const char *dir = argc>(verify ? 3 : 2) ? argv[verify ? 3 : 2] : NULL;
+    int replace = !verify && argc>3 && strcmp(argv[3], "--replace")==0;
+    if( dir==NULL || (!verify && argc>3 && !replace) ){ usage(); return 2; }
+    if( !verify ) mkdir(app.cfg.data_dir, 0750);
+    rc = verify ? backup_verify(&app, dir, msg, sizeof(msg)) : backup_restore(&app, dir, replace, msg, sizeof(msg));
+    fprintf(rc ? stderr : stdout, "%s%s\n", rc ? "holdpoint: " : "", msg);
+    return rc ? 1 : 0;
   }else if( open_db(&app, 0) ){
     rc = 1;
+  }else if( strcmp(cmd, "backup")==0 ){
+    char msg[600];
+    if( argc!=3 ){ usage(); rc = 2; }
+    else{
+      rc = backup_make(&app, argv[2], msg, sizeof(msg)) ? 1 : 0;
+      fprintf(rc ? stderr : stdout, "%s%s\n", rc ? "holdpoint: " : "backed up: ", msg);
+    }
   }else if( strcmp(cmd, "seed-demo")==0 ){
     rc = seed_demo(&app);
   }else if( strcmp(cmd, "user")==0 ){
