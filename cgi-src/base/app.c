@@ -81,6 +81,18 @@ int app_config_load(struct config *c){
   c->argon2_m = (int)v;
   if( env_int("HOLDPOINT_LOGIN_MAX_FAILURES", 1, 1000, 5, &v) ) return -1;
   c->login_max_failures = (int)v;
+  {
+    char dflt_cp[PATH_MAX + 32];
+    snprintf(dflt_cp, sizeof(dflt_cp), "%.4000s/log/audit-checkpoints", c->data_dir);
+    if( env_str("HOLDPOINT_AUDIT_CHECKPOINTS", dflt_cp, c->audit_checkpoints, sizeof(c->audit_checkpoints)) ) return -1;
+  }
+  if( env_int("HOLDPOINT_AUDIT_CHECKPOINT_EVERY", 1, 1000000, 100, &v) ) return -1;
+  c->audit_checkpoint_every = (int)v;
+  if( env_int("HOLDPOINT_AUDIT_CHECKPOINT_S", 1, 86400, 300, &v) ) return -1;
+  c->audit_checkpoint_s = (int)v;
+  if( env_str("HOLDPOINT_AUDIT_WITNESS_URL", "", c->audit_witness_url, sizeof(c->audit_witness_url)) ) return -1;
+  if( env_int("HOLDPOINT_AUDIT_WITNESS_SYSLOG", 0, 1, 0, &v) ) return -1;
+  c->audit_witness_syslog = (int)v;
   if( env_int("HOLDPOINT_COUNT_STATEMENTS", 0, 1, 0, &v) ) return -1;
   c->count_statements = (int)v;
   return 0;

@@ -25,6 +25,11 @@ struct config {
   int login_max_failures;
   char metrics_allow[512];     /* HOLDPOINT_METRICS_ALLOW: addresses or IPv4 CIDRs that may read /metrics */
   char metrics_token_file[PATH_MAX]; /* HOLDPOINT_METRICS_TOKEN_FILE: a bearer token for /metrics, from a file */
+  char audit_checkpoints[PATH_MAX];  /* HOLDPOINT_AUDIT_CHECKPOINTS: the append-only checkpoint file */
+  int audit_checkpoint_every;  /* HOLDPOINT_AUDIT_CHECKPOINT_EVERY records (default 100) ... */
+  int audit_checkpoint_s;      /* ... or HOLDPOINT_AUDIT_CHECKPOINT_S seconds after a change (default 300) */
+  char audit_witness_url[512]; /* HOLDPOINT_AUDIT_WITNESS_URL: each checkpoint is also POSTed there */
+  int audit_witness_syslog;    /* HOLDPOINT_AUDIT_WITNESS_SYSLOG=1: and written to syslog (authpriv) */
   int count_statements;        /* HOLDPOINT_COUNT_STATEMENTS=1: X-Holdpoint-Statements on every response (tests) */      /* failures per account or IP in 15 min before throttling */
 };
 

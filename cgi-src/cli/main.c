@@ -36,7 +36,7 @@ static void usage(void){
 "  team member add|remove TEAM USER\n"
 "  token create --user NAME --name LABEL   (prints the token once)\n"
 "  token revoke ID | token list\n"
-"  audit verify [--head SEQ:HASH] | audit head\n"
+"  audit verify [--head SEQ:HASH] | audit head   (verify checks against the latest checkpoint by default)\n"
 "  backup DIR                     copy the database (while serving), the audit key and the evidence,\n"
 "                                 with a MANIFEST of checksums, into a new directory\n"
 "  backup verify DIR              check a backup: every file and the audit chain\n"
@@ -238,8 +238,19 @@ static int cmd_token(struct app *a, int argc, char **argv){
 static int cmd_audit(struct app *a, int argc, char **argv){
   char msg[512];
   if( argc>=1 && strcmp(argv[0], "verify")==0 ){
-    int rc = audit_verify(a, opt(argc, argv, "--head"), msg, sizeof(msg));
-    fprintf(rc==0 ? stdout : stderr, "%s%s\n", rc==0 ? "" : "holdpoint: audit verify FAILED: ", msg);
+    /* against the head kept elsewhere, or else the latest checkpoint (so a trail cut short is found) */
+    const char *head = opt(argc, argv, "--head");
+    char cp[160], when[40] = "";
+    int64_t at = 0;
+    if( head==NULL ){
+      int k = audit_checkpoint_latest(a, cp, sizeof(cp), &at, msg, sizeof(msg));
+      if( k<0 ){ fprintf(stderr, "holdpoint: audit verify FAILED: %s\n", msg); return 1; }
+      if( k>0 ){ head = cp; app_iso_time(at, when, (int)sizeof(when)); }
+    }
+    int rc = audit_verify(a, head, msg, sizeof(msg));
+    fprintf(rc==0 ? stdout : stderr, "%s%s", rc==0 ? "" : "holdpoint: audit verify FAILED: ", msg);
+    if( when[0] ) fprintf(rc==0 ? stdout : stderr, " (checked against the checkpoint of %s, row %lld)", when, strtoll(cp, NULL, 10));
+    fputc('\n', rc==0 ? stdout : stderr);
     return rc==0 ? 0 : 1;
   }
   if( argc>=1 && strcmp(argv[0], "head")==0 ){

@@ -1,5 +1,6 @@
 /* jobs.c — the job runner: a lease so one server fires timers, and the periodic tick. */
 #include "jobs.h"
+#include "audit.h"
 #include "stats.h"
 #include "auth.h"
 #include "app.h"
@@ -47,6 +48,7 @@ void jobs_tick(struct app *app){
   approvals_timers(app, now);
   notify_deliver_due(app);     /* issue 8: the outbox (notify.c), after the timers that fill it */
   auth_prune(app, now);        /* sign-in failures older than a day */
+  audit_checkpoint_maybe(app, now);   /* the chain's head, out of the database */
 }
 
 void jobs_release(struct app *app){

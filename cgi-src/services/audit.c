@@ -17,6 +17,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <syslog.h>
+#include <curl/curl.h>
 
 static void put_str(struct buf *b, const char *z){
   if( z==NULL ) z = "";
@@ -291,4 +293,118 @@ int audit_head(struct app *a, char *out, size_t nout){
   }
   db_finish(st);
   return rc;
+}
+
+/* ---------------------------------------------------------------- checkpoints */
+
+static void checkpoint_mac(struct app *a, long long seq, const char *hash, long long at, char out[65]){
+  char msg[160];
+  int n = snprintf(msg, sizeof(msg), "checkpoint:%lld:%s:%lld", seq, hash, at);
+  util_hmac_hex(a->audit_key, sizeof(a->audit_key), msg, (size_t)n, out);
+}
+
+int audit_checkpoint_latest(struct app *a, char *head, size_t nhead, int64_t *at, char *msg, size_t nmsg){
+  char line[256];
+  long long last_seq = -1, last_at = 0;
+  char last_hash[65] = "";
+  int lineno = 0;
+  FILE *f = fopen(a->cfg.audit_checkpoints, "r");
+  if( f==NULL ) return 0;
+  if( audit_load_key(a, 0) ){ fclose(f); snprintf(msg, nmsg, "cannot read the audit key"); return -1; }
+  while( fgets(line, sizeof(line), f) ){
+    long long seq, when;
+    char hash[65], mac[65], want[65];
+    lineno++;
+    if( sscanf(line, "%lld %64s %lld %64s", &seq, hash, &when, mac)!=4 || strlen(hash)!=64 || strlen(mac)!=64 ){
+      fclose(f);
+      snprintf(msg, nmsg, "%s line %d is damaged", a->cfg.audit_checkpoints, lineno);
+      return -1;
+    }
+    checkpoint_mac(a, seq, hash, when, want);
+    if( CRYPTO_memcmp(want, mac, 64)!=0 ){
+      fclose(f);
+      snprintf(msg, nmsg, "%s line %d (row %lld) does not carry Holdpoint's signature: the checkpoints were altered",
+               a->cfg.audit_checkpoints, lineno, seq);
+      return -1;
+    }
+    if( seq<last_seq ){
+      fclose(f);
+      snprintf(msg, nmsg, "%s line %d goes back from row %lld to row %lld: the checkpoints were altered",
+               a->cfg.audit_checkpoints, lineno, last_seq, seq);
+      return -1;
+    }
+    last_seq = seq;
+    last_at = when;
+    memcpy(last_hash, hash, sizeof(last_hash));
+  }
+  fclose(f);
+  if( last_seq<0 ) return 0;
+  snprintf(head, nhead, "%lld:%s", last_seq, last_hash);
+  if( at ) *at = last_at;
+  return 1;
+}
+
+/* POST the checkpoint to the witness; 0 or -1 (logged). */
+static int witness_post(struct app *a, const char *body){
+  CURL *h = curl_easy_init();
+  if( h==NULL ) return -1;
+  struct curl_slist *hd = curl_slist_append(NULL, "Content-Type: application/json");
+  curl_easy_setopt(h, CURLOPT_URL, a->cfg.audit_witness_url);
+  curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  CURLcode rc = curl_easy_perform(h);
+  long status = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  curl_slist_free_all(hd);
+  curl_easy_cleanup(h);
+  if( rc!=CURLE_OK || status<200 || status>299 ){
+    log_msg("audit: the witness %s did not take the checkpoint (%s, HTTP %ld)", a->cfg.audit_witness_url,
+            curl_easy_strerror(rc), status);
+    return -1;
+  }
+  return 0;
+}
+
+int audit_checkpoint_maybe(struct app *a, int64_t now){
+  static long long last_seq = -1;
+  static int64_t last_at = 0;
+  char head[120], msg[300], mac[65];
+  if( last_seq<0 ){
+    int64_t at = 0;
+    int k = audit_checkpoint_latest(a, head, sizeof(head), &at, msg, sizeof(msg));
+    if( k<0 ){ log_msg("audit: %s", msg); last_seq = 0; last_at = now; }
+    else if( k==0 ){ last_seq = 0; last_at = 0; }
+    else{ last_seq = strtoll(head, NULL, 10); last_at = at; }
+  }
+  if( audit_head(a, head, sizeof(head)) ) return -1;
+  long long seq = strtoll(head, NULL, 10);
+  if( seq<=last_seq ) return 0;
+  if( seq - last_seq < a->cfg.audit_checkpoint_every && now - last_at < (int64_t)a->cfg.audit_checkpoint_s*1000 ) return 0;
+  if( audit_load_key(a, 0) ) return -1;
+  const char *hash = strchr(head, ':') + 1;
+  checkpoint_mac(a, seq, hash, (long long)now, mac);
+  char line[256];
+  int n = snprintf(line, sizeof(line), "%lld %s %lld %s\n", seq, hash, (long long)now, mac);
+  int fd = open(a->cfg.audit_checkpoints, O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC, 0640);
+  if( fd<0 ){ log_msg("audit: cannot open %s: %s", a->cfg.audit_checkpoints, strerror(errno)); return -1; }
+  int bad = write(fd, line, (size_t)n)!=n || fsync(fd)!=0;
+  close(fd);
+  if( bad ){ log_msg("audit: cannot write %s", a->cfg.audit_checkpoints); return -1; }
+  last_seq = seq;
+  last_at = now;
+  if( a->cfg.audit_witness_syslog ){
+    openlog("holdpoint", LOG_PID, LOG_AUTHPRIV);
+    syslog(LOG_NOTICE, "audit checkpoint %lld:%s at %lld mac %s", seq, hash, (long long)now, mac);
+    closelog();
+  }
+  if( a->cfg.audit_witness_url[0] ){
+    char body[400];
+    snprintf(body, sizeof(body), "{\"seq\":%lld,\"hash\":\"%s\",\"at\":%lld,\"mac\":\"%s\"}", seq, hash, (long long)now, mac);
+    witness_post(a, body);
+  }
+  return 1;
 }

@@ -46,4 +46,22 @@ int audit_append_v(struct app *a, const struct audit_ctx *c, const char *action,
 /* Verification: 0 intact; 1 broken (message names the first bad row); -1 error. */
 int audit_verify(struct app *a, const char *head, char *msg, size_t nmsg);
 int audit_head(struct app *a, char *out, size_t nout);                  /* "SEQ:HASH" */
+
+/*
+** Checkpoints: the chain's head leaves the database.  The job runner calls
+** audit_checkpoint_maybe every second; once cfg.audit_checkpoint_every
+** records were added since the last checkpoint, or cfg.audit_checkpoint_s
+** seconds passed with any record added, it appends "SEQ HASH AT_MS MAC\n"
+** (MAC: HMAC-SHA256 with the audit key over "checkpoint:SEQ:HASH:AT_MS") to
+** cfg.audit_checkpoints (O_APPEND, synced), writes it to syslog (authpriv)
+** with cfg.audit_witness_syslog, and POSTs {"seq","hash","at","mac"} to
+** cfg.audit_witness_url when one is set (failures are logged; the next
+** checkpoint goes again).  Returns 1 written, 0 not due, -1 error.
+**
+** audit_checkpoint_latest reads the last checkpoint into head ("SEQ:HASH")
+** and *at, checking every line's MAC and that sequence numbers never go
+** back: 1 found, 0 no checkpoint yet, -1 the file was tampered with (msg).
+*/
+int audit_checkpoint_maybe(struct app *a, int64_t now);
+int audit_checkpoint_latest(struct app *a, char *head, size_t nhead, int64_t *at, char *msg, size_t nmsg);
 #endif

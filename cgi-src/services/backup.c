@@ -329,10 +329,10 @@ int backup_restore(struct app *a, const char *dir, int replace, char *msg, size_
     app_iso_time(app_now_ms(a), iso, (int)sizeof(iso));
     for(char *p = iso; *p; p++) if( *p==':' ) *p = '-';
     if( app_path(a, aside, sizeof(aside), "replaced-%s", iso) || mkdir(aside, 0700) ) return fail(msg, nmsg, "cannot make %s", aside);
-    const char *move[] = { "holdpoint.db", "holdpoint.db-wal", "holdpoint.db-shm", "keys", "evidence" };
+    const char *move[] = { "holdpoint.db", "holdpoint.db-wal", "holdpoint.db-shm", "keys", "evidence", "log/audit-checkpoints" };
     for(size_t i=0; i<sizeof(move)/sizeof(move[0]); i++){
       if( app_path(a, from, sizeof(from), "%s", move[i]) ) return -1;
-      snprintf(to, sizeof(to), "%.3000s/%s", aside, move[i]);
+      snprintf(to, sizeof(to), "%.3000s/%s", aside, strchr(move[i], '/') ? strchr(move[i], '/') + 1 : move[i]);
       if( rename(from, to) && errno!=ENOENT ) return fail(msg, nmsg, "cannot move %s aside: %s", from, strerror(errno));
     }
   }

@@ -20,7 +20,7 @@ import tempfile
 import unittest
 
 import harness
-from harness import ServerTestCase
+from harness import ServerTestCase, poll
 
 HEAD_RE = re.compile(r"^(\d+):([0-9a-f]{64})$")
 FORMULAS = ["=cmd|' /C calc'!A0", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)"]
@@ -748,6 +748,86 @@ class AuditPagesTest(AuditCase):
         bad = self.server.cli("audit", "export", "--format", "csv", "--release", "999999", check=False)
         self.assertEqual(bad.returncode, 1)
         self.assertEqual(self.server.cli("audit", "verify").returncode, 0)
+
+
+class CheckpointTest(unittest.TestCase):
+    """The chain's head leaves the database: checkpoints in a file and at a witness, and verify uses them."""
+
+    @classmethod
+    def setUpClass(cls):
+        from test_notify import Receiver
+        cls.witness = Receiver()
+        cls.server = harness.Server(env={"HOLDPOINT_AUDIT_CHECKPOINT_EVERY": "3", "HOLDPOINT_AUDIT_CHECKPOINT_S": "3600",
+                                         "HOLDPOINT_AUDIT_WITNESS_URL": cls.witness.url("/witness")}).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.server.stop()
+        finally:
+            cls.witness.stop()
+
+    def checkpoints(self):
+        path = os.path.join(self.server.data, "log", "audit-checkpoints")
+        if not os.path.exists(path):
+            return []
+        with open(path) as f:
+            return [l.split() for l in f if l.strip()]
+
+    def test_01_checkpoints_follow_the_trail_and_verify_finds_a_cut(self):
+        for who in ("carol", "erin", "dave"):
+            self.server.client().login(who)
+        head = self.server.sql("SELECT max(seq) FROM audit_log")[0][0]
+        poll(lambda: self.checkpoints() and int(self.checkpoints()[-1][0]) >= head - 2, what="a checkpoint near the head")
+        last = self.checkpoints()[-1]
+        self.assertEqual(self.server.sql("SELECT hash FROM audit_log WHERE seq=?", int(last[0]))[0][0], last[1])
+        # the witness got the same checkpoint
+        got = poll(lambda: [json.loads(r["body"]) for r in self.witness.on("/witness")
+                            if json.loads(r["body"])["seq"] == int(last[0])], what="the witness's copy")
+        self.assertEqual((got[0]["hash"], got[0]["mac"]), (last[1], last[3]))
+        r = self.server.cli("audit", "verify")
+        self.assertIn("checked against the checkpoint of", r.stdout)
+        # a copy whose trail was cut after the checkpoint, or wiped, or whose checkpoints were edited
+        cases = [("DELETE FROM audit_log WHERE seq>=%d;" % int(last[0]), "truncated", None),
+                 ("DELETE FROM audit_log;", "truncated", None),
+                 ("", "altered", lambda lines: lines[:-1] + [lines[-1].replace(last[1], "0" * 64)])]
+        for sql, words, edit in cases:
+            with self.subTest(words=words, sql=sql):
+                d = tempfile.mkdtemp(prefix="holdpoint-cp-")
+                try:
+                    os.makedirs(os.path.join(d, "keys"))
+                    os.makedirs(os.path.join(d, "log"))
+                    shutil.copy2(os.path.join(self.server.data, "keys", "audit.key"), os.path.join(d, "keys"))
+                    src = sqlite3.connect(os.path.join(self.server.data, "holdpoint.db"))
+                    dst = sqlite3.connect(os.path.join(d, "holdpoint.db"))
+                    with dst:
+                        src.backup(dst)
+                    src.close()
+                    dst.close()
+                    lines = open(os.path.join(self.server.data, "log", "audit-checkpoints")).read().splitlines()
+                    if edit:
+                        lines = edit(lines)
+                    with open(os.path.join(d, "log", "audit-checkpoints"), "w") as f:
+                        f.write("\n".join(lines) + "\n")
+                    env = dict(self.server.env, HOLDPOINT_DATA=d)
+                    run = lambda *a: subprocess.run([harness.HOLDPOINT] + list(a), env=env, capture_output=True,
+                                                    text=True, timeout=120)
+                    self.assertEqual(run("audit", "verify").returncode, 0 if sql else 1)
+                    if sql:
+                        r = subprocess.run(["sqlite3", os.path.join(d, "holdpoint.db")], capture_output=True, text=True,
+                                           input="DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;\n" + sql)
+                        self.assertEqual(r.returncode, 0, r.stderr)
+                        # without the checkpoint a cut at the end would pass unseen; with it, it fails
+                        r = run("audit", "verify")
+                        self.assertEqual(r.returncode, 1)
+                        self.assertIn(words, r.stderr)
+                        self.assertIn("row %s is missing" % last[0], r.stderr)
+                    else:
+                        r = run("audit", "verify")
+                        self.assertEqual(r.returncode, 1, r.stdout)
+                        self.assertIn(words, r.stderr)
+                finally:
+                    shutil.rmtree(d, ignore_errors=True)
 
 
 if __name__ == "__main__":
