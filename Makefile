@@ -7,6 +7,7 @@
 #   make fuzz       run the libFuzzer harness of every parser for a minute each (check runs 10 s each)
 #   make scan       sqlmap and wapiti against a seeded instance (findings must be zero)
 #   make bench      page throughput and latency on a large data set (wrk)
+#   make deb        the Debian package (holdpoint and holdctl, systemd unit, nginx site) in build/deb/
 
 SHELL      := /bin/bash
 BUILD      ?= build
@@ -31,7 +32,7 @@ LDLIBS      = $(shell pkg-config --libs $(PKGS_PC) 2>/dev/null) -lhpdf -lstdc++
 RUN_DEBS   := gcc g++ make pkg-config libfcgi-dev libctemplate-dev libsqlite3-dev libmagic-dev \
               libssl-dev libargon2-dev libjansson-dev libfyaml-dev libcurl4-openssl-dev libhpdf-dev \
               libcmark-dev nginx-light sqlite3 openssl curl python3 tzdata
-CHECK_DEBS := $(RUN_DEBS) check poppler-utils python3-aiosmtpd valgrind clang libclang-rt-14-dev chromium
+CHECK_DEBS := $(RUN_DEBS) check poppler-utils python3-aiosmtpd valgrind clang libclang-rt-14-dev chromium systemd
 
 # Every layer but cli/ goes into the server and the unit tests; cli/ holds the programs' main()s.
 LIB_SRC    := $(foreach l,$(filter-out cli,$(LAYERS)),$(wildcard cgi-src/$(l)/*.c)) cgi-src/cli/seed.c cgi-src/cli/bench.c
@@ -40,7 +41,7 @@ HEADERS    := $(foreach l,$(LAYERS),$(wildcard cgi-src/$(l)/*.h))
 UNIT_SRC   := $(wildcard tests/unit/check_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps deps-check browser-deps run stop check check-layers check-unit check-fuzz check-e2e check-faults check-browser check-asan fuzz scan screenshots bench clean
+.PHONY: all deps deps-check browser-deps deb run stop check check-layers check-unit check-fuzz check-e2e check-faults check-browser check-asan fuzz scan screenshots bench clean
 
 all: $(BUILD)/holdpoint $(BUILD)/holdctl
 
@@ -89,6 +90,10 @@ $(BUILD)/holdctl: $(BUILD)/obj/cli/holdctl.o $(BUILD)/obj/cli/holdctl_upload.o
 
 $(BUILD)/tests/check_%: tests/unit/check_%.c $(LIB_OBJ) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell pkg-config --cflags check) $< $(LIB_OBJ) $(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs check) -o $@
+
+# The Debian package (docs/deb/build.sh): binaries, templates, static, sql, nginx site, systemd unit.
+deb: deps all
+	@BUILD=$(BUILD) docs/deb/build.sh
 
 run: deps all
 	@nginx/localrun.sh start
