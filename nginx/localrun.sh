@@ -88,7 +88,7 @@ do_stop_cmd() {
 
 fill() {   # template output
   sed -e "s|@ROOT@|$ROOT|g" -e "s|@DATA@|$DATA|g" -e "s|@CONF@|$DATA/nginx|g" \
-      -e "s|@SOCKET@|$DATA/run/holdpoint.sock|g" \
+      -e "s|@SOCKET@|$DATA/run/holdpoint.sock|g" -e "s|@HOLDCTL@|$BUILD/holdctl|g" \
       -e "s|@LISTEN@|127.0.0.1:$PORT|g" -e "s|@TLS_LISTEN@|127.0.0.1:$TLS_PORT|g" \
       -e "s|@TLS_PORT_SUFFIX@|$TLS_PORT_SUFFIX|g" -e "s|@SCHEME_HEADERS@|$SCHEME_HEADERS|g" \
       -e "s|@MAX_BODY@|${HOLDPOINT_NGINX_MAX_BODY:-256m}|g" \
