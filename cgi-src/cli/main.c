@@ -7,6 +7,7 @@
 #include "auth.h"
 #include "audit.h"
 #include "backup.h"
+#include "doctor.h"
 #include "export.h"
 #include "seed.h"
 #include "bench.h"
@@ -16,6 +17,7 @@
 #include "rtemplate.h"
 #include "log.h"
 #include <stdio.h>
+#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -45,6 +47,8 @@ static void usage(void){
 "  template import FILE.yaml      validate and store a release template (next version)\n"
 "  template list                  the templates and their latest versions\n"
 "  routes                         every URL with who may call it (method, pattern, access, roles)\n"
+"  doctor                         check the installation (files, permissions, database, audit chain,\n"
+"                                 server, nginx) and say what to fix (exit 1: something must be fixed)\n"
 "Environment: HOLDPOINT_DATA (data directory), HOLDPOINT_ROOT (templates/ and sql/).\n", stderr);
 }
 
@@ -426,6 +430,12 @@ int main(int argc, char **argv){
   const char *cmd = argv[1];
   if( strcmp(cmd, "serve")==0 ) return server_run(&app);
   if( strcmp(cmd, "routes")==0 ) return cmd_routes();
+  if( strcmp(cmd, "doctor")==0 ){
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int rc = doctor_run(&app);
+    db_close(app.db);
+    return rc;
+  }
   int rc;
   if( strcmp(cmd, "migrate")==0 ){
     rc = open_db(&app, 2) ? 1 : 0;

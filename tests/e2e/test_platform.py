@@ -284,6 +284,30 @@ class MetricsTest(ServerTestCase):
             other.stop()
 
 
+class DoctorTest(ServerTestCase):
+    """holdpoint doctor: a healthy installation passes; each broken thing fails with what to do."""
+
+    def doctor(self):
+        env = dict(self.server.env, HOLDPOINT_BASE_URL=self.server.url("").rstrip("/"))
+        return subprocess.run([harness.HOLDPOINT, "doctor"], env=env, capture_output=True, text=True, timeout=120)
+
+    def test_01_healthy_then_broken(self):
+        r = self.doctor()
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertIn("Holdpoint looks healthy", r.stdout)
+        for line in ("database integrity", "schema version", "audit trail intact", "socket", "nginx answers"):
+            self.assertRegex(r.stdout, r"(?m)^ok +.*%s" % line)
+        key = os.path.join(self.server.data, "keys", "audit.key")
+        os.chmod(key, 0o644)
+        try:
+            r = self.doctor()
+            self.assertEqual(r.returncode, 1)
+            self.assertRegex(r.stdout, r"(?m)^FAIL +the audit key .* is readable by others .*chmod 600")
+        finally:
+            os.chmod(key, 0o600)
+        self.assertEqual(self.doctor().returncode, 0)              # fixed: healthy again
+
+
 class NginxBodyLimitTest(ServerTestCase):
     server_env = {"HOLDPOINT_NGINX_MAX_BODY": "64k"}
     seed = False
