@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
+#include <sys/un.h>
 #include <errno.h>
 #include <signal.h>
 #include <unistd.h>
@@ -178,6 +180,28 @@ static int write_pidfile(struct app *app){
 }
 
 /*
+** Tell systemd (Type=notify) how the service is doing: one datagram to the
+** socket named by $NOTIFY_SOCKET (a path, or "@name" in the abstract
+** namespace), as sd_notify(3) would.  Nothing when it is not set.
+*/
+static void notify_service_manager(const char *state){
+  const char *path = getenv("NOTIFY_SOCKET");
+  struct sockaddr_un sa;
+  if( path==NULL || (path[0]!='/' && path[0]!='@') || strlen(path)>=sizeof(sa.sun_path) ) return;
+  int fd = socket(AF_UNIX, SOCK_DGRAM|SOCK_CLOEXEC, 0);
+  if( fd<0 ) return;
+  memset(&sa, 0, sizeof(sa));
+  sa.sun_family = AF_UNIX;
+  memcpy(sa.sun_path, path, strlen(path));
+  if( path[0]=='@' ) sa.sun_path[0] = 0;
+  socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+  if( sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr*)&sa, len)<0 ){
+    log_msg("cannot notify the service manager at %s: %s", path, strerror(errno));
+  }
+  close(fd);
+}
+
+/*
 ** The master: prepare the data directory, bind the socket (mode 0660, group
 ** HOLDPOINT_SOCKET_GROUP so only nginx's workers can connect), start
 ** cfg.workers request workers and one job runner, respawn any that dies, and
@@ -226,6 +250,7 @@ int server_run(struct app *app){
   kids[nkids] = (struct child){ spawn(app, sock, 1, 0), 1, time(NULL) };
   nkids++;
   log_msg("holdpoint serving on %s with %d workers", app->cfg.socket_path, app->cfg.workers);
+  notify_service_manager("READY=1\nSTATUS=serving");
   while( !g_stop ){
     int status;
     pid_t pid = waitpid(-1, &status, 0);
@@ -253,6 +278,7 @@ int server_run(struct app *app){
     }
   }
   /* Graceful stop: repeat SIGTERM until each child has finished its request and exited. */
+  notify_service_manager("STOPPING=1");
   time_t deadline = time(NULL) + 30;
   for(;;){
     int alive = 0;

@@ -116,11 +116,18 @@ class PackageTest(unittest.TestCase):
         pw = subprocess.run([exe, "user", "add", "ops", "--email", "ops@example.com", "--display-name", "Ops",
                              "--role", "admin"], env=penv, input="a-long-password-1\n", capture_output=True, text=True)
         self.assertEqual(pw.returncode, 0, pw.stderr)
+        # systemd's readiness protocol (Type=notify): the server says READY=1 once it serves
+        import socket
+        notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        notify.bind(os.path.join(self.tmp, "notify"))
+        notify.settimeout(60)
+        penv["NOTIFY_SOCKET"] = os.path.join(self.tmp, "notify")
         log = open(os.path.join(self.tmp, "serve.log"), "w")
         p = subprocess.Popen([exe, "serve"], env=penv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.procs.append(p)
+        self.assertEqual(notify.recv(256).decode().split("\n"), ["READY=1", "STATUS=serving"])
         sock = os.path.join(data, "run", "holdpoint.sock")
-        poll(lambda: os.path.exists(sock), what="the installed server's socket")
+        self.assertTrue(os.path.exists(sock), "READY=1 before the socket exists")
         # nginx from the installed site files, with the scratch root's paths
         port = harness.free_port()
         conf = os.path.join(self.tmp, "conf")
@@ -158,6 +165,10 @@ class PackageTest(unittest.TestCase):
         self.assertEqual(page.status, 200)
         self.assertIn("Holdpoint", page.text)
         self.assertEqual(c.get("/static/css/holdpoint.css").status, 200)      # nginx serves the installed static files
+        p.terminate()
+        self.assertEqual(notify.recv(256).decode(), "STOPPING=1")
+        self.assertEqual(p.wait(60), 0)
+        notify.close()
 
 
 if __name__ == "__main__":
