@@ -1316,8 +1316,8 @@ int engine_release_create_in_tx(struct app *a, const struct audit_ctx *c,
   rc = HP_ERROR;
 
   int64_t now = app_now_ms(a);
-  st = db_prepare(a->db, "INSERT INTO releases(template_id,name,version,artifact,status,on_reject,started_by,created_at)"
-                         " VALUES(:t,:n,:v,:art,'running',:rej,:by,:now)");
+  st = db_prepare(a->db, "INSERT INTO releases(template_id,name,version,artifact,status,on_reject,started_by,created_at,origin_json)"
+                         " VALUES(:t,:n,:v,:art,'running',:rej,:by,:now,:origin)");
   if( st==NULL ) goto out;
   db_bind_int64(st, ":t", template_id);
   db_bind_text(st, ":n", nr->name);
@@ -1325,6 +1325,7 @@ int engine_release_create_in_tx(struct app *a, const struct audit_ctx *c,
   db_bind_text(st, ":art", artifact);
   db_bind_text(st, ":rej", rtpl_on_reject_name(t->on_reject));
   db_bind_int64(st, ":by", nr->started_by);
+  db_bind_text(st, ":origin", nr->origin_json);
   db_bind_int64(st, ":now", now);
   int64_t rid = insert_done(a->db, st);
   st = NULL;

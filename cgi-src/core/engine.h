@@ -205,6 +205,7 @@ struct engine_new_release {
   const char *const *var_keys, *const *var_values;   /* nvars pairs */
   int nvars;
   int64_t started_by;                          /* a user id */
+  const char *origin_json;                     /* where it came from (releases.origin_json), or NULL */
 };
 
 /*

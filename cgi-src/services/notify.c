@@ -290,6 +290,7 @@ struct ctx {
   char link[400], rel_link[400], deadline[40];
   struct vars_release rel;
   const char *people_json;     /* activity events: the ids of the people to tell, as a JSON array */
+  const char *origin_json;     /* releases.origin_json: a Keptn control plane's approval.triggered */
 };
 
 static void base_url(struct app *a, const char **z, int *n){
@@ -315,11 +316,11 @@ static int load_ctx(struct app *a, struct arena *ar, int64_t activity_id, int64_
   memset(x, 0, sizeof(*x));
   sqlite3_stmt *st = activity_id>0 ? db_prepare(a->db,
       "SELECT a.id, r.id, r.name, r.version, r.artifact, r.status, r.started_by, a.name, a.kind, a.status,"
-      " p.name, a.round, coalesce(a.deadline_at,0), a.signature_required, a.actions_json"
+      " p.name, a.round, coalesce(a.deadline_at,0), a.signature_required, a.actions_json, r.origin_json"
       " FROM activities a JOIN releases r ON r.id=a.release_id JOIN phases p ON p.id=a.phase_id WHERE a.id=:id")
     : db_prepare(a->db,
-      "SELECT 0, r.id, r.name, r.version, r.artifact, r.status, r.started_by, NULL, NULL, NULL, NULL, 0, 0, 0, '[]'"
-      " FROM releases r WHERE r.id=:id");
+      "SELECT 0, r.id, r.name, r.version, r.artifact, r.status, r.started_by, NULL, NULL, NULL, NULL, 0, 0, 0, '[]',"
+      " r.origin_json FROM releases r WHERE r.id=:id");
   if( st==NULL ) return -1;
   db_bind_int64(st, ":id", activity_id>0 ? activity_id : release_id);
   if( db_step(st)==SQLITE_ROW ){
@@ -340,6 +341,7 @@ static int load_ctx(struct app *a, struct arena *ar, int64_t activity_id, int64_
     x->deadline_at = sqlite3_column_int64(st, 12);
     x->signature_required = sqlite3_column_int(st, 13);
     x->actions_json = db_col_dup(ar, st, 14);
+    x->origin_json = db_col_dup(ar, st, 15);
   }
   db_finish(st);
   if( !found ) return 1;
@@ -650,14 +652,43 @@ static int outbox_keptn(struct app *a, const struct chan *c, const char *event, 
   }else{
     json_object_set_new(data, "approval", json_pack("{s:s,s:s}", "pass", "manual", "warning", "manual"));
   }
-  json_t *ce = notify_cloudevent(finished ? "sh.keptn.event.approval.finished" : "sh.keptn.event.approval.triggered",
-                                 key, app_now_ms(a), NULL, data);
+  /*
+  ** A release a Keptn control plane started (origin_json.keptn) answers Keptn's own event: its
+  ** context and triggered id, its project, stage and service, approval.started when people are
+  ** asked, approval.finished with the approver's notes when they decided.
+  */
+  const char *type = finished ? "sh.keptn.event.approval.finished" : "sh.keptn.event.approval.triggered";
+  json_t *origin = x->origin_json ? json_loads(x->origin_json, 0, NULL) : NULL;
+  json_t *k = json_object_get(origin, "keptn");
+  if( json_is_object(k) ){
+    const char *kc = json_string_value(json_object_get(k, "context"));
+    const char *kt = json_string_value(json_object_get(k, "triggeredid"));
+    if( kc && kt ){
+      snprintf(kctx, sizeof(kctx), "%.36s", kc);
+      snprintf(triggered, sizeof(triggered), "%.36s", kt);
+      type = finished ? "sh.keptn.event.approval.finished" : "sh.keptn.event.approval.started";
+      for(const char *const *f = (const char *const[]){ "project", "stage", "service", NULL }; *f; f++){
+        json_t *v = json_object_get(k, *f);
+        if( json_is_string(v) ) json_object_set(data, *f, v);
+      }
+      json_object_del(data, "approval");
+      if( !finished ) json_object_set_new(data, "status", json_string("succeeded"));
+      const char *notes = NULL;           /* the approver's comment: the activity's output "notes" */
+      for(size_t i=0; i<x->rel.noutputs; i++){
+        if( x->act_name && strcmp(x->rel.outputs[i].activity, x->act_name)==0 && strcmp(x->rel.outputs[i].key, "notes")==0 ){
+          notes = x->rel.outputs[i].value;
+        }
+      }
+      if( finished && notes ) json_object_set_new(data, "message", json_string(notes));
+    }
+  }
+  json_decref(origin);
+  json_t *ce = notify_cloudevent(type, key, app_now_ms(a), NULL, data);
   if( ce==NULL ) return outbox_put(a, "webhook", 0, "", event, NULL, key, x);        /* logged, skipped */
   json_object_set_new(ce, "shkeptncontext", json_string(kctx));
   json_object_set_new(ce, "shkeptnspecversion", json_string("0.2.4"));
-  if( finished ) json_object_set_new(ce, "triggeredid", json_string(triggered));
-  return outbox_http(a, c, "webhook", finished ? "sh.keptn.event.approval.finished" : "sh.keptn.event.approval.triggered",
-                     ce, "application/cloudevents+json; charset=utf-8", key, x);
+  if( finished || strcmp(type, "sh.keptn.event.approval.started")==0 ) json_object_set_new(ce, "triggeredid", json_string(triggered));
+  return outbox_http(a, c, "webhook", type, ce, "application/cloudevents+json; charset=utf-8", key, x);
 }
 
 /* ================================================================== recipients and preferences */
@@ -1481,8 +1512,8 @@ static int start_http(struct job *j, const char *url, char *err, size_t nerr){
     buf_printf(&hb, "X-Holdpoint-Signature: %s", sig);
     j->hdrs = curl_slist_append(j->hdrs, hb.z);
   }
-  const char *ah = cfg_str(j->cfg, "auth_header");
-  if( strcmp(j->channel, "sms")==0 && ah[0] ){
+  const char *ah = cfg_str(j->cfg, "auth_header");     /* an SMS gateway's, or Keptn's x-token */
+  if( (strcmp(j->channel, "sms")==0 || strcmp(j->channel, "webhook")==0) && ah[0] ){
     buf_reset(&hb);
     put_header_value(&hb, ah);
     j->hdrs = curl_slist_append(j->hdrs, hb.z);

@@ -443,7 +443,7 @@ int api_release_create(struct req *r){
       vkeys[nvars++] = k;
     }
   }
-  struct engine_new_release nr = { tpl, name, version, artifact, vkeys, vvals, nvars, r->user->id };
+  struct engine_new_release nr = { tpl, name, version, artifact, vkeys, vvals, nvars, r->user->id, NULL };
   struct audit_ctx c;
   req_audit_ctx(r, &c);
   int64_t id = 0;

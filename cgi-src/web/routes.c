@@ -7,6 +7,7 @@
 #include "page_inputs.h"
 #include "page_evidence.h"
 #include "page_metrics.h"
+#include "api_keptn.h"
 #include "page_notify.h"
 #include "page_start.h"
 #include "api.h"
@@ -88,6 +89,7 @@ const struct route router_routes[] = {
   { "GET",  "/api/v1/evidence/{id}",            page_evidence_download,   RF_API, 0 },
   /* release orchestration API (api_release.h) */
   { "POST", "/api/v1/releases",                 api_release_create,  RF_API|RF_RAWBODY, RM|ADM },
+  { "POST", "/api/v1/keptn/event",              api_keptn_event,     RF_API|RF_RAWBODY, RM|ADM },
   { "GET",  "/api/v1/releases",                 api_release_list,    RF_API, 0 },
   { "GET",  "/api/v1/releases/{id}",            api_release_get,     RF_API, 0 },
   { "POST", "/api/v1/releases/{id}/retry",      api_release_retry,   RF_API|RF_RAWBODY, RM|ADM },

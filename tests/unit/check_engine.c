@@ -975,7 +975,7 @@ static int64_t import(struct env *e, const char *yaml, char *err, size_t nerr, i
 static int64_t create(struct env *e, const char *tpl, int nvars, const char *const *keys,
                       const char *const *vals, char *err, size_t nerr, int *rc){
   struct engine_new_release nr = { tpl, "checkout-service", "2.4.0", "registry.example/checkout:2.4.0",
-                                   keys, vals, nvars, e->ctx.actor_id };
+                                   keys, vals, nvars, e->ctx.actor_id, NULL };
   int64_t id = 0;
   *rc = engine_release_create(&e->app, &e->ctx, &nr, &id, err, nerr);
   return id;
