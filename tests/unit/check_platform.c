@@ -8,6 +8,7 @@
 #include "router.h"
 #include "tmpl.h"
 #include "db.h"
+#include "stats.h"
 #include "app.h"
 #include "req.h"
 #include "audit.h"
@@ -101,6 +102,17 @@ START_TEST(t_template_missing_file_fails_cleanly){
 }
 END_TEST
 
+/* Close db and remove the directory fresh_db made, with the database's files. */
+static void drop_db(sqlite3 *db, const char *dir){
+  char p[128];
+  db_close(db);
+  for(const char *const *f = (const char *const[]){ "t.db", "t.db-wal", "t.db-shm", NULL }; *f; f++){
+    snprintf(p, sizeof(p), "%s/%s", dir, *f);
+    unlink(p);
+  }
+  rmdir(dir);
+}
+
 static sqlite3 *fresh_db(char *dir, size_t n){
   snprintf(dir, n, "/tmp/hp-unit-XXXXXX");
   ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -115,13 +127,63 @@ static sqlite3 *fresh_db(char *dir, size_t n){
   return db;
 }
 
+/* Write transactions nest: an inner one is a savepoint its rollback undoes alone. */
+START_TEST(t_db_nested_transactions){
+  char dir[64];
+  sqlite3 *db = fresh_db(dir, sizeof(dir));
+  int64_t n0 = db_int(db, "SELECT count(*) FROM settings", -1);
+  ck_assert_int_eq(db_begin_write(db), 0);
+  ck_assert_int_eq(db_exec(db, "INSERT INTO settings(key,value) VALUES('outer','1')"), 0);
+  ck_assert_int_eq(db_begin_write(db), 0);                      /* a savepoint */
+  ck_assert_int_eq(db_exec(db, "INSERT INTO settings(key,value) VALUES('inner','1')"), 0);
+  db_rollback(db);                                              /* undoes only the inner one */
+  ck_assert(!sqlite3_get_autocommit(db));
+  ck_assert_int_eq(db_begin_write(db), 0);
+  ck_assert_int_eq(db_exec(db, "INSERT INTO settings(key,value) VALUES('kept','1')"), 0);
+  ck_assert_int_eq(db_commit(db), 0);                           /* into the outer one */
+  ck_assert(!sqlite3_get_autocommit(db));
+  ck_assert_int_eq(db_commit(db), 0);
+  ck_assert(sqlite3_get_autocommit(db));
+  ck_assert_int_eq(db_int(db, "SELECT count(*) FROM settings", -1), n0 + 2);
+  ck_assert_int_eq(db_int(db, "SELECT count(*) FROM settings WHERE key='inner'", -1), 0);
+  /* an inner commit is undone by the outer rollback */
+  ck_assert_int_eq(db_begin_write(db), 0);
+  ck_assert_int_eq(db_begin_write(db), 0);
+  ck_assert_int_eq(db_exec(db, "INSERT INTO settings(key,value) VALUES('gone','1')"), 0);
+  ck_assert_int_eq(db_commit(db), 0);
+  db_rollback(db);
+  ck_assert(sqlite3_get_autocommit(db));
+  ck_assert_int_eq(db_int(db, "SELECT count(*) FROM settings WHERE key='gone'", -1), 0);
+  db_rollback(db);                                              /* safe with none open */
+  drop_db(db, dir);
+}
+END_TEST
+
+/* A writer waits for another's lock (and /metrics counts the waits), then gives up. */
+START_TEST(t_db_busy_waits_then_gives_up){
+  char dir[64], path[128];
+  sqlite3 *db = fresh_db(dir, sizeof(dir)), *other = NULL;
+  snprintf(path, sizeof(path), "%s/t.db", dir);
+  ck_assert_int_eq(stats_init(), 0);
+  ck_assert_int_eq(db_open(path, &other), 0);
+  ck_assert_int_eq(db_begin_write(db), 0);
+  uint64_t before = stats_get()->sqlite_busy;
+  ck_assert_int_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_BUSY);
+  ck_assert_uint_gt(stats_get()->sqlite_busy, before + 10);     /* it retried, more than a few times */
+  ck_assert_int_eq(db_commit(db), 0);
+  ck_assert_int_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);   /* free again */
+  sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+  db_close(other);
+  drop_db(db, dir);
+}
+END_TEST
+
 START_TEST(t_db_helpers){
   char dir[64];
   sqlite3 *db = fresh_db(dir, sizeof(dir));
   ck_assert_int_ge(db_schema_version(db), 1);
   ck_assert_int_eq(db_int(db, "PRAGMA foreign_keys", -1), 1);
   ck_assert_int_eq(db_int(db, "PRAGMA synchronous", -1), 2);      /* FULL */
-  ck_assert_int_gt(db_int(db, "PRAGMA busy_timeout", -1), 0);
   /* migrating again changes nothing */
   int v = db_schema_version(db);
   char sql[4200];
@@ -152,7 +214,7 @@ START_TEST(t_db_helpers){
   ck_assert_int_ne(db_exec(db, "UPDATE audit_log SET action='y'"), 0);
   ck_assert_int_ne(db_exec(db, "DELETE FROM audit_log"), 0);
   ck_assert_int_eq(db_int(db, "SELECT count(*) FROM audit_log WHERE action='x'", -1), 1);
-  db_close(db);
+  drop_db(db, dir);
 }
 END_TEST
 
@@ -216,6 +278,8 @@ int main(void){
   tcase_add_test(tc, t_template_every_file_autoescapes);
   tcase_add_test(tc, t_template_missing_file_fails_cleanly);
   tcase_add_test(tc, t_db_helpers);
+  tcase_add_test(tc, t_db_nested_transactions);
+  tcase_add_test(tc, t_db_busy_waits_then_gives_up);
   tcase_add_test(tc, t_resp_header_refuses_crlf);
   tcase_add_test(tc, t_audit_canonical_and_chain);
   suite_add_tcase(s, tc);

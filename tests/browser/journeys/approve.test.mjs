@@ -3,14 +3,21 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Holdpoint, launch, close, person, signIn, checkA11y, shot } from "../lib.mjs";
 
 let hp, browser;
 before(async () => { hp = await new Holdpoint().start(); browser = await launch(); });
-after(async () => { await close(browser); hp?.stop(); });
+const scratch = [];                      // directories of files people upload, removed at the end
+/** A new scratch directory for files to upload. */
+function uploadDir() { const d = mkdtempSync(path.join(tmpdir(), "hp-upload-")); scratch.push(d); return d; }
+after(async () => {
+  await close(browser);
+  hp?.stop();
+  for (const d of scratch) rmSync(d, { recursive: true, force: true });
+});
 
 /** A small but real PDF (one page with a line of text), with a correct xref table. */
 function makePdf(text) {
@@ -88,7 +95,7 @@ test("QA signs off in one form without JavaScript: a refused file keeps what was
   // one form: no separate Upload or Save-then-approve steps
   assert.equal(await bob.getByRole("button", { name: "Upload" }).count(), 0);
   assert.equal(await bob.locator("form.one-form").count(), 1);
-  const dir = mkdtempSync(path.join(tmpdir(), "hp-upload-"));
+  const dir = uploadDir();
   const fake = path.join(dir, "report.pdf");
   writeFileSync(fake, readFileSync("/bin/true"));           // an executable named .pdf
   await bob.getByLabel("I confirm all critical tests passed").check();
@@ -131,7 +138,7 @@ test("with JavaScript a file uploads as soon as it is chosen, with a progress ba
   const bob = await person(browser, hp);
   await signIn(bob, "bob");
   await bob.goto(`/activities/${rel.acts["qa-signoff"]}`);
-  const dir = mkdtempSync(path.join(tmpdir(), "hp-upload-"));
+  const dir = uploadDir();
   const fake = path.join(dir, "report.pdf");
   writeFileSync(fake, readFileSync("/bin/true"));
   await bob.getByLabel("Test report: choose a file").setInputFiles(fake);
