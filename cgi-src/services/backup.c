@@ -260,7 +260,7 @@ static int read_manifest(const char *dir, struct entry **out, size_t *nout, char
       ok = 0;
       break;
     }
-    snprintf(e[n].path, sizeof(e[n].path), "%s", rel);
+    memcpy(e[n].path, rel, strlen(rel) + 1);           /* its length was checked above */
     n++;
   }
   fclose(f);
