@@ -472,40 +472,56 @@ int api_release_get(struct req *r){
 }
 
 /*
-** GET /api/v1/releases?status=S&page=N — newest first, 50 a page.
-** {"releases":[summaries],"page","per_page","total","has_more"}.
+** GET /api/v1/releases[?status=S][&older=ID | &page=N] — newest first, 50 a page.
+** {"releases":[summaries],"per_page","has_more","next","total","total_capped"}.
+** Pages by key: "next" is the URL of the following page (?older=<the last id>), or null;
+** the thousandth page costs what the first does.  ?page=N still works (by offset, for
+** clients written before).  "total" counts at most RELEASES_TOTAL_CAP (then "total_capped").
 */
+#define RELEASES_TOTAL_CAP 10000
 int api_release_list(struct req *r){
   const char *status = req_query(r, "status");
-  int64_t page;
+  int64_t page, older;
   if( status && status[0] && engine_release_status_parse(status)<0 ){
     return api_fail(r, 422, "invalid", "status must be running, on_hold, completed, failed or aborted.");
   }
   if( status && status[0]==0 ) status = NULL;
   if( !req_qint(r, "page", 1, 1000000, 1, &page) ) return api_fail(r, 422, "invalid", "page must be a whole number from 1.");
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT " RELEASE_COLS
-    " WHERE (:status IS NULL OR r.status=:status) ORDER BY r.created_at DESC, r.id DESC LIMIT :lim OFFSET :off");
+  if( !req_qint(r, "older", 1, INT64_MAX, 0, &older) ) return api_fail(r, 422, "invalid", "older must be a release id.");
+  if( older>0 && req_query(r, "page") ) return api_fail(r, 422, "invalid", "Use older (from \"next\") or page, not both.");
+  sqlite3_stmt *st = db_prepare(r->app->db, older>0
+    ? "SELECT " RELEASE_COLS " WHERE (:status IS NULL OR r.status=:status) AND r.id<:older ORDER BY r.id DESC LIMIT :lim"
+    : "SELECT " RELEASE_COLS " WHERE (:status IS NULL OR r.status=:status) ORDER BY r.id DESC LIMIT :lim OFFSET :off");
   if( st==NULL ) return api_fail(r, 500, NULL, NULL);
   db_bind_text(st, ":status", status);
   db_bind_int64(st, ":lim", PER_PAGE + 1);
-  db_bind_int64(st, ":off", (page - 1)*PER_PAGE);
+  if( older>0 ) db_bind_int64(st, ":older", older);
+  else db_bind_int64(st, ":off", (page - 1)*PER_PAGE);
   json_t *list = json_array();
   int n = 0, more = 0;
+  int64_t last = 0;
   while( db_step(st)==SQLITE_ROW ){
     if( n==PER_PAGE ){ more = 1; break; }
+    last = sqlite3_column_int64(st, 0);                      /* ids grow with created_at */
     json_array_append_new(list, release_summary(st));
     n++;
   }
   db_finish(st);
-  st = db_prepare(r->app->db, "SELECT count(*) FROM releases WHERE (:status IS NULL OR status=:status)");
+  st = db_prepare(r->app->db, "SELECT count(*) FROM (SELECT 1 FROM releases WHERE (:status IS NULL OR status=:status) LIMIT :cap)");
   int64_t total = 0;
   if( st ){
     db_bind_text(st, ":status", status);
+    db_bind_int64(st, ":cap", RELEASES_TOTAL_CAP + 1);
     if( db_step(st)==SQLITE_ROW ) total = sqlite3_column_int64(st, 0);
     db_finish(st);
   }
-  return api_reply(r, 200, json_pack("{s:o,s:I,s:i,s:I,s:b}", "releases", list, "page", (json_int_t)page,
-                                     "per_page", PER_PAGE, "total", (json_int_t)total, "has_more", more));
+  json_t *next = more ? json_sprintf("/api/v1/releases?older=%lld%s%s", (long long)last, status ? "&status=" : "",
+                                     status ? status : "") : json_null();
+  json_t *j = json_pack("{s:o,s:i,s:b,s:o,s:I,s:b}", "releases", list, "per_page", PER_PAGE, "has_more", more,
+                        "next", next, "total", (json_int_t)(total>RELEASES_TOTAL_CAP ? RELEASES_TOTAL_CAP : total),
+                        "total_capped", total>RELEASES_TOTAL_CAP);
+  if( j && older==0 ) json_object_set_new(j, "page", json_integer(page));
+  return api_reply(r, 200, j);
 }
 
 /*

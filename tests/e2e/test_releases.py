@@ -405,10 +405,25 @@ class ReleasesTest(harness.ServerTestCase):
         self.assertEqual(ids, sorted(ids, reverse=True))        # newest first
         self.assertEqual(page["releases"][0]["name"], "list-me")
         self.assertEqual(page["total"], len(ids))
+        self.assertIsNone(page["next"])
+        # by key: following "next" walks every release once, newest first, whatever the depth
+        for i in range(60 - len(ids)):
+            self.create(name="list-%d" % i)
+        everyone = [x for (x,) in self.server.sql("SELECT id FROM releases ORDER BY id DESC")]
+        seen, url = [], "/api/v1/releases"
+        while url:
+            j = self.api("GET", url).json()
+            self.assertLessEqual(len(j["releases"]), 50)
+            seen += [x["id"] for x in j["releases"]]
+            url = j["next"]
+        self.assertEqual(seen, everyone)
+        self.assertEqual(self.api("GET", "/api/v1/releases").json()["total"], len(everyone))
+        self.assert_error(self.api("GET", "/api/v1/releases?older=x"), 422, "older")
+        self.assert_error(self.api("GET", "/api/v1/releases?older=5&page=2"), 422, "older")
         held = self.api("GET", "/api/v1/releases?status=on_hold").json()["releases"]
         self.assertTrue(held)
         self.assertTrue(all(x["status"] == "on_hold" for x in held))
-        self.assertEqual(self.api("GET", "/api/v1/releases?page=2").json()["releases"], [])
+        self.assertEqual(self.api("GET", "/api/v1/releases?page=3").json()["releases"], [])
         self.assert_error(self.api("GET", "/api/v1/releases?page=0"), 422, "page")
         # approvals: most urgent first, undated last
         rid = self.create()["id"]
@@ -540,9 +555,9 @@ class ReleasesTest(harness.ServerTestCase):
 
     def test_25_holdctl_wait_whole_release(self):
         # the demo data: one completed release, one rejected in QA
-        rels = self.api("GET", "/api/v1/releases").json()["releases"]
-        done = [x["id"] for x in rels if x["status"] == "completed"]
-        failed = [x["id"] for x in rels if x["status"] == "failed"]
+        done = [x["id"] for x in self.api("GET", "/api/v1/releases?status=completed").json()["releases"]]
+        failed = [x["id"] for x in self.api("GET", "/api/v1/releases?status=failed").json()["releases"]]
+        rels = (done, failed)
         self.assertTrue(done and failed, rels)
         r = self.server.holdctl("wait", str(done[0]), "--timeout", "30s")
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -591,7 +606,11 @@ class ReleasesTest(harness.ServerTestCase):
         self.assertEqual(r.returncode, 1)
 
     def test_32_demo_data(self):
-        rels = self.api("GET", "/api/v1/releases").json()["releases"]
+        rels, url = [], "/api/v1/releases"               # every page: earlier tests started many
+        while url:
+            j = self.api("GET", url).json()
+            rels += j["releases"]
+            url = j["next"]
         statuses = {x["status"] for x in rels}
         self.assertTrue({"completed", "failed", "on_hold", "running"} <= statuses, statuses)
         held = [x for x in rels if x["status"] == "on_hold" and x["name"] == "checkout-service" and x["version"] == "2.4.0"]
