@@ -10,6 +10,9 @@
   <ul class="links">{{#MINE_ACT}}<li><a href="/activities/{{MINE_ID}}">{{MINE_NAME}}</a></li>{{/MINE_ACT}}</ul>
 </div>
 {{/YOUR_INPUT}}
+{{#KEPTN}}<p class="notice" role="note">Keptn asked for this approval: its sequence for <strong>{{KEPTN_SERVICE}}</strong>
+  in project <strong>{{KEPTN_PROJECT}}</strong> waits to go on in stage <strong>{{KEPTN_STAGE}}</strong>.
+  The decision, with the approver's comment, goes back to Keptn. <span class="muted">Keptn context <code>{{KEPTN_CONTEXT}}</code></span></p>{{/KEPTN}}
 {{#WAITING_OTHERS}}<p class="notice" role="status">{{WAITING_TEXT}}</p>{{/WAITING_OTHERS}}
 {{#NOBODY}}<p class="notice alert-notice" role="status"><strong>{{NOBODY_TEXT}}</strong></p>{{/NOBODY}}
 {{#STUCK}}<p class="notice alert-notice" role="status"><strong>{{STUCK_TEXT}}</strong> {{STUCK_NEXT}}</p>{{/STUCK}}

@@ -90,7 +90,8 @@ int api_keptn_event(struct req *r){
   if( tpl==NULL || tpl[0]==0 ) tpl = "keptn-approval";
   const char *labels_version = str(json_object_get(data, "labels"), "version", 100);
   char version[120];
-  snprintf(version, sizeof(version), "%s", labels_version ? labels_version : id);
+  if( labels_version ) snprintf(version, sizeof(version), "%s", labels_version);
+  else snprintf(version, sizeof(version), "keptn-%.8s", id);          /* the event's id, shortened */
   const char *keys[] = { "project", "stage", "service" };
   const char *vals[] = { project, stage, service };
   struct engine_new_release nr = { tpl, service, version, "", keys, vals, 3, r->user->id, origin_json };

@@ -395,7 +395,9 @@ int page_release(struct req *r){
   sqlite3 *db = r->app->db;
   sqlite3_stmt *st = db_prepare(db,
     "SELECT rl.name, rl.version, rl.artifact, rl.artifact_digest, rl.status, rl.on_reject, rl.created_at,"
-    " rl.finished_at, t.id, t.name, t.version, u.display_name"
+    " rl.finished_at, t.id, t.name, t.version, u.display_name,"
+    " json_extract(rl.origin_json, '$.keptn.project'), json_extract(rl.origin_json, '$.keptn.stage'),"
+    " json_extract(rl.origin_json, '$.keptn.service'), json_extract(rl.origin_json, '$.keptn.context')"
     " FROM releases rl JOIN templates t ON t.id=rl.template_id JOIN users u ON u.id=rl.started_by"
     " WHERE rl.id=:id");
   if( st==NULL ) return HP_ERROR;
@@ -411,6 +413,13 @@ int page_release(struct req *r){
   if( db_col_text(st, 2)[0] ) tmpl_set(tmpl_section(d, "ARTIFACT"), "ARTIFACT", db_col_text(st, 2));
   else tmpl_show(d, "NO_ARTIFACT");
   if( db_col_text(st, 3)[0] ) tmpl_set(tmpl_section(d, "DIGEST"), "DIGEST", db_col_text(st, 3));
+  if( db_col_text(st, 12)[0] ){            /* a Keptn sequence asked for this release (api_keptn.c) */
+    tmpl_dict *k = tmpl_section(d, "KEPTN");
+    tmpl_set(k, "KEPTN_PROJECT", db_col_text(st, 12));
+    tmpl_set(k, "KEPTN_STAGE", db_col_text(st, 13));
+    tmpl_set(k, "KEPTN_SERVICE", db_col_text(st, 14));
+    tmpl_set(k, "KEPTN_CONTEXT", db_col_text(st, 15));
+  }
   page_badge(d, status);
   tmpl_set(d, "ON_REJECT", strcmp(db_col_text(st, 5), "fail_phase")==0
            ? "the phase fails; the release stays on hold for a retry" : "the release fails");
