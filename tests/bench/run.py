@@ -234,7 +234,89 @@ def export_vs_sqlite(server, cookies):
         "%d -> %d" % (before[p], after[p]) for p in sorted(before)))
 
 
+BIG_UPLOAD_MB = int(os.environ.get("BENCH_UPLOAD_MB", "1024"))
+MANY_REQUESTS = int(os.environ.get("BENCH_REQUESTS", "1000000"))
+
+BIG_TEMPLATE = """apiVersion: holdpoint/v1
+kind: ReleaseTemplate
+name: big-evidence
+phases:
+  - name: qa
+    activities:
+      - name: signoff
+        type: approval
+        approvers: {rules: [{team: qa, min: 1}]}
+        fields:
+          - {key: log, label: Full log, type: file, accept: [text/plain], max_size: 2GB}
+"""
+
+
+def hwm_kb(pids):
+    """Peak resident memory (VmHWM) of each process, kB."""
+    out = {}
+    for pid in pids:
+        try:
+            with open("/proc/%d/status" % pid) as f:
+                m = re.search(r"VmHWM:\s+(\d+) kB", f.read())
+            out[pid] = int(m.group(1)) if m else 0
+        except OSError:
+            out[pid] = 0
+    return out
+
+
+def memory():
+    """A 1 GB evidence upload and a million requests: what the workers' memory does."""
+    server = harness.Server(env={"HOLDPOINT_WORKERS": WORKERS, "HOLDPOINT_CLOCK_FILE": "",
+                                 "HOLDPOINT_MAX_UPLOAD": str((BIG_UPLOAD_MB + 64) * 1024 * 1024),
+                                 "HOLDPOINT_NGINX_MAX_BODY": "%dm" % (BIG_UPLOAD_MB + 64)}).start()
+    tmp = tempfile.mkdtemp(prefix="holdpoint-bench-")
+    try:
+        path = os.path.join(tmp, "big.yaml")
+        with open(path, "w") as f:
+            f.write(BIG_TEMPLATE)
+        server.cli("template", "import", path)
+        bob = server.cli("token", "create", "--user", "bob", "--name", "bench").stdout.strip()
+        api = server.client(token=server.demo_token())
+        r = api.request("POST", "/api/v1/releases", json_body={"template": "big-evidence", "name": "big", "version": "1"})
+        act = [a["id"] for p in r.json()["phases"] for a in p["activities"]][0]
+        log = os.path.join(tmp, "full.log")
+        line = b"2026-12-06T05:00:00Z INFO test suite step passed without errors\n"
+        with open(log, "wb") as f:
+            block = line * (1024 * 1024 // len(line) + 1)
+            for _ in range(BIG_UPLOAD_MB):
+                f.write(block[:1024 * 1024])
+        workers = server.pids()[1]
+        rss0, hwm0 = rss_kb(workers), hwm_kb(workers)
+        t = time.monotonic()
+        out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: Bearer " + bob,
+                              "-F", "field=log", "-F", "file=@%s;type=text/plain" % log,
+                              server.url("/api/v1/activities/%d/evidence" % act)], capture_output=True, text=True).stdout
+        secs = time.monotonic() - t
+        rss1, hwm1 = rss_kb(workers), hwm_kb(workers)
+        os.unlink(log)
+        print("\n%d MB evidence upload through nginx: HTTP %s in %.1f s (%.0f MB/s)" % (
+            BIG_UPLOAD_MB, out, secs, BIG_UPLOAD_MB / secs))
+        print("| worker | RSS before, kB | RSS after, kB | peak before, kB | peak after, kB |")
+        print("| --- | ---: | ---: | ---: | ---: |")
+        for p in sorted(workers):
+            print("| %d | %d | %d | %d | %d |" % (p, rss0[p], rss1[p], hwm0[p], hwm1[p]))
+        # a million requests (the health check reads the database; the cheapest full request)
+        rss0, done, t = rss_kb(workers), 0, time.monotonic()
+        while done < MANY_REQUESTS:
+            done += wrk(server.url("/healthz"))["requests"]
+        rss1 = rss_kb(workers)
+        print("\n%d requests in %.0f s: worker RSS, kB: %s" % (
+            done, time.monotonic() - t, ", ".join("%d -> %d" % (rss0[p], rss1[p]) for p in sorted(rss0))))
+        sys.stdout.flush()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        server.stop()
+
+
 def main():
+    if os.environ.get("BENCH_ONLY") == "memory":
+        memory()
+        return 0
     # No clock file: the tests' injectable clock reads a file on every call, production does not.
     server = harness.Server(env={"HOLDPOINT_WORKERS": WORKERS, "HOLDPOINT_CLOCK_FILE": ""}).start()
     platform = None
@@ -276,6 +358,7 @@ def main():
         if platform:
             platform.stop()
         server.stop()
+    memory()
     return 0
 
 
