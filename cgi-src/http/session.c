@@ -285,14 +285,24 @@ int sess_token_identify(struct req *r){
 ** Verify the signed-in person's password again (electronic signatures).  On
 ** success the session's reauth_at is set to now and 1 is returned.
 */
-int sess_reauthenticate(struct req *r, const char *password){
+int sess_reauthenticate(struct req *r, const char *password, int64_t *wait_ms){
+  struct auth_counts counts;
+  *wait_ms = 0;
   if( r->user==NULL || password==NULL ) return 0;
+  /* throttled like a sign-in, but only this person's own failures count: they are signed in */
+  auth_counts_load(r->app, r->user->username, r->user->id, r->remote_addr, NULL, &counts);
+  counts.account = counts.ip_unknown = 0;
+  if( auth_gate(&counts, r->app->cfg.login_max_failures, app_now_ms(r->app), wait_ms)!=AUTH_OPEN ) return -1;
   sqlite3_stmt *st = db_prepare(r->app->db, "SELECT password_hash FROM users WHERE id=:id AND disabled=0");
   if( st==NULL ) return 0;
   db_bind_int64(st, ":id", r->user->id);
   int ok = db_step(st)==SQLITE_ROW && auth_verify_password(db_col_text(st, 0), password);
   db_finish(st);
-  if( ok && r->session_hash && strncmp(r->session_hash, "token:", 6)!=0 ){
+  if( !ok ){
+    auth_record_failure(r->app, r->user->username, r->remote_addr, 1, NULL);
+    return 0;
+  }
+  if( r->session_hash && strncmp(r->session_hash, "token:", 6)!=0 ){
     st = db_prepare(r->app->db, "UPDATE sessions SET reauth_at=:now WHERE id_hash=:h");
     if( st ){
       db_bind_int64(st, ":now", app_now_ms(r->app));
@@ -301,5 +311,5 @@ int sess_reauthenticate(struct req *r, const char *password){
       db_finish(st);
     }
   }
-  return ok;
+  return 1;
 }

@@ -18,5 +18,10 @@ int sess_load_user(struct req *r, int64_t user_id, struct user **out);  /* with 
 void sess_set_flash(struct req *r, const char *msg);
 const char *sess_take_flash(struct req *r);
 int sess_token_identify(struct req *r);     /* "Authorization: Bearer hp_...": HP_OK with r->user, or HP_UNAUTHORIZED */
-int sess_reauthenticate(struct req *r, const char *password);   /* electronic signature: 1 ok (recorded), 0 wrong */
+/*
+** The signed-in person re-enters their password (an electronic signature, a password change):
+** throttled like a sign-in (only their own failures count), a wrong one recorded as a failed
+** sign-in.  1 ok (recorded on the session), 0 wrong, -1 throttled (*wait_ms until it opens).
+*/
+int sess_reauthenticate(struct req *r, const char *password, int64_t *wait_ms);
 #endif

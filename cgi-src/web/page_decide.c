@@ -52,17 +52,32 @@ static int show_error(struct req *r, const struct hp_err *e){
   return show_again(r, e->code, e->field, e->reason);
 }
 
-/* Verify the re-entered password for a signature; a wrong one is audited and nothing else. */
-static int check_signature(struct req *r, int64_t activity_id, int *signed_ok){
+/*
+** Verify the re-entered password for a signature; a wrong one is audited (and counts toward the
+** sign-in throttle) and nothing else.  HP_OK, HP_FORBIDDEN (wrong) or HP_TOO_MANY (*wait_ms).
+*/
+static int check_signature(struct req *r, int64_t activity_id, int *signed_ok, int64_t *wait_ms){
   const char *pw = req_form(r, "password");
   *signed_ok = 0;
+  *wait_ms = 0;
   if( pw==NULL || pw[0]==0 ) return HP_OK;
-  if( sess_reauthenticate(r, pw) ){
+  int ok = sess_reauthenticate(r, pw, wait_ms);
+  if( ok>0 ){
     *signed_ok = 1;
     return HP_OK;
   }
-  req_audit_tx(r, "signature.failed", "activity", activity_id, 0, "{s:s}", "reason", "wrong password");
-  return HP_FORBIDDEN;
+  req_audit_tx(r, "signature.failed", "activity", activity_id, 0, "{s:s}", "reason",
+               ok<0 ? "too many wrong passwords" : "wrong password");
+  return ok<0 ? HP_TOO_MANY : HP_FORBIDDEN;
+}
+
+/* The words for a refused signature. */
+static const char *signature_refusal(struct req *r, int rc, int64_t wait_ms){
+  if( rc==HP_TOO_MANY ){
+    return arena_printf(&r->arena, "Too many wrong passwords. Try again in %lld minute%s; nothing was recorded.",
+                        (long long)((wait_ms+59999)/60000), wait_ms>60000 ? "s" : "");
+  }
+  return "That password is not correct. Nothing was recorded.";
 }
 
 /* Is a signature required on this activity?  -1 unknown activity. */
@@ -97,9 +112,9 @@ int page_activity_decision(struct req *r){
   struct approvals_voter v;
   voter_from_req(r, &v, "web");
   v.acting_for = acting_for;
-  if( sig && check_signature(r, id, &v.signed_ok)!=HP_OK ){
-    return show_again(r, HP_FORBIDDEN, "password", "That password is not correct. Nothing was recorded.");
-  }
+  int64_t wait_ms;
+  int src = sig ? check_signature(r, id, &v.signed_ok, &wait_ms) : HP_OK;
+  if( src!=HP_OK ) return show_again(r, src==HP_TOO_MANY ? 429 : HP_FORBIDDEN, "password", signature_refusal(r, src, wait_ms));
   struct audit_ctx c;
   struct approvals_result res;
   req_audit_ctx(r, &c);
@@ -177,9 +192,9 @@ int page_activity_task(struct req *r){
   if( !ok ) return show_again(r, HP_UNPROCESSABLE, NULL, "Check the form.");
   struct approvals_voter v;
   voter_from_req(r, &v, "web");
-  if( sig && check_signature(r, id, &v.signed_ok)!=HP_OK ){
-    return show_again(r, HP_FORBIDDEN, "password", "That password is not correct. Nothing was recorded.");
-  }
+  int64_t wait_ms;
+  int src = sig ? check_signature(r, id, &v.signed_ok, &wait_ms) : HP_OK;
+  if( src!=HP_OK ) return show_again(r, src==HP_TOO_MANY ? 429 : HP_FORBIDDEN, "password", signature_refusal(r, src, wait_ms));
   struct audit_ctx c;
   req_audit_ctx(r, &c);
   int rc = approvals_finish_task(r->app, &c, &v, id, action, notes, &err);
@@ -316,10 +331,12 @@ int page_activity_submit(struct req *r){
   struct approvals_voter voter;
   voter_from_req(r, &voter, "web");
   voter.acting_for = acting_for;
-  if( sig>0 && !saving && check_signature(r, id, &voter.signed_ok)!=HP_OK ){
+  int64_t wait_ms;
+  int src = sig>0 && !saving ? check_signature(r, id, &voter.signed_ok, &wait_ms) : HP_OK;
+  if( src!=HP_OK ){
     page_evidence_form_cleanup(&form);
-    req_field_error(r, "password", "That password is not correct. Nothing was recorded.");
-    return show_again(r, HP_FORBIDDEN, "", NULL);
+    req_field_error(r, "password", "%s", signature_refusal(r, src, wait_ms));
+    return show_again(r, src==HP_TOO_MANY ? 429 : HP_FORBIDDEN, "", NULL);
   }
   /* Store the files, then record everything in one transaction. */
   for(int i=0; i<form.nfiles && status==0; i++){

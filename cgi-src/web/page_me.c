@@ -315,7 +315,6 @@ int page_me_password(struct req *r){
   const char *cur, *pw, *pw2, *p;
   char err[300];
   struct audit_ctx c;
-  sqlite3 *db = r->app->db;
   int have_cur = req_text(r, "current_password", 1, 256, &cur);
   if( req_text(r, "new_password", 1, 256, &pw) && (p = auth_password_problem(pw)) ){
     req_field_error(r, "new_password", "%s", p);
@@ -325,22 +324,14 @@ int page_me_password(struct req *r){
     req_field_error(r, "new_password2", "The two new passwords are not the same.");
   }
   if( have_cur ){
-    struct auth_counts counts;
     int64_t wait_ms;
-    auth_counts_load(r->app, r->user->username, r->user->id, r->remote_addr, NULL, &counts);
-    counts.account = counts.ip_unknown = 0;        /* a signed-in person: only their own tries count */
-    if( auth_gate(&counts, r->app->cfg.login_max_failures, app_now_ms(r->app), &wait_ms)!=AUTH_OPEN ){
+    int ok = sess_reauthenticate(r, cur, &wait_ms);      /* throttled and counted like a sign-in */
+    if( ok<0 ){
       req_field_error(r, "current_password", "Too many wrong passwords. Try again in %lld minute%s.",
                       (long long)((wait_ms+59999)/60000), wait_ms>60000 ? "s" : "");
       return me_page(r, 429, NULL, NULL, NULL);
     }
-    sqlite3_stmt *st = db_prepare(db, "SELECT password_hash FROM users WHERE id=:id");
-    if( st==NULL ) return HP_ERROR;
-    db_bind_int64(st, ":id", r->user->id);
-    int ok = db_step(st)==SQLITE_ROW && auth_verify_password(db_col_text(st, 0), cur);
-    db_finish(st);
     if( !ok ){
-      auth_record_failure(r->app, r->user->username, r->remote_addr, 1, NULL);
       req_audit_tx(r, "user.password_failed", "user", r->user->id, 0, NULL);
       req_field_error(r, "current_password", "That is not your current password.");
     }else if( r->errors==NULL && strcmp(cur, pw)==0 ){

@@ -302,6 +302,16 @@ class ApprovalsTest(ServerTestCase):
         self.assertEqual(self.server.sql("SELECT count(*) FROM decisions WHERE activity_id=?", prod["id"])[0][0], 0)
         self.assertEqual(self.server.sql("SELECT count(*) FROM audit_log WHERE action='signature.failed' AND object_id=?",
                                          prod["id"])[0][0], 1)
+        # guessing the password by signing is throttled like signing in: the wrong tries count,
+        # and past the limit even the right password waits (the sign-in limit is 5 in 15 minutes)
+        for _ in range(4):
+            r = carol.post("/activities/%d/decision" % prod["id"], {"decision": "approve", "comment": "", "password": "guess"})
+            self.assertEqual(r.status, 403)
+        r = carol.post("/activities/%d/decision" % prod["id"], {"decision": "approve", "comment": "", "password": "holdpoint-demo"})
+        self.assertEqual(r.status, 429, r.text[:300])
+        self.assertIn("Too many wrong passwords", r.text)
+        self.assertEqual(self.server.sql("SELECT count(*) FROM decisions WHERE activity_id=?", prod["id"])[0][0], 0)
+        self.server.advance_clock(16 * 60)                 # the throttle's window passes
         # a token alone cannot sign
         r = self.decide("carol", prod["id"], "approve")
         self.assertEqual(r.status, 422)

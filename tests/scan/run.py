@@ -43,7 +43,10 @@ def main():
         pages = ["/?after=1.1.1", "/releases?older=%d" % rel, "/releases?newer=1",
                  "/audit?action=auth.login&actor=alice&ip=127.0.0.1&from=2026-01-01&to=2030-01-01",
                  "/notifications?page=1", "/admin/users?page=1"]
-        api = ["/api/v1/approvals?limit=5&after=1.1.1", "/api/v1/releases?page=1&status=running"]
+        act = server.sql("SELECT max(id) FROM activities")[0][0]
+        pages.append("/me?time_zone=UTC")
+        api = ["/api/v1/approvals?limit=5&after=1.1.1", "/api/v1/releases?page=1&status=running",
+               "/api/v1/releases?older=%d&status=on_hold" % rel, "/api/v1/activities/%d" % act]
         for urls, header in ((pages, "Cookie: " + cookie), (api, "Authorization: Bearer " + token)):
             path = os.path.join(out, "urls-%d.txt" % len(urls))
             with open(path, "w") as f:
