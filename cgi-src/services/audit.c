@@ -408,3 +408,23 @@ int audit_checkpoint_maybe(struct app *a, int64_t now){
   }
   return 1;
 }
+
+int audit_checkpoint_peek(struct app *a, long long *seq, int64_t *at){
+  char buf[512];
+  FILE *f = fopen(a->cfg.audit_checkpoints, "r");
+  if( f==NULL ) return 0;
+  long size = fseek(f, 0, SEEK_END)==0 ? ftell(f) : -1;
+  if( size<=0 || fseek(f, size>(long)sizeof(buf)-1 ? size-(long)(sizeof(buf)-1) : 0, SEEK_SET) ){ fclose(f); return 0; }
+  size_t n = fread(buf, 1, sizeof(buf)-1, f);
+  fclose(f);
+  buf[n] = 0;
+  while( n && buf[n-1]=='\n' ) buf[--n] = 0;
+  char *line = strrchr(buf, '\n');
+  line = line ? line + 1 : buf;
+  long long s, t;
+  char hash[65];
+  if( sscanf(line, "%lld %64s %lld", &s, hash, &t)!=3 ) return 0;
+  *seq = s;
+  *at = t;
+  return 1;
+}

@@ -324,6 +324,18 @@ int page_audit(struct req *r){
   tmpl_set(d, "RELEASE", q.release);
   tmpl_set(d, "IP", q.ip);
   if( audit_head(r->app, head, sizeof(head))==0 ) tmpl_set(tmpl_section(d, "HEAD"), "HEAD", head);
+  long long cp_seq;
+  int64_t cp_at;
+  if( audit_checkpoint_peek(r->app, &cp_seq, &cp_at) ){
+    tmpl_dict *cp = tmpl_section(d, "CHECKPOINT");
+    tmpl_set_int(cp, "CP_SEQ", cp_seq);
+    tmpl_set(cp, "CP_AT", page_time(r, cp_at));
+    tmpl_set(cp, "CP_AGO", page_ago(r, cp_at));
+  }else{
+    tmpl_dict *cp = tmpl_section(d, "NO_CHECKPOINT");
+    tmpl_set_int(cp, "CP_EVERY", r->app->cfg.audit_checkpoint_every);
+    tmpl_set(cp, "CP_AFTER", page_duration(r, r->app->cfg.audit_checkpoint_s));
+  }
   action_options(r, d);
   if( !ok ){
     tmpl_show(d, "HAS_ERRORS");

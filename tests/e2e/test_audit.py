@@ -828,6 +828,13 @@ class CheckpointTest(unittest.TestCase):
                         self.assertIn(words, r.stderr)
                 finally:
                     shutil.rmtree(d, ignore_errors=True)
+        # auditors see on the audit page that checkpoints are being taken
+        erin = self.server.client()
+        erin.login("erin")
+        page = erin.get("/audit").text
+        shown = re.search(r"Last checkpoint outside the database: row #(\d+)", page)
+        self.assertTrue(shown, "the audit page does not show the last checkpoint")
+        self.assertIn(shown.group(1), [c[0] for c in self.checkpoints()])
 
 
 if __name__ == "__main__":
