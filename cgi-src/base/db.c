@@ -211,7 +211,10 @@ int db_exec(sqlite3 *db, const char *sql){
 ** (save the fields, record the files, decide) as one unit: each call keeps
 ** its own begin/commit, and nothing is written until the outermost commit.
 */
-static int wdepth;                      /* open write transactions (1 = BEGIN, more = savepoints) */
+/* Open write transactions (1 = BEGIN, more = savepoints).  One count per process: a Holdpoint
+** process writes through one connection (its app->db); the extra connections backup.c and
+** doctor.c open only read, and the evidence sweep's own BEGIN does not go through here. */
+static int wdepth;
 
 int db_begin_write(sqlite3 *db){
   char sp[32];
