@@ -3,12 +3,8 @@
 <p class="muted">Every change, sign-in, refusal, decision, input, upload, download and export, newest first.
   Times are UTC. Records are chained: changing, removing or reordering one is detected by
   <code>holdpoint audit verify</code>.</p>
-{{#HEAD}}<p class="chain-head">Chain head <span class="muted">(keep it elsewhere; <code>holdpoint audit verify --head</code> then also detects truncation)</span>:
-  <code>{{HEAD}}</code></p>{{/HEAD}}
-{{#CHECKPOINT}}<p class="muted">Last checkpoint outside the database: row #{{CP_SEQ}}, <span title="{{CP_AT}}">{{CP_AGO}}</span>.
-  <code>holdpoint audit verify</code> checks the trail against it.</p>{{/CHECKPOINT}}
-{{#NO_CHECKPOINT}}<p class="muted">No checkpoint outside the database yet: the job runner writes one every
-  {{CP_EVERY}} records, or {{CP_AFTER}} after a change.</p>{{/NO_CHECKPOINT}}
+{{#HEAD}}<p class="chain-head">Chain head <code>{{HEAD}}</code>;
+  {{#CHECKPOINT}}last checkpoint outside the database: row #{{CP_SEQ}}, <span title="{{CP_AT}}">{{CP_AGO}}</span>{{/CHECKPOINT}}{{#NO_CHECKPOINT}}<span title="One every {{CP_EVERY}} records, or {{CP_AFTER}} after a change">no checkpoint outside the database yet</span>{{/NO_CHECKPOINT}}.</p>{{/HEAD}}
 {{#HAS_ERRORS}}<div class="alert" role="alert">
   <p>No records are shown. Some of the filters need fixing:</p>
   <ul>{{#ERRORS}}<li><a href="#{{FIELD}}">{{MESSAGE}}</a></li>{{/ERRORS}}</ul>

@@ -832,7 +832,7 @@ class CheckpointTest(unittest.TestCase):
         erin = self.server.client()
         erin.login("erin")
         page = erin.get("/audit").text
-        shown = re.search(r"Last checkpoint outside the database: row #(\d+)", page)
+        shown = re.search(r"last checkpoint outside the database: row #(\d+)", page)
         self.assertTrue(shown, "the audit page does not show the last checkpoint")
         self.assertIn(shown.group(1), [c[0] for c in self.checkpoints()])
 
