@@ -95,6 +95,18 @@ int util_parse_utc(const char *z, int with_time, int64_t *ms){
   return 1;
 }
 
+int util_read_secret(const char *path, char *out, size_t n){
+  if( n==0 ) return -1;
+  out[0] = 0;
+  FILE *f = path && path[0] ? fopen(path, "r") : NULL;
+  if( f==NULL ) return -1;
+  size_t k = fread(out, 1, n-1, f);
+  fclose(f);
+  while( k && (out[k-1]=='\n' || out[k-1]=='\r' || out[k-1]==' ') ) k--;
+  out[k] = 0;
+  return k>=16 ? (int)k : -1;
+}
+
 /* ---------------------------------------------------------------- people's time zones */
 
 #define TZ_DIR "/usr/share/zoneinfo/"

@@ -25,6 +25,12 @@ int util_parse_utc(const char *z, int with_time, int64_t *ms);
 ** util_time_in writes ms as "2026-12-07 09:00 CET" in zone (NULL, "" or UTC:
 ** "... UTC"), and with with_utc adds the UTC time: " (08:00 UTC)".
 */
+/*
+** A secret kept in a file (a token, a shared key): read into out (NUL-terminated), trailing
+** spaces and line ends dropped.  Returns its length, or -1 when the file cannot be read or
+** the secret is shorter than 16 characters (too short to be one).
+*/
+int util_read_secret(const char *path, char *out, size_t n);
 #define UTIL_TZ_MAX 64
 int util_tz_valid(const char *z);
 const char *util_time_in(int64_t ms, const char *zone, int with_utc, char *out, size_t n);

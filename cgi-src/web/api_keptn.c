@@ -9,6 +9,7 @@
 #include "notify.h"
 #include "audit.h"
 #include "log.h"
+#include "util.h"
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -22,13 +23,7 @@
 static int keptn_secret(char *out, size_t n){
   const char *path = getenv("HOLDPOINT_KEPTN_SECRET_FILE");
   if( path==NULL || path[0]==0 ) return 0;
-  FILE *f = fopen(path, "r");
-  if( f==NULL ) return -1;
-  size_t k = fread(out, 1, n-1, f);
-  fclose(f);
-  while( k && (out[k-1]=='\n' || out[k-1]=='\r' || out[k-1]==' ') ) k--;
-  out[k] = 0;
-  return k>=16 ? 1 : -1;
+  return util_read_secret(path, out, n)>0 ? 1 : -1;
 }
 
 /* A string member of o of 1..max bytes, or NULL. */

@@ -39,14 +39,9 @@ static int token_ok(struct req *r){
   char tok[256];
   const char *h = r->authorization;
   if( r->app->cfg.metrics_token_file[0]==0 || h==NULL || strncmp(h, "Bearer ", 7)!=0 ) return 0;
-  FILE *f = fopen(r->app->cfg.metrics_token_file, "r");
-  if( f==NULL ) return 0;
-  size_t n = fread(tok, 1, sizeof(tok)-1, f);
-  fclose(f);
-  while( n && (tok[n-1]=='\n' || tok[n-1]=='\r' || tok[n-1]==' ') ) n--;
-  tok[n] = 0;
+  int n = util_read_secret(r->app->cfg.metrics_token_file, tok, sizeof(tok));
   const char *given = h + 7;
-  return n>=16 && strlen(given)==n && CRYPTO_memcmp(given, tok, n)==0;
+  return n>0 && strlen(given)==(size_t)n && CRYPTO_memcmp(given, tok, (size_t)n)==0;
 }
 
 /* A route's pattern as a label value (quotes and backslashes cannot occur in patterns). */
