@@ -14,7 +14,7 @@ BUILD      ?= build
 CC         := gcc
 CXX        := g++
 PYTHON     ?= /usr/bin/python3
-PKGS_PC    := fcgi libctemplate sqlite3 libmagic libssl libcrypto libargon2 jansson libfyaml libcurl libcmark
+PKGS_PC    := fcgi libctemplate sqlite3 libmagic libssl libcrypto libargon2 jansson libfyaml libcurl libcmark cjose ldap
 WARN       := -Wall -Wextra -Werror
 HARDEN     := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 OPT        ?= -O2 -g
@@ -31,8 +31,8 @@ LDLIBS      = $(shell pkg-config --libs $(PKGS_PC) 2>/dev/null) -lhpdf -lstdc++
 # Debian packages: to build and run, and (in addition) to test.
 RUN_DEBS   := gcc g++ make pkg-config libfcgi-dev libctemplate-dev libsqlite3-dev libmagic-dev \
               libssl-dev libargon2-dev libjansson-dev libfyaml-dev libcurl4-openssl-dev libhpdf-dev \
-              libcmark-dev nginx-light sqlite3 openssl curl python3 tzdata
-CHECK_DEBS := $(RUN_DEBS) check poppler-utils python3-aiosmtpd python3-yaml valgrind clang libclang-rt-14-dev chromium systemd
+              libcmark-dev libcjose-dev libldap2-dev nginx-light sqlite3 openssl curl python3 tzdata
+CHECK_DEBS := $(RUN_DEBS) check poppler-utils python3-aiosmtpd python3-yaml valgrind clang libclang-rt-14-dev chromium systemd slapd ldap-utils
 
 # Every layer but cli/ goes into the server and the unit tests; cli/ holds the programs' main()s.
 LIB_SRC    := $(foreach l,$(filter-out cli,$(LAYERS)),$(wildcard cgi-src/$(l)/*.c)) cgi-src/cli/seed.c cgi-src/cli/bench.c cgi-src/cli/doctor.c
@@ -68,7 +68,7 @@ deps-check:
 browser-deps: deps-check
 	@command -v node >/dev/null && command -v npm >/dev/null || \
 	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs npm >/dev/null; }
-	@cd tests/browser && { [ -d node_modules/playwright-core ] && [ -d node_modules/axe-core ] \
+	@cd tests/browser && { [ -d node_modules/playwright-core ] && [ -d node_modules/axe-core ] && [ -d node_modules/oidc-provider ] \
 	  || npm ci --no-audit --no-fund --loglevel=error; }
 
 $(BUILD)/obj/%.o: cgi-src/%.c $(HEADERS)

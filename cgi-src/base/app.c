@@ -47,6 +47,8 @@ static int env_str(const char *name, const char *dflt, char *out, size_t nout){
   return 0;
 }
 
+static int idp_config_load(struct idp_config *p);
+
 /*
 ** Fill *c from the environment (HOLDPOINT_* variables) with defaults.
 ** Returns 0, or -1 after printing what is wrong.
@@ -95,6 +97,59 @@ int app_config_load(struct config *c){
   c->audit_witness_syslog = (int)v;
   if( env_int("HOLDPOINT_COUNT_STATEMENTS", 0, 1, 0, &v) ) return -1;
   c->count_statements = (int)v;
+  return idp_config_load(&c->idp);
+}
+
+/* Company sign-in settings (README "Company sign-in"). */
+static int idp_config_load(struct idp_config *p){
+  int64_t v;
+  if( env_str("HOLDPOINT_OIDC_ISSUER", "", p->oidc_issuer, sizeof(p->oidc_issuer))
+   || env_str("HOLDPOINT_OIDC_CLIENT_ID", "", p->oidc_client_id, sizeof(p->oidc_client_id))
+   || env_str("HOLDPOINT_OIDC_CLIENT_SECRET_FILE", "", p->oidc_secret_file, sizeof(p->oidc_secret_file))
+   || env_str("HOLDPOINT_OIDC_SCOPES", "openid profile email groups", p->oidc_scopes, sizeof(p->oidc_scopes))
+   || env_str("HOLDPOINT_OIDC_LABEL", "your company account", p->oidc_label, sizeof(p->oidc_label))
+   || env_str("HOLDPOINT_OIDC_CA_FILE", "", p->oidc_ca_file, sizeof(p->oidc_ca_file))
+   || env_str("HOLDPOINT_OIDC_CLAIM_USERNAME", "preferred_username", p->claim_username, sizeof(p->claim_username))
+   || env_str("HOLDPOINT_OIDC_CLAIM_EMAIL", "email", p->claim_email, sizeof(p->claim_email))
+   || env_str("HOLDPOINT_OIDC_CLAIM_NAME", "name", p->claim_name, sizeof(p->claim_name))
+   || env_str("HOLDPOINT_OIDC_CLAIM_GROUPS", "groups", p->claim_groups, sizeof(p->claim_groups))
+   || env_str("HOLDPOINT_LDAP_URL", "", p->ldap_url, sizeof(p->ldap_url))
+   || env_str("HOLDPOINT_LDAP_CA_FILE", "", p->ldap_ca_file, sizeof(p->ldap_ca_file))
+   || env_str("HOLDPOINT_LDAP_BIND_DN", "", p->ldap_bind_dn, sizeof(p->ldap_bind_dn))
+   || env_str("HOLDPOINT_LDAP_BIND_PASSWORD_FILE", "", p->ldap_bind_pw_file, sizeof(p->ldap_bind_pw_file))
+   || env_str("HOLDPOINT_LDAP_BASE", "", p->ldap_base, sizeof(p->ldap_base))
+   || env_str("HOLDPOINT_LDAP_USER_FILTER", "(uid=%s)", p->ldap_user_filter, sizeof(p->ldap_user_filter))
+   || env_str("HOLDPOINT_LDAP_GROUP_BASE", "", p->ldap_group_base, sizeof(p->ldap_group_base))
+   || env_str("HOLDPOINT_LDAP_GROUP_FILTER", "(member=%s)", p->ldap_group_filter, sizeof(p->ldap_group_filter))
+   || env_str("HOLDPOINT_LDAP_ATTR_EMAIL", "mail", p->ldap_attr_email, sizeof(p->ldap_attr_email))
+   || env_str("HOLDPOINT_LDAP_ATTR_NAME", "cn", p->ldap_attr_name, sizeof(p->ldap_attr_name))
+   || env_str("HOLDPOINT_GROUP_MAP_FILE", "", p->group_map_file, sizeof(p->group_map_file))
+   || env_str("HOLDPOINT_TWO_STEP_ROLES", "", p->two_step_roles, sizeof(p->two_step_roles))
+   || env_str("HOLDPOINT_BREAK_GLASS", "", p->break_glass, sizeof(p->break_glass)) ) return -1;
+  if( env_int("HOLDPOINT_LDAP_ALLOW_PLAIN", 0, 1, 0, &v) ) return -1;
+  p->ldap_allow_plain = (int)v;
+  if( env_int("HOLDPOINT_LDAP_TIMEOUT", 1, 120, 5, &v) ) return -1;
+  p->ldap_timeout_s = (int)v;
+  if( env_int("HOLDPOINT_LDAP_SYNC_S", 10, 86400*7, 900, &v) ) return -1;
+  p->ldap_sync_s = (int)v;
+  if( env_int("HOLDPOINT_REQUIRE_SSO", 0, 1, 0, &v) ) return -1;
+  p->require_sso = (int)v;
+  if( p->require_sso && p->oidc_issuer[0]==0 && p->ldap_url[0]==0 ){
+    fprintf(stderr, "holdpoint: HOLDPOINT_REQUIRE_SSO=1 needs HOLDPOINT_OIDC_ISSUER or HOLDPOINT_LDAP_URL\n");
+    return -1;
+  }
+  if( p->oidc_issuer[0] && (p->oidc_client_id[0]==0 || p->oidc_secret_file[0]==0) ){
+    fprintf(stderr, "holdpoint: HOLDPOINT_OIDC_ISSUER needs HOLDPOINT_OIDC_CLIENT_ID and HOLDPOINT_OIDC_CLIENT_SECRET_FILE\n");
+    return -1;
+  }
+  if( p->ldap_url[0] && p->ldap_base[0]==0 ){
+    fprintf(stderr, "holdpoint: HOLDPOINT_LDAP_URL needs HOLDPOINT_LDAP_BASE\n");
+    return -1;
+  }
+  if( p->ldap_user_filter[0] && (strstr(p->ldap_user_filter, "%s")==NULL || strchr(strstr(p->ldap_user_filter, "%s")+1, '%')) ){
+    fprintf(stderr, "holdpoint: HOLDPOINT_LDAP_USER_FILTER must hold %%s once, where the username goes\n");
+    return -1;
+  }
   return 0;
 }
 

@@ -30,7 +30,32 @@ struct config {
   int audit_checkpoint_s;      /* ... or HOLDPOINT_AUDIT_CHECKPOINT_S seconds after a change (default 300) */
   char audit_witness_url[512]; /* HOLDPOINT_AUDIT_WITNESS_URL: each checkpoint is also POSTed there */
   int audit_witness_syslog;    /* HOLDPOINT_AUDIT_WITNESS_SYSLOG=1: and written to syslog (authpriv) */
-  int count_statements;        /* HOLDPOINT_COUNT_STATEMENTS=1: X-Holdpoint-Statements on every response (tests) */      /* failures per account or IP in 15 min before throttling */
+  int count_statements;        /* HOLDPOINT_COUNT_STATEMENTS=1: X-Holdpoint-Statements on every response (tests) */
+  struct idp_config {          /* company sign-in (README "Company sign-in"); "" = off */
+    char oidc_issuer[256];     /* HOLDPOINT_OIDC_ISSUER */
+    char oidc_client_id[128];  /* HOLDPOINT_OIDC_CLIENT_ID */
+    char oidc_secret_file[PATH_MAX]; /* HOLDPOINT_OIDC_CLIENT_SECRET_FILE */
+    char oidc_scopes[256];     /* HOLDPOINT_OIDC_SCOPES, default "openid profile email groups" */
+    char oidc_label[64];       /* HOLDPOINT_OIDC_LABEL: "Sign in with <label>" */
+    char oidc_ca_file[PATH_MAX]; /* HOLDPOINT_OIDC_CA_FILE: the provider's CA, if not a public one */
+    char claim_username[64], claim_email[64], claim_name[64], claim_groups[64]; /* HOLDPOINT_OIDC_CLAIM_* */
+    char ldap_url[256];        /* HOLDPOINT_LDAP_URL: ldaps://host or ldap://host (StartTLS) */
+    int ldap_allow_plain;      /* HOLDPOINT_LDAP_ALLOW_PLAIN=1: ldap:// without StartTLS */
+    char ldap_ca_file[PATH_MAX]; /* HOLDPOINT_LDAP_CA_FILE */
+    char ldap_bind_dn[256];    /* HOLDPOINT_LDAP_BIND_DN: the search account ("" = anonymous search) */
+    char ldap_bind_pw_file[PATH_MAX]; /* HOLDPOINT_LDAP_BIND_PASSWORD_FILE */
+    char ldap_base[256];       /* HOLDPOINT_LDAP_BASE: where people are */
+    char ldap_user_filter[256];  /* HOLDPOINT_LDAP_USER_FILTER, default (uid=%s) */
+    char ldap_group_base[256];   /* HOLDPOINT_LDAP_GROUP_BASE: search groups there; "" = memberOf */
+    char ldap_group_filter[256]; /* HOLDPOINT_LDAP_GROUP_FILTER, default (member=%s) (the person's DN) */
+    char ldap_attr_email[64], ldap_attr_name[64]; /* HOLDPOINT_LDAP_ATTR_EMAIL/NAME: mail, cn */
+    int ldap_timeout_s;        /* HOLDPOINT_LDAP_TIMEOUT, default 5 */
+    int ldap_sync_s;           /* HOLDPOINT_LDAP_SYNC_S: directory sync period, default 900 */
+    char group_map_file[PATH_MAX]; /* HOLDPOINT_GROUP_MAP_FILE: groups to teams and roles */
+    char two_step_roles[128];  /* HOLDPOINT_TWO_STEP_ROLES: roles whose local accounts must use two-step sign-in */
+    int require_sso;           /* HOLDPOINT_REQUIRE_SSO=1: no passwords but the break-glass account's */
+    char break_glass[65];      /* HOLDPOINT_BREAK_GLASS: that account's username */
+  } idp;
 };
 
 struct app {
