@@ -38,7 +38,8 @@ ALTER TABLE decisions ADD COLUMN signature_method TEXT NOT NULL DEFAULT '';
 -- last_step stops a code being used twice.
 CREATE TABLE totp(
   user_id INTEGER PRIMARY KEY REFERENCES users(id),
-  secret TEXT NOT NULL,                 -- base32, as authenticator apps take it
+  secret TEXT NOT NULL,                 -- base32, as authenticator apps take it ('' until confirmed)
+  pending_secret TEXT,                  -- a new one being set up: replaces secret once a code confirms it
   created_at INTEGER NOT NULL,
   confirmed_at INTEGER,
   last_step INTEGER NOT NULL DEFAULT 0
@@ -82,6 +83,8 @@ CREATE TABLE oidc_pending(
   next TEXT NOT NULL DEFAULT '/',
   purpose TEXT NOT NULL CHECK(purpose IN ('login','reauth')),
   user_id INTEGER,
+  session_hash TEXT,                  -- reauth: the session to mark (its cookie is SameSite=Strict, so the
+                                      -- provider's redirect back arrives without it)
   created_at INTEGER NOT NULL,
   expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;

@@ -123,13 +123,19 @@
     </div>
     {{#SIGNATURE}}
     <div class="signature">
-      <p><strong>Electronic signature.</strong> By entering your password you, {{SIGNER}}, sign this decision
+      {{#BY_PASSWORD}}<p><strong>Electronic signature.</strong> By entering your password you, {{SIGNER}}, sign this decision
          with the meaning: <em>{{MEANING}}</em>. Your name, the date and time (UTC) and this meaning are recorded with it.</p>
       <div class="field">
-        <label for="password">Password</label>
+        <label for="password">{{PASSWORD_LABEL}}</label>
         <input id="password" name="password" type="password" autocomplete="current-password" aria-describedby="password-error">
         <p class="error" id="password-error">{{ERR_PASSWORD}}</p>
-      </div>
+      </div>{{/BY_PASSWORD}}
+      {{#BY_PROVIDER}}<p><strong>Electronic signature.</strong> You, {{SIGNER}}, sign this decision with the meaning:
+         <em>{{MEANING}}</em>, by signing in again at {{PROVIDER}} just before you decide. Your name, the date and time (UTC),
+         this meaning and how you confirmed are recorded with it.</p>
+      {{#NOT_CONFIRMED}}<p><a class="button" id="reauth" href="{{REAUTH_URL}}">Confirm with {{PROVIDER}}</a></p>{{/NOT_CONFIRMED}}
+      {{#CONFIRMED}}<p><span class="badge s-completed">Confirmed</span> with {{PROVIDER}} — decide within 5 minutes.</p>{{/CONFIRMED}}
+      <p class="error" id="password-error">{{ERR_PASSWORD}}</p>{{/BY_PROVIDER}}
     </div>
     {{/SIGNATURE}}
     {{#HAS_FIELDS_NOTE}}<p class="help">Approving records the information and files above with your decision, in one step.</p>{{/HAS_FIELDS_NOTE}}
@@ -148,12 +154,17 @@
     </div>
     {{#SIGNATURE}}
     <div class="signature">
-      <p><strong>Electronic signature.</strong> By entering your password you, {{SIGNER}}, sign with the meaning: <em>{{MEANING}}</em>.</p>
+      {{#BY_PASSWORD}}<p><strong>Electronic signature.</strong> By entering your password you, {{SIGNER}}, sign with the meaning: <em>{{MEANING}}</em>.</p>
       <div class="field">
-        <label for="password">Password</label>
+        <label for="password">{{PASSWORD_LABEL}}</label>
         <input id="password" name="password" type="password" autocomplete="current-password" aria-describedby="password-error">
         <p class="error" id="password-error">{{ERR_PASSWORD}}</p>
-      </div>
+      </div>{{/BY_PASSWORD}}
+      {{#BY_PROVIDER}}<p><strong>Electronic signature.</strong> You, {{SIGNER}}, sign with the meaning: <em>{{MEANING}}</em>,
+         by signing in again at {{PROVIDER}} just before.</p>
+      {{#NOT_CONFIRMED}}<p><a class="button" href="{{REAUTH_URL}}">Confirm with {{PROVIDER}}</a></p>{{/NOT_CONFIRMED}}
+      {{#CONFIRMED}}<p><span class="badge s-completed">Confirmed</span> with {{PROVIDER}} — decide within 5 minutes.</p>{{/CONFIRMED}}
+      <p class="error" id="password-error">{{ERR_PASSWORD}}</p>{{/BY_PROVIDER}}
     </div>
     {{/SIGNATURE}}
     <div class="actions">
@@ -208,7 +219,7 @@
   {{#VOTE}}
     <li><span class="badge s-{{VOTE_STATUS}}">{{VOTE_LABEL}}</span> <strong>{{VOTER}}</strong>{{#ACTING}} <span class="muted">(by {{ACTOR}}, acting for them)</span>{{/ACTING}}
       <time datetime="{{VOTE_ISO}}" title="{{VOTE_UTC}}" class="muted">{{VOTE_AGO}}</time>{{#CHANNEL}} <span class="muted">via {{VOTE_CHANNEL}}</span>{{/CHANNEL}}
-      {{#SIGNED}}<div class="signature">Signed: {{VOTER}} — “{{SIGNED_MEANING}}” — {{VOTE_UTC}}</div>{{/SIGNED}}
+      {{#SIGNED}}<div class="signature">Signed: {{VOTER}} — “{{SIGNED_MEANING}}” — {{VOTE_UTC}} <span class="muted">({{SIGNED_METHOD}})</span></div>{{/SIGNED}}
       {{#COMMENT}}<blockquote class="comment">{{VOTE_COMMENT:pre_escape}}</blockquote>{{/COMMENT}}</li>
   {{/VOTE}}
   </ul>

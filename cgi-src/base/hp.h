@@ -74,5 +74,8 @@ struct user {
   unsigned roles;          /* ROLE_* bits */
   int is_admin;
   const char *time_zone;   /* "Europe/Berlin"; "" = not chosen (times in UTC) */
+  const char *auth_source; /* "local", "oidc" or "ldap": how they sign in */
+  int two_step;            /* a local account with two-step sign-in set up */
+  int must_set_up_two_step;/* a role of theirs requires two-step sign-in, and it is not set up */
 };
 #endif

@@ -4,6 +4,8 @@
 #include "server.h"
 #include "router.h"
 #include "users.h"
+#include "twostep.h"
+#include "federate.h"
 #include "auth.h"
 #include "audit.h"
 #include "backup.h"
@@ -34,7 +36,11 @@ static void usage(void){
 "  user passwd NAME               (password on stdin)\n"
 "  user disable NAME | user enable NAME | user list\n"
 "  user link NAME --slack UXXXX | --phone +15551234567   (\"\" unlinks; Slack buttons, SMS)\n"
+"  user two-step-reset NAME       turn a person's two-step sign-in off (lost phone and recovery codes)\n"
 "  team add NAME [--description D] | team list\n"
+"  group-map list | load FILE     the company groups that give teams and roles (README, Company sign-in)\n"
+"  group-map add GROUP team:NAME|role:NAME | group-map remove ID\n"
+"  directory-sync                 look every LDAP person up again now (groups, teams, roles; gone: disabled)\n"
 "  team member add|remove TEAM USER\n"
 "  token create --user NAME --name LABEL   (prints the token once)\n"
 "  token revoke ID | token list\n"
@@ -155,6 +161,11 @@ static int cmd_user(struct app *a, int argc, char **argv){
     printf("%s %s%s\n", name, dis ? "disabled" : "enabled", dis ? "; their sessions and tokens have ended" : "");
     return 0;
   }
+  if( strcmp(argv[0], "two-step-reset")==0 ){
+    if( twostep_disable(a, &c, id) ){ fprintf(stderr, "holdpoint: could not change %s\n", name); return 1; }
+    printf("two-step sign-in is off for %s; they set it up again at their next sign-in if their role requires it\n", name);
+    return 0;
+  }
   usage();
   return 2;
 }
@@ -185,6 +196,44 @@ static int cmd_team(struct app *a, int argc, char **argv){
     if( !users_find(a, argv[3], &uid) ){ fprintf(stderr, "holdpoint: no user '%s'\n", argv[3]); return 1; }
     if( users_team_member(a, &c, tid, uid, add, err, sizeof(err)) ){ fprintf(stderr, "holdpoint: %s\n", err); return 1; }
     printf("%s %s team %s\n", argv[3], add ? "added to" : "removed from", argv[2]);
+    return 0;
+  }
+  usage();
+  return 2;
+}
+
+static int cmd_group_map(struct app *a, int argc, char **argv){
+  struct audit_ctx c;
+  char err[400];
+  cli_ctx(&c);
+  if( argc>=1 && strcmp(argv[0], "list")==0 ){
+    sqlite3_stmt *st = db_prepare(a->db, "SELECT id, grp, target_kind, target, source FROM group_map ORDER BY grp, target_kind, target");
+    while( st && db_step(st)==SQLITE_ROW ){
+      printf("%-5s %-40s %s:%s (%s)\n", db_col_text(st, 0), db_col_text(st, 1), db_col_text(st, 2), db_col_text(st, 3),
+             db_col_text(st, 4));
+    }
+    db_finish(st);
+    return 0;
+  }
+  if( argc==2 && strcmp(argv[0], "load")==0 ){
+    if( fed_map_load_file(a, &c, argv[1], err, sizeof(err)) ){ fprintf(stderr, "holdpoint: %s\n", err); return 1; }
+    printf("group map loaded from %s\n", argv[1]);
+    return 0;
+  }
+  if( argc==3 && strcmp(argv[0], "add")==0 ){
+    char kind[8];
+    const char *colon = strchr(argv[2], ':');
+    if( colon==NULL || colon-argv[2]>5 ){ fprintf(stderr, "holdpoint: say team:NAME or role:NAME\n"); return 2; }
+    snprintf(kind, sizeof(kind), "%.*s", (int)(colon-argv[2]), argv[2]);
+    if( fed_map_add(a, &c, argv[1], kind, colon+1, "admin", err, sizeof(err)) ){ fprintf(stderr, "holdpoint: %s\n", err); return 1; }
+    printf("mapped %s to %s\n", argv[1], argv[2]);
+    return 0;
+  }
+  if( argc==2 && strcmp(argv[0], "remove")==0 ){
+    int rc = fed_map_remove(a, &c, strtoll(argv[1], NULL, 10));
+    if( rc==HP_NOT_FOUND ){ fprintf(stderr, "holdpoint: no mapping %s made here (lines of the file change in the file)\n", argv[1]); return 1; }
+    if( rc ){ fprintf(stderr, "holdpoint: could not remove mapping %s\n", argv[1]); return 1; }
+    printf("removed mapping %s\n", argv[1]);
     return 0;
   }
   usage();
@@ -473,6 +522,14 @@ int main(int argc, char **argv){
     rc = cmd_user(&app, argc-2, argv+2);
   }else if( strcmp(cmd, "team")==0 ){
     rc = cmd_team(&app, argc-2, argv+2);
+  }else if( strcmp(cmd, "group-map")==0 ){
+    rc = cmd_group_map(&app, argc-2, argv+2);
+  }else if( strcmp(cmd, "directory-sync")==0 ){
+    char err[400];
+    int people = 0;
+    if( app.cfg.idp.ldap_url[0]==0 ){ fprintf(stderr, "holdpoint: HOLDPOINT_LDAP_URL is not set\n"); rc = 2; }
+    else if( fed_sync_all(&app, &people, err, sizeof(err)) ){ fprintf(stderr, "holdpoint: %s\n", err); rc = 1; }
+    else{ printf("looked up %d people in the directory\n", people); rc = 0; }
   }else if( strcmp(cmd, "token")==0 ){
     rc = cmd_token(&app, argc-2, argv+2);
   }else if( strcmp(cmd, "audit")==0 ){

@@ -125,7 +125,8 @@ static int insert_decision(struct app *a, const struct mayact_act *w, const stru
                            int64_t principal, const char *decision, const char *comment, int signed_){
   sqlite3_stmt *st = db_prepare(a->db,
     "INSERT INTO decisions(activity_id,round,user_id,actor_id,decision,comment,signed,signature_name,"
-    "signature_meaning,channel,at,ip,session_hash,user_agent) VALUES(:a,:r,:u,:actor,:d,:c,:s,:sn,:sm,:ch,:at,:ip,:sh,:ua)");
+    "signature_meaning,signature_method,channel,at,ip,session_hash,user_agent)"
+    " VALUES(:a,:r,:u,:actor,:d,:c,:s,:sn,:sm,:smeth,:ch,:at,:ip,:sh,:ua)");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":a", w->id);
   db_bind_int64(st, ":r", w->round);
@@ -136,6 +137,7 @@ static int insert_decision(struct app *a, const struct mayact_act *w, const stru
   db_bind_int64(st, ":s", signed_);
   db_bind_text(st, ":sn", signed_ ? v->user->display_name : "");
   db_bind_text(st, ":sm", signed_ ? w->signature_meaning : "");
+  db_bind_text(st, ":smeth", signed_ ? (v->signature_method ? v->signature_method : "password") : "");
   db_bind_text(st, ":ch", v->channel ? v->channel : "web");
   db_bind_int64(st, ":at", app_now_ms(a));
   db_bind_text(st, ":ip", v->ip ? v->ip : "");

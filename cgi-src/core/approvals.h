@@ -15,7 +15,8 @@ struct policy_status;
 struct approvals_voter {
   const struct user *user;       /* the person who clicked (or owns the token) */
   int64_t acting_for;            /* delegation: the principal's user id, or 0 */
-  int signed_ok;                 /* the password was re-entered just now (browser) */
+  int signed_ok;                 /* the person re-authenticated just now (browser) ... */
+  const char *signature_method;  /* ... how: "password", "ldap" (the directory's password) or "oidc" (at the provider) */
   const char *channel;           /* "web", "api" or "slack" */
   const char *ip, *session_hash, *user_agent;
 };

@@ -195,6 +195,15 @@ int auth_check_login(struct app *a, const struct auth_attempt *at, int64_t *user
   return HP_OK;
 }
 
+int auth_login_gate(struct app *a, const struct auth_attempt *at, int64_t user_id, enum auth_gate *gate,
+                    int64_t *wait_ms, const char **failure_device){
+  struct auth_counts counts;
+  auth_counts_load(a, at->username, user_id, at->ip, at->device_hash, &counts);
+  *gate = auth_gate(&counts, a->cfg.login_max_failures, app_now_ms(a), wait_ms);
+  *failure_device = counts.trusted_device ? at->device_hash : NULL;
+  return *gate==AUTH_WAIT_PAIR || *gate==AUTH_WAIT_ACCOUNT ? HP_TOO_MANY : HP_OK;
+}
+
 /*
 ** Remember this browser for user_id, inside the caller's transaction: keep a
 ** device cookie it already has for this person (device_hash), or make a new

@@ -45,6 +45,14 @@ struct auth_attempt { const char *username, *password, *ip, *device_hash; };
 ** *wait_ms how long). */
 int auth_check_login(struct app *a, const struct auth_attempt *at, int64_t *user_id,
                      enum auth_gate *gate, int64_t *wait_ms);
+/*
+** The same throttle for a password checked elsewhere (the LDAP directory):
+** HP_OK (check it; on AUTH_MUST_SUCCEED a wrong one answers "too many"), or
+** HP_TOO_MANY with *gate and *wait_ms.  *failure_device is what to pass to
+** auth_record_failure when the password is wrong.
+*/
+int auth_login_gate(struct app *a, const struct auth_attempt *at, int64_t user_id, enum auth_gate *gate,
+                    int64_t *wait_ms, const char **failure_device);
 int auth_device_remember(struct app *a, int64_t user_id, const char *device_hash,
                          char *out, size_t nout);
 

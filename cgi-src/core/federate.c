@@ -1,5 +1,7 @@
 /* federate.c — accounts of people who sign in through the company's provider, and the group map. */
 #include "federate.h"
+#include "arena.h"
+#include "ldapdir.h"
 #include "idmap.h"
 #include "users.h"
 #include "mayact.h"
@@ -295,7 +297,7 @@ int fed_map_add(struct app *a, const struct audit_ctx *c, const char *grp, const
 
 int fed_map_remove(struct app *a, const struct audit_ctx *c, int64_t id){
   if( db_begin_write(a->db) ) return HP_UNAVAILABLE;
-  sqlite3_stmt *st = db_prepare(a->db, "DELETE FROM group_map WHERE id=:id RETURNING grp, target_kind, target");
+  sqlite3_stmt *st = db_prepare(a->db, "DELETE FROM group_map WHERE id=:id AND source='admin' RETURNING grp, target_kind, target");
   int rc = HP_ERROR;
   if( st ){
     db_bind_int64(st, ":id", id);
@@ -368,3 +370,78 @@ int fed_map_load_file(struct app *a, const struct audit_ctx *c, const char *path
   }
   return added;
 }
+
+/*
+** One batch of the directory sync: up to n LDAP people after *cursor (by id)
+** are looked up with the search account; found ones refreshed (groups, so
+** teams and roles), gone ones disabled.  Stops at the first directory error.
+** Returns how many were looked at, or -1 (directory unavailable: err).
+*/
+int fed_sync_batch(struct app *a, int64_t *cursor, int n, char *err, size_t nerr){
+  struct { int64_t id; char *dn; } rows[64];
+  int k = 0;
+  if( n>64 ) n = 64;
+  sqlite3_stmt *st = db_prepare(a->db, "SELECT id, external_id FROM users WHERE auth_source='ldap' AND disabled=0"
+                                       " AND id>:c ORDER BY id LIMIT :n");
+  if( st==NULL ) return -1;
+  db_bind_int64(st, ":c", *cursor);
+  db_bind_int64(st, ":n", n);
+  while( k<n && db_step(st)==SQLITE_ROW ){
+    rows[k].id = sqlite3_column_int64(st, 0);
+    rows[k].dn = strdup(db_col_text(st, 1));
+    if( rows[k].dn ) k++;
+  }
+  db_finish(st);
+  struct audit_ctx c = { 0, "directory sync", 0, "", "", "", "" };
+  int done = 0, rc = 0;
+  for(int i = 0; i<k; i++){
+    struct arena ar;
+    struct ldap_entry e;
+    arena_init(&ar);
+    int lr = ldapdir_lookup(&a->cfg.idp, &ar, rows[i].dn, &e, err, nerr);
+    if( lr==HP_OK ){
+      struct fed_person p = { "ldap", e.dn, e.username, e.email, e.display, e.groups, e.ngroups };
+      if( fed_refresh(a, &c, rows[i].id, &p) ) rc = -1;
+    }else if( lr==HP_NOT_FOUND ){
+      if( fed_refresh(a, &c, rows[i].id, NULL) ) rc = -1;
+    }else{
+      rc = -1;
+    }
+    arena_free(&ar);
+    if( rc ) break;
+    *cursor = rows[i].id;
+    done++;
+  }
+  for(int i = 0; i<k; i++) free(rows[i].dn);
+  return rc ? -1 : done;
+}
+
+int fed_sync_all(struct app *a, int *people, char *err, size_t nerr){
+  int64_t cursor = 0;
+  int n;
+  *people = 0;
+  while( (n = fed_sync_batch(a, &cursor, 64, err, nerr))>0 ) *people += n;
+  return n<0 ? -1 : 0;
+}
+
+/* The job runner's part: a round every HOLDPOINT_LDAP_SYNC_S, in batches of 20 people per tick. */
+void fed_sync_tick(struct app *a, int64_t now){
+  static int64_t cursor = 0, next_round = 0;
+  static int64_t failed_at = 0;
+  if( a->cfg.idp.ldap_url[0]==0 || a->cfg.idp.ldap_sync_s<=0 ) return;
+  if( cursor==0 && now<next_round ) return;
+  char err[300];
+  int n = fed_sync_batch(a, &cursor, 20, err, sizeof(err));
+  if( n<0 ){
+    if( now - failed_at > 600000 ) log_msg("directory sync: %s (trying again next round)", err);
+    failed_at = now;
+    cursor = 0;
+    next_round = now + 60000;          /* a directory that is down is tried again in a minute */
+    return;
+  }
+  if( n<20 ){
+    cursor = 0;
+    next_round = now + (int64_t)a->cfg.idp.ldap_sync_s*1000;
+  }
+}
+

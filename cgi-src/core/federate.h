@@ -45,4 +45,15 @@ int fed_map_remove(struct app *a, const struct audit_ctx *c, int64_t id);
 ** it was, with err naming the line.  0, or -1.
 */
 int fed_map_load_file(struct app *a, const struct audit_ctx *c, const char *path, char *err, size_t nerr);
+/*
+** The LDAP directory sync: every LDAP person looked up again with the search
+** account; groups refreshed (teams and roles follow, through the core's
+** revocation), people the directory no longer has disabled.
+** fed_sync_all does a whole round now (holdpoint directory-sync): 0 and
+** *people, or -1 with err.  fed_sync_tick is the job runner's: a round every
+** HOLDPOINT_LDAP_SYNC_S seconds, 20 people per tick.
+*/
+int fed_sync_batch(struct app *a, int64_t *cursor, int n, char *err, size_t nerr);
+int fed_sync_all(struct app *a, int *people, char *err, size_t nerr);
+void fed_sync_tick(struct app *a, int64_t now);
 #endif

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "approvals.h"
 #include "notify.h"
+#include "federate.h"
 #include <stdio.h>
 #include <unistd.h>
 
@@ -49,6 +50,7 @@ void jobs_tick(struct app *app){
   notify_deliver_due(app);     /* issue 8: the outbox (notify.c), after the timers that fill it */
   auth_prune(app, now);        /* sign-in failures older than a day */
   audit_checkpoint_maybe(app, now);   /* the chain's head, out of the database */
+  fed_sync_tick(app, now);     /* issue 17: the LDAP directory's people and groups */
 }
 
 void jobs_release(struct app *app){

@@ -31,6 +31,22 @@ const char *users_role_name(unsigned bit){
   return "";
 }
 
+unsigned users_roles_parse(const char *list){
+  unsigned bits = 0;
+  char name[32];
+  while( list && *list ){
+    size_t n = strcspn(list, ", ");
+    if( n>0 && n<sizeof(name) ){
+      memcpy(name, list, n);
+      name[n] = 0;
+      bits |= users_role_bit(name);
+    }
+    list += n;
+    list += strspn(list, ", ");
+  }
+  return bits;
+}
+
 static int ident_ok(const char *z, size_t max){
   size_t n = strlen(z);
   if( n==0 || n>max ) return 0;

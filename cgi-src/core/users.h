@@ -10,6 +10,7 @@ struct audit_ctx;
 
 unsigned users_role_bit(const char *name);          /* 0 if unknown */
 const char *users_role_name(unsigned bit);
+unsigned users_roles_parse(const char *list);       /* "admin, qa" -> role bits (unknown names ignored) */
 struct users_role { unsigned bit; const char *name, *label, *help; };
 extern const struct users_role users_roles[];       /* every role, in display order */
 extern const size_t users_nroles;

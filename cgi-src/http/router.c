@@ -158,6 +158,17 @@ void router_dispatch(struct req *r){
     log_denial(r, rc, "not signed in");
     goto out;
   }
+  /* a role that requires two-step sign-in: nothing else until it is set up */
+  if( (rt->flags & RF_AUTH) && r->user && r->user->must_set_up_two_step && !r->via_token
+   && strncmp(r->path, "/me/two-step", 12)!=0 && strcmp(r->path, "/logout")!=0 ){
+    if( strcmp(r->method, "GET")==0 || strcmp(r->method, "HEAD")==0 ){
+      rc = resp_redirect(r, "/me/two-step");
+      goto out;
+    }
+    rc = HP_FORBIDDEN;
+    why = "Set up two-step sign-in first (Your account, Two-step sign-in): your role requires it.";
+    goto out;
+  }
   if( rt->roles && !req_has_role(r, rt->roles) ){
     rc = HP_FORBIDDEN;
     why = "Your roles do not allow this page.";

@@ -1,6 +1,8 @@
 /* server.c — holdpoint serve: a master that binds the FastCGI socket, forks and respawns
 ** request workers and one job runner, and stops them gracefully on SIGTERM. */
 #include "server.h"
+#include "federate.h"
+#include "audit.h"
 #include "stats.h"
 #include "app.h"
 #include "db.h"
@@ -227,6 +229,18 @@ int server_run(struct app *app){
     snprintf(sqldir, sizeof(sqldir), "%s/sql", app->cfg.root_dir);
     if( app_path(app, p, sizeof(p), "holdpoint.db") || db_open(p, &db) ) return 1;
     int bad = db_migrate(db, sqldir, 0);
+    /* the group map file (HOLDPOINT_GROUP_MAP_FILE) is read at every start: a bad line stops the start */
+    if( !bad && app->cfg.idp.group_map_file[0] ){
+      struct audit_ctx c = { 0, "server start", 0, "", "", "", "" };
+      char err[400];
+      app->db = db;
+      if( fed_map_load_file(app, &c, app->cfg.idp.group_map_file, err, sizeof(err)) ){
+        log_msg("group map: %s", err);
+        fprintf(stderr, "holdpoint: group map: %s\n", err);
+        bad = 1;
+      }
+      app->db = NULL;
+    }
     db_close(db);
     if( bad ) return 1;
   }

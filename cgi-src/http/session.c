@@ -7,6 +7,7 @@
 #include "db.h"
 #include "log.h"
 #include "audit.h"
+#include "ldapdir.h"
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <string.h>
@@ -55,8 +56,9 @@ static int load_user(struct req *r, int64_t user_id, struct user **out){
   sqlite3 *db = r->app->db;
   int found = 0;
   *out = NULL;
-  sqlite3_stmt *st = db_prepare(db, "SELECT username, display_name, email, is_admin, time_zone FROM users"
-                                    " WHERE id=:id AND disabled=0");
+  sqlite3_stmt *st = db_prepare(db, "SELECT username, display_name, email, is_admin, time_zone, auth_source,"
+                                    " (SELECT confirmed_at FROM totp WHERE user_id=users.id) IS NOT NULL"
+                                    " FROM users WHERE id=:id AND disabled=0");
   if( st==NULL ) return -1;
   db_bind_int64(st, ":id", user_id);
   int step = db_step(st);
@@ -70,7 +72,9 @@ static int load_user(struct req *r, int64_t user_id, struct user **out){
       u->email = db_col_dup(&r->arena, st, 2);
       u->is_admin = sqlite3_column_int(st, 3);
       u->time_zone = db_col_dup(&r->arena, st, 4);
-      found = u->username && u->display_name && u->email && u->time_zone ? 1 : -1;
+      u->auth_source = db_col_dup(&r->arena, st, 5);
+      u->two_step = sqlite3_column_int(st, 6);
+      found = u->username && u->display_name && u->email && u->time_zone && u->auth_source ? 1 : -1;
       if( found==1 ) *out = u;
     }else{
       found = -1;
@@ -87,6 +91,8 @@ static int load_user(struct req *r, int64_t user_id, struct user **out){
   db_finish(st);
   if( step!=SQLITE_DONE ){ *out = NULL; return -1; }     /* never a person with half their roles */
   if( (*out)->is_admin ) (*out)->roles |= ROLE_ADMIN;
+  (*out)->must_set_up_two_step = strcmp((*out)->auth_source, "local")==0 && !(*out)->two_step
+                              && ((*out)->roles & users_roles_parse(r->app->cfg.idp.two_step_roles));
   return 1;
 }
 
@@ -147,14 +153,14 @@ int sess_identify(struct req *r){
 ** cookie planted before sign-in is worthless after it), its hash stored with
 ** the IP and user agent, and the cookie set on the response.
 */
-int sess_create(struct req *r, int64_t user_id){
+int sess_create(struct req *r, int64_t user_id, const char *method){
   char tok[2*SESS_TOKEN_BYTES+1], csrf[65], h[65];
   if( util_random_hex(tok, SESS_TOKEN_BYTES) || util_random_hex(csrf, 32) ) return HP_ERROR;
   util_sha256_hex(tok, strlen(tok), h);
   int64_t now = app_now_ms(r->app);
   sqlite3_stmt *st = db_prepare(r->app->db,
-    "INSERT INTO sessions(id_hash,user_id,csrf_token,created_at,last_seen_at,expires_at,ip,user_agent)"
-    " VALUES(:h,:u,:c,:now,:now,:exp,:ip,:ua)");
+    "INSERT INTO sessions(id_hash,user_id,csrf_token,created_at,last_seen_at,expires_at,ip,user_agent,auth_method)"
+    " VALUES(:h,:u,:c,:now,:now,:exp,:ip,:ua,:m)");
   if( st==NULL ) return HP_ERROR;
   db_bind_text(st, ":h", h);
   db_bind_int64(st, ":u", user_id);
@@ -163,6 +169,7 @@ int sess_create(struct req *r, int64_t user_id){
   db_bind_int64(st, ":exp", now + (int64_t)r->app->cfg.session_max*1000);
   db_bind_text(st, ":ip", r->remote_addr);
   db_bind_text(st, ":ua", r->user_agent);
+  db_bind_text(st, ":m", method);
   int rc = db_step(st)==SQLITE_DONE ? HP_OK : HP_ERROR;
   db_finish(st);
   if( rc==HP_OK ){
@@ -293,23 +300,58 @@ int sess_reauthenticate(struct req *r, const char *password, int64_t *wait_ms){
   auth_counts_load(r->app, r->user->username, r->user->id, r->remote_addr, NULL, &counts);
   counts.account = counts.ip_unknown = 0;
   if( auth_gate(&counts, r->app->cfg.login_max_failures, app_now_ms(r->app), wait_ms)!=AUTH_OPEN ) return -1;
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT password_hash FROM users WHERE id=:id AND disabled=0");
-  if( st==NULL ) return 0;
-  db_bind_int64(st, ":id", r->user->id);
-  int ok = db_step(st)==SQLITE_ROW && auth_verify_password(db_col_text(st, 0), password);
-  db_finish(st);
+  const char *method = "password";
+  int ok = 0;
+  if( r->user->auth_source && strcmp(r->user->auth_source, "ldap")==0 ){
+    /* the directory checks it: the person's password lives there */
+    struct ldap_entry e;
+    char err[300];
+    method = "ldap";
+    ok = ldapdir_authenticate(&r->app->cfg.idp, &r->arena, r->user->username, password, &e, err, sizeof(err))==HP_OK;
+  }else if( r->user->auth_source==NULL || strcmp(r->user->auth_source, "local")==0 ){
+    sqlite3_stmt *st = db_prepare(r->app->db, "SELECT password_hash FROM users WHERE id=:id AND disabled=0");
+    if( st==NULL ) return 0;
+    db_bind_int64(st, ":id", r->user->id);
+    ok = db_step(st)==SQLITE_ROW && auth_verify_password(db_col_text(st, 0), password);
+    db_finish(st);
+  }
   if( !ok ){
     auth_record_failure(r->app, r->user->username, r->remote_addr, 1, NULL);
     return 0;
   }
-  if( r->session_hash && strncmp(r->session_hash, "token:", 6)!=0 ){
-    st = db_prepare(r->app->db, "UPDATE sessions SET reauth_at=:now WHERE id_hash=:h");
-    if( st ){
-      db_bind_int64(st, ":now", app_now_ms(r->app));
-      db_bind_text(st, ":h", r->session_hash);
-      db_step(st);
-      db_finish(st);
-    }
-  }
+  sess_reauth_record(r, method);
   return 1;
+}
+
+void sess_reauth_record(struct req *r, const char *method){
+  if( r->session_hash==NULL || strncmp(r->session_hash, "token:", 6)==0 ) return;
+  sess_reauth_mark(r->app, r->session_hash, r->user ? r->user->id : 0, method);
+}
+
+int sess_reauth_mark(struct app *a, const char *id_hash, int64_t user_id, const char *method){
+  sqlite3_stmt *st = db_prepare(a->db, "UPDATE sessions SET reauth_at=:now, reauth_method=:m WHERE id_hash=:h"
+                                       " AND (:u=0 OR user_id=:u) AND ended_at IS NULL AND expires_at>:now");
+  int n = -1;
+  if( st ){
+    db_bind_int64(st, ":now", app_now_ms(a));
+    db_bind_text(st, ":m", method);
+    db_bind_text(st, ":h", id_hash);
+    db_bind_int64(st, ":u", user_id);
+    if( db_step(st)==SQLITE_DONE ) n = sqlite3_changes(a->db);
+    db_finish(st);
+  }
+  return n;
+}
+
+const char *sess_reauth_recent(struct req *r, int64_t within_ms){
+  if( r->session_hash==NULL ) return NULL;
+  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT reauth_method FROM sessions WHERE id_hash=:h"
+                                            " AND reauth_at>=:since AND reauth_method IS NOT NULL");
+  const char *m = NULL;
+  if( st==NULL ) return NULL;
+  db_bind_text(st, ":h", r->session_hash);
+  db_bind_int64(st, ":since", app_now_ms(r->app) - within_ms);
+  if( db_step(st)==SQLITE_ROW ) m = db_col_dup(&r->arena, st, 0);
+  db_finish(st);
+  return m;
 }

@@ -479,6 +479,13 @@ static const char *label_of(const char *status, char *out, size_t nout){
 }
 
 /* "approve" -> "Approved", ...: how a decision reads in reports and pages. */
+const char *export_signature_method_label(const char *m){
+  if( m==NULL || m[0]==0 || strcmp(m, "password")==0 ) return "password re-entered";
+  if( strcmp(m, "ldap")==0 ) return "company directory password re-entered";
+  if( strcmp(m, "oidc")==0 ) return "signed in again at the identity provider";
+  return m;
+}
+
 const char *export_decision_label(const char *d){
   if( strcmp(d, "approve")==0 ) return "Approved";
   if( strcmp(d, "reject")==0 ) return "Rejected";
@@ -644,7 +651,7 @@ static int pdf_decisions(struct pdf *p, sqlite3 *db, int64_t id){
   sqlite3_stmt *st = pdf_query(db,
     "SELECT a.name, d.round, d.decision, d.comment, d.signed, d.signature_name, d.signature_meaning,"
     " d.at, d.ip, d.channel, d.session_hash, coalesce(u.display_name,''), coalesce(u.username,''),"
-    " coalesce(ac.display_name,''), coalesce(ac.username,''), d.actor_id<>d.user_id"
+    " coalesce(ac.display_name,''), coalesce(ac.username,''), d.actor_id<>d.user_id, d.signature_method"
     " FROM decisions d JOIN activities a ON a.id=d.activity_id JOIN phases p ON p.id=a.phase_id"
     " LEFT JOIN users u ON u.id=d.user_id LEFT JOIN users ac ON ac.id=d.actor_id"
     " WHERE a.release_id=:id ORDER BY p.position, a.position, d.round, d.at, d.id", id);
@@ -677,6 +684,7 @@ static int pdf_decisions(struct pdf *p, sqlite3 *db, int64_t id){
       pdf_kv(p, "Signed by", db_col_text(st, 5));
       pdf_kv(p, "Signed at", utc(sqlite3_column_int64(st, 7), t));
       pdf_kv(p, "Meaning", db_col_text(st, 6));
+      pdf_kv(p, "Confirmed by", export_signature_method_label(db_col_text(st, 16)));
     }else{
       pdf_kv(p, "Signature", "not signed electronically");
     }

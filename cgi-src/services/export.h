@@ -87,4 +87,6 @@ int export_audit(sqlite3 *db, const struct export_filter *f, enum export_format 
 int export_pdf_release(struct app *a, int64_t release_id, const char *head,
                        const char *generated_by, const char *zone, export_write_fn w, void *ctx);
 const char *export_decision_label(const char *decision);   /* "approve" -> "Approved" */
+/* How a signer re-authenticated, in words: "oidc" -> "signed in again at the identity provider". */
+const char *export_signature_method_label(const char *method);
 #endif

@@ -1,5 +1,6 @@
 /* activity_view.c — the parts of the activity page: the fields form, the evidence list, the decision card. */
 #include "activity_view.h"
+#include "session.h"
 #include "page_release.h"
 #include "inputs.h"
 #include "evidence.h"
@@ -316,6 +317,27 @@ int activity_view_decision_wanted(struct req *r, int64_t activity_id){
 ** required, and "acting for" when someone delegated to the viewer), or the
 ** manual task's Take / Proceed / Abort, and Assign for release managers.
 */
+/*
+** The electronic signature's part of a form: the password (Holdpoint's, or the
+** company directory's), or for people of the OpenID provider a fresh sign-in
+** there — a link, or, once done, when it was.
+*/
+static void signature_section(struct req *r, tmpl_dict *form, int64_t activity_id, const char *meaning){
+  tmpl_dict *s = tmpl_section(form, "SIGNATURE");
+  tmpl_set(s, "MEANING", meaning);
+  tmpl_set(s, "SIGNER", r->user->display_name);
+  if( strcmp(r->user->auth_source, "oidc")==0 ){
+    tmpl_dict *p = tmpl_section(s, "BY_PROVIDER");
+    tmpl_set(p, "PROVIDER", r->app->cfg.idp.oidc_label);
+    tmpl_set(p, "REAUTH_URL", arena_printf(&r->arena, "/activities/%lld/reauth", (long long)activity_id));
+    const char *m = sess_reauth_recent(r, 5*60*1000);
+    tmpl_show(p, m && strcmp(m, "oidc")==0 ? "CONFIRMED" : "NOT_CONFIRMED");
+  }else{
+    tmpl_set(tmpl_section(s, "BY_PASSWORD"), "PASSWORD_LABEL",
+             strcmp(r->user->auth_source, "ldap")==0 ? "Your company password" : "Password");
+  }
+}
+
 int activity_view_decision(struct req *r, tmpl_dict *act, int64_t activity_id){
   sqlite3_stmt *st = db_prepare(r->app->db,
     "SELECT kind, status, signature_required, signature_meaning, responsible_user_id,"
@@ -368,22 +390,14 @@ int activity_view_decision(struct req *r, tmpl_dict *act, int64_t activity_id){
       if( form==NULL ) form = tmpl_section(act, "APPROVAL_FORM");
       if( nfor ) tmpl_show(form, "HAS_ACTING_FOR");
       if( can ) tmpl_show(form, "CAN_SELF");
-      if( sig ){
-        tmpl_dict *s = tmpl_section(form, "SIGNATURE");
-        tmpl_set(s, "MEANING", meaning);
-        tmpl_set(s, "SIGNER", r->user->display_name);
-      }
+      if( sig ) signature_section(r, form, activity_id, meaning);
       decides = 1;
     }
   }else if( strcmp(kind, "manual")==0 ){
     if( holder==0 && can ){ tmpl_show(act, "TAKE_FORM"); more = 1; }
     if( holder && holder==r->user->id ){
       tmpl_dict *f = tmpl_section(act, "TASK_FORM");
-      if( sig ){
-        tmpl_dict *s = tmpl_section(f, "SIGNATURE");
-        tmpl_set(s, "MEANING", meaning);
-        tmpl_set(s, "SIGNER", r->user->display_name);
-      }
+      if( sig ) signature_section(r, f, activity_id, meaning);
       tmpl_show(act, "HAND_BACK");
       decides = more = 1;
     }else if( holder ){

@@ -313,7 +313,7 @@ int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out){
   json_t *votes = json_array();
   json_object_set_new(act, "votes", votes);
   st = db_prepare(a->db, "SELECT u.username, u.display_name, d.decision, d.comment, d.at, d.signed,"
-                         " d.signature_name, d.signature_meaning, au.username, d.channel"
+                         " d.signature_name, d.signature_meaning, au.username, d.channel, d.signature_method"
                          " FROM decisions d JOIN users u ON u.id=d.user_id JOIN users au ON au.id=d.actor_id"
                          " WHERE d.activity_id=:id AND d.round=:round ORDER BY d.at, d.id");
   if( st==NULL ) goto out;
@@ -324,6 +324,7 @@ int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out){
       "display_name", j_text(st, 1), "decision", j_text(st, 2), "comment", j_text(st, 3), "at", j_time(st, 4),
       "signed", sqlite3_column_int(st, 5), "signature_name", j_text(st, 6), "signature_meaning", j_text(st, 7),
       "actor", j_text(st, 8), "channel", j_text(st, 9));
+    if( v ) json_object_set_new(v, "signature_method", j_text(st, 10));
     if( v ) json_array_append_new(votes, v);
   }
   db_finish(st);

@@ -1,6 +1,7 @@
 /* page_activity.c — the activity view: status, instructions, who may act, votes and history. */
 #include "page_release.h"
 #include "relvars.h"
+#include "export.h"
 #include "activity_view.h"
 #include "template_view.h"
 #include <jansson.h>
@@ -183,7 +184,7 @@ static int add_decisions(struct req *r, tmpl_dict *d, int64_t id, int64_t round,
   char iso[40];
   sqlite3_stmt *st = db_prepare(r->app->db,
     "SELECT d.round, d.decision, d.comment, d.at, d.signed, d.signature_meaning, d.channel,"
-    " u.display_name, ac.display_name, d.user_id<>d.actor_id"
+    " u.display_name, ac.display_name, d.user_id<>d.actor_id, d.signature_method"
     " FROM decisions d JOIN users u ON u.id=d.user_id JOIN users ac ON ac.id=d.actor_id"
     " WHERE d.activity_id=:id ORDER BY d.round, d.at, d.id LIMIT :lim");
   if( st==NULL ) return HP_ERROR;
@@ -202,7 +203,9 @@ static int add_decisions(struct req *r, tmpl_dict *d, int64_t id, int64_t round,
     if( sqlite3_column_int(st, 9) ) tmpl_set(tmpl_section(v, "ACTING"), "ACTOR", db_col_text(st, 8));
     if( db_col_text(st, 2)[0] ) tmpl_set(tmpl_section(v, "COMMENT"), "VOTE_COMMENT", db_col_text(st, 2));
     if( sqlite3_column_int(st, 4) ){
-      tmpl_set(tmpl_section(v, "SIGNED"), "SIGNED_MEANING", db_col_text(st, 5));
+      tmpl_dict *sg = tmpl_section(v, "SIGNED");
+      tmpl_set(sg, "SIGNED_MEANING", db_col_text(st, 5));
+      tmpl_set(sg, "SIGNED_METHOD", export_signature_method_label(db_col_text(st, 10)));
     }
     tmpl_set(v, "VOTE_ISO", app_iso_time(at, iso, (int)sizeof(iso)));
     tmpl_set(v, "VOTE_UTC", page_time(r, at));

@@ -53,17 +53,33 @@ static int show_error(struct req *r, const struct hp_err *e){
 }
 
 /*
-** Verify the re-entered password for a signature; a wrong one is audited (and counts toward the
-** sign-in throttle) and nothing else.  HP_OK, HP_FORBIDDEN (wrong) or HP_TOO_MANY (*wait_ms).
+** The person's signature: a password re-entered now (Holdpoint's, or the LDAP
+** directory's for its people), or, for people of the OpenID provider, a fresh
+** sign-in there within the last five minutes (/activities/{id}/reauth).  A
+** wrong password is audited (and counts toward the sign-in throttle) and
+** nothing else.  HP_OK (*signed_ok, *method), HP_FORBIDDEN (wrong),
+** HP_TOO_MANY (*wait_ms), HP_UNPROCESSABLE (nothing given).
 */
-static int check_signature(struct req *r, int64_t activity_id, int *signed_ok, int64_t *wait_ms){
+#define SIGN_FRESH_MS (5*60*1000)
+static int signs_at_provider(const struct req *r){
+  return strcmp(r->user->auth_source, "oidc")==0;
+}
+static int check_signature(struct req *r, int64_t activity_id, int *signed_ok, const char **method, int64_t *wait_ms){
   const char *pw = req_form(r, "password");
   *signed_ok = 0;
   *wait_ms = 0;
-  if( pw==NULL || pw[0]==0 ) return HP_OK;
+  if( signs_at_provider(r) ){
+    const char *m = sess_reauth_recent(r, SIGN_FRESH_MS);
+    if( m==NULL || strcmp(m, "oidc")!=0 ) return HP_UNPROCESSABLE;
+    *signed_ok = 1;
+    *method = "oidc";
+    return HP_OK;
+  }
+  if( pw==NULL || pw[0]==0 ) return HP_UNPROCESSABLE;
   int ok = sess_reauthenticate(r, pw, wait_ms);
   if( ok>0 ){
     *signed_ok = 1;
+    *method = strcmp(r->user->auth_source, "ldap")==0 ? "ldap" : "password";
     return HP_OK;
   }
   req_audit_tx(r, "signature.failed", "activity", activity_id, 0, "{s:s}", "reason",
@@ -77,6 +93,11 @@ static const char *signature_refusal(struct req *r, int rc, int64_t wait_ms){
     return arena_printf(&r->arena, "Too many wrong passwords. Try again in %lld minute%s; nothing was recorded.",
                         (long long)((wait_ms+59999)/60000), wait_ms>60000 ? "s" : "");
   }
+  if( rc==HP_UNPROCESSABLE && signs_at_provider(r) ){
+    return arena_printf(&r->arena, "Confirm who you are with %s first (the link above the buttons), then decide"
+                        " within 5 minutes. Nothing was recorded.", r->app->cfg.idp.oidc_label);
+  }
+  if( rc==HP_UNPROCESSABLE ) return "Enter your password to sign this decision.";
   return "That password is not correct. Nothing was recorded.";
 }
 
@@ -106,15 +127,12 @@ int page_activity_decision(struct req *r){
   int sig = needs_signature(r, id);
   if( sig<0 ) return HP_NOT_FOUND;
   if( !ok ) return show_again(r, HP_UNPROCESSABLE, NULL, "Check the form.");
-  if( sig && (req_form(r, "password")==NULL || req_form(r, "password")[0]==0) ){
-    return show_again(r, HP_UNPROCESSABLE, "password", "Enter your password to sign this decision.");
-  }
   struct approvals_voter v;
   voter_from_req(r, &v, "web");
   v.acting_for = acting_for;
   int64_t wait_ms;
-  int src = sig ? check_signature(r, id, &v.signed_ok, &wait_ms) : HP_OK;
-  if( src!=HP_OK ) return show_again(r, src==HP_TOO_MANY ? 429 : HP_FORBIDDEN, "password", signature_refusal(r, src, wait_ms));
+  int src = sig ? check_signature(r, id, &v.signed_ok, &v.signature_method, &wait_ms) : HP_OK;
+  if( src!=HP_OK ) return show_again(r, src==HP_TOO_MANY ? 429 : src, "password", signature_refusal(r, src, wait_ms));
   struct audit_ctx c;
   struct approvals_result res;
   req_audit_ctx(r, &c);
@@ -193,8 +211,8 @@ int page_activity_task(struct req *r){
   struct approvals_voter v;
   voter_from_req(r, &v, "web");
   int64_t wait_ms;
-  int src = sig ? check_signature(r, id, &v.signed_ok, &wait_ms) : HP_OK;
-  if( src!=HP_OK ) return show_again(r, src==HP_TOO_MANY ? 429 : HP_FORBIDDEN, "password", signature_refusal(r, src, wait_ms));
+  int src = sig ? check_signature(r, id, &v.signed_ok, &v.signature_method, &wait_ms) : HP_OK;
+  if( src!=HP_OK ) return show_again(r, src==HP_TOO_MANY ? 429 : src, "password", signature_refusal(r, src, wait_ms));
   struct audit_ctx c;
   req_audit_ctx(r, &c);
   int rc = approvals_finish_task(r->app, &c, &v, id, action, notes, &err);
@@ -318,7 +336,7 @@ int page_activity_submit(struct req *r){
   if( !req_int(r, "acting_for", 0, INT64_MAX, 0, &acting_for) ) status = worse(status, HP_UNPROCESSABLE);
   int sig = needs_signature(r, id);
   const char *pw = req_form(r, "password");
-  if( sig>0 && !saving && (pw==NULL || pw[0]==0) ){
+  if( sig>0 && !saving && !signs_at_provider(r) && (pw==NULL || pw[0]==0) ){
     req_field_error(r, "password", "Enter your password to sign this decision.");
     status = worse(status, HP_UNPROCESSABLE);
   }
@@ -332,11 +350,11 @@ int page_activity_submit(struct req *r){
   voter_from_req(r, &voter, "web");
   voter.acting_for = acting_for;
   int64_t wait_ms;
-  int src = sig>0 && !saving ? check_signature(r, id, &voter.signed_ok, &wait_ms) : HP_OK;
+  int src = sig>0 && !saving ? check_signature(r, id, &voter.signed_ok, &voter.signature_method, &wait_ms) : HP_OK;
   if( src!=HP_OK ){
     page_evidence_form_cleanup(&form);
     req_field_error(r, "password", "%s", signature_refusal(r, src, wait_ms));
-    return show_again(r, src==HP_TOO_MANY ? 429 : HP_FORBIDDEN, "", NULL);
+    return show_again(r, src==HP_TOO_MANY ? 429 : src, "", NULL);
   }
   /* Store the files, then record everything in one transaction. */
   for(int i=0; i<form.nfiles && status==0; i++){

@@ -1,5 +1,6 @@
-/* page_login.c — sign in and sign out. */
+/* page_login.c — sign in (a password kept here or in the LDAP directory, then a second step when set up) and sign out. */
 #include "page.h"
+#include "page_login.h"
 #include "users.h"
 #include "util.h"
 #include "app.h"
@@ -7,32 +8,55 @@
 #include "auth.h"
 #include "session.h"
 #include "audit.h"
+#include "federate.h"
+#include "ldapdir.h"
+#include "twostep.h"
 #include <string.h>
 
-/* Only local paths are followed after sign-in ("/x", never "//host" or "http:"). */
-static const char *safe_next(const char *z){
+#define PENDING_COOKIE "hp_pending"
+#define PENDING_MS (5*60*1000)
+#define PENDING_TRIES 5
+
+const char *page_login_safe_next(const char *z){
   if( z==NULL || z[0]!='/' || z[1]=='/' || z[1]=='\\' || strlen(z)>512 ) return "/";
   for(const char *p = z; *p; p++) if( (unsigned char)*p<0x20 ) return "/";
   return z;
 }
 
-static int login_page(struct req *r, int status, const char *username, const char *next,
-                      const char *message){
+/* May this name use the password form?  Not when everyone signs in through the provider, but for the break-glass account. */
+static int password_allowed(struct req *r, const char *username){
+  const struct idp_config *p = &r->app->cfg.idp;
+  return !p->require_sso || (p->break_glass[0] && username && strcmp(username, p->break_glass)==0);
+}
+
+int page_login_show(struct req *r, int status, const char *username, const char *next, const char *message){
+  const struct idp_config *p = &r->app->cfg.idp;
   tmpl_dict *d = tmpl_dict_new("login");
   if( d==NULL ) return HP_ERROR;
   tmpl_set(d, "USERNAME", username ? username : "");
   tmpl_set(d, "NEXT", next);
   if( r->csrf_token ) tmpl_set(d, "CSRF", r->csrf_token);
   if( message ) tmpl_set(tmpl_section(d, "MESSAGE"), "MESSAGE", message);
+  if( p->oidc_issuer[0] ){
+    tmpl_dict *o = tmpl_section(d, "OIDC");
+    tmpl_set(o, "LABEL", p->oidc_label);
+  }
+  if( p->require_sso ){
+    tmpl_section(d, "BREAK_GLASS");
+  }else{
+    tmpl_dict *f = tmpl_section(d, "PASSWORD_FORM");
+    tmpl_set(f, "USER_LABEL", p->ldap_url[0] ? "Username (your company account, or a Holdpoint account)" : "Username");
+    if( p->oidc_issuer[0] ) tmpl_section(d, "OR");
+  }
   page_field_errors(r, d);
   return page_render(r, status, "login.tpl", d, "Sign in");
 }
 
 /* GET /login */
 int page_login_form(struct req *r){
-  const char *next = safe_next(req_query(r, "next"));
+  const char *next = page_login_safe_next(req_query(r, "next"));
   if( r->user ) return resp_redirect(r, "%s", next);
-  return login_page(r, 200, "", next, NULL);
+  return page_login_show(r, 200, "", next, NULL);
 }
 
 /*
@@ -50,42 +74,39 @@ static const char *throttle_message(struct req *r, enum auth_gate gate, int64_t 
                       " the attempts.", (long long)min, min==1 ? "" : "s");
 }
 
-/*
-** POST /login — check the name and password (throttled, one message for every
-** kind of failure), end any session this browser had, start a new one and go on.
-*/
-int page_login(struct req *r){
-  const char *username, *password;
-  const char *next = safe_next(req_form(r, "next"));
-  int ok = req_text(r, "username", 1, 64, &username);
-  ok &= req_text(r, "password", 1, 256, &password);
-  if( !ok ) return login_page(r, 422, username, next, NULL);
-  int64_t uid = 0, wait_ms = 0;
-  enum auth_gate gate;
-  const char *device = sess_device_hash(r);
-  struct auth_attempt at = { username, password, r->remote_addr, device };
-  int rc = auth_check_login(r->app, &at, &uid, &gate, &wait_ms);
-  if( rc==HP_TOO_MANY ){
-    static const char *const why[] = { "", "name_and_address", "account", "address" };
-    req_audit_tx(r, "auth.login_throttled", "user", 0, 0, "{s:s,s:s,s:I}", "username", username,
-                 "limit", why[gate], "wait_s", (long long)((wait_ms+999)/1000));
-    return login_page(r, 429, username, next, throttle_message(r, gate, wait_ms));
-  }
-  if( rc!=HP_OK ){
-    req_audit_tx(r, "auth.login_failed", "user", 0, 0, "{s:s}", "username", username);
-    return login_page(r, 401, username, next, "That username and password do not match.");
-  }
+static int throttled(struct req *r, const char *username, const char *next, enum auth_gate gate, int64_t wait_ms){
+  static const char *const why[] = { "", "name_and_address", "account", "address" };
+  req_audit_tx(r, "auth.login_throttled", "user", 0, 0, "{s:s,s:s,s:I}", "username", username,
+               "limit", why[gate], "wait_s", (long long)((wait_ms+999)/1000));
+  return page_login_show(r, 429, username, next, throttle_message(r, gate, wait_ms));
+}
+
+static int wrong(struct req *r, const char *username, const char *next){
+  req_audit_tx(r, "auth.login_failed", "user", 0, 0, "{s:s}", "username", username);
+  return page_login_show(r, 401, username, next, "That username and password do not match.");
+}
+
+int page_login_continue(struct req *r, const char *title, const char *message, const char *next){
+  tmpl_dict *d = tmpl_dict_new("continue");
+  if( d==NULL ) return HP_ERROR;
+  tmpl_set(d, "TITLE_TEXT", title);
+  tmpl_set(d, "MESSAGE", message);
+  tmpl_set(d, "NEXT", page_login_safe_next(next));
+  return page_render(r, 200, "continue.tpl", d, title);
+}
+
+int page_login_finish(struct req *r, int64_t uid, const char *method, const char *next, const char *tz){
   sqlite3 *db = r->app->db;
   char device_new[65];
+  const char *device = sess_device_hash(r);
   if( db_begin_write(db) ) return HP_UNAVAILABLE;
-  if( r->session_hash ) sess_end(r, r->session_hash);
+  if( r->session_hash && strncmp(r->session_hash, "token:", 6)!=0 ) sess_end(r, r->session_hash);
   r->user = NULL;
-  rc = sess_create(r, uid);
+  int rc = sess_create(r, uid, method);
   if( rc==HP_OK && !sess_load_user(r, uid, &r->user) ) rc = HP_ERROR;
   if( rc==HP_OK && auth_device_remember(r->app, uid, device, device_new, sizeof(device_new)) ) rc = HP_ERROR;
-  if( rc==HP_OK && req_audit(r, "auth.login", "user", uid, 0, NULL) ) rc = HP_ERROR;
+  if( rc==HP_OK && req_audit(r, "auth.login", "user", uid, 0, "{s:s}", "method", method) ) rc = HP_ERROR;
   /* Times are shown in the browser's zone until the person chooses one (their page). */
-  const char *tz = req_form(r, "tz");
   if( rc==HP_OK && r->user->time_zone[0]==0 && tz && util_tz_valid(tz) ){
     struct audit_ctx c;
     char err[160];
@@ -98,7 +119,205 @@ int page_login(struct req *r){
   }
   if( device_new[0] ) sess_device_cookie(r, device_new);
   r->log_user = r->user->username;
+  /* Back from the provider's site: a redirect would arrive without the new SameSite=Strict cookie. */
+  if( strcmp(method, "oidc")==0 ) return page_login_continue(r, "Signed in", "You are signed in.", next);
   return resp_redirect(r, "%s", next);
+}
+
+/* A right password for someone with two-step sign-in: remember it for five minutes and ask for the code. */
+static int ask_second_step(struct req *r, int64_t uid, const char *next, const char *tz){
+  char tok[65], h[65];
+  if( util_random_hex(tok, 32) ) return HP_ERROR;
+  util_sha256_hex(tok, 64, h);
+  int64_t now = app_now_ms(r->app);
+  if( db_begin_write(r->app->db) ) return HP_UNAVAILABLE;
+  sqlite3_stmt *st = db_prepare(r->app->db, "INSERT INTO login_pending(id_hash,user_id,next,tz,created_at,expires_at)"
+                                            " VALUES(:h,:u,:n,:tz,:now,:exp)");
+  int ok = st!=NULL;
+  if( st ){
+    db_bind_text(st, ":h", h);
+    db_bind_int64(st, ":u", uid);
+    db_bind_text(st, ":n", next);
+    db_bind_text(st, ":tz", tz && util_tz_valid(tz) ? tz : "");
+    db_bind_int64(st, ":now", now);
+    db_bind_int64(st, ":exp", now + PENDING_MS);
+    ok = db_step(st)==SQLITE_DONE;
+    db_finish(st);
+  }
+  /* old, unfinished ones go */
+  if( ok ){
+    st = db_prepare(r->app->db, "DELETE FROM login_pending WHERE expires_at < :old");
+    ok = st!=NULL;
+    if( st ){
+      db_bind_int64(st, ":old", now - 86400000);
+      ok = db_step(st)==SQLITE_DONE;
+      db_finish(st);
+    }
+  }
+  if( ok ) ok = req_audit(r, "auth.password_ok", "user", uid, 0, "{s:s}", "next_step", "two-step code")==0;
+  if( !ok || db_commit(r->app->db) ){
+    db_rollback(r->app->db);
+    return HP_ERROR;
+  }
+  resp_header(r, "Set-Cookie", arena_printf(&r->arena, PENDING_COOKIE "=%s; Path=/login; Max-Age=300; HttpOnly;"
+                                            " SameSite=Strict%s", tok, r->https ? "; Secure" : ""));
+  return resp_redirect(r, "/login/two-step");
+}
+
+/* Sign in through the LDAP directory: the directory checks the password, then the account follows it. */
+static int login_ldap(struct req *r, const char *username, const char *password, const char *next){
+  int64_t wait_ms = 0;
+  enum auth_gate gate;
+  const char *fdev = NULL;
+  struct auth_attempt at = { username, password, r->remote_addr, sess_device_hash(r) };
+  int64_t known = 0;
+  users_find(r->app, username, &known);
+  if( auth_login_gate(r->app, &at, known, &gate, &wait_ms, &fdev)==HP_TOO_MANY ) return throttled(r, username, next, gate, wait_ms);
+  struct ldap_entry e;
+  char err[400];
+  int rc = ldapdir_authenticate(&r->app->cfg.idp, &r->arena, username, password, &e, err, sizeof(err));
+  if( rc==HP_UNAUTHORIZED ){
+    auth_record_failure(r->app, username, r->remote_addr, known!=0, fdev);
+    if( gate==AUTH_MUST_SUCCEED ) return throttled(r, username, next, gate, wait_ms);
+    return wrong(r, username, next);
+  }
+  if( rc!=HP_OK ){
+    req_audit_tx(r, "auth.login_failed", "user", 0, 0, "{s:s,s:s}", "username", username, "reason", err);
+    return page_login_show(r, HP_UNAVAILABLE, username, next, err);
+  }
+  struct fed_person p = { "ldap", e.dn, e.username, e.email, e.display, e.groups, e.ngroups };
+  struct audit_ctx c;
+  int64_t uid = 0;
+  req_audit_ctx(r, &c);
+  rc = fed_sign_in(r->app, &c, &p, &uid, err, sizeof(err));
+  if( rc!=HP_OK ){
+    req_audit_tx(r, "auth.login_refused", "user", 0, 0, "{s:s,s:s}", "username", username, "reason", err);
+    return page_login_show(r, rc==HP_UNAVAILABLE || rc==HP_ERROR ? rc : 400, username, next, err);
+  }
+  return page_login_finish(r, uid, "ldap", next, req_form(r, "tz"));
+}
+
+/*
+** POST /login — a Holdpoint account's password (throttled, one message for
+** every kind of failure), or, when the name is not a Holdpoint password
+** account and LDAP is set up, the directory's.  A second step follows when the
+** account has one.
+*/
+int page_login(struct req *r){
+  const char *username, *password;
+  const char *next = page_login_safe_next(req_form(r, "next"));
+  int ok = req_text(r, "username", 1, 64, &username);
+  ok &= req_text(r, "password", 1, 256, &password);
+  if( !ok ) return page_login_show(r, 422, username, next, NULL);
+  const struct idp_config *idp = &r->app->cfg.idp;
+  /* Which door: a local account's name uses its password here; any other name the directory's. */
+  int local = 0;
+  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT auth_source='local' FROM users WHERE username=:u");
+  if( st ){
+    db_bind_text(st, ":u", username);
+    if( db_step(st)==SQLITE_ROW ) local = sqlite3_column_int(st, 0) ? 1 : -1;
+    db_finish(st);
+  }
+  if( idp->ldap_url[0] && local<=0 ) return login_ldap(r, username, password, next);
+  if( !password_allowed(r, username) ){
+    return page_login_show(r, 400, username, next, arena_printf(&r->arena, "Holdpoint signs people in with %s"
+                           " only. Use the button above.", idp->oidc_issuer[0] ? idp->oidc_label : "the company directory"));
+  }
+  int64_t uid = 0, wait_ms = 0;
+  enum auth_gate gate;
+  struct auth_attempt at = { username, password, r->remote_addr, sess_device_hash(r) };
+  int rc = auth_check_login(r->app, &at, &uid, &gate, &wait_ms);
+  if( rc==HP_TOO_MANY ) return throttled(r, username, next, gate, wait_ms);
+  if( rc!=HP_OK ) return wrong(r, username, next);
+  struct twostep_state ts;
+  if( twostep_state(r->app, uid, &ts) ) return HP_ERROR;
+  if( ts.enabled ) return ask_second_step(r, uid, next, req_form(r, "tz"));
+  return page_login_finish(r, uid, "password", next, req_form(r, "tz"));
+}
+
+/* The pending sign-in of this browser's hp_pending cookie: its user, next and tz, or 0. */
+static int64_t pending_load(struct req *r, const char **hash, const char **next, const char **tz, int *failures){
+  const char *tok = req_cookie(r, PENDING_COOKIE);
+  char h[65];
+  int64_t uid = 0;
+  if( tok==NULL || strlen(tok)!=64 ) return 0;
+  util_sha256_hex(tok, 64, h);
+  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT user_id, next, tz, failures FROM login_pending"
+                                            " WHERE id_hash=:h AND expires_at>:now");
+  if( st==NULL ) return 0;
+  db_bind_text(st, ":h", h);
+  db_bind_int64(st, ":now", app_now_ms(r->app));
+  if( db_step(st)==SQLITE_ROW ){
+    uid = sqlite3_column_int64(st, 0);
+    *next = db_col_dup(&r->arena, st, 1);
+    *tz = db_col_dup(&r->arena, st, 2);
+    *failures = sqlite3_column_int(st, 3);
+    *hash = arena_strdup(&r->arena, h);
+  }
+  db_finish(st);
+  return uid;
+}
+
+static int second_step_page(struct req *r, int status, const char *message){
+  tmpl_dict *d = tmpl_dict_new("two_step_login");
+  if( d==NULL ) return HP_ERROR;
+  if( r->csrf_token ) tmpl_set(d, "CSRF", r->csrf_token);
+  if( message ) tmpl_set(tmpl_section(d, "MESSAGE"), "MESSAGE", message);
+  page_field_errors(r, d);
+  return page_render(r, status, "two_step_login.tpl", d, "Two-step sign-in");
+}
+
+static int pending_gone(struct req *r){
+  page_flash(r, "That sign-in took too long or was tried too often. Sign in again.");
+  return resp_redirect(r, "/login");
+}
+
+/* GET /login/two-step */
+int page_login_two_step_form(struct req *r){
+  const char *h, *next, *tz;
+  int failures;
+  if( pending_load(r, &h, &next, &tz, &failures)==0 ) return pending_gone(r);
+  return second_step_page(r, 200, NULL);
+}
+
+/* POST /login/two-step — the code; five wrong ones end the pending sign-in. */
+int page_login_two_step(struct req *r){
+  const char *h, *next, *tz, *code, *method = NULL;
+  int failures = 0;
+  int64_t uid = pending_load(r, &h, &next, &tz, &failures);
+  if( uid==0 ) return pending_gone(r);
+  if( !req_text(r, "code", 1, 64, &code) ) return second_step_page(r, 422, NULL);
+  sqlite3 *db = r->app->db;
+  if( db_begin_write(db) ) return HP_UNAVAILABLE;
+  int k = twostep_check(r->app, uid, code, &method);
+  sqlite3_stmt *st = db_prepare(db, k>0 ? "DELETE FROM login_pending WHERE id_hash=:h"
+                                        : "UPDATE login_pending SET failures=failures+1 WHERE id_hash=:h");
+  int ok = k>=0 && st!=NULL;
+  if( st ){
+    db_bind_text(st, ":h", h);
+    ok = ok && db_step(st)==SQLITE_DONE;
+    db_finish(st);
+  }
+  if( ok && k==0 ) ok = req_audit(r, "auth.two_step_failed", "user", uid, 0, NULL)==0;
+  if( ok && k>0 && strcmp(method, "recovery")==0 ) ok = req_audit(r, "auth.recovery_code_used", "user", uid, 0, NULL)==0;
+  if( !ok || db_commit(db) ){
+    db_rollback(db);
+    return HP_ERROR;
+  }
+  if( k==0 ){
+    if( failures+1>=PENDING_TRIES ){
+      db_begin_write(db);
+      st = db_prepare(db, "DELETE FROM login_pending WHERE id_hash=:h");
+      if( st ){ db_bind_text(st, ":h", h); db_step(st); db_finish(st); }
+      db_commit(db);
+      return pending_gone(r);
+    }
+    req_field_error(r, "code", "That code is not right (or was used already). Type the 6 digits your app shows now,"
+                    " or one of your recovery codes.");
+    return second_step_page(r, 401, NULL);
+  }
+  resp_header(r, "Set-Cookie", PENDING_COOKIE "=; Path=/login; Max-Age=0; HttpOnly; SameSite=Strict");
+  return page_login_finish(r, uid, method, next, tz);
 }
 
 /* POST /logout — end this session and clear the cookie. */

@@ -10,6 +10,7 @@
 #include "api_keptn.h"
 #include "page_notify.h"
 #include "page_start.h"
+#include "page_login.h"
 #include "api.h"
 #include "api_release.h"
 #include "api_slack.h"
@@ -28,6 +29,19 @@ const struct route router_routes[] = {
   { "GET",  "/login",                           page_login_form,     RF_PUBLIC, 0 },
   { "POST", "/login",                           page_login,          RF_PUBLIC|RF_CSRF, 0 },
   { "POST", "/logout",                          page_logout,         RF_AUTH|RF_CSRF, 0 },
+  /* company sign-in and two-step sign-in (page_login.h): the provider's redirect back carries no CSRF token,
+     its state and this browser's cookie are checked instead */
+  { "GET",  "/login/two-step",                  page_login_two_step_form, RF_PUBLIC, 0 },
+  { "POST", "/login/two-step",                  page_login_two_step, RF_PUBLIC|RF_CSRF, 0 },
+  { "GET",  "/login/oidc",                      page_oidc_start,     RF_PUBLIC, 0 },
+  { "GET",  "/login/oidc/callback",             page_oidc_callback,  RF_PUBLIC, 0 },
+  { "GET",  "/activities/{id}/reauth",          page_oidc_reauth,    RF_AUTH, 0 },
+  { "GET",  "/me/two-step",                     page_two_step,       RF_AUTH, 0 },
+  { "POST", "/me/two-step",                     page_two_step_save,  RF_AUTH|RF_CSRF, 0 },
+  { "POST", "/me/two-step/disable",             page_two_step_disable, RF_AUTH|RF_CSRF, 0 },
+  { "GET",  "/admin/groups",                    page_admin_groups,   RF_AUTH, ADM },
+  { "POST", "/admin/groups",                    page_admin_group_add, RF_AUTH|RF_CSRF, ADM },
+  { "POST", "/admin/groups/{id}/remove",        page_admin_group_remove, RF_AUTH|RF_CSRF, ADM },
   /* monitoring views (page_release.h): releases, phases, activities, templates */
   { "GET",  "/releases",                        page_releases,       RF_AUTH, 0 },
   { "GET",  "/releases/new",                    page_release_new,    RF_AUTH, RM|ADM },
