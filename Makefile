@@ -32,7 +32,7 @@ LDLIBS      = $(shell pkg-config --libs $(PKGS_PC) 2>/dev/null) -lhpdf -lstdc++
 RUN_DEBS   := gcc g++ make pkg-config libfcgi-dev libctemplate-dev libsqlite3-dev libmagic-dev \
               libssl-dev libargon2-dev libjansson-dev libfyaml-dev libcurl4-openssl-dev libhpdf-dev \
               libcmark-dev libcjose-dev libldap2-dev libqrencode-dev nginx-light sqlite3 openssl curl python3 tzdata
-CHECK_DEBS := $(RUN_DEBS) check poppler-utils python3-aiosmtpd python3-yaml valgrind clang libclang-rt-14-dev chromium systemd slapd ldap-utils
+CHECK_DEBS := $(RUN_DEBS) check poppler-utils python3-aiosmtpd python3-yaml valgrind clang libclang-rt-14-dev chromium systemd slapd ldap-utils python3-cryptography
 
 # Every layer but cli/ goes into the server and the unit tests; cli/ holds the programs' main()s.
 LIB_SRC    := $(foreach l,$(filter-out cli,$(LAYERS)),$(wildcard cgi-src/$(l)/*.c)) cgi-src/cli/seed.c cgi-src/cli/bench.c cgi-src/cli/doctor.c

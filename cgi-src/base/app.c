@@ -142,6 +142,13 @@ static int idp_config_load(struct idp_config *p){
     fprintf(stderr, "holdpoint: HOLDPOINT_OIDC_ISSUER needs HOLDPOINT_OIDC_CLIENT_ID and HOLDPOINT_OIDC_CLIENT_SECRET_FILE\n");
     return -1;
   }
+  /* the provider's answers decide who signs in: only over TLS, but on this machine (a provider beside it, tests) */
+  if( p->oidc_issuer[0] && strncmp(p->oidc_issuer, "https://", 8)!=0
+   && strncmp(p->oidc_issuer, "http://127.0.0.1", 16)!=0 && strncmp(p->oidc_issuer, "http://localhost", 16)!=0
+   && strncmp(p->oidc_issuer, "http://[::1]", 12)!=0 ){
+    fprintf(stderr, "holdpoint: HOLDPOINT_OIDC_ISSUER must be an https:// URL\n");
+    return -1;
+  }
   if( p->ldap_url[0] && p->ldap_base[0]==0 ){
     fprintf(stderr, "holdpoint: HOLDPOINT_LDAP_URL needs HOLDPOINT_LDAP_BASE\n");
     return -1;

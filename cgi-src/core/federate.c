@@ -295,9 +295,11 @@ int fed_map_add(struct app *a, const struct audit_ctx *c, const char *grp, const
   return HP_OK;
 }
 
-int fed_map_remove(struct app *a, const struct audit_ctx *c, int64_t id){
+/* Remove mapping id (of the admin page, or any with any_source); audited. */
+static int map_remove(struct app *a, const struct audit_ctx *c, int64_t id, int any_source){
   if( db_begin_write(a->db) ) return HP_UNAVAILABLE;
-  sqlite3_stmt *st = db_prepare(a->db, "DELETE FROM group_map WHERE id=:id AND source='admin' RETURNING grp, target_kind, target");
+  sqlite3_stmt *st = db_prepare(a->db, any_source ? "DELETE FROM group_map WHERE id=:id RETURNING grp, target_kind, target"
+                       : "DELETE FROM group_map WHERE id=:id AND source='admin' RETURNING grp, target_kind, target");
   int rc = HP_ERROR;
   if( st ){
     db_bind_int64(st, ":id", id);
@@ -315,6 +317,10 @@ int fed_map_remove(struct app *a, const struct audit_ctx *c, int64_t id){
     return rc==HP_OK ? HP_ERROR : rc;
   }
   return HP_OK;
+}
+
+int fed_map_remove(struct app *a, const struct audit_ctx *c, int64_t id){
+  return map_remove(a, c, id, 0);
 }
 
 int fed_map_load_file(struct app *a, const struct audit_ctx *c, const char *path, char *err, size_t nerr){
@@ -354,7 +360,7 @@ int fed_map_load_file(struct app *a, const struct audit_ctx *c, const char *path
     if( !keep && ngone<(int)HP_ARRAY_SIZE(gone) ) gone[ngone++] = sqlite3_column_int64(st, 0);
   }
   db_finish(st);
-  for(int i=0; !bad && i<ngone; i++) bad = fed_map_remove(a, c, gone[i])!=HP_OK;
+  for(int i=0; !bad && i<ngone; i++) bad = map_remove(a, c, gone[i], 1)!=HP_OK;
   int added = 0;
   for(size_t i=0; !bad && i<n; i++){
     int rc = map_insert(a, c, rows[i].grp, rows[i].kind, rows[i].target, "file", 1, why, sizeof(why));
@@ -368,7 +374,8 @@ int fed_map_load_file(struct app *a, const struct audit_ctx *c, const char *path
     if( !bad ) snprintf(err, nerr, "could not save the group map");
     return -1;
   }
-  return added;
+  if( added || ngone ) log_msg("group map: %d mapping%s added, %d removed from %s", added, added==1 ? "" : "s", ngone, path);
+  return 0;
 }
 
 /*

@@ -264,6 +264,16 @@ int resp_redirect(struct req *r, const char *fmt, ...){
   return HP_OK;
 }
 
+int resp_redirect_external(struct req *r, const char *url){
+  if( url==NULL || (strncmp(url, "https://", 8)!=0 && strncmp(url, "http://", 7)!=0) || resp_header(r, "Location", url) ){
+    return HP_ERROR;
+  }
+  r->status = 303;
+  r->resp_type = "text/plain; charset=utf-8";
+  buf_reset(&r->body);
+  return HP_OK;
+}
+
 static const char *status_text(int s){
   switch( s ){
     case 200: return "OK";

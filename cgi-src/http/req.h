@@ -89,7 +89,9 @@ const char *req_error_for(struct req *r, const char *field);
 /* Responses. */
 int resp_header(struct req *r, const char *name, const char *value);   /* refuses CR/LF: -1 */
 void resp_text(struct req *r, int status, const char *type, const char *text);
-int resp_redirect(struct req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int resp_redirect(struct req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));  /* local paths only */
+/* 303 to another site (the identity provider): only an absolute http(s) URL; HP_ERROR otherwise. */
+int resp_redirect_external(struct req *r, const char *url);
 int resp_begin_stream(struct req *r, int status, const char *type);    /* writes headers now */
 int resp_write(struct req *r, const char *z, size_t n);                /* body bytes */
 void resp_finish(struct req *r);                                        /* sends what is pending */

@@ -95,7 +95,9 @@ int idmap_ldap_filter(const char *tmpl, const char *value, char *out, size_t nou
 int idmap_username(const char *z, char *out, size_t nout){
   size_t n = 0;
   if( z==NULL ) return -1;
-  for(; *z; z++){
+  const char *at = strchr(z, '@');            /* "ana@example.com" (Entra ID's UPN): "ana" */
+  if( at && (at==z || strchr(at+1, '@') || at[1]==0) ) return -1;
+  for(; *z && z!=at; z++){
     char c = *z;
     if( c>='A' && c<='Z' ) c += 32;
     if( !((c>='a'&&c<='z') || (c>='0'&&c<='9') || c=='.' || c=='_' || c=='-') ) return -1;

@@ -121,11 +121,15 @@ static int discover(const struct idp_config *cfg, char *err, size_t nerr){
   return 0;
 }
 
-/* Fetch the provider's keys; force asks again now (an unknown key id), at most once a minute. */
-static int fetch_keys(const struct idp_config *cfg, int force, char *err, size_t nerr){
-  time_t now = time(NULL);
-  if( P.keys && !force && now - P.keys_at < 3600 ) return 0;
-  if( P.keys && force && now - P.keys_at < 60 ) return 0;
+/*
+** Fetch the provider's keys (kept an hour); force asks again now because a
+** token names a key we do not have (the provider rotated its keys), at most
+** once every 10 seconds, so that tokens with made-up key ids cannot make us
+** hammer the provider.  now_s is the caller's clock.
+*/
+static int fetch_keys(const struct idp_config *cfg, int force, int64_t now, char *err, size_t nerr){
+  if( P.keys && !force && now - P.keys_at < 3600 && now >= P.keys_at ) return 0;
+  if( P.keys && force && now - P.keys_at < 10 && now >= P.keys_at ) return 0;
   char why[300];
   json_t *j = http_json(cfg, P.jwks_uri, NULL, NULL, why, sizeof(why));
   json_t *keys = j ? json_object_get(j, "keys") : NULL;
@@ -253,7 +257,7 @@ int oidc_check_id_token(const struct idp_config *cfg, struct arena *ar, const ch
   }
   int v = P.keys ? verify_with_keys(jws, kid) : -1;
   if( v<0 ){                              /* a key we have not seen: the provider may have rotated them */
-    if( fetch_keys(cfg, 1, err, nerr) ){ cjose_jws_release(jws); return HP_UNAVAILABLE; }
+    if( fetch_keys(cfg, 1, now_s, err, nerr) ){ cjose_jws_release(jws); return HP_UNAVAILABLE; }
     v = verify_with_keys(jws, kid);
   }
   if( v<=0 ){
@@ -320,7 +324,7 @@ int oidc_finish(const struct idp_config *cfg, struct arena *ar, const char *redi
                 struct oidc_claims *out, char *err, size_t nerr){
   char secret[512], why[300];
   if( discover(cfg, err, nerr) ) return HP_UNAVAILABLE;
-  if( fetch_keys(cfg, 0, err, nerr) ) return HP_UNAVAILABLE;
+  if( fetch_keys(cfg, 0, now_s, err, nerr) ) return HP_UNAVAILABLE;
   if( util_read_secret(cfg->oidc_secret_file, secret, sizeof(secret))<0 ){
     snprintf(err, nerr, "cannot read HOLDPOINT_OIDC_CLIENT_SECRET_FILE");
     return HP_ERROR;

@@ -81,7 +81,7 @@ static int start(struct req *r, const char *purpose, const char *next){
   }
   resp_header(r, "Set-Cookie", arena_printf(&r->arena, OIDC_COOKIE "=%s; Path=/login/oidc; Max-Age=600; HttpOnly;"
                                             " SameSite=Lax%s", browser, r->https ? "; Secure" : ""));
-  return resp_redirect(r, "%s", url);
+  return resp_redirect_external(r, url);
 }
 
 /* GET /login/oidc?next=/path — "Sign in with <provider>". */
