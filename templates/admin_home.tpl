@@ -20,6 +20,15 @@
     <p class="help">Approval rules and manual tasks name teams; membership decides who may act.</p>
     <p class="actions"><a class="button primary" href="/admin/teams">Manage teams</a></p>
   </section>
+  <section class="card" aria-labelledby="groups-title">
+    <h2 id="groups-title"><a href="/admin/groups">Company sign-in</a></h2>
+    <dl class="facts">
+      <dt>Signs in with</dt><dd>{{SIGN_IN_WITH}}</dd>
+      <dt>Mapped groups</dt><dd>{{MAPPED_GROUPS}}</dd>
+    </dl>
+    <p class="help">Which groups of the company's provider or directory make people members of teams and give roles.</p>
+    <p class="actions"><a class="button" href="/admin/groups">Groups to teams and roles</a></p>
+  </section>
   <section class="card" aria-labelledby="signins-title">
     <h2 id="signins-title"><a href="/admin/sign-ins">Sign-in attempts</a></h2>
     <dl class="facts">

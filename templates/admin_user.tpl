@@ -14,6 +14,7 @@
     <dt>Username</dt><dd><code>{{USERNAME}}</code></dd>
     <dt>E-mail</dt><dd>{{CURRENT_EMAIL}}</dd>
     <dt>Roles</dt><dd>{{CURRENT_ROLES}}</dd>
+    <dt>Signs in with</dt><dd>{{SIGNS_IN}}</dd>
     <dt>Added</dt><dd>{{CREATED}}</dd>
     <dt>Signed-in sessions</dt><dd>{{SESSIONS}}</dd>
     <dt>Active API tokens</dt><dd>{{TOKENS}}</dd>
@@ -81,7 +82,12 @@
   {{/HAS_NOT_MEMBER_OF}}
 </section>
 
-<section class="card" id="password" aria-labelledby="password-title">
+{{#FEDERATED}}<section class="card" id="password" aria-labelledby="password-title">
+  <h2 id="password-title">Password</h2>
+  <p class="help">This person signs in through the company's provider: their password, name, e-mail address and
+    groups are kept there. Teams and roles the group map names follow their groups at each sign-in.</p>
+</section>{{/FEDERATED}}
+{{#PASSWORD_SECTION}}<section class="card" id="password" aria-labelledby="password-title">
   <h2 id="password-title">Reset password</h2>
   <p class="help">Sets a new password and signs the person out everywhere. Tell them the new password.</p>
   <form method="post" action="/admin/users/{{ID}}/password" novalidate>
@@ -100,7 +106,15 @@
     </div>
     <button type="submit">Reset password</button>
   </form>
-</section>
+</section>{{/PASSWORD_SECTION}}
+{{#TWO_STEP_RESET}}<section class="card" id="two-step" aria-labelledby="two-step-title">
+  <h2 id="two-step-title">Two-step sign-in</h2>
+  <p>On. If they lost both their phone and their recovery codes, turn it off; they can set it up again.</p>
+  <form method="post" action="/admin/users/{{ID}}/two-step/reset">
+    <input type="hidden" name="csrf" value="{{CSRF}}">
+    <button type="submit" class="danger" data-confirm="Turn two-step sign-in off for {{USERNAME}}? Make sure it is really them asking.">Turn off two-step sign-in</button>
+  </form>
+</section>{{/TWO_STEP_RESET}}
 
 <section class="card" id="access" aria-labelledby="access-title">
   <h2 id="access-title">Access</h2>

@@ -24,6 +24,7 @@
       <p class="error" id="password-error">{{ERR_PASSWORD}}</p>
     </div>
     <button type="submit" class="primary">Sign in</button>
+    <p class="help"><a href="/login/reset">Forgot your password?</a></p>
   </form>
   {{/PASSWORD_FORM}}
   {{#BREAK_GLASS}}

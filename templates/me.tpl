@@ -45,6 +45,13 @@
   </form>
 </section>
 
+<section class="card" id="sign-in" aria-labelledby="signin-title">
+  <h2 id="signin-title">How you sign in</h2>
+  <p>{{SIGN_IN_HOW}}</p>
+  {{#LOCAL_ACCOUNT}}<p>Two-step sign-in: {{#TWO_STEP_ON}}<span class="badge s-completed">On</span>{{/TWO_STEP_ON}}{{#TWO_STEP_OFF}}<span class="badge s-pending">Off</span>{{/TWO_STEP_OFF}}
+     — <a href="/me/two-step">{{#TWO_STEP_ON}}recovery codes, new phone{{/TWO_STEP_ON}}{{#TWO_STEP_OFF}}set it up{{/TWO_STEP_OFF}}</a></p>{{/LOCAL_ACCOUNT}}
+</section>
+
 <section class="card" aria-labelledby="away-title">
   <h2 id="away-title">Away?</h2>
   <p>Name a delegate who may approve or reject in your place for a date range:
@@ -124,7 +131,7 @@
   </form>
 </section>
 
-<section class="card" id="password" aria-labelledby="password-title">
+{{#PASSWORD_SECTION}}<section class="card" id="password" aria-labelledby="password-title">
   <h2 id="password-title">Change your password</h2>
   <form method="post" action="/me/password" novalidate>
     <input type="hidden" name="csrf" value="{{CSRF}}">
@@ -149,5 +156,5 @@
     </div>
     <button type="submit" class="primary">Change password</button>
   </form>
-</section>
+</section>{{/PASSWORD_SECTION}}
 {{>FOOTER}}

@@ -217,7 +217,7 @@ int users_set_password(struct app *a, const struct audit_ctx *c, int64_t id, con
   if( auth_hash_password(a, password, hash, sizeof(hash)) ) return set_err(err, nerr, HP_ERROR, "Could not hash the password.");
   sqlite3 *db = a->db;
   if( db_begin_write(db) ) return set_err(err, nerr, HP_UNAVAILABLE, "The database is busy.");
-  int bad = exec_bound(db, "UPDATE users SET password_hash=:z WHERE id=:a", id, 0, hash)
+  int bad = exec_bound(db, "UPDATE users SET password_hash=:z WHERE id=:a AND auth_source='local'", id, 0, hash)
          || sqlite3_changes(db)!=1
          || audit_append(a, c, "user.password", "user", id, 0, NULL);
   if( bad || db_commit(db) ){

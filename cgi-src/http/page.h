@@ -29,6 +29,7 @@ int page_me_password(struct req *r);
 int page_me_time_zone(struct req *r);
 /* page_admin.c */
 int page_admin_home(struct req *r);
+int page_admin_user_two_step_reset(struct req *r);
 int page_admin_users(struct req *r);
 int page_admin_user_add(struct req *r);
 int page_admin_user(struct req *r);

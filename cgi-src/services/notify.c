@@ -944,6 +944,21 @@ int notify_release_event(struct app *a, int64_t release_id, const char *event){
                      aborted ? "was aborted" : "failed", 1, NULL, 0);
 }
 
+int notify_account_email(struct app *a, const char *to, const char *subject, const char *body){
+  struct arena ar;
+  struct chan ch[8];
+  arena_init(&ar);
+  int n = load_chans(a, &ar, "[\"email\",\"file\"]", NULL, 0, 0, ch, 8);
+  int sent = n<0 ? -1 : 0;
+  for(int i = 0; i<n && sent>=0; i++){
+    if( outbox_email(a, &ch[i], "account", to, subject, body, NULL) ) sent = -1;
+    else sent++;
+  }
+  if( n>0 ) chans_free(ch, n);
+  arena_free(&ar);
+  return sent;
+}
+
 int notify_channel_test(struct app *a, const struct audit_ctx *c, int64_t channel_id,
                         const struct user *u, char *err, size_t nerr){
   struct arena ar;

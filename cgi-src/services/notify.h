@@ -86,6 +86,13 @@ int notify_channel_test(struct app *a, const struct audit_ctx *c, int64_t channe
 */
 int notify_deliver_due(struct app *a);
 
+/*
+** A message about a person's own account (a password reset link) to the
+** address to, through every enabled e-mail channel, inside the caller's
+** transaction.  The number of channels it was queued on, or -1.
+*/
+int notify_account_email(struct app *a, const char *to, const char *subject, const char *body);
+
 /* Put a failed row back to pending, due now, attempts 0.  Own transaction + audit.  HP_OK/HP_NOT_FOUND/HP_ERROR. */
 int notify_outbox_retry(struct app *a, const struct audit_ctx *c, int64_t outbox_id);
 

@@ -1,5 +1,6 @@
 /* page_admin.c — administration pages: people (roles, passwords, disabling) and teams. */
 #include "page.h"
+#include "twostep.h"
 #include "app.h"
 #include "db.h"
 #include "auth.h"
@@ -18,7 +19,8 @@
 struct admin_user {
   int64_t id, created_at;
   const char *username, *display_name, *email;
-  int disabled;
+  const char *auth_source;     /* local, oidc, ldap */
+  int disabled, two_step;
   unsigned roles;
 };
 
@@ -124,7 +126,8 @@ static int check_name_email(struct req *r, const char **display, const char **em
 static int load_user(struct req *r, int64_t id, struct admin_user *u){
   sqlite3_stmt *st = db_prepare(r->app->db,
     "SELECT username, display_name, email, disabled, created_at, is_admin,"
-    " (SELECT group_concat(role, ',') FROM user_roles WHERE user_id=users.id)"
+    " (SELECT group_concat(role, ',') FROM user_roles WHERE user_id=users.id), auth_source,"
+    " (SELECT confirmed_at IS NOT NULL FROM totp WHERE user_id=users.id)"
     " FROM users WHERE id=:id");
   int found = 0;
   memset(u, 0, sizeof(*u));
@@ -138,7 +141,9 @@ static int load_user(struct req *r, int64_t id, struct admin_user *u){
     u->disabled = sqlite3_column_int(st, 3);
     u->created_at = sqlite3_column_int64(st, 4);
     u->roles = roles_from_list(db_col_text(st, 6)) | (sqlite3_column_int(st, 5) ? ROLE_ADMIN : 0);
-    found = u->username!=NULL;
+    u->auth_source = db_col_dup(&r->arena, st, 7);
+    u->two_step = sqlite3_column_int(st, 8);
+    found = u->username!=NULL && u->auth_source!=NULL;
   }
   db_finish(st);
   return found;
@@ -170,6 +175,12 @@ int page_admin_home(struct req *r){
   tmpl_dict *d = tmpl_dict_new("admin_home");
   if( d==NULL ) return HP_ERROR;
   tmpl_set_int(d, "USERS_ACTIVE", db_int(db, "SELECT count(*) FROM users WHERE disabled=0", 0));
+  {
+    const struct idp_config *p = &r->app->cfg.idp;
+    tmpl_set(d, "SIGN_IN_WITH", p->oidc_issuer[0] && p->ldap_url[0] ? "OpenID Connect and LDAP"
+             : p->oidc_issuer[0] ? "OpenID Connect" : p->ldap_url[0] ? "LDAP" : "Holdpoint passwords only");
+    tmpl_set_int(d, "MAPPED_GROUPS", db_int(db, "SELECT count(DISTINCT grp) FROM group_map", 0));
+  }
   tmpl_set_int(d, "USERS_DISABLED", db_int(db, "SELECT count(*) FROM users WHERE disabled=1", 0));
   tmpl_set_int(d, "TEAMS", db_int(db, "SELECT count(*) FROM teams", 0));
   tmpl_set_int(d, "ADMINS", db_int(db, "SELECT count(*) FROM users WHERE is_admin=1 AND disabled=0", 0));
@@ -391,6 +402,16 @@ static int user_page(struct req *r, int status, int64_t id, const struct user_fo
     tmpl_show(d, "ACTIVE");
   }
   if( alert ) tmpl_set(tmpl_section(d, "ALERT"), "ALERT", alert);
+  if( strcmp(u.auth_source, "local")==0 ){
+    tmpl_set(d, "SIGNS_IN", u.two_step ? "Holdpoint password and two-step code" : "Holdpoint password");
+    tmpl_show(d, "PASSWORD_SECTION");
+    if( u.two_step ) tmpl_show(d, "TWO_STEP_RESET");
+  }else{
+    tmpl_set(d, "SIGNS_IN", strcmp(u.auth_source, "oidc")==0
+             ? arena_printf(&r->arena, "%s (OpenID Connect); account made at their first sign-in", r->app->cfg.idp.oidc_label)
+             : "the company directory (LDAP); account made at their first sign-in");
+    tmpl_show(d, "FEDERATED");
+  }
 
   /* live sessions and tokens, so the admin sees what disabling ends */
   int64_t now = app_now_ms(r->app);
@@ -465,12 +486,28 @@ int page_admin_user_save(struct req *r){
 ** POST /admin/users/{id}/password — set a new password (password, password2).
 ** The person's sessions end (the admin's own current session is kept).
 */
+/* POST /admin/users/{id}/two-step/reset — someone lost their phone and their recovery codes. */
+int page_admin_user_two_step_reset(struct req *r){
+  struct admin_user u;
+  struct audit_ctx c;
+  if( !load_user(r, r->ids[0], &u) ) return HP_NOT_FOUND;
+  req_audit_ctx(r, &c);
+  int rc = twostep_disable(r->app, &c, u.id);
+  if( rc ) return rc;
+  page_flash(r, "Two-step sign-in is off for %s. If their role requires it, they set it up again at their next sign-in.",
+             u.username);
+  return resp_redirect(r, "/admin/users/%lld", (long long)u.id);
+}
+
 int page_admin_user_password(struct req *r){
   int64_t id = r->ids[0];
   struct admin_user u;
   const char *pw, *pw2, *p;
   char err[300];
   if( !load_user(r, id, &u) ) return HP_NOT_FOUND;
+  if( strcmp(u.auth_source, "local")!=0 ){
+    return user_page(r, 409, id, NULL, "This person signs in through the company's provider: their password is kept there.");
+  }
   if( req_text(r, "password", 1, 256, &pw) && (p = auth_password_problem(pw)) ){
     req_field_error(r, "password", "%s", p);
   }

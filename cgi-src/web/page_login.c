@@ -11,6 +11,7 @@
 #include "federate.h"
 #include "ldapdir.h"
 #include "twostep.h"
+#include "pwreset.h"
 #include <string.h>
 
 #define PENDING_COOKIE "hp_pending"
@@ -331,5 +332,65 @@ int page_logout(struct req *r){
   }
   resp_header(r, "Set-Cookie", sess_cookie_header(r, "", 0));
   page_flash(r, "You have signed out.");
+  return resp_redirect(r, "/login");
+}
+
+/* ---------------------------------------------------------------- password reset by e-mail */
+
+static int reset_page(struct req *r, int status, const char *which, const char *who, const char *token, const char *message){
+  tmpl_dict *d = tmpl_dict_new("reset");
+  if( d==NULL ) return HP_ERROR;
+  if( r->csrf_token ) tmpl_set(d, "CSRF", r->csrf_token);
+  tmpl_show(d, which);
+  tmpl_set(d, "WHO", who ? who : "");
+  tmpl_set(d, "TOKEN", token ? token : "");
+  if( message ) tmpl_set(tmpl_section(d, "MESSAGE"), "MESSAGE", message);
+  page_field_errors(r, d);
+  return page_render(r, status, "reset.tpl", d, "Reset your password");
+}
+
+/* GET /login/reset */
+int page_reset_form(struct req *r){
+  return reset_page(r, 200, "ASK", "", NULL, NULL);
+}
+
+/* POST /login/reset — who; the same answer whether or not it is an account. */
+int page_reset_request(struct req *r){
+  const char *who;
+  struct audit_ctx c;
+  if( !req_text(r, "who", 1, 254, &who) ) return reset_page(r, 422, "ASK", who, NULL, NULL);
+  req_audit_ctx(r, &c);
+  int rc = pwreset_request(r->app, &c, who);
+  if( rc ) return rc;
+  return reset_page(r, 200, "SENT", who, NULL, NULL);
+}
+
+/* GET /login/reset/new?token=… — the link from the e-mail. */
+int page_reset_new_form(struct req *r){
+  const char *token = req_query(r, "token");
+  if( pwreset_check(r->app, token)==0 ) return reset_page(r, 404, "GONE", NULL, NULL, NULL);
+  resp_header(r, "Referrer-Policy", "no-referrer");
+  return reset_page(r, 200, "CHOOSE", NULL, token, NULL);
+}
+
+/* POST /login/reset/new — token, new_password, new_password2. */
+int page_reset_new(struct req *r){
+  const char *token = req_form(r, "token"), *pw, *pw2;
+  char err[300];
+  struct audit_ctx c;
+  if( pwreset_check(r->app, token)==0 ) return reset_page(r, 404, "GONE", NULL, NULL, NULL);
+  req_text(r, "new_password", 1, 256, &pw);
+  req_text(r, "new_password2", 0, 256, &pw2);
+  if( r->errors==NULL && strcmp(pw, pw2)!=0 ) req_field_error(r, "new_password2", "The two new passwords are not the same.");
+  if( r->errors ) return reset_page(r, 422, "CHOOSE", NULL, token, NULL);
+  req_audit_ctx(r, &c);
+  int rc = pwreset_finish(r->app, &c, token, pw, err, sizeof(err));
+  if( rc==HP_UNPROCESSABLE ){
+    req_field_error(r, "new_password", "%s", err);
+    return reset_page(r, 422, "CHOOSE", NULL, token, NULL);
+  }
+  if( rc==HP_NOT_FOUND ) return reset_page(r, 404, "GONE", NULL, NULL, NULL);
+  if( rc ) return rc;
+  page_flash(r, "Your new password is saved. Sign in with it.");
   return resp_redirect(r, "/login");
 }

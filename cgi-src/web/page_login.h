@@ -24,6 +24,11 @@ int page_oidc_reauth(struct req *r);
 /* page_login.c: the second step */
 int page_login_two_step_form(struct req *r);
 int page_login_two_step(struct req *r);
+/* page_login.c: password reset by e-mail */
+int page_reset_form(struct req *r);
+int page_reset_request(struct req *r);
+int page_reset_new_form(struct req *r);
+int page_reset_new(struct req *r);
 /* page_two_step.c: setting up two-step sign-in; page_groups.c: the group map */
 int page_two_step(struct req *r);
 int page_two_step_save(struct req *r);

@@ -83,6 +83,18 @@ static void add_tokens(struct req *r, tmpl_dict *d){
 static void add_profile(struct req *r, tmpl_dict *d){
   const struct user *u = r->user;
   int nroles = 0, nteams = 0;
+  if( strcmp(u->auth_source, "local")==0 ){
+    tmpl_set(d, "SIGN_IN_HOW", "With your Holdpoint username and password.");
+    tmpl_show(d, "LOCAL_ACCOUNT");
+    tmpl_show(d, "PASSWORD_SECTION");
+    tmpl_show(d, u->two_step ? "TWO_STEP_ON" : "TWO_STEP_OFF");
+  }else if( strcmp(u->auth_source, "oidc")==0 ){
+    tmpl_set(d, "SIGN_IN_HOW", arena_printf(&r->arena, "Through %s. Your name, e-mail address and groups come from"
+             " there at each sign-in; your password and two-step sign-in are managed there.", r->app->cfg.idp.oidc_label));
+  }else{
+    tmpl_set(d, "SIGN_IN_HOW", "With your company directory (LDAP) account. Your name, e-mail address and groups come"
+             " from the directory; change your password there.");
+  }
   tmpl_set(d, "DISPLAY_NAME", u->display_name);
   tmpl_set(d, "USERNAME", u->username);
   tmpl_set(d, "EMAIL", u->email);

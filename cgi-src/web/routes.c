@@ -33,6 +33,10 @@ const struct route router_routes[] = {
      its state and this browser's cookie are checked instead */
   { "GET",  "/login/two-step",                  page_login_two_step_form, RF_PUBLIC, 0 },
   { "POST", "/login/two-step",                  page_login_two_step, RF_PUBLIC|RF_CSRF, 0 },
+  { "GET",  "/login/reset",                     page_reset_form,     RF_PUBLIC, 0 },
+  { "POST", "/login/reset",                     page_reset_request,  RF_PUBLIC|RF_CSRF, 0 },
+  { "GET",  "/login/reset/new",                 page_reset_new_form, RF_PUBLIC, 0 },
+  { "POST", "/login/reset/new",                 page_reset_new,      RF_PUBLIC|RF_CSRF, 0 },
   { "GET",  "/login/oidc",                      page_oidc_start,     RF_PUBLIC, 0 },
   { "GET",  "/login/oidc/callback",             page_oidc_callback,  RF_PUBLIC, 0 },
   { "GET",  "/activities/{id}/reauth",          page_oidc_reauth,    RF_AUTH, 0 },
@@ -90,6 +94,7 @@ const struct route router_routes[] = {
   { "POST", "/admin/users/{id}",                page_admin_user_save, RF_AUTH|RF_CSRF, ADM },
   { "POST", "/admin/users/{id}/password",       page_admin_user_password, RF_AUTH|RF_CSRF, ADM },
   { "POST", "/admin/users/{id}/disable",        page_admin_user_disable, RF_AUTH|RF_CSRF, ADM },
+  { "POST", "/admin/users/{id}/two-step/reset", page_admin_user_two_step_reset, RF_AUTH|RF_CSRF, ADM },
   { "POST", "/admin/users/{id}/enable",         page_admin_user_enable, RF_AUTH|RF_CSRF, ADM },
   { "GET",  "/admin/sign-ins",                  page_admin_signins,  RF_AUTH, ADM },
   { "GET",  "/admin/teams",                     page_admin_teams,    RF_AUTH, ADM },

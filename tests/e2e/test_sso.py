@@ -614,3 +614,78 @@ class RequireSsoTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class PasswordResetTest(unittest.TestCase):
+    """"Forgot your password?": a single-use link by e-mail (the demo's file channel writes <data>/mail/*.eml)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = start_server({})
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def mails_to(self, address):
+        d = os.path.join(self.server.data, "mail")
+        out = []
+        for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+            with open(os.path.join(d, name), "rb") as f:
+                text = f.read().decode("utf-8", "replace")
+            if "Reset your Holdpoint password" in text and address in text:
+                out.append(text)
+        return out
+
+    def ask(self, who):
+        c = self.server.client()
+        c.get("/login/reset")
+        r = c.post("/login/reset", {"who": who})
+        self.assertEqual(r.status, 200, r.text[:300])
+        self.assertIn("a link to choose a new\n     password is on its way", r.text)
+        return r
+
+    def test_a_link_by_e_mail_works_once_and_expires(self):
+        s = self.server
+        self.assertIn('href="/login/reset"', s.client().get("/login").text)
+        email = s.sql("SELECT email FROM users WHERE username='erin'")[0][0]
+        self.ask("erin")
+        mails = poll(lambda: self.mails_to(email), timeout=30, what="the reset e-mail")
+        text = mails[-1].replace("=\r\n", "").replace("=\n", "").replace("=3D", "=")
+        token = re.search(r"/login/reset/new\?token=([0-9a-f]{64})", text).group(1)
+        # the same answer for a name that is no account, and nothing is sent
+        before = s.sql("SELECT count(*) FROM outbox WHERE event='account'")[0][0]
+        self.ask("no-such-person")
+        self.assertEqual(s.sql("SELECT count(*) FROM outbox WHERE event='account'")[0][0], before)
+        self.assertEqual(s.sql("SELECT count(*) FROM password_resets r JOIN users u ON u.id=r.user_id"
+                               " WHERE u.username='erin'")[0][0], 1)
+        # erin has a session; the reset ends it
+        old = s.client()
+        old.login("erin")
+        c = s.client()
+        r = c.get("/login/reset/new?token=" + token)
+        self.assertEqual(r.status, 200)
+        self.assertIn("Choose a new password", r.text)
+        r = c.post("/login/reset/new", {"token": token, "new_password": "short", "new_password2": "short"})
+        self.assertEqual(r.status, 422)
+        r = c.post("/login/reset/new", {"token": token, "new_password": "a-new-password-1", "new_password2": "other-password-1"})
+        self.assertEqual(r.status, 422)
+        self.assertIn("not the same", r.text)
+        r = c.post("/login/reset/new", {"token": token, "new_password": "a-new-password-1", "new_password2": "a-new-password-1"})
+        self.assertEqual(r.status, 303, r.text[:300])
+        self.assertEqual(old.get("/me").status, 303)           # signed out everywhere
+        self.assertEqual(s.client().login("erin", "a-new-password-1").status, 303)
+        # used once
+        r = c.get("/login/reset/new?token=" + token)
+        self.assertEqual(r.status, 404)
+        r = c.post("/login/reset/new", {"token": token, "new_password": "another-password-2", "new_password2": "another-password-2"})
+        self.assertEqual(r.status, 404)
+        # a new link expires after 30 minutes
+        self.ask("erin")
+        mails = poll(lambda: len(self.mails_to(email)) >= 2 and self.mails_to(email), timeout=30, what="the second e-mail")
+        text = mails[-1].replace("=\r\n", "").replace("=\n", "").replace("=3D", "=")
+        token2 = re.search(r"/login/reset/new\?token=([0-9a-f]{64})", text).group(1)
+        self.assertNotEqual(token, token2)
+        s.advance_clock(31 * 60)
+        self.assertEqual(s.client().get("/login/reset/new?token=" + token2).status, 404)
+        self.assertTrue(audit_actions(s, "auth.reset_used"))
