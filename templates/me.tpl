@@ -23,7 +23,7 @@
     <dt>Roles</dt><dd>{{#ROLE}}<span class="badge s-pending">{{ROLE_LABEL}}</span> {{/ROLE}}{{#NO_ROLES}}<span class="muted">No role yet. Ask an administrator.</span>{{/NO_ROLES}}</dd>
     <dt>Teams</dt><dd>{{#TEAM}}<span title="{{TEAM_DESCRIPTION}}">{{TEAM_NAME}}</span> {{/TEAM}}{{#NO_TEAMS}}<span class="muted">Not in any team.</span>{{/NO_TEAMS}}</dd>
   </dl>
-  <p class="help">Only an administrator can change your name, e-mail address, roles and teams.{{#IS_ADMIN}} You can: <a href="/admin/users">manage users</a>.{{/IS_ADMIN}}</p>
+  <p class="help">{{PROFILE_HELP}}{{#IS_ADMIN}} You can: <a href="/admin/users">manage users</a>.{{/IS_ADMIN}}</p>
 </section>
 
 <section class="card" id="time-zone" aria-labelledby="tz-title">

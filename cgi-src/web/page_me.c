@@ -83,6 +83,10 @@ static void add_tokens(struct req *r, tmpl_dict *d){
 static void add_profile(struct req *r, tmpl_dict *d){
   const struct user *u = r->user;
   int nroles = 0, nteams = 0;
+  tmpl_set(d, "PROFILE_HELP", strcmp(u->auth_source, "local")==0
+           ? "Only an administrator can change your name, e-mail address, roles and teams."
+           : "Your name and e-mail address come from your company account; teams and roles that follow your groups change"
+             " with them there, others only an administrator changes.");
   if( strcmp(u->auth_source, "local")==0 ){
     tmpl_set(d, "SIGN_IN_HOW", "With your Holdpoint username and password.");
     tmpl_show(d, "LOCAL_ACCOUNT");

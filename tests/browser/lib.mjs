@@ -26,8 +26,9 @@ function freePort() {
 
 /** One Holdpoint (server + nginx) with its own data directory. */
 export class Holdpoint {
-  async start(extraEnv = {}) {
-    this.port = await freePort();
+  /** port: a port chosen beforehand (an identity provider was told the redirect URI), else a free one. */
+  async start(extraEnv = {}, port = undefined) {
+    this.port = port || await freePort();
     this.data = mkdtempSync(path.join(tmpdir(), "holdpoint-browser-"));
     chmodSync(this.data, 0o755);
     this.env = { ...process.env, PORT: String(this.port), TLS_PORT: String(await freePort()),
