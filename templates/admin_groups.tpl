@@ -1,5 +1,5 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
-<p><a href="/admin">Administration</a> › Groups</p>
+<p><a href="/admin">Administration</a> › Company sign-in</p>
 <h1>Groups to teams and roles</h1>
 {{#HAS_ERRORS}}<div class="alert" role="alert">
   <p>The mapping was not added. Some of what you entered needs fixing:</p>

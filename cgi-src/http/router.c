@@ -159,7 +159,7 @@ void router_dispatch(struct req *r){
     goto out;
   }
   /* a role that requires two-step sign-in: nothing else until it is set up */
-  if( (rt->flags & RF_AUTH) && r->user && r->user->must_set_up_two_step && !r->via_token
+  if( r->user && r->user->must_set_up_two_step && !r->via_token && ((rt->flags & RF_AUTH) || strcmp(r->path, "/")==0)
    && strncmp(r->path, "/me/two-step", 12)!=0 && strcmp(r->path, "/logout")!=0 ){
     if( strcmp(r->method, "GET")==0 || strcmp(r->method, "HEAD")==0 ){
       rc = resp_redirect(r, "/me/two-step");

@@ -42,11 +42,13 @@ int page_login_show(struct req *r, int status, const char *username, const char 
     tmpl_dict *o = tmpl_section(d, "OIDC");
     tmpl_set(o, "LABEL", p->oidc_label);
   }
-  if( p->require_sso ){
-    tmpl_section(d, "BREAK_GLASS");
+  if( p->require_sso && p->ldap_url[0]==0 ){
+    tmpl_section(d, "BREAK_GLASS");       /* only the provider's button, and the emergency account's form */
   }else{
+    /* the form takes Holdpoint passwords and, with LDAP, the directory's (the only ones under HOLDPOINT_REQUIRE_SSO) */
     tmpl_dict *f = tmpl_section(d, "PASSWORD_FORM");
-    tmpl_set(f, "USER_LABEL", p->ldap_url[0] ? "Username (your company account, or a Holdpoint account)" : "Username");
+    tmpl_set(f, "USER_LABEL", p->ldap_url[0] && p->require_sso ? "Username (your company account)"
+                            : p->ldap_url[0] ? "Username (your company account, or a Holdpoint account)" : "Username");
     if( p->oidc_issuer[0] ) tmpl_section(d, "OR");
   }
   page_field_errors(r, d);

@@ -97,7 +97,8 @@ access to * by * read
 
         def up():
             if self.proc.poll() is not None:
-                raise AssertionError("slapd exited: " + open(os.path.join(self.dir, "slapd.log")).read()[-2000:])
+                with open(os.path.join(self.dir, "slapd.log")) as f:
+                    raise AssertionError("slapd exited: " + f.read()[-2000:])
             return subprocess.run(["ldapsearch", "-x", "-H", self.url, "-b", "", "-s", "base"],
                                   capture_output=True).returncode == 0
         poll(up, timeout=30, what="slapd answering")
@@ -127,6 +128,8 @@ ou: groups
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         self.proc = None
+        if getattr(self, "log", None):
+            self.log.close()
         if os.environ.get("HOLDPOINT_KEEP_DATA") != "1":
             shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -266,7 +269,8 @@ class NodeOidc:
 
         def up():
             if self.proc.poll() is not None:
-                raise AssertionError("the provider exited: " + open(os.path.join(self.dir, "provider.log")).read())
+                with open(os.path.join(self.dir, "provider.log")) as f:
+                    raise AssertionError("the provider exited: " + f.read())
             try:
                 c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
                 c.request("GET", "/.well-known/openid-configuration")
@@ -287,6 +291,8 @@ class NodeOidc:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         self.proc = None
+        if getattr(self, "log", None):
+            self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
     @staticmethod

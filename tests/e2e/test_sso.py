@@ -228,6 +228,33 @@ class LdapTest(unittest.TestCase):
         self.assertEqual(s.sql("SELECT signed, signature_method FROM decisions WHERE activity_id=?", aid), [(1, "ldap")])
 
 
+    def test_07_the_group_map_page(self):
+        s = self.server
+        admin = s.client()
+        admin.login("admin")
+        page = admin.get("/admin/groups")
+        self.assertEqual(page.status, 200)
+        self.assertIn("from the file", page.text)                       # file lines: changed in the file
+        self.assertIn("cn=release-approvers,ou=groups,dc=example,dc=com", page.text)   # seen at sign-ins
+        r = admin.post("/admin/groups", {"group": "sre-oncall", "kind": "team", "target": "no-such-team"})
+        self.assertEqual(r.status, 422)
+        self.assertIn("There is no team", r.text)
+        r = admin.post("/admin/groups", {"group": "", "kind": "role", "target": "qa"})
+        self.assertEqual(r.status, 422)
+        r = admin.post("/admin/groups", {"group": "release-approvers", "kind": "team", "target": "approvers"})
+        self.assertEqual(r.status, 409)                                # the file has it already
+        r = admin.post("/admin/groups", {"group": "qa-leads", "kind": "role", "target": "qa"})
+        self.assertEqual(r.status, 303, r.text[:300])
+        mid = s.sql("SELECT id FROM group_map WHERE grp='qa-leads'")[0][0]
+        fid = s.sql("SELECT id FROM group_map WHERE source='file' LIMIT 1")[0][0]
+        self.assertEqual(admin.post("/admin/groups/%d/remove" % fid, {}).status, 404)
+        self.assertEqual(admin.post("/admin/groups/%d/remove" % mid, {}).status, 303)
+        self.assertEqual(s.sql("SELECT count(*) FROM group_map WHERE grp='qa-leads'")[0][0], 0)
+        self.assertEqual(len(audit_actions(s, "group_map.add")) - len(audit_actions(s, "group_map.remove")),
+                         s.sql("SELECT count(*) FROM group_map")[0][0])
+        self.assertIn("LDAP", admin.get("/admin").text)
+
+
 class OidcTest(unittest.TestCase):
     """The npm oidc-provider: discovery, code flow with PKCE, groups in the ID token, prompt=login for signatures."""
 
@@ -494,7 +521,8 @@ class TwoStepTest(unittest.TestCase):
         off = 0
         path = self.server.env["HOLDPOINT_CLOCK_FILE"]
         if os.path.exists(path):
-            off = int(open(path).read().strip() or 0) // 1000
+            with open(path) as f:
+                off = int(f.read().strip() or 0) // 1000
         return time.time() + off
 
     def set_up(self, c):
@@ -522,9 +550,11 @@ class TwoStepTest(unittest.TestCase):
         s = self.server
         c = s.client()
         c.login("admin")
-        r = c.get("/releases")
-        self.assertEqual(r.status, 303)
-        self.assertEqual(r.header("Location"), "/me/two-step")
+        for path in ("/releases", "/"):
+            r = c.get(path)
+            self.assertEqual(r.status, 303)
+            self.assertEqual(r.header("Location"), "/me/two-step")
+        self.assertEqual(c.post("/me/tokens", {"token_name": "x"}).status, 403)
         self.assertIn("Your role requires two-step sign-in", c.get("/me/two-step").text)
         secret, codes = self.set_up(c)
         self.assertEqual(c.get("/releases").status, 200)

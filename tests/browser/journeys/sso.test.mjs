@@ -168,3 +168,56 @@ test("a person signs in with the identity provider, approves, and loses the appr
   assert.doesNotMatch(await laptop.locator("dl.facts").first().innerText(), /approvers/);
   await shot(laptop, "sso-oidc-me");
 });
+
+/** The code an authenticator app shows for a base32 secret now (RFC 6238). */
+async function totp(secret) {
+  const { createHmac } = await import("node:crypto");
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const ch of secret.replace(/\s+/g, "")) bits += alphabet.indexOf(ch).toString(2).padStart(5, "0");
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30)));
+  const h = createHmac("sha1", key).update(counter).digest();
+  const o = h[h.length - 1] & 15;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, "0");
+}
+
+test("an administrator whose role requires it sets up two-step sign-in with the QR code, then signs in with a code", async () => {
+  const hp = new Holdpoint();
+  await hp.start({ HOLDPOINT_TWO_STEP_ROLES: "admin" });
+  cleanups.push(() => hp.stop());
+  const page = await person(browser, hp);
+  await page.goto("/login");
+  await page.getByLabel("Username").fill("admin");
+  await page.getByLabel("Password").fill("holdpoint-demo");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await assert.doesNotReject(page.getByText("Your role requires two-step sign-in").waitFor());
+  await page.getByRole("button", { name: "Set up two-step sign-in" }).click();
+  await assert.doesNotReject(page.getByRole("img", { name: "QR code for your authenticator app" }).waitFor());
+  await checkA11y(page, "two-step set-up");
+  await shot(page, "two-step-setup");
+  const secret = await page.locator("#totp-secret").innerText();
+  await page.getByLabel("Code from the app").fill(await totp(secret));
+  await page.getByRole("button", { name: "Turn on two-step sign-in" }).click();
+  await assert.doesNotReject(page.getByRole("heading", { name: "Your recovery codes" }).waitFor());
+  assert.equal(await page.locator("ol.codes li").count(), 10);
+  const recovery = await page.locator("ol.codes li").first().innerText();
+  await page.getByRole("link", { name: "I have saved them" }).click();
+  await assert.doesNotReject(page.getByRole("link", { name: "Ada Admin" }).first().waitFor());
+  // a new browser: the password, then a recovery code (the app's code of this step is spent)
+  const other = await person(browser, hp);
+  await other.goto("/login");
+  await other.getByLabel("Username").fill("admin");
+  await other.getByLabel("Password").fill("holdpoint-demo");
+  await other.getByRole("button", { name: "Sign in" }).click();
+  await assert.doesNotReject(other.getByRole("heading", { name: "Two-step sign-in" }).waitFor());
+  await checkA11y(other, "the second step");
+  await other.getByLabel("Code").fill(recovery);
+  await other.getByRole("button", { name: "Sign in" }).click();
+  await assert.doesNotReject(other.getByRole("link", { name: "Ada Admin" }).first().waitFor());
+  await other.goto("/admin/groups");
+  await assert.doesNotReject(other.getByRole("heading", { name: "Groups to teams and roles" }).waitFor());
+  await checkA11y(other, "the group map");
+  await shot(other, "admin-groups");
+});
