@@ -219,8 +219,10 @@ static void run_case(unsigned seed){
       int expect = model_may(&m, u, p, now);
       char name[8];
       snprintf(name, sizeof(name), "u%lld", (long long)u);
-      struct user usr = { u, name, name, "x@x", ROLE_APPROVER, 0, "" };
-      struct approvals_voter v = { &usr, p!=u ? p : 0, 0, "api", "", "", "" };
+      struct user usr = { .id = u, .username = name, .display_name = name, .email = "x@x", .roles = ROLE_APPROVER,
+                          .time_zone = "", .auth_source = "local" };
+      struct approvals_voter v = { .user = &usr, .acting_for = p!=u ? p : 0, .channel = "api", .ip = "",
+                                   .session_hash = "", .user_agent = "" };
       struct approvals_result res;
       int rc = approvals_decide(&e.app, &e.ctx, &v, 1, approve ? "approve" : "reject", "because", &res, &err);
       ck_assert_msg((rc==HP_OK)==expect, "seed %u step %d: vote by %lld for %lld (%s): rc %d (%s), model %d",
@@ -307,8 +309,9 @@ START_TEST(t02_barred_starter_is_no_approver){
   int64_t now = app_now_ms(&e.app);
   ck_assert(!mayact_may(&e.app, 1, 1, 0, now));
   ck_assert(mayact_may(&e.app, 1, 2, 2, now));
-  struct user sam = { 1, "sam", "Sam", "s@x", ROLE_APPROVER, 0, "" };
-  struct approvals_voter v = { &sam, 0, 0, "api", "", "", "" };
+  struct user sam = { .id = 1, .username = "sam", .display_name = "Sam", .email = "s@x", .roles = ROLE_APPROVER,
+                      .time_zone = "", .auth_source = "local" };
+  struct approvals_voter v = { .user = &sam, .channel = "api", .ip = "", .session_hash = "", .user_agent = "" };
   struct approvals_result res;
   ck_assert_int_eq(approvals_decide(&e.app, &e.ctx, &v, 1, "reject", "no", &res, &err), HP_FORBIDDEN);
   ck_assert_ptr_nonnull(strstr(err.reason, "started this release"));
