@@ -14,8 +14,8 @@
 #include <sys/time.h>
 
 static int unavailable(const struct idp_config *cfg, char *err, size_t nerr, const char *what, int lrc){
-  snprintf(err, nerr, "The company directory (%.120s) did not answer%s%s. Try again in a moment, or ask"
-           " an administrator.", cfg->ldap_url, what ? ": " : "", what ? what : ldap_err2string(lrc));
+  snprintf(err, nerr, "The company directory (%.120s) did not answer: %s. Try again in a moment, or ask"
+           " an administrator.", cfg->ldap_url, what ? what : ldap_err2string(lrc));
   log_msg("ldap: %s: %s (%s)", cfg->ldap_url, what ? what : "", ldap_err2string(lrc));
   return HP_UNAVAILABLE;
 }
@@ -52,7 +52,14 @@ static int connect_dir(const struct idp_config *cfg, LDAP **out, char *err, size
   if( !ldaps && !cfg->ldap_allow_plain ){
     lrc = ldap_start_tls_s(ld, NULL, NULL);
     if( lrc!=LDAP_SUCCESS ){
+      char *diag = NULL;
+      ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+      /* the server answered but the handshake failed (libldap says LDAP_CONNECT_ERROR): its certificate */
+      int cert = lrc==LDAP_CONNECT_ERROR || (diag && (strstr(diag, "cert") || strstr(diag, "TLS")));
+      if( diag ) log_msg("ldap: StartTLS: %s", diag);
+      ldap_memfree(diag);
       ldap_unbind_ext_s(ld, NULL, NULL);
+      if( cert ) return unavailable(cfg, err, nerr, "no secure connection: its certificate could not be verified (see HOLDPOINT_LDAP_CA_FILE)", lrc);
       if( is_down(lrc) ) return unavailable(cfg, err, nerr, NULL, lrc);
       return unavailable(cfg, err, nerr, "StartTLS failed (Holdpoint does not send passwords in the clear)", lrc);
     }

@@ -341,6 +341,7 @@ class FakeOidc:
         self.kid = "key-1"
         self.published = [(self.kid, self.key)]
         self.codes = {}              # code -> the authorize request's params
+        self.last_authorize = {}
         self.tamper = None           # fn(claims, header) -> (claims, header, key) or None
         self.jwks_fetches = 0
         self.token_calls = 0
@@ -394,6 +395,7 @@ class FakeOidc:
                     q = dict(urllib.parse.parse_qsl(u.query))
                     code = b64url(os.urandom(16))
                     fake.codes[code] = q
+                    fake.last_authorize = q
                     loc = q["redirect_uri"] + "?" + urllib.parse.urlencode({"code": code, "state": q.get("state", "")})
                     return self.send(302, "", "text/plain", [("Location", loc)])
                 self.send(404, "{}")

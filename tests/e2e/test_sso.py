@@ -169,7 +169,7 @@ class LdapTest(unittest.TestCase):
         finally:
             self.ldap.resume()
         self.assertEqual(r.status, 503, r.text[:300])
-        self.assertIn("directory", r.text)
+        self.assertIn("The company directory (%s) did not answer: " % self.ldap.url, r.text)
         self.assertEqual(counts(s), before)
         c, r = self.login("gus", "gus-directory-pw")         # back: it works again
         self.assertEqual(r.status, 303, r.text[:300])
@@ -253,6 +253,44 @@ class LdapTest(unittest.TestCase):
         self.assertEqual(len(audit_actions(s, "group_map.add")) - len(audit_actions(s, "group_map.remove")),
                          s.sql("SELECT count(*) FROM group_map")[0][0])
         self.assertIn("LDAP", admin.get("/admin").text)
+
+
+class LdapUntrustedTest(unittest.TestCase):
+    """A directory whose certificate is not signed by the CA Holdpoint was given: no password is sent to it."""
+
+    @classmethod
+    def setUpClass(cls):
+        import tempfile
+        from idp import make_tls
+        cls.ldap = Slapd().start()
+        cls.other = tempfile.mkdtemp(prefix="holdpoint-otherca-")
+        try:
+            cls.ldap.add_person("lena", "Lena Lindqvist", "lena@example.com", "lena-directory-pw")
+            other_ca = make_tls(cls.other)[0]
+            cls.server = start_server(dict(cls.ldap.env(), HOLDPOINT_LDAP_CA_FILE=other_ca))
+        except Exception:
+            cls.ldap.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        import shutil
+        try:
+            cls.server.stop()
+        finally:
+            cls.ldap.stop()
+            shutil.rmtree(cls.other, ignore_errors=True)
+
+    def test_an_untrusted_certificate_is_refused(self):
+        s = self.server
+        before = counts(s)
+        c = s.client()
+        c.get("/login")
+        r = c.post("/login", {"username": "lena", "password": "lena-directory-pw", "next": "/"})
+        self.assertEqual(r.status, 503, r.text[:300])
+        self.assertIn("its certificate could not be verified", r.text)
+        self.assertEqual(counts(s), before)
+        self.assertEqual(s.client().login("alice").status, 303)          # local accounts are not affected
 
 
 class OidcTest(unittest.TestCase):
@@ -486,6 +524,28 @@ class OidcRefusalTest(unittest.TestCase):
         r = mine.get(cb.path + "?" + cb.query)  # the round trip is spent: it does not work afterwards either
         self.assertEqual(r.status, 400)
         self.assertEqual(counts(s), before)
+
+    def test_12_a_signature_needs_a_sign_in_after_it_was_asked_for(self):
+        s = self.server
+        c, status, body = self.attempt()                  # fana signs in
+        self.assertEqual(status, 200, body[:300])
+        b = Browser(c)
+        seen = []
+        def old_sign_in(claims, header, key):
+            seen.append(dict(self.idp.last_authorize))
+            return dict(claims, auth_time=claims["iat"] - 3600), header, key
+        self.idp.tamper = old_sign_in
+        url, status, headers, body = b.get(s.url("/activities/1/reauth"))
+        self.assertEqual(status, 400, body[:300])
+        self.assertIn("did not check who you are again", body)
+        self.assertEqual((seen[0].get("prompt"), seen[0].get("max_age")), ("login", "0"))
+        self.assertEqual(s.sql("SELECT count(*) FROM sessions WHERE reauth_method IS NOT NULL")[0][0], 0)
+        # a sign-in just now is accepted
+        self.idp.tamper = None
+        url, status, headers, body = b.get(s.url("/activities/1/reauth"))
+        self.assertEqual(status, 200, body[:300])
+        self.assertIn("You confirmed who you are", body)
+        self.assertEqual(s.sql("SELECT count(*) FROM sessions WHERE reauth_method='oidc'")[0][0], 1)
 
     def test_10_key_rotation_is_followed(self):
         s = self.server
