@@ -6,9 +6,9 @@
   <ul>{{#ERRORS}}<li><a href="#{{FIELD}}">{{MESSAGE}}</a></li>{{/ERRORS}}</ul>
 </div>{{/HAS_ERRORS}}
 <p class="help">People who sign in through the company's provider or directory bring their groups. Each line below makes
-  the people of a group members of a team, or gives them a role. It is applied at every sign-in{{#FILE}} and read from
-  <code>{{FILE_PATH}}</code> when the server starts{{/FILE}}; a person who leaves the group loses the team or role —
-  and their open approvals through it — at once. Teams and roles no line names are managed by hand.</p>
+  the people of a group members of a team, or gives them a role. A change here applies at once to everyone, from the groups they brought at their last sign-in; each
+  sign-in (and the directory sync) reads their groups again{{#FILE}}; <code>{{FILE_PATH}}</code> is read when the
+  server starts{{/FILE}}. A person who leaves a group loses the team or role — and their open approvals through it — at once. Teams and roles no line names are managed by hand.</p>
 {{#NO_PROVIDER}}<p class="alert">No company provider is set up yet: the map is used once OpenID Connect or LDAP sign-in is configured (README, “Company sign-in”).</p>{{/NO_PROVIDER}}
 
 <section class="card" aria-labelledby="map-title">

@@ -121,6 +121,50 @@ static int apply_map(struct app *a, const struct audit_ctx *c, int64_t uid, cons
   return changed;
 }
 
+/*
+** A change of the map applies to everyone at once, from the groups each
+** person brought at their last sign-in or sync (users.groups_json), in the
+** caller's transaction.  0 or -1.
+*/
+static int reapply_all(struct app *a, const struct audit_ctx *c){
+  struct who { int64_t id; char *groups; } *w = NULL;
+  size_t n = 0, cap = 0;
+  sqlite3_stmt *st = db_prepare(a->db, "SELECT id, groups_json FROM users WHERE auth_source<>'local' AND disabled=0 ORDER BY id");
+  if( st==NULL ) return -1;
+  int step, bad = 0;
+  while( (step = db_step(st))==SQLITE_ROW ){
+    if( n==cap ){
+      struct who *nw = realloc(w, (cap = cap ? 2*cap : 64)*sizeof(*w));
+      if( nw==NULL ){ bad = 1; break; }
+      w = nw;
+    }
+    w[n].id = sqlite3_column_int64(st, 0);
+    w[n].groups = strdup(db_col_text(st, 1));
+    if( w[n].groups==NULL ){ bad = 1; break; }
+    n++;
+  }
+  db_finish(st);
+  if( step!=SQLITE_DONE && step!=SQLITE_ROW ) bad = 1;
+  for(size_t i = 0; !bad && i<n; i++){
+    json_t *arr = json_loads(w[i].groups, 0, NULL);
+    const char **g = arr && json_is_array(arr) ? calloc(json_array_size(arr)+1, sizeof(char*)) : NULL;
+    struct fed_person p = { "", "", "", NULL, NULL, g, 0 };
+    size_t k;
+    json_t *v;
+    if( g ) json_array_foreach(arr, k, v) if( json_is_string(v) ) g[p.ngroups++] = json_string_value(v);
+    char *all = groups_json(&p, 1);
+    int changed = all ? apply_map(a, c, w[i].id, all) : -1;
+    if( changed<0 ) bad = 1;
+    else if( changed>0 ) bad = mayact_person_changed(a, c, w[i].id)!=0;
+    free(all);
+    free(g);
+    json_decref(arr);
+  }
+  for(size_t i = 0; i<n; i++) free(w[i].groups);
+  free(w);
+  return bad ? -1 : 0;
+}
+
 /* Refresh name, e-mail and groups of uid from p, then the map; in the caller's transaction.  0 or -1. */
 static int refresh(struct app *a, const struct audit_ctx *c, int64_t uid, const struct fed_person *p){
   char *all = groups_json(p, 1), *shown = groups_json(p, 0);
@@ -288,6 +332,7 @@ int fed_map_add(struct app *a, const struct audit_ctx *c, const char *grp, const
                 const char *target, const char *source, char *err, size_t nerr){
   if( db_begin_write(a->db) ) return fail(err, nerr, HP_UNAVAILABLE, "The database is busy.");
   int rc = map_insert(a, c, grp, kind, target, source, 0, err, nerr);
+  if( rc==HP_OK && reapply_all(a, c) ) rc = fail(err, nerr, HP_ERROR, "Could not apply the mapping.");
   if( rc!=HP_OK || db_commit(a->db) ){
     db_rollback(a->db);
     return rc==HP_OK ? fail(err, nerr, HP_ERROR, "Could not save the mapping.") : rc;
@@ -320,7 +365,14 @@ static int map_remove(struct app *a, const struct audit_ctx *c, int64_t id, int 
 }
 
 int fed_map_remove(struct app *a, const struct audit_ctx *c, int64_t id){
-  return map_remove(a, c, id, 0);
+  if( db_begin_write(a->db) ) return HP_UNAVAILABLE;
+  int rc = map_remove(a, c, id, 0);
+  if( rc==HP_OK && reapply_all(a, c) ) rc = HP_ERROR;
+  if( rc!=HP_OK || db_commit(a->db) ){
+    db_rollback(a->db);
+    return rc==HP_OK ? HP_ERROR : rc;
+  }
+  return HP_OK;
 }
 
 int fed_map_load_file(struct app *a, const struct audit_ctx *c, const char *path, char *err, size_t nerr){
@@ -369,6 +421,7 @@ int fed_map_load_file(struct app *a, const struct audit_ctx *c, const char *path
     added++;
   }
   free(rows);
+  if( !bad && (added || ngone) && reapply_all(a, c) ){ bad = 1; snprintf(err, nerr, "could not apply the group map"); }
   if( bad || db_commit(a->db) ){
     db_rollback(a->db);
     if( !bad ) snprintf(err, nerr, "could not save the group map");

@@ -78,9 +78,9 @@ int page_admin_group_add(struct req *r){
     return groups_page(r, rc);
   }
   if( rc ) return rc;
-  page_flash(r, "People in the group “%s” will be %s %s from their next sign-in%s.", grp,
-             strcmp(kind, "team")==0 ? "members of the team" : "given the role", target,
-             r->app->cfg.idp.ldap_url[0] ? " or the next directory sync" : "");
+  page_flash(r, "People in the group “%s” are now %s %s (as of their last sign-in; their next sign-in%s"
+             " reads their groups again).", grp, strcmp(kind, "team")==0 ? "members of the team" : "given the role", target,
+             r->app->cfg.idp.ldap_url[0] ? " or directory sync" : "");
   return resp_redirect(r, "/admin/groups");
 }
 
@@ -90,6 +90,6 @@ int page_admin_group_remove(struct req *r){
   req_audit_ctx(r, &c);
   int rc = fed_map_remove(r->app, &c, r->ids[0]);
   if( rc ) return rc;
-  page_flash(r, "The mapping was removed. People lose what it gave them at their next sign-in or directory sync.");
+  page_flash(r, "The mapping was removed: the people it gave a team or role have lost it, with their open approvals through it.");
   return resp_redirect(r, "/admin/groups");
 }

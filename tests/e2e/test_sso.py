@@ -245,6 +245,14 @@ class LdapTest(unittest.TestCase):
         self.assertEqual(r.status, 409)                                # the file has it already
         r = admin.post("/admin/groups", {"group": "qa-leads", "kind": "role", "target": "qa"})
         self.assertEqual(r.status, 303, r.text[:300])
+        # a new line applies at once to the people who brought that group at their last sign-in
+        self.assertNotIn("qa", roles_of(s, "lena"))
+        r = admin.post("/admin/groups", {"group": "Release-Approvers", "kind": "role", "target": "qa"})
+        self.assertEqual(r.status, 303, r.text[:300])
+        self.assertIn("qa", roles_of(s, "lena"))
+        rid = s.sql("SELECT id FROM group_map WHERE grp='release-approvers' AND target='qa'")[0][0]
+        self.assertEqual(admin.post("/admin/groups/%d/remove" % rid, {}).status, 303)
+        self.assertNotIn("qa", roles_of(s, "lena"))
         mid = s.sql("SELECT id FROM group_map WHERE grp='qa-leads'")[0][0]
         fid = s.sql("SELECT id FROM group_map WHERE source='file' LIMIT 1")[0][0]
         self.assertEqual(admin.post("/admin/groups/%d/remove" % fid, {}).status, 404)
