@@ -9,6 +9,10 @@
   <span class="kind k-{{KIND}}">{{KIND_LABEL}}</span>
   {{#ESCALATED}}<span class="marker">Escalated</span>{{/ESCALATED}}
 </div>
+{{#NEW_BUILD}}<div class="notice callout" role="status" id="new-build">
+  <p><strong>A new build arrived</strong> ({{NEW_BUILD_UTC}}): <code>{{NEW_DIGEST}}</code> replaces <code>{{OLD_DIGEST}}</code>.
+     Decisions made for the old build no longer count: this activity is asked again, for the new build.</p>
+</div>{{/NEW_BUILD}}
 {{#DESCRIPTION}}<p class="lead">{{DESCRIPTION}}</p>{{/DESCRIPTION}}
 {{#YOU_CAN_ACT}}<p class="notice callout" role="status"><strong>This activity requires your input.</strong> <a href="#act">Go to your decision</a>.</p>{{/YOU_CAN_ACT}}
 
@@ -19,6 +23,7 @@
     <dt>Release</dt><dd><a href="/releases/{{RELEASE_ID}}">{{RELEASE_NAME}} {{RELEASE_VERSION}}</a> <span class="badge s-{{RELEASE_STATUS}}">{{RELEASE_STATUS_LABEL}}</span></dd>
     <dt>Phase</dt><dd><a href="/phases/{{PHASE_ID}}">{{PHASE_NAME}}</a></dd>
     {{#ARTIFACT}}<dt>Artifact</dt><dd><code>{{ARTIFACT}}</code></dd>{{/ARTIFACT}}
+    {{#DIGEST}}<dt>Build</dt><dd><code class="digest">{{DIGEST}}</code></dd>{{/DIGEST}}
     <dt>Kind</dt><dd>{{KIND_LABEL}}</dd>
     <dt>Round</dt><dd>{{ROUND}}{{#LATER_ROUND}} <span class="muted">(retried; earlier rounds are in the history)</span>{{/LATER_ROUND}}</dd>
     <dt>Depends on</dt><dd>{{#DEP}}<span class="dep">after <a href="/activities/{{DEP_ID}}">{{DEP_NAME}}</a> <span class="badge s-{{STATUS}}">{{STATUS_LABEL}}</span></span> {{/DEP}}{{#NO_DEPS}}<span class="muted">nothing</span>{{/NO_DEPS}}</dd>
@@ -218,7 +223,7 @@
   <ul class="votes">
   {{#VOTE}}
     <li><span class="badge s-{{VOTE_STATUS}}">{{VOTE_LABEL}}</span> <strong>{{VOTER}}</strong>{{#ACTING}} <span class="muted">(by {{ACTOR}}, acting for them)</span>{{/ACTING}}
-      <time datetime="{{VOTE_ISO}}" title="{{VOTE_UTC}}" class="muted">{{VOTE_AGO}}</time>{{#CHANNEL}} <span class="muted">via {{VOTE_CHANNEL}}</span>{{/CHANNEL}}
+      <time datetime="{{VOTE_ISO}}" title="{{VOTE_UTC}}" class="muted">{{VOTE_AGO}}</time>{{#CHANNEL}} <span class="muted">via {{VOTE_CHANNEL}}</span>{{/CHANNEL}}{{#VOTE_DIGEST}} <span class="muted">for <code class="digest">{{VOTE_DIGEST}}</code></span>{{/VOTE_DIGEST}}
       {{#SIGNED}}<div class="signature">Signed: {{VOTER}} — “{{SIGNED_MEANING}}” — {{VOTE_UTC}} <span class="muted">({{SIGNED_METHOD}})</span></div>{{/SIGNED}}
       {{#COMMENT}}<blockquote class="comment">{{VOTE_COMMENT:pre_escape}}</blockquote>{{/COMMENT}}</li>
   {{/VOTE}}

@@ -4,6 +4,10 @@
   <h1>{{NAME}} <span class="version">{{VERSION}}</span></h1>
   <span class="badge big s-{{STATUS}}">{{STATUS_LABEL}}</span>
 </div>
+{{#NEW_BUILD}}<div class="notice callout" role="status" id="new-build">
+  <p><strong>New build</strong> since {{NEW_BUILD_UTC}}: <code>{{NEW_DIGEST}}</code> replaced <code>{{OLD_DIGEST}}</code>;
+     the release started again, and its approvals are asked for the new build.</p>
+</div>{{/NEW_BUILD}}
 {{#YOUR_INPUT}}
 <div class="notice callout" role="status">
   <p><strong>{{YOUR_INPUT_TEXT}}</strong></p>

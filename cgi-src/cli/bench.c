@@ -35,7 +35,7 @@ int bench_seed(struct app *a, int releases, int audit_rows){
       snprintf(name, sizeof(name), "service-%03d", i % 250);
       snprintf(version, sizeof(version), "%d.%d.%d", 1 + i/1000, (i/10)%100, i%10);
       const char *vals[] = { "registry.example/app:bench", version };
-      struct engine_new_release nr = { "delivery", name, version, "", keys, vals, 2, alice, NULL };
+      struct engine_new_release nr = { "delivery", name, version, "", keys, vals, 2, alice, NULL, NULL };
       int64_t rid, qa = 0;
       if( engine_release_create_in_tx(a, &c, &nr, &rid, err, sizeof(err))!=HP_OK ) goto fail;
       sqlite3_stmt *st = db_prepare(a->db, "SELECT id FROM activities WHERE release_id=:r AND name='deploy-qa'");

@@ -29,8 +29,12 @@ enum holdctl_exit {
 static void usage(FILE *f){
   fputs(
 "usage: holdctl COMMAND [ARGS]\n"
-"  trigger TEMPLATE --name N --version V [--artifact A] [--var KEY=VALUE]...\n"
-"                                 start a release; prints its id\n"
+"  trigger TEMPLATE --name N --version V [--artifact A] [--artifact-digest sha256:…] [--var KEY=VALUE]...\n"
+"                                 start a release; prints its id (A may end in @sha256:…)\n"
+"  build RELEASE --digest sha256:… [--artifact A]\n"
+"                                 a new build for the release: decisions for the old one stop counting\n"
+"  verify --release RELEASE --digest sha256:…\n"
+"                                 the deploy gate: exit 0 only if every approval covers exactly this build\n"
 "  status RELEASE                 the release, its phases and activities\n"
 "  result ACTIVITY pass|warning|fail [--details JSON]\n"
 "                                 report an automated activity's result\n"
@@ -200,7 +204,7 @@ static long long parse_duration(const char *z){
 
 /* The value of --name among argv[from..), and whether an unknown option is there. */
 struct opts {
-  const char *name, *version, *artifact, *details, *activity, *timeout, *comment;
+  const char *name, *version, *artifact, *details, *activity, *timeout, *comment, *digest, *release;
   const char *vars[100];
   int nvars;
   const char *pos[34];     /* positional arguments (input: ACTIVITY and up to 33 KEY=VALUE) */
@@ -220,6 +224,8 @@ static int parse_opts(int argc, char **argv, struct opts *o){
     else if( strcmp(a, "--activity")==0 ) slot = &o->activity;
     else if( strcmp(a, "--timeout")==0 ) slot = &o->timeout;
     else if( strcmp(a, "--comment")==0 ) slot = &o->comment;
+    else if( strcmp(a, "--artifact-digest")==0 || strcmp(a, "--digest")==0 ) slot = &o->digest;
+    else if( strcmp(a, "--release")==0 ) slot = &o->release;
     else if( strcmp(a, "--var")==0 ){
       if( i+1>=argc ){ say("--var needs KEY=VALUE"); return -1; }
       if( o->nvars==(int)(sizeof(o->vars)/sizeof(o->vars[0])) ){ say("too many --var"); return -1; }
@@ -319,6 +325,7 @@ static int cmd_trigger(const struct conf *c, struct opts *o){
   json_t *body = json_pack("{s:s,s:s,s:s,s:o}", "template", o->pos[0], "name", o->name, "version", o->version,
                            "variables", vars);
   if( body && o->artifact ) json_object_set_new(body, "artifact", json_string(o->artifact));
+  if( body && o->digest ) json_object_set_new(body, "artifact_digest", json_string(o->digest));
   char *z = body ? json_dumps(body, JSON_COMPACT) : NULL;
   json_decref(body);
   if( z==NULL ){ say("out of memory (or a value is not UTF-8)"); return HOLDCTL_FAILED; }
@@ -603,6 +610,73 @@ static int cmd_wait(const struct conf *c, struct opts *o){
   }
 }
 
+/* holdctl build RELEASE --digest sha256:… [--artifact A] */
+static int cmd_build(const struct conf *c, struct opts *o){
+  long long id = o->npos==1 ? parse_id(o->pos[0]) : 0;
+  if( id==0 || (o->digest==NULL && o->artifact==NULL) ){
+    say("usage: holdctl build RELEASE --digest sha256:… [--artifact A]");
+    return HOLDCTL_USAGE;
+  }
+  json_t *body = json_object();
+  if( o->digest ) json_object_set_new(body, "digest", json_string(o->digest));
+  if( o->artifact ) json_object_set_new(body, "artifact", json_string(o->artifact));
+  char *z = json_dumps(body, JSON_COMPACT);
+  json_decref(body);
+  if( z==NULL ){ say("out of memory"); return HOLDCTL_FAILED; }
+  char path[64];
+  struct resp r;
+  snprintf(path, sizeof(path), "/api/v1/releases/%lld/build", id);
+  int rc = http(c, "POST", path, z, &r);
+  free(z);
+  if( rc ) return HOLDCTL_USAGE;
+  if( r.status!=200 ){
+    rc = refused(&r, "build");
+    resp_free(&r);
+    return rc;
+  }
+  json_t *j = resp_json(&r);
+  resp_free(&r);
+  printf("release %lld: %s\n", id, j && json_is_true(json_object_get(j, "restarted"))
+         ? "new build recorded; the release starts again and its approvals are asked for again"
+         : "already this build; nothing changed");
+  json_decref(j);
+  return HOLDCTL_OK;
+}
+
+/* holdctl verify --release RELEASE --digest sha256:… — exit 0 only when the build may ship. */
+static int cmd_verify(const struct conf *c, struct opts *o){
+  long long id = o->release ? parse_id(o->release) : 0;
+  if( id==0 || o->digest==NULL || o->npos ){
+    say("usage: holdctl verify --release RELEASE --digest sha256:…");
+    return HOLDCTL_USAGE;
+  }
+  char path[300];
+  struct resp r;
+  if( strlen(o->digest)>160 ){ say("--digest is too long"); return HOLDCTL_USAGE; }
+  snprintf(path, sizeof(path), "/api/v1/releases/%lld/verify?digest=%s", id, o->digest);
+  for(char *p = path; *p; p++) if( *p==' ' ) *p = '+';
+  if( http(c, "GET", path, NULL, &r) ) return HOLDCTL_USAGE;
+  if( r.status!=200 ){
+    int rc = refused(&r, "verify");
+    resp_free(&r);
+    return rc==HOLDCTL_OK ? HOLDCTL_FAILED : rc;
+  }
+  json_t *j = resp_json(&r);
+  resp_free(&r);
+  if( j==NULL ){ say("the server's answer is not JSON"); return HOLDCTL_FAILED; }
+  int ok = json_is_true(json_object_get(j, "verified"));
+  size_t i;
+  json_t *v;
+  if( ok ){
+    printf("verified: every approval of release %lld covers %s\n", id, o->digest);
+  }else{
+    printf("NOT verified: %s may not ship as release %lld\n", o->digest, id);
+    json_array_foreach(json_object_get(j, "reasons"), i, v) printf("  - %s\n", json_string_value(v));
+  }
+  json_decref(j);
+  return ok ? HOLDCTL_OK : HOLDCTL_FAILED;
+}
+
 int main(int argc, char **argv){
   struct conf c;
   struct opts o;
@@ -613,7 +687,8 @@ int main(int argc, char **argv){
   }
   const char *cmd = argv[1];
   if( strcmp(cmd, "trigger") && strcmp(cmd, "status") && strcmp(cmd, "result") && strcmp(cmd, "wait")
-   && strcmp(cmd, "approve") && strcmp(cmd, "reject") && strcmp(cmd, "upload") && strcmp(cmd, "input") ){
+   && strcmp(cmd, "approve") && strcmp(cmd, "reject") && strcmp(cmd, "upload") && strcmp(cmd, "input")
+   && strcmp(cmd, "build") && strcmp(cmd, "verify") ){
     say("unknown command '%s'", cmd);
     usage(stderr);
     return HOLDCTL_USAGE;
@@ -638,6 +713,8 @@ int main(int argc, char **argv){
   else if( strcmp(cmd, "wait")==0 ) rc = cmd_wait(&c, &o);
   else if( strcmp(cmd, "upload")==0 ) rc = cmd_upload(&c, &o);
   else if( strcmp(cmd, "input")==0 ) rc = cmd_input(&c, &o);
+  else if( strcmp(cmd, "build")==0 ) rc = cmd_build(&c, &o);
+  else if( strcmp(cmd, "verify")==0 ) rc = cmd_verify(&c, &o);
   else rc = cmd_decide(&c, &o, strcmp(cmd, "approve")==0 ? "approve" : "reject");
   curl_global_cleanup();
   return rc;

@@ -75,7 +75,7 @@ static int64_t seed_activity(struct seed_run *s, const char *name, int *round, c
 /* Start a release of the delivery template. */
 static int seed_release(struct seed_run *s, const char *name, const char *version, const char *image){
   const char *keys[] = { "image", "version" }, *vals[] = { image, version };
-  struct engine_new_release nr = { "delivery", name, version, image, keys, vals, 2, s->alice_id, NULL };
+  struct engine_new_release nr = { "delivery", name, version, image, keys, vals, 2, s->alice_id, NULL, NULL };
   return engine_release_create(s->a, &s->alice, &nr, &s->rel, s->err, sizeof(s->err));
 }
 

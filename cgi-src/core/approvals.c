@@ -9,6 +9,7 @@
 #include "inputs.h"
 #include "notify.h"
 #include "log.h"
+#include "digest.h"
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,8 +126,9 @@ static int insert_decision(struct app *a, const struct mayact_act *w, const stru
                            int64_t principal, const char *decision, const char *comment, int signed_){
   sqlite3_stmt *st = db_prepare(a->db,
     "INSERT INTO decisions(activity_id,round,user_id,actor_id,decision,comment,signed,signature_name,"
-    "signature_meaning,signature_method,channel,at,ip,session_hash,user_agent)"
-    " VALUES(:a,:r,:u,:actor,:d,:c,:s,:sn,:sm,:smeth,:ch,:at,:ip,:sh,:ua)");
+    "signature_meaning,signature_method,channel,at,ip,session_hash,user_agent,artifact_digest)"
+    " VALUES(:a,:r,:u,:actor,:d,:c,:s,:sn,:sm,:smeth,:ch,:at,:ip,:sh,:ua,"
+    " (SELECT rl.artifact_digest FROM activities x JOIN releases rl ON rl.id=x.release_id WHERE x.id=:a))");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":a", w->id);
   db_bind_int64(st, ":r", w->round);
@@ -621,4 +623,74 @@ int approvals_timers(struct app *a, int64_t now){
     if( expire_one(a, ids[i], rounds[i], deadlines[i], now)>0 ) fired++;
   }
   return fired;
+}
+
+int approvals_verify_build(struct app *a, int64_t release_id, const char *digest, json_t **out){
+  *out = NULL;
+  if( !digest_valid(digest) ) return HP_UNPROCESSABLE;
+  sqlite3_stmt *st = db_prepare(a->db, "SELECT artifact_digest, status FROM releases WHERE id=:id");
+  if( st==NULL ) return HP_ERROR;
+  db_bind_int64(st, ":id", release_id);
+  if( db_step(st)!=SQLITE_ROW ){ db_finish(st); return HP_NOT_FOUND; }
+  json_t *reasons = json_array(), *acts = json_array();
+  json_t *res = json_pack("{s:b,s:s,s:s,s:s,s:o,s:o}", "verified", 0, "digest", digest,
+                          "release_digest", db_col_text(st, 0), "release_status", db_col_text(st, 1),
+                          "reasons", reasons, "approvals", acts);
+  char buf[400];
+  if( res && strcmp(db_col_text(st, 0), digest)!=0 ){
+    snprintf(buf, sizeof(buf), "The release's build is %s, not %s.", db_col_text(st, 0)[0] ? db_col_text(st, 0)
+             : "not named (no digest)", digest);
+    json_array_append_new(reasons, json_string(buf));
+  }
+  if( res && (strcmp(db_col_text(st, 1), "aborted")==0 || strcmp(db_col_text(st, 1), "failed")==0) ){
+    snprintf(buf, sizeof(buf), "The release is %s.", db_col_text(st, 1));
+    json_array_append_new(reasons, json_string(buf));
+  }
+  db_finish(st);
+  if( res==NULL ) return HP_ERROR;
+  st = db_prepare(a->db, "SELECT a.id, a.name, a.status, a.round, coalesce(a.result,''),"
+                         " json_extract(CASE WHEN json_valid(a.result_details) THEN a.result_details END, '$.automatic')"
+                         " FROM activities a JOIN phases p ON p.id=a.phase_id"
+                         " WHERE a.release_id=:r AND a.kind='approval' ORDER BY p.position, a.position");
+  if( st==NULL ){ json_decref(res); return HP_ERROR; }
+  db_bind_int64(st, ":r", release_id);
+  int step;
+  while( (step = db_step(st))==SQLITE_ROW ){
+    int64_t aid = sqlite3_column_int64(st, 0);
+    const char *name = db_col_text(st, 1), *status = db_col_text(st, 2), *result = db_col_text(st, 4);
+    int round = sqlite3_column_int(st, 3), automatic = sqlite3_column_int(st, 5);
+    if( strcmp(status, "skipped")==0 ) continue;
+    json_t *votes = json_array();
+    int covers = strcmp(status, "completed")==0 && strcmp(result, "approved")==0;
+    if( !covers ){
+      snprintf(buf, sizeof(buf), "The approval '%.100s' is not approved (%s).", name, status);
+      json_array_append_new(reasons, json_string(buf));
+    }
+    sqlite3_stmt *dv = db_prepare(a->db, "SELECT u.username, d.artifact_digest FROM decisions d JOIN users u ON u.id=d.user_id"
+                                         " WHERE d.activity_id=:a AND d.round=:n AND d.decision='approve' ORDER BY d.at, d.id");
+    if( dv ){
+      db_bind_int64(dv, ":a", aid);
+      db_bind_int64(dv, ":n", round);
+      int nv = 0;
+      while( db_step(dv)==SQLITE_ROW ){
+        nv++;
+        json_array_append_new(votes, json_pack("{s:s,s:s}", "user", db_col_text(dv, 0), "digest", db_col_text(dv, 1)));
+        if( covers && strcmp(db_col_text(dv, 1), digest)!=0 ){
+          covers = 0;
+          snprintf(buf, sizeof(buf), "%.64s approved '%.100s' for %s, not %s.", db_col_text(dv, 0), name,
+                   db_col_text(dv, 1)[0] ? db_col_text(dv, 1) : "no digest", digest);
+          json_array_append_new(reasons, json_string(buf));
+        }
+      }
+      db_finish(dv);
+      if( covers && nv==0 && !automatic ) covers = 0;       /* approved by nobody, yet not automatic: never happens */
+    }
+    json_array_append_new(acts, json_pack("{s:s,s:s,s:i,s:b,s:b,s:o}", "activity", name, "status", status, "round", round,
+                                          "automatic", automatic, "covers", covers, "votes", votes));
+  }
+  db_finish(st);
+  if( step!=SQLITE_DONE ){ json_decref(res); return HP_ERROR; }
+  json_object_set_new(res, "verified", json_boolean(json_array_size(reasons)==0));
+  *out = res;
+  return HP_OK;
 }

@@ -73,4 +73,17 @@ int approvals_delegation_revoke(struct app *a, const struct audit_ctx *c, int64_
 /* The job runner's timers: reminders, then expiry (reject or escalate).  Returns the number fired. */
 int approvals_timers(struct app *a, int64_t now);
 
+/*
+** The deploy gate: may the build with this digest ship as this release?
+** Yes only when it is the release's build and every approval of the release
+** is approved, each approving vote given for exactly this digest (skipped
+** approvals do not count; automatic ones were made for the build the release
+** had then, which a new build resets).  *out: {"verified", "digest",
+** "release_digest", "release_status", "reasons": [sentences], "approvals":
+** [{"activity", "status", "round", "covers", "votes": [{"user", "digest"}]}]};
+** json_decref it.  HP_OK, HP_NOT_FOUND, HP_UNPROCESSABLE (digest), HP_ERROR.
+*/
+struct json_t;
+int approvals_verify_build(struct app *a, int64_t release_id, const char *digest, struct json_t **out);
+
 #endif

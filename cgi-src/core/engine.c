@@ -1,5 +1,6 @@
 /* engine.c — the release state machine: a pure planner over a snapshot, and the one transaction that applies it. */
 #include "engine.h"
+#include "digest.h"
 #include "util.h"
 #include "app.h"
 #include "db.h"
@@ -88,6 +89,7 @@ static void push(struct pctx *x, const struct engine_change *c){
 
 /* The audit action of an activity change. */
 static const char *act_action(int from, int to, unsigned flags){
+  if( flags & ENGINE_CF_NEW_BUILD ) return "activity.new_build";
   if( flags & ENGINE_CF_RETRY ) return "activity.retry";
   switch( to ){
     case ENGINE_ACT_RUNNING: return "activity.activate";
@@ -440,6 +442,22 @@ int engine_plan(struct engine_snapshot *s, const struct engine_event *ev, struct
         return refuse(p, HP_CONFLICT, "Only a rejected, failed or aborted activity can be retried.");
       }
       retry(&x, ev->act);
+      settle(&x);
+      break;
+    case ENGINE_EV_NEW_BUILD:
+      if( s->status==ENGINE_REL_COMPLETED || s->status==ENGINE_REL_ABORTED ){
+        return refuse(p, HP_CONFLICT, "The release is finished: a new build needs a new release.");
+      }
+      for(int i=0; i<s->nacts; i++){
+        enum engine_act_status st = s->acts[i].status;
+        if( st==ENGINE_ACT_PENDING ) continue;
+        if( st==ENGINE_ACT_BLOCKED ) set_act(&x, i, ENGINE_ACT_PENDING, ENGINE_RES_NONE, 0, -1);
+        else set_act(&x, i, ENGINE_ACT_PENDING, ENGINE_RES_NONE, ENGINE_CF_RETRY|ENGINE_CF_NEW_BUILD, -1);
+      }
+      for(int k=s->nphases-1; k>=0; k--){
+        if( s->phases[k].status!=ENGINE_PH_PENDING ) set_phase(&x, k, ENGINE_PH_PENDING);
+      }
+      if( s->status!=ENGINE_REL_RUNNING ) set_release(&x, ENGINE_REL_RUNNING);
       settle(&x);
       break;
     case ENGINE_EV_ABORT:
@@ -1001,6 +1019,63 @@ int engine_retry(struct app *a, const struct audit_ctx *c, int64_t release_id,
   return tx_end(a, engine_retry_in_tx(a, c, release_id, activity_id, err, nerr), err, nerr);
 }
 
+static int text_ok(const char *z, int lines);
+
+int engine_new_build_in_tx(struct app *a, const struct audit_ctx *c, int64_t release_id, const char *artifact,
+                           const char *digest, int *changed, char *err, size_t nerr){
+  *changed = 0;
+  if( !digest_valid(digest) ){
+    return fail(err, nerr, HP_UNPROCESSABLE, "digest: write it as sha256: and 64 lower-case hex digits (or sha384:, sha512:).");
+  }
+  if( artifact && (strlen(artifact)>1000 || !text_ok(artifact, 0)) ){
+    return fail(err, nerr, HP_UNPROCESSABLE, "artifact: at most 1000 characters, no control characters.");
+  }
+  sqlite3_stmt *st = db_prepare(a->db, "SELECT artifact_digest, artifact, status FROM releases WHERE id=:id");
+  if( st==NULL ) return fail(err, nerr, HP_ERROR, "The release could not be read.");
+  db_bind_int64(st, ":id", release_id);
+  char old[DIGEST_MAX+8] = "", old_art[1024] = "", status[32] = "";
+  int found = db_step(st)==SQLITE_ROW;
+  if( found ){
+    snprintf(old, sizeof(old), "%s", db_col_text(st, 0));
+    snprintf(old_art, sizeof(old_art), "%s", db_col_text(st, 1));
+    snprintf(status, sizeof(status), "%s", db_col_text(st, 2));
+  }
+  db_finish(st);
+  if( !found ) return fail(err, nerr, HP_NOT_FOUND, "There is no release %lld.", (long long)release_id);
+  if( strcmp(old, digest)==0 ) return HP_OK;                 /* the same build reported again: nothing to do */
+  if( strcmp(status, "completed")==0 || strcmp(status, "aborted")==0 ){
+    return fail(err, nerr, HP_CONFLICT, "The release is %s: a new build needs a new release.", status);
+  }
+  const char *art = artifact && artifact[0] ? artifact : old_art;
+  st = db_prepare(a->db, "UPDATE releases SET artifact=:art, artifact_digest=:d, previous_digest=:old,"
+                         " build_changed_at=:now WHERE id=:id");
+  if( st==NULL ) return fail(err, nerr, HP_ERROR, "The release could not be changed.");
+  db_bind_text(st, ":art", art);
+  db_bind_text(st, ":d", digest);
+  db_bind_text(st, ":old", old);
+  db_bind_int64(st, ":now", app_now_ms(a));
+  db_bind_int64(st, ":id", release_id);
+  int ok = db_step(st)==SQLITE_DONE;
+  db_finish(st);
+  if( !ok ) return fail(err, nerr, HP_ERROR, "The release could not be changed.");
+  if( audit_append(a, c, "release.new_build", "release", release_id, release_id, "{s:s,s:s,s:s}",
+                   "from_digest", old, "to_digest", digest, "artifact", art) ){
+    return fail(err, nerr, HP_ERROR, "The change could not be recorded.");
+  }
+  struct engine_event ev = { ENGINE_EV_NEW_BUILD, -1, 0, ENGINE_RES_NONE };
+  struct apply_extra x = { -1, NULL, NULL, NULL };
+  int rc = run_event(a, c, release_id, 0, &ev, &x, err, nerr);
+  if( rc==HP_OK ) *changed = 1;
+  return rc;
+}
+
+int engine_new_build(struct app *a, const struct audit_ctx *c, int64_t release_id, const char *artifact,
+                     const char *digest, int *changed, char *err, size_t nerr){
+  int rc = tx_begin(a, err, nerr);
+  if( rc ) return rc;
+  return tx_end(a, engine_new_build_in_tx(a, c, release_id, artifact, digest, changed, err, nerr), err, nerr);
+}
+
 int engine_abort_in_tx(struct app *a, const struct audit_ctx *c, int64_t release_id,
                        const char *reason, char *err, size_t nerr){
   struct engine_event ev = { ENGINE_EV_ABORT, -1, 0, ENGINE_RES_NONE };
@@ -1289,6 +1364,16 @@ int engine_release_create_in_tx(struct app *a, const struct audit_ctx *c,
   if( strlen(artifact)>1000 || !text_ok(artifact, 0) ){
     return fail(err, nerr, HP_UNPROCESSABLE, "artifact: at most 1000 characters, no control characters.");
   }
+  char digest[DIGEST_MAX] = "";
+  if( nr->artifact_digest && nr->artifact_digest[0] ){
+    if( !digest_valid(nr->artifact_digest) ){
+      return fail(err, nerr, HP_UNPROCESSABLE, "artifact_digest: write it as sha256: and 64 lower-case hex digits"
+                  " (or sha384:, sha512:).");
+    }
+    snprintf(digest, sizeof(digest), "%s", nr->artifact_digest);
+  }else if( digest_of_artifact(artifact, digest, sizeof(digest))<0 ){
+    return fail(err, nerr, HP_UNPROCESSABLE, "artifact: the digest after '@' is not sha256: and 64 hex digits.");
+  }
   if( nr->template_name==NULL || nr->template_name[0]==0 ){
     return fail(err, nerr, HP_UNPROCESSABLE, "template: name the template to follow.");
   }
@@ -1316,13 +1401,14 @@ int engine_release_create_in_tx(struct app *a, const struct audit_ctx *c,
   rc = HP_ERROR;
 
   int64_t now = app_now_ms(a);
-  st = db_prepare(a->db, "INSERT INTO releases(template_id,name,version,artifact,status,on_reject,started_by,created_at,origin_json)"
-                         " VALUES(:t,:n,:v,:art,'running',:rej,:by,:now,:origin)");
+  st = db_prepare(a->db, "INSERT INTO releases(template_id,name,version,artifact,artifact_digest,status,on_reject,"
+                         "started_by,created_at,origin_json) VALUES(:t,:n,:v,:art,:dig,'running',:rej,:by,:now,:origin)");
   if( st==NULL ) goto out;
   db_bind_int64(st, ":t", template_id);
   db_bind_text(st, ":n", nr->name);
   db_bind_text(st, ":v", version);
   db_bind_text(st, ":art", artifact);
+  db_bind_text(st, ":dig", digest);
   db_bind_text(st, ":rej", rtpl_on_reject_name(t->on_reject));
   db_bind_int64(st, ":by", nr->started_by);
   db_bind_text(st, ":origin", nr->origin_json);

@@ -33,6 +33,11 @@ struct audit_ctx;
 **    aborted release): round+1, back to pending (so are the dependents that
 **    it had rejected automatically), then activated as above.
 **  - Abort: the release, every unfinished activity and phase -> aborted.
+**  - New build (the artifact's digest changed; not in a completed or
+**    aborted release): every activity that had started goes back to pending
+**    in a new round, every phase to pending, the release to running, and it
+**    starts again from the first phase: approvals and tasks decided for the
+**    old build no longer count, automated steps run again for the new one.
 **  - A failed phase is frozen: none of its activities takes a result or a
 **    decision (HP_CONFLICT) until the failed one is retried; the core's
 **    may_act (mayact.h) lists nobody for them meanwhile.
@@ -123,7 +128,8 @@ enum engine_event_type {
   ENGINE_EV_RESULT,      /* act, result pass|warning|fail: an automated activity's result */
   ENGINE_EV_COMPLETE,    /* act, round, result approved|rejected|proceeded|aborted|expired */
   ENGINE_EV_RETRY,       /* act: run a rejected/failed/aborted activity again */
-  ENGINE_EV_ABORT        /* stop the release */
+  ENGINE_EV_ABORT,       /* stop the release */
+  ENGINE_EV_NEW_BUILD    /* the artifact changed: everything that was decided is decided again */
 };
 
 struct engine_event {
@@ -143,7 +149,8 @@ enum engine_change_flag {
   ENGINE_CF_RETRY     = 1<<3,   /* activity: round+1, result/times cleared */
   ENGINE_CF_FINISH    = 1<<4,   /* finished_at = now (and result for an activity) */
   ENGINE_CF_START     = 1<<5,   /* phase: started_at = now */
-  ENGINE_CF_CASCADE   = 1<<6    /* retry reached this activity through a dependency */
+  ENGINE_CF_CASCADE   = 1<<6,   /* retry reached this activity through a dependency */
+  ENGINE_CF_NEW_BUILD = 1<<7    /* with RETRY: reset because a new build of the artifact arrived */
 };
 
 /* One conditional status change, in the order it must be applied. */
@@ -198,6 +205,18 @@ void engine_plan_free(struct engine_plan *p);
 int engine_template_import(struct app *a, const struct audit_ctx *c, const char *yaml, size_t n,
                            int64_t created_by, int64_t *template_id, int *unchanged, char *err, size_t nerr);
 
+/*
+** A new build of a release's artifact (a new digest, and the reference if
+** given): recorded, audited (release.new_build) and, when the digest
+** differs, the release starts again (ENGINE_EV_NEW_BUILD).  *changed 0 when
+** it was the release's digest already.  HP_OK, HP_UNPROCESSABLE (digest),
+** HP_CONFLICT (a finished release), HP_NOT_FOUND.
+*/
+int engine_new_build_in_tx(struct app *a, const struct audit_ctx *c, int64_t release_id, const char *artifact,
+                           const char *digest, int *changed, char *err, size_t nerr);
+int engine_new_build(struct app *a, const struct audit_ctx *c, int64_t release_id, const char *artifact,
+                     const char *digest, int *changed, char *err, size_t nerr);
+
 /* A release to create from the latest version of a template. */
 struct engine_new_release {
   const char *template_name;
@@ -206,6 +225,7 @@ struct engine_new_release {
   int nvars;
   int64_t started_by;                          /* a user id */
   const char *origin_json;                     /* where it came from (releases.origin_json), or NULL */
+  const char *artifact_digest;                 /* "sha256:…", or NULL: the one after '@' in artifact, if any */
 };
 
 /*

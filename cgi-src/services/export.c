@@ -651,7 +651,7 @@ static int pdf_decisions(struct pdf *p, sqlite3 *db, int64_t id){
   sqlite3_stmt *st = pdf_query(db,
     "SELECT a.name, d.round, d.decision, d.comment, d.signed, d.signature_name, d.signature_meaning,"
     " d.at, d.ip, d.channel, d.session_hash, coalesce(u.display_name,''), coalesce(u.username,''),"
-    " coalesce(ac.display_name,''), coalesce(ac.username,''), d.actor_id<>d.user_id, d.signature_method"
+    " coalesce(ac.display_name,''), coalesce(ac.username,''), d.actor_id<>d.user_id, d.signature_method, d.artifact_digest"
     " FROM decisions d JOIN activities a ON a.id=d.activity_id JOIN phases p ON p.id=a.phase_id"
     " LEFT JOIN users u ON u.id=d.user_id LEFT JOIN users ac ON ac.id=d.actor_id"
     " WHERE a.release_id=:id ORDER BY p.position, a.position, d.round, d.at, d.id", id);
@@ -679,6 +679,7 @@ static int pdf_decisions(struct pdf *p, sqlite3 *db, int64_t id){
     if( db_col_text(st, 10)[0] ) buf_printf(&b, " \xC2\xB7 session %.12s", db_col_text(st, 10));
     pdf_kv(p, "Recorded", b.z);
     pdf_kv(p, "Comment", db_col_text(st, 3));
+    if( db_col_text(st, 17)[0] ) pdf_kv(p, "For build", db_col_text(st, 17));
     if( sqlite3_column_int(st, 4) ){
       /* The manifestation of an electronic signature (21 CFR 11.50): printed name, date and time, meaning. */
       pdf_kv(p, "Signed by", db_col_text(st, 5));

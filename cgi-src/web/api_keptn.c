@@ -89,7 +89,7 @@ int api_keptn_event(struct req *r){
   else snprintf(version, sizeof(version), "keptn-%.8s", id);          /* the event's id, shortened */
   const char *keys[] = { "project", "stage", "service" };
   const char *vals[] = { project, stage, service };
-  struct engine_new_release nr = { tpl, service, version, "", keys, vals, 3, r->user->id, origin_json };
+  struct engine_new_release nr = { tpl, service, version, "", keys, vals, 3, r->user->id, origin_json, NULL };
   struct audit_ctx c;
   char err[600] = "";
   int64_t rid = 0;

@@ -1,5 +1,7 @@
 /* api_release.c — the JSON API for releases, approvals and activities (/api/v1). */
 #include "api_release.h"
+#include "digest.h"
+#include "approvals.h"
 #include "relvars.h"
 #include "vars.h"
 #include "util.h"
@@ -313,7 +315,7 @@ int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out){
   json_t *votes = json_array();
   json_object_set_new(act, "votes", votes);
   st = db_prepare(a->db, "SELECT u.username, u.display_name, d.decision, d.comment, d.at, d.signed,"
-                         " d.signature_name, d.signature_meaning, au.username, d.channel, d.signature_method"
+                         " d.signature_name, d.signature_meaning, au.username, d.channel, d.signature_method, d.artifact_digest"
                          " FROM decisions d JOIN users u ON u.id=d.user_id JOIN users au ON au.id=d.actor_id"
                          " WHERE d.activity_id=:id AND d.round=:round ORDER BY d.at, d.id");
   if( st==NULL ) goto out;
@@ -325,6 +327,7 @@ int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out){
       "signed", sqlite3_column_int(st, 5), "signature_name", j_text(st, 6), "signature_meaning", j_text(st, 7),
       "actor", j_text(st, 8), "channel", j_text(st, 9));
     if( v ) json_object_set_new(v, "signature_method", j_text(st, 10));
+    if( v ) json_object_set_new(v, "artifact_digest", j_text(st, 11));
     if( v ) json_array_append_new(votes, v);
   }
   db_finish(st);
@@ -397,9 +400,9 @@ static int reply_release(struct req *r, int status, int64_t id){
 }
 
 int api_release_create(struct req *r){
-  static const char *const keys[] = { "template", "name", "version", "artifact", "variables", NULL };
+  static const char *const keys[] = { "template", "name", "version", "artifact", "artifact_digest", "variables", NULL };
   json_t *body;
-  const char *tpl, *name, *version, *artifact;
+  const char *tpl, *name, *version, *artifact, *digest;
   const char **vkeys = NULL, **vvals = NULL;
   char **owned = NULL;
   int nvars = 0, rc = HP_OK;
@@ -408,7 +411,8 @@ int api_release_create(struct req *r){
   if( body==NULL ) return HP_OK;
   if( unknown_key(r, body, keys)
    || !opt_string(r, body, "template", 64, &tpl) || !opt_string(r, body, "name", 200, &name)
-   || !opt_string(r, body, "version", 100, &version) || !opt_string(r, body, "artifact", 1000, &artifact) ){
+   || !opt_string(r, body, "version", 100, &version) || !opt_string(r, body, "artifact", 1000, &artifact)
+   || !opt_string(r, body, "artifact_digest", DIGEST_MAX, &digest) ){
     goto out;
   }
   if( tpl==NULL ){ api_fail(r, 422, "invalid", "template is required: the name of an imported template."); goto out; }
@@ -444,7 +448,7 @@ int api_release_create(struct req *r){
       vkeys[nvars++] = k;
     }
   }
-  struct engine_new_release nr = { tpl, name, version, artifact, vkeys, vvals, nvars, r->user->id, NULL };
+  struct engine_new_release nr = { tpl, name, version, artifact, vkeys, vvals, nvars, r->user->id, NULL, digest };
   struct audit_ctx c;
   req_audit_ctx(r, &c);
   int64_t id = 0;
@@ -529,6 +533,53 @@ int api_release_list(struct req *r){
 ** POST /api/v1/releases/{id}/retry {"activity": name or id} — run a
 ** rejected/failed activity again (round+1).  200 with the release.
 */
+/*
+** POST /api/v1/releases/{id}/build {"digest": "sha256:…", "artifact": "reg/app@sha256:…"} — a new
+** build of the release's artifact.  A new digest starts the release again (decisions made for the
+** old build stop counting); the same digest again changes nothing.  200 with the release and
+** "restarted": true|false.
+*/
+int api_release_build(struct req *r){
+  static const char *const keys[] = { "digest", "artifact", NULL };
+  json_t *body;
+  const char *digest = NULL, *artifact = NULL;
+  char err[400] = "", found[DIGEST_MAX];
+  api_read_json(r, &body);
+  if( body==NULL ) return HP_OK;
+  if( unknown_key(r, body, keys) || !opt_string(r, body, "digest", DIGEST_MAX, &digest)
+   || !opt_string(r, body, "artifact", 1000, &artifact) ) goto out;
+  if( digest==NULL && artifact && digest_of_artifact(artifact, found, sizeof(found))==1 ) digest = found;
+  if( digest==NULL ){
+    api_fail(r, 422, "invalid", "digest is required (sha256: and 64 hex digits), or an artifact with @sha256:….");
+    goto out;
+  }
+  struct audit_ctx c;
+  int changed = 0;
+  req_audit_ctx(r, &c);
+  int rc = engine_new_build(r->app, &c, r->ids[0], artifact, digest, &changed, err, sizeof(err));
+  if( rc ){ reply_rc(r, rc, err); goto out; }
+  json_t *j = NULL;
+  rc = api_release_json(r->app, r->ids[0], &j);
+  if( rc || j==NULL ){ api_fail(r, 500, NULL, "The release could not be read."); goto out; }
+  json_object_set_new(j, "restarted", json_boolean(changed));
+  api_reply(r, 200, j);
+out:
+  json_decref(body);
+  return HP_OK;
+}
+
+/* GET /api/v1/releases/{id}/verify?digest=sha256:… — the deploy gate (approvals_verify_build). */
+int api_release_verify(struct req *r){
+  const char *digest = req_query(r, "digest");
+  json_t *j = NULL;
+  if( digest==NULL || digest[0]==0 ) return api_fail(r, 422, "invalid", "digest is required: ?digest=sha256:….");
+  int rc = approvals_verify_build(r->app, r->ids[0], digest, &j);
+  if( rc==HP_NOT_FOUND ) return api_fail(r, 404, NULL, "There is no such release.");
+  if( rc==HP_UNPROCESSABLE ) return api_fail(r, 422, "invalid", "digest: write it as sha256: and 64 lower-case hex digits.");
+  if( rc ) return api_fail(r, 500, NULL, "The release could not be read.");
+  return api_reply(r, 200, j);
+}
+
 int api_release_retry(struct req *r){
   static const char *const keys[] = { "activity", NULL };
   int64_t rel = r->ids[0], aid = 0;

@@ -21,4 +21,6 @@ int api_release_activity_result(struct req *r); /* POST /api/v1/activities/{id}/
 */
 int api_release_json(struct app *a, int64_t release_id, json_t **out);
 int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out);
+int api_release_build(struct req *r);     /* POST /api/v1/releases/{id}/build */
+int api_release_verify(struct req *r);    /* GET /api/v1/releases/{id}/verify?digest= */
 #endif

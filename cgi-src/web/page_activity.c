@@ -184,7 +184,7 @@ static int add_decisions(struct req *r, tmpl_dict *d, int64_t id, int64_t round,
   char iso[40];
   sqlite3_stmt *st = db_prepare(r->app->db,
     "SELECT d.round, d.decision, d.comment, d.at, d.signed, d.signature_meaning, d.channel,"
-    " u.display_name, ac.display_name, d.user_id<>d.actor_id, d.signature_method"
+    " u.display_name, ac.display_name, d.user_id<>d.actor_id, d.signature_method, d.artifact_digest"
     " FROM decisions d JOIN users u ON u.id=d.user_id JOIN users ac ON ac.id=d.actor_id"
     " WHERE d.activity_id=:id ORDER BY d.round, d.at, d.id LIMIT :lim");
   if( st==NULL ) return HP_ERROR;
@@ -202,6 +202,7 @@ static int add_decisions(struct req *r, tmpl_dict *d, int64_t id, int64_t round,
     tmpl_set(v, "VOTER", db_col_text(st, 7));
     if( sqlite3_column_int(st, 9) ) tmpl_set(tmpl_section(v, "ACTING"), "ACTOR", db_col_text(st, 8));
     if( db_col_text(st, 2)[0] ) tmpl_set(tmpl_section(v, "COMMENT"), "VOTE_COMMENT", db_col_text(st, 2));
+    if( db_col_text(st, 11)[0] ) tmpl_set(tmpl_section(v, "VOTE_DIGEST"), "VOTE_DIGEST", db_col_text(st, 11));
     if( sqlite3_column_int(st, 4) ){
       tmpl_dict *sg = tmpl_section(v, "SIGNED");
       tmpl_set(sg, "SIGNED_MEANING", db_col_text(st, 5));
@@ -344,6 +345,12 @@ int page_activity(struct req *r){
   tmpl_dict *d = tmpl_dict_new("activity");
   if( d==NULL ){ db_finish(st); return HP_ERROR; }
   if( v.artifact && v.artifact[0] ) tmpl_set(tmpl_section(d, "ARTIFACT"), "ARTIFACT", v.artifact);
+  {
+    static const char *const open_states[] = { "pending", "blocked", "running", "on_hold" };
+    int open = 0;
+    for(size_t i = 0; i<HP_ARRAY_SIZE(open_states); i++) open |= strcmp(status, open_states[i])==0;
+    page_release_build(r, d, rid, open);
+  }
   tmpl_set_int(d, "ID", id);
   tmpl_set(d, "NAME", name);
   tmpl_set(d, "KIND", kind);

@@ -390,6 +390,22 @@ static struct phase_row *phase_find(struct phase_row *rows, int n, int64_t id){
 ** phases with their activities, Retry/Abort for release managers, and the
 ** timeline.  Six queries whatever the size of the release.
 */
+void page_release_build(struct req *r, tmpl_dict *d, int64_t release_id, int open){
+  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT artifact_digest, previous_digest, build_changed_at FROM releases WHERE id=:id");
+  if( st==NULL ) return;
+  db_bind_int64(st, ":id", release_id);
+  if( db_step(st)==SQLITE_ROW ){
+    if( db_col_text(st, 0)[0] ) tmpl_set(tmpl_section(d, "DIGEST"), "DIGEST", db_col_text(st, 0));
+    if( open && sqlite3_column_type(st, 2)!=SQLITE_NULL ){
+      tmpl_dict *b = tmpl_section(d, "NEW_BUILD");
+      tmpl_set(b, "NEW_DIGEST", db_col_text(st, 0));
+      tmpl_set(b, "OLD_DIGEST", db_col_text(st, 1)[0] ? db_col_text(st, 1) : "a build without a digest");
+      tmpl_set(b, "NEW_BUILD_UTC", page_time(r, sqlite3_column_int64(st, 2)));
+    }
+  }
+  db_finish(st);
+}
+
 int page_release(struct req *r){
   int64_t id = r->ids[0];
   sqlite3 *db = r->app->db;
@@ -412,7 +428,7 @@ int page_release(struct req *r){
   tmpl_set(d, "VERSION", version);
   if( db_col_text(st, 2)[0] ) tmpl_set(tmpl_section(d, "ARTIFACT"), "ARTIFACT", db_col_text(st, 2));
   else tmpl_show(d, "NO_ARTIFACT");
-  if( db_col_text(st, 3)[0] ) tmpl_set(tmpl_section(d, "DIGEST"), "DIGEST", db_col_text(st, 3));
+  page_release_build(r, d, id, 1);
   if( db_col_text(st, 12)[0] ){            /* a Keptn sequence asked for this release (api_keptn.c) */
     tmpl_dict *k = tmpl_section(d, "KEPTN");
     tmpl_set(k, "KEPTN_PROJECT", db_col_text(st, 12));

@@ -13,6 +13,11 @@ void page_badge(tmpl_dict *d, const char *status);     /* STATUS and STATUS_LABE
 /* DEADLINE section: DEADLINE_ISO, DEADLINE_UTC, DEADLINE_LEFT ("in 3 h", "2 h overdue"), OVERDUE. */
 void page_deadline(struct req *r, tmpl_dict *d, int64_t deadline_ms);
 /*
+** The release's build: DIGEST, and NEW_BUILD (when a new build arrived: NEW_DIGEST,
+** OLD_DIGEST, NEW_BUILD_UTC) — on an activity that is not finished (open 1) or the release page.
+*/
+void page_release_build(struct req *r, tmpl_dict *d, int64_t release_id, int open);
+/*
 ** Engine steps a person would not write down (a step blocked behind another,
 ** a phase or release changing state because an activity did): kept in the
 ** audit trail, left out of the timelines of releases and activities.

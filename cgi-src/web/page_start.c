@@ -133,7 +133,7 @@ int page_release_start(struct req *r){
   }
   rtpl_free(t);
   if( r->errors ) return form_page(r, 422, tpl, "The release was not started. Fix what is marked below.");
-  struct engine_new_release nr = { tpl, name, version, artifact, keys, vals, (int)n, r->user->id, NULL };
+  struct engine_new_release nr = { tpl, name, version, artifact, keys, vals, (int)n, r->user->id, NULL, NULL };
   struct audit_ctx c;
   char err[600] = "";
   int64_t id = 0;

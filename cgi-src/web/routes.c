@@ -113,6 +113,8 @@ const struct route router_routes[] = {
   { "GET",  "/api/v1/releases/{id}",            api_release_get,     RF_API, 0 },
   { "POST", "/api/v1/releases/{id}/retry",      api_release_retry,   RF_API|RF_RAWBODY, RM|ADM },
   { "POST", "/api/v1/releases/{id}/abort",      api_release_abort,   RF_API|RF_RAWBODY, RM|ADM },
+  { "POST", "/api/v1/releases/{id}/build",      api_release_build,   RF_API|RF_RAWBODY, RM|ADM },
+  { "GET",  "/api/v1/releases/{id}/verify",     api_release_verify,  RF_API, 0 },
   { "GET",  "/api/v1/approvals",                api_release_approvals, RF_API, 0 },
   { "GET",  "/api/v1/activities/{id}",          api_release_activity_get, RF_API, 0 },
   { "POST", "/api/v1/activities/{id}/result",   api_release_activity_result, RF_API|RF_RAWBODY, RM|ADM },

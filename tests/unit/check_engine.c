@@ -146,6 +146,7 @@ static int tb_result(struct tb *b, const char *a, enum engine_result r){ return 
 static int tb_complete(struct tb *b, const char *a, int round, enum engine_result r){ return tb_event(b, ENGINE_EV_COMPLETE, a, round, r); }
 static int tb_retry(struct tb *b, const char *a){ return tb_event(b, ENGINE_EV_RETRY, a, 0, ENGINE_RES_NONE); }
 static int tb_abort(struct tb *b){ return tb_event(b, ENGINE_EV_ABORT, NULL, 0, ENGINE_RES_NONE); }
+static int tb_new_build(struct tb *b){ return tb_event(b, ENGINE_EV_NEW_BUILD, NULL, 0, ENGINE_RES_NONE); }
 
 static const char *ast(const struct tb *b, const char *name){ return engine_act_status_name(b->acts[tb_find(b, name)].status); }
 static const char *pst(const struct tb *b, int k){ return engine_phase_status_name(b->ph[k].status); }
@@ -804,6 +805,69 @@ START_TEST(t36_abort_finished_release){
 }
 END_TEST
 
+/* A new build: everything that started goes back to pending in a new round and the release starts again. */
+START_TEST(t23_new_build_starts_again){
+  struct tb b;
+  tb_init(&b, 1);
+  tb_phase(&b, "qa");
+  tb_phase(&b, "prod");
+  tb_act(&b, 0, "tests", ENGINE_AUTOMATED, NULL);
+  tb_act(&b, 0, "signoff", ENGINE_APPROVAL, "tests", NULL);
+  tb_act(&b, 0, "notes", ENGINE_MANUAL, NULL);
+  tb_act(&b, 1, "gate", ENGINE_APPROVAL, NULL);
+  tb_act(&b, 1, "deploy", ENGINE_AUTOMATED, "gate", NULL);
+  ck_assert_int_eq(tb_start(&b), HP_OK);
+  ck_assert_int_eq(tb_result(&b, "tests", ENGINE_RES_PASS), HP_OK);
+  ck_assert_int_eq(tb_complete(&b, "signoff", 1, ENGINE_RES_APPROVED), HP_OK);
+  ck_assert_int_eq(tb_complete(&b, "notes", 1, ENGINE_RES_PROCEEDED), HP_OK);
+  ck_assert_str_eq(pst(&b, 0), "completed");
+  ck_assert_str_eq(ast(&b, "gate"), "on_hold");
+  ck_assert_str_eq(ast(&b, "deploy"), "blocked");
+  ck_assert_int_eq(tb_new_build(&b), HP_OK);
+  /* phase 1 again: the tests run, the sign-off waits for them, the task asks again; phase 2 waits */
+  ck_assert_str_eq(ast(&b, "tests"), "running");
+  ck_assert_str_eq(ast(&b, "signoff"), "blocked");
+  ck_assert_str_eq(ast(&b, "notes"), "on_hold");
+  ck_assert_str_eq(ast(&b, "gate"), "pending");
+  ck_assert_str_eq(ast(&b, "deploy"), "pending");
+  ck_assert_str_eq(res(&b, "signoff"), "none");
+  ck_assert_int_eq(b.acts[tb_find(&b, "signoff")].round, 2);
+  ck_assert_int_eq(b.acts[tb_find(&b, "gate")].round, 2);
+  ck_assert_int_eq(b.acts[tb_find(&b, "deploy")].round, 1);     /* never started: its round stays */
+  ck_assert_str_eq(pst(&b, 0), "waiting_for_approval");
+  ck_assert_str_eq(pst(&b, 1), "pending");
+  ck_assert_str_eq(rst(&b), "on_hold");
+  const struct engine_change *c = change_for(&b, "gate", "activity.new_build");
+  ck_assert_ptr_nonnull(c);
+  ck_assert_int_eq(c->round_before, 1);
+  ck_assert_int_eq(c->round, 2);
+  /* the old round's decision no longer counts; the new one does, and the release goes on */
+  ck_assert_int_eq(tb_complete(&b, "signoff", 1, ENGINE_RES_APPROVED), HP_CONFLICT);
+  ck_assert_int_eq(tb_result(&b, "tests", ENGINE_RES_PASS), HP_OK);
+  ck_assert_int_eq(tb_complete(&b, "signoff", 2, ENGINE_RES_APPROVED), HP_OK);
+  ck_assert_int_eq(tb_complete(&b, "notes", 2, ENGINE_RES_PROCEEDED), HP_OK);
+  ck_assert_str_eq(ast(&b, "gate"), "on_hold");
+  /* a failed release (fail_phase: on hold) also takes a new build */
+  ck_assert_int_eq(tb_complete(&b, "gate", 2, ENGINE_RES_REJECTED), HP_OK);
+  ck_assert_int_eq(tb_new_build(&b), HP_OK);
+  ck_assert_str_eq(ast(&b, "gate"), "pending");
+  ck_assert_int_eq(b.acts[tb_find(&b, "gate")].round, 3);
+  /* a finished release does not */
+  ck_assert_int_eq(tb_abort(&b), HP_OK);
+  ck_assert_int_eq(tb_new_build(&b), HP_CONFLICT);
+  tb_free(&b);
+
+  tb_init(&b, 0);
+  tb_phase(&b, "p");
+  tb_act(&b, 0, "gate", ENGINE_APPROVAL, NULL);
+  ck_assert_int_eq(tb_start(&b), HP_OK);
+  ck_assert_int_eq(tb_complete(&b, "gate", 1, ENGINE_RES_APPROVED), HP_OK);
+  ck_assert_str_eq(rst(&b), "completed");
+  ck_assert_int_eq(tb_new_build(&b), HP_CONFLICT);
+  tb_free(&b);
+}
+END_TEST
+
 START_TEST(t37_complete_illegal){
   struct tb b;
   tb_init(&b, 0);
@@ -975,7 +1039,7 @@ static int64_t import(struct env *e, const char *yaml, char *err, size_t nerr, i
 static int64_t create(struct env *e, const char *tpl, int nvars, const char *const *keys,
                       const char *const *vals, char *err, size_t nerr, int *rc){
   struct engine_new_release nr = { tpl, "checkout-service", "2.4.0", "registry.example/checkout:2.4.0",
-                                   keys, vals, nvars, e->ctx.actor_id, NULL };
+                                   keys, vals, nvars, e->ctx.actor_id, NULL, NULL };
   int64_t id = 0;
   *rc = engine_release_create(&e->app, &e->ctx, &nr, &id, err, nerr);
   return id;
@@ -1313,6 +1377,7 @@ static Suite *engine_suite(void){
   tcase_add_test(tc, t34_retry_of_unfinished_or_completed);
   tcase_add_test(tc, t35_retry_in_finished_release);
   tcase_add_test(tc, t36_abort_finished_release);
+  tcase_add_test(tc, t23_new_build_starts_again);
   tcase_add_test(tc, t37_complete_illegal);
   tcase_add_test(tc, t38_start_twice_and_bad_index);
   tcase_add_test(tc, t39_names_round_trip);
