@@ -16,6 +16,7 @@
     <a href="/">Inbox</a>
     <a href="/releases">Releases</a>
     <a href="/templates">Templates</a>
+    {{#INSIGHTS}}<a href="/insights">Insights</a>{{/INSIGHTS}}
     {{#AUDITOR}}<a href="/audit">Audit</a>{{/AUDITOR}}
     {{#ADMIN}}<a href="/admin">Admin</a>{{/ADMIN}}
     <a href="/notifications" id="nav-notifications">Notifications{{#UNREAD}} <span class="badge-count" id="unread-count" aria-label="{{UNREAD_COUNT}} unread">{{UNREAD_COUNT}}</span>{{/UNREAD}}</a>

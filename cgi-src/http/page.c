@@ -54,6 +54,7 @@ int page_render(struct req *r, int status, const char *tpl, tmpl_dict *d, const 
     tmpl_set(u, "CSRF", r->csrf_token);
     if( r->user->roles & ROLE_ADMIN ) tmpl_show(u, "ADMIN");
     if( r->user->roles & (ROLE_ADMIN|ROLE_AUDITOR) ) tmpl_show(u, "AUDITOR");
+    if( r->user->roles & (ROLE_ADMIN|ROLE_AUDITOR|ROLE_RELEASE_MANAGER) ) tmpl_show(u, "INSIGHTS");
     /* unread in-app notifications (notify.c): one indexed count per page */
     int64_t unread = notify_unread_count(r->app, r->user->id);
     if( unread>=NOTIFY_UNREAD_CAP ) tmpl_set(tmpl_section(u, "UNREAD"), "UNREAD_COUNT", HP_STR(NOTIFY_UNREAD_CAP) "+");

@@ -2,6 +2,7 @@
 #include "page_release.h"
 #include "relvars.h"
 #include "export.h"
+#include "insights.h"
 #include "activity_view.h"
 #include "template_view.h"
 #include <jansson.h>
@@ -418,6 +419,8 @@ int page_activity(struct req *r){
     else tmpl_show(m, "NOT_TAKEN");
   }
   db_finish(st);
+  /* the first time a person who may act opens it: when "opening to deciding" starts (insights.h) */
+  if( can_act ) insights_opened(r->app, id, (int)round, r->user->id);
   int decides = 0;
   tmpl_dict *act = NULL;
   if( can_act || activity_view_decision_wanted(r, id) ){

@@ -11,6 +11,7 @@
 #include "page_notify.h"
 #include "page_start.h"
 #include "page_login.h"
+#include "page_insights.h"
 #include "api.h"
 #include "api_release.h"
 #include "api_slack.h"
@@ -64,6 +65,9 @@ const struct route router_routes[] = {
   { "GET",  "/evidence/{id}",                   page_evidence_download,   RF_AUTH, 0 },
   /* audit trail (page_audit.h): the trail and its exports for auditors and admins; a release's
      approvals log and PDF report also for release managers */
+  { "GET",  "/insights",                        page_insights,       RF_AUTH, ROLE_AUDITOR|ROLE_ADMIN|RM },
+  { "GET",  "/insights/signals.csv",            page_insights_csv,   RF_AUTH, ROLE_AUDITOR|ROLE_ADMIN|RM },
+  { "GET",  "/api/v1/insights",                 api_insights,        RF_API, ROLE_AUDITOR|ROLE_ADMIN|RM },
   { "GET",  "/audit",                           page_audit,          RF_AUTH, ROLE_AUDITOR|ROLE_ADMIN },
   { "GET",  "/audit/export.csv",                page_audit_csv,      RF_AUTH, ROLE_AUDITOR|ROLE_ADMIN },
   { "GET",  "/audit/export.jsonl",              page_audit_jsonl,    RF_AUTH, ROLE_AUDITOR|ROLE_ADMIN },
