@@ -37,9 +37,9 @@
   <h2 id="act-title">Where releases wait</h2>
   {{#NO_ACTIVITIES}}<p class="empty">Nothing decided by people finished in this period.</p>{{/NO_ACTIVITIES}}
   {{#CHART}}
-  <svg class="chart" viewBox="0 0 580 {{CHART_H}}" width="100%" role="img" aria-labelledby="chart-title">
+  <svg class="chart" viewBox="0 0 780 {{CHART_H}}" width="100%" role="img" aria-labelledby="chart-title">
     <title id="chart-title">Time on hold per activity: the median (dark) and 90% (light)</title>
-    {{#BAR}}<g><title>{{LABEL}}</title><rect x="4" y="{{Y}}" width="{{W90}}" height="20" class="p90"/><rect x="4" y="{{Y}}" width="{{W50}}" height="20" class="p50"/></g>
+    {{#BAR}}<g><title>{{LABEL}}</title><text x="0" y="{{TY}}">{{SHORT}}</text><rect x="210" y="{{Y}}" width="{{W90}}" height="20" class="p90"/><rect x="210" y="{{Y}}" width="{{W50}}" height="20" class="p50"/></g>
     {{/BAR}}
   </svg>
   <p class="help">Each bar is one activity, in the order of the table: dark the median time on hold, light the time 90% stay within.</p>

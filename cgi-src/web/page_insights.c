@@ -104,9 +104,10 @@ static int insights_page(struct req *r, int status, struct period *p, json_t *j)
     json_t *p90 = json_object_get(o, "on_hold_p90_s");
     if( json_is_integer(p90) && json_integer_value(p90)>longest ) longest = json_integer_value(p90);
   }
+  tmpl_dict *chart = NULL;
   if( json_array_size(acts)==0 ) tmpl_show(res, "NO_ACTIVITIES");
   else{
-    tmpl_dict *chart = tmpl_section(res, "CHART");
+    chart = tmpl_section(res, "CHART");
     tmpl_set_int(chart, "CHART_H", (int64_t)json_array_size(acts)*28 + 8);
   }
   json_array_foreach(acts, i, o){
@@ -114,12 +115,13 @@ static int insights_page(struct req *r, int status, struct period *p, json_t *j)
     tmpl_set(row, "TEMPLATE_OF", json_string_value(json_object_get(o, "template")));
     tmpl_set(row, "ACTIVITY_NAME", json_string_value(json_object_get(o, "activity")));
     figures(r, row, o);
-    tmpl_dict *bar = tmpl_section(tmpl_section(res, "CHART"), "BAR");
+    tmpl_dict *bar = tmpl_section(chart, "BAR");
     json_t *p50 = json_object_get(o, "on_hold_p50_s"), *p90 = json_object_get(o, "on_hold_p90_s");
     tmpl_set_int(bar, "Y", (int64_t)i*28 + 4);
     tmpl_set_int(bar, "TY", (int64_t)i*28 + 19);
     tmpl_set_int(bar, "W90", json_is_integer(p90) ? 2 + json_integer_value(p90)*560/longest : 2);
     tmpl_set_int(bar, "W50", json_is_integer(p50) ? 2 + json_integer_value(p50)*560/longest : 2);
+    tmpl_set(bar, "SHORT", arena_printf(&r->arena, "%.28s", json_string_value(json_object_get(o, "activity"))));
     tmpl_set(bar, "LABEL", arena_printf(&r->arena, "%s / %s: median %s, 90%% %s", json_string_value(json_object_get(o, "template")),
              json_string_value(json_object_get(o, "activity")), dur(r, p50), dur(r, p90)));
   }

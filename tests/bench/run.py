@@ -4,7 +4,7 @@
   limit  nginx serving a static copy of the release view's bytes (same nginx settings, 2 workers)
   floor  tests/bench/floor.c: libfcgi + ctemplate rendering a page of the same size, 2 workers, no database
   pages  the release, activity and phase views, both inboxes, the releases list (first and a deep page),
-         the audit trail, the approvals log, and the API's release and approvals calls
+         the audit trail, the approvals log, the insights, and the API's release and approvals calls
 
 Each with requests/s, p50, p99, errors and the ratios to the floor and to the limit, on the bench data
 (`holdpoint seed-bench`), then again at 10x the data.  Then the audit export against `sqlite3 -csv`
@@ -106,6 +106,7 @@ def pages(server, cookies, token):
         ("releases list, deep page", server.url("/releases?older=%d" % deep), bob),
         ("audit trail", server.url("/audit"), erin),
         ("approvals log", server.url("/releases/%d/approvals" % rel), erin),
+        ("insights, last 30 days", server.url("/insights"), erin),
         ("API release", server.url("/api/v1/releases/%d" % rel), api),
         ("API approvals", server.url("/api/v1/approvals?limit=50"), api),
     ]

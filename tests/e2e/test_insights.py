@@ -161,7 +161,8 @@ class InsightsTest(ServerTestCase):
         page = erin.get("/insights")
         self.assertEqual(page.status, 200)
         self.assertIn("Where releases wait", page.text)
-        self.assertIn('<svg class="chart"', page.text)
+        self.assertEqual(page.text.count('<svg class="chart"'), 1)
+        self.assertEqual(page.text.count('class="p50"'), len(self.insights()["activities"]))   # a bar per activity
         self.assertIn("Evidence not opened", page.text)
         self.assertIn("never verdicts", page.text)
         self.assertIn('href="/insights"', page.text)                    # in the navigation
