@@ -76,8 +76,13 @@ class StatementCountTest(unittest.TestCase):
     def test_counts_bounded_and_independent_of_data(self):
         self.server.cli("seed-bench", "3", "0")
         small = self.measure()
+        insights_small = self.count(self.as_("erin"), "/insights")
         self.server.cli("seed-bench", "150", "5000")
         large = self.measure()
+        # the insights read a period's activities (their work grows with them), in a fixed number of statements
+        insights_large = self.count(self.as_("erin"), "/insights")
+        self.assertEqual(insights_small, insights_large)
+        self.assertLessEqual(insights_large, CEILING)
         for name, n in small.items():
             self.assertGreater(n, 0, name)
             self.assertLessEqual(n, CEILING, "%s runs %d statements" % (name, n))
