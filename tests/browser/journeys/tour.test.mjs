@@ -45,6 +45,10 @@ for (const width of WIDTHS) {
     await visit(page, "admin-user", width);
     await page.goto("/admin/teams");
     await visit(page, "admin-teams", width);
+    await page.goto("/admin/groups");
+    await visit(page, "admin-groups", width);
+    await page.goto("/me/two-step");
+    await visit(page, "two-step", width);
     await page.locator("header").getByRole("link", { name: "Ada Admin" }).click();
     await visit(page, "me", width);
     await page.goto("/me/delegation");
@@ -64,6 +68,8 @@ for (const width of WIDTHS) {
     await visit(page, "inbox-auditor", width);
     await page.getByRole("link", { name: "Audit", exact: true }).click();
     await visit(page, "audit", width);
+    await page.getByRole("link", { name: "Insights", exact: true }).click();
+    await visit(page, "insights", width);
     await page.goto("/releases");
     await page.getByRole("link", { name: "payments-api" }).first().click();
     await page.getByRole("link", { name: /Approvals log/ }).first().click();
