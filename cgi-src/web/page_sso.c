@@ -13,6 +13,11 @@
 #define OIDC_COOKIE "hp_oidc"
 #define OIDC_PENDING_MS (10*60*1000)
 
+/* The round trip is over (used or refused): this browser's hp_oidc cookie goes. */
+static void forget_browser(struct req *r){
+  resp_header(r, "Set-Cookie", OIDC_COOKIE "=; Path=/login/oidc; Max-Age=0; HttpOnly; SameSite=Lax");
+}
+
 static const char *redirect_uri(struct req *r){
   const char *b = r->app->cfg.base_url;
   size_t n = strlen(b);
@@ -153,7 +158,7 @@ static int take_pending(struct req *r, const char *state, struct pending *p){
 /* A round trip that failed: audited (nothing else is recorded) and said on the sign-in page. */
 static int refuse(struct req *r, int status, int64_t uid, const char *next, const char *reason, const char *message){
   req_audit_tx(r, "auth.login_failed", "user", uid, 0, "{s:s,s:s}", "method", "oidc", "reason", reason);
-  resp_header(r, "Set-Cookie", OIDC_COOKIE "=; Path=/login/oidc; Max-Age=0; HttpOnly; SameSite=Lax");
+  forget_browser(r);
   return page_login_show(r, status, "", next ? next : "/", message);
 }
 
@@ -228,7 +233,7 @@ int page_oidc_callback(struct req *r){
       db_rollback(db);
       return HP_ERROR;
     }
-    resp_header(r, "Set-Cookie", OIDC_COOKIE "=; Path=/login/oidc; Max-Age=0; HttpOnly; SameSite=Lax");
+    forget_browser(r);
     if( n==0 ) return refuse(r, 400, p.user_id, p.next, "session ended", "Your session ended meanwhile. Sign in again.");
     return page_login_continue(r, "Confirmed", "You confirmed who you are. Sign your decision within 5 minutes.", p.next);
   }
@@ -238,6 +243,6 @@ int page_oidc_callback(struct req *r){
   req_audit_ctx(r, &ac);
   rc = fed_sign_in(r->app, &ac, &fp, &uid, err, sizeof(err));
   if( rc!=HP_OK ) return refuse(r, rc==HP_UNAVAILABLE || rc==HP_ERROR ? rc : 400, 0, p.next, err, err);
-  resp_header(r, "Set-Cookie", OIDC_COOKIE "=; Path=/login/oidc; Max-Age=0; HttpOnly; SameSite=Lax");
+  forget_browser(r);
   return page_login_finish(r, uid, "oidc", p.next, NULL);
 }
