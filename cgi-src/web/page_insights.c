@@ -56,14 +56,9 @@ static int read_period(struct req *r, struct period *p){
   return ok;
 }
 
-/* Seconds in words a person reads at a glance: "45 s", "12 min", "3 h 5 min", "2 d 4 h"; "—" when null. */
+/* Seconds in words (page_duration), "—" when there is nothing to measure. */
 static const char *dur(struct req *r, json_t *v){
-  if( !json_is_integer(v) ) return "—";
-  long long s = json_integer_value(v);
-  if( s<60 ) return arena_printf(&r->arena, "%lld s", s);
-  if( s<3600 ) return arena_printf(&r->arena, "%lld min", s/60);
-  if( s<86400 ) return arena_printf(&r->arena, "%lld h %lld min", s/3600, (s%3600)/60);
-  return arena_printf(&r->arena, "%lld d %lld h", s/86400, (s%86400)/3600);
+  return json_is_integer(v) ? page_duration(r, json_integer_value(v)) : "—";
 }
 
 static void figures(struct req *r, tmpl_dict *row, json_t *o){

@@ -55,6 +55,18 @@ int page_login_show(struct req *r, int status, const char *username, const char 
   return page_render(r, status, "login.tpl", d, "Sign in");
 }
 
+int page_check_password(struct req *r, const char *field, const char *password){
+  int64_t wait_ms = 0;
+  int ok = sess_reauthenticate(r, password, &wait_ms);      /* throttled and counted like a sign-in */
+  if( ok<0 ){
+    req_field_error(r, field, "Too many wrong passwords. Try again in %lld minute%s.",
+                    (long long)((wait_ms+59999)/60000), wait_ms>60000 ? "s" : "");
+    return -1;
+  }
+  if( !ok ) req_field_error(r, field, "That is not your current password.");
+  return ok;
+}
+
 /* GET /login */
 int page_login_form(struct req *r){
   const char *next = page_login_safe_next(req_query(r, "next"));

@@ -12,6 +12,11 @@ int page_login_show(struct req *r, int status, const char *username, const char 
 */
 int page_login_finish(struct req *r, int64_t uid, const char *method, const char *next, const char *tz);
 /*
+** The signed-in person's current password, before a change to how they sign in:
+** 1 right; 0 wrong, or -1 throttled, each with a field error on field.
+*/
+int page_check_password(struct req *r, const char *field, const char *password);
+/*
 ** A 200 page that sends the browser on to next by itself: after the provider's
 ** redirect, only a navigation started by our own page carries the
 ** SameSite=Strict session cookie.

@@ -1,5 +1,6 @@
 /* page_me.c — the signed-in person's own page: profile, password, sessions and API tokens. */
 #include "page.h"
+#include "page_login.h"
 #include "app.h"
 #include "db.h"
 #include "auth.h"
@@ -340,16 +341,10 @@ int page_me_password(struct req *r){
     req_field_error(r, "new_password2", "The two new passwords are not the same.");
   }
   if( have_cur ){
-    int64_t wait_ms;
-    int ok = sess_reauthenticate(r, cur, &wait_ms);      /* throttled and counted like a sign-in */
-    if( ok<0 ){
-      req_field_error(r, "current_password", "Too many wrong passwords. Try again in %lld minute%s.",
-                      (long long)((wait_ms+59999)/60000), wait_ms>60000 ? "s" : "");
-      return me_page(r, 429, NULL, NULL, NULL);
-    }
+    int ok = page_check_password(r, "current_password", cur);
+    if( ok<0 ) return me_page(r, 429, NULL, NULL, NULL);
     if( !ok ){
       req_audit_tx(r, "user.password_failed", "user", r->user->id, 0, NULL);
-      req_field_error(r, "current_password", "That is not your current password.");
     }else if( r->errors==NULL && strcmp(cur, pw)==0 ){
       req_field_error(r, "new_password", "Choose a password different from the current one.");
     }

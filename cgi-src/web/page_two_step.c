@@ -91,19 +91,11 @@ int page_two_step(struct req *r){
   return two_step_page(r, 200, NULL, NULL);
 }
 
-/* The current password, for what changes how this account signs in; 1 right, else a field error and 0 (or -1 throttled). */
+/* The current password, for what changes how this account signs in (page_check_password). */
 static int password_ok(struct req *r){
   const char *pw;
-  int64_t wait_ms = 0;
   if( !req_text(r, "password", 1, 256, &pw) ) return 0;
-  int ok = sess_reauthenticate(r, pw, &wait_ms);
-  if( ok<0 ){
-    req_field_error(r, "password", "Too many wrong passwords. Try again in %lld minute%s.",
-                    (long long)((wait_ms+59999)/60000), wait_ms>60000 ? "s" : "");
-    return -1;
-  }
-  if( !ok ) req_field_error(r, "password", "That is not your current password.");
-  return ok;
+  return page_check_password(r, "password", pw);
 }
 
 /*
