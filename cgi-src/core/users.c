@@ -204,7 +204,8 @@ int users_update(struct app *a, const struct audit_ctx *c, int64_t id, const cha
                 || mayact_person_changed(a, c, id);
   if( bad || db_commit(db) ){
     db_rollback(db);
-    return set_err(err, nerr, HP_NOT_FOUND, "No such user.");
+    return set_err(err, nerr, HP_NOT_FOUND, "No such account with a Holdpoint password (people who sign in through"
+                   " the company's provider or directory change their password there).");
   }
   return HP_OK;
 }
