@@ -204,7 +204,7 @@ class Server:
 
     def start(self):
         r = subprocess.run([os.path.join(ROOT, "nginx", "localrun.sh"), "start"], env=self.env,
-                           capture_output=True, text=True, timeout=120)
+                           capture_output=True, text=True, errors="replace", timeout=120)
         if r.returncode != 0:
             log = self.read_log()
             self.stop()
@@ -217,7 +217,7 @@ class Server:
         report = None
         if os.path.isdir(self.data):
             subprocess.run([os.path.join(ROOT, "nginx", "localrun.sh"), "stop"], env=self.env,
-                           capture_output=True, text=True, timeout=120)
+                           capture_output=True, text=True, errors="replace", timeout=120)
             log = self.read_log()
             for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
                 if marker in log:
@@ -239,7 +239,7 @@ class Server:
     def cli(self, *args, stdin=None, check=True):
         """Run build/holdpoint with this server's data directory."""
         r = subprocess.run([HOLDPOINT] + list(args), env=self.env, input=stdin,
-                           capture_output=True, text=True, timeout=120)
+                           capture_output=True, text=True, errors="replace", timeout=120)
         if check and r.returncode != 0:
             raise AssertionError("holdpoint %s failed (%d): %s %s" % (" ".join(args), r.returncode, r.stdout, r.stderr))
         return r
@@ -276,7 +276,7 @@ class Server:
 
     def read_log(self):
         try:
-            with open(os.path.join(self.data, "log", "holdpoint.log")) as f:
+            with open(os.path.join(self.data, "log", "holdpoint.log"), errors="replace") as f:
                 return f.read()
         except OSError:
             return ""
