@@ -307,6 +307,8 @@ class ServerTestCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.server = Server(env=cls.server_env, seed=cls.seed).start()
+        # stopped even when a subclass's setUpClass fails after this (tearDownClass then does not run)
+        cls.addClassCleanup(cls.server.stop)
 
     @classmethod
     def tearDownClass(cls):

@@ -94,28 +94,20 @@ class LdapTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
+        # class cleanups run even when setUpClass fails half-way (tearDownClass would not)
         cls.ldap = Slapd().start()
-        try:
-            cls.ldap.add_person("lena", "Lena Lindqvist", "lena@example.com", "lena-directory-pw")
-            cls.ldap.add_person("omar", "Omar Haddad", "omar@example.com", "omar-directory-pw")
-            cls.ldap.add_person("gus", "Gus Grant", "gus@example.com", "gus-directory-pw")
-            cls.ldap.add_group("release-approvers", ["lena", "gus"])
-            cls.ldap.add_group("auditors", ["omar"])
-            cls.server = start_server(dict(cls.ldap.env(), HOLDPOINT_LDAP_SYNC_S="60"), [
-                "release-approvers team:approvers",
-                "release-approvers role:approver",
-                '"cn=auditors,ou=groups,dc=example,dc=com" role:auditor'])
-        except Exception:
-            cls.ldap.stop()
-            raise
+        cls.addClassCleanup(cls.ldap.stop)
+        cls.ldap.add_person("lena", "Lena Lindqvist", "lena@example.com", "lena-directory-pw")
+        cls.ldap.add_person("omar", "Omar Haddad", "omar@example.com", "omar-directory-pw")
+        cls.ldap.add_person("gus", "Gus Grant", "gus@example.com", "gus-directory-pw")
+        cls.ldap.add_group("release-approvers", ["lena", "gus"])
+        cls.ldap.add_group("auditors", ["omar"])
+        cls.server = start_server(dict(cls.ldap.env(), HOLDPOINT_LDAP_SYNC_S="60"), [
+            "release-approvers team:approvers",
+            "release-approvers role:approver",
+            '"cn=auditors,ou=groups,dc=example,dc=com" role:auditor'])
+        cls.addClassCleanup(cls.server.stop)
         import_templates(cls.server)
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.server.stop()
-        finally:
-            cls.ldap.stop()
 
     def login(self, username, password):
         c = self.server.client()
@@ -268,26 +260,17 @@ class LdapUntrustedTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
+        import shutil
         import tempfile
         from idp import make_tls
         cls.ldap = Slapd().start()
+        cls.addClassCleanup(cls.ldap.stop)
         cls.other = tempfile.mkdtemp(prefix="holdpoint-otherca-")
-        try:
-            cls.ldap.add_person("lena", "Lena Lindqvist", "lena@example.com", "lena-directory-pw")
-            other_ca = make_tls(cls.other)[0]
-            cls.server = start_server(dict(cls.ldap.env(), HOLDPOINT_LDAP_CA_FILE=other_ca))
-        except Exception:
-            cls.ldap.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        import shutil
-        try:
-            cls.server.stop()
-        finally:
-            cls.ldap.stop()
-            shutil.rmtree(cls.other, ignore_errors=True)
+        cls.addClassCleanup(shutil.rmtree, cls.other, True)
+        cls.ldap.add_person("lena", "Lena Lindqvist", "lena@example.com", "lena-directory-pw")
+        other_ca = make_tls(cls.other)[0]
+        cls.server = start_server(dict(cls.ldap.env(), HOLDPOINT_LDAP_CA_FILE=other_ca))
+        cls.addClassCleanup(cls.server.stop)
 
     def test_an_untrusted_certificate_is_refused(self):
         s = self.server
@@ -308,23 +291,14 @@ class OidcTest(unittest.TestCase):
     def setUpClass(cls):
         server = Server()                   # its port makes the redirect URI the provider is told about
         cls.idp = NodeOidc(server.url("/login/oidc/callback")).start()
-        try:
-            cls.idp.set_account("u-ana", "Ana.Sso", "ana@example.com", "Ana Sso", ["release-approvers"])
-            cls.idp.set_account("u-ben", "ben", "ben@example.com", "Ben Sso", ["developers"])
-            cls.idp.set_account("u-alice", "alice", "alice@example.com", "Alice Impostor", [])
-            cls.server = start_server(cls.idp.env(), ["release-approvers team:approvers", "release-approvers role:approver"],
-                                      server)
-        except Exception:
-            cls.idp.stop()
-            raise
+        cls.addClassCleanup(cls.idp.stop)
+        cls.idp.set_account("u-ana", "Ana.Sso", "ana@example.com", "Ana Sso", ["release-approvers"])
+        cls.idp.set_account("u-ben", "ben", "ben@example.com", "Ben Sso", ["developers"])
+        cls.idp.set_account("u-alice", "alice", "alice@example.com", "Alice Impostor", [])
+        cls.addClassCleanup(server.stop)
+        cls.server = start_server(cls.idp.env(), ["release-approvers team:approvers", "release-approvers role:approver"],
+                                  server)
         import_templates(cls.server)
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.server.stop()
-        finally:
-            cls.idp.stop()
 
     def sign_in(self, sub, client=None):
         c = client or self.server.client()
@@ -446,19 +420,10 @@ class OidcRefusalTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.idp = FakeOidc().start()
-        try:
-            cls.server = start_server(cls.idp.env(), ["release-approvers team:approvers"])
-        except Exception:
-            cls.idp.stop()
-            raise
+        cls.addClassCleanup(cls.idp.stop)
+        cls.server = start_server(cls.idp.env(), ["release-approvers team:approvers"])
+        cls.addClassCleanup(cls.server.stop)
         cls.idp.clock_file = cls.server.env["HOLDPOINT_CLOCK_FILE"]
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.server.stop()
-        finally:
-            cls.idp.stop()
 
     def tearDown(self):
         self.idp.tamper = None
@@ -580,10 +545,7 @@ class TwoStepTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.server = start_server({"HOLDPOINT_TWO_STEP_ROLES": "admin"})
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
+        cls.addClassCleanup(cls.server.stop)
 
     def now(self):
         off = 0
@@ -681,18 +643,9 @@ class RequireSsoTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.idp = FakeOidc().start()
-        try:
-            cls.server = start_server(dict(cls.idp.env(), HOLDPOINT_REQUIRE_SSO="1", HOLDPOINT_BREAK_GLASS="admin"))
-        except Exception:
-            cls.idp.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.server.stop()
-        finally:
-            cls.idp.stop()
+        cls.addClassCleanup(cls.idp.stop)
+        cls.server = start_server(dict(cls.idp.env(), HOLDPOINT_REQUIRE_SSO="1", HOLDPOINT_BREAK_GLASS="admin"))
+        cls.addClassCleanup(cls.server.stop)
 
     def test_passwords_only_for_the_break_glass_account(self):
         s = self.server
@@ -720,10 +673,7 @@ class PasswordResetTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.server = start_server({})
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
+        cls.addClassCleanup(cls.server.stop)
 
     def mails_to(self, address):
         d = os.path.join(self.server.data, "mail")
