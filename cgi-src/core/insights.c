@@ -289,6 +289,17 @@ int insights_compute(struct app *a, int64_t from_ms, int64_t until_ms, const cha
 }
 
 void insights_opened(struct app *a, int64_t activity_id, int round, int64_t user_id){
+  /* only the first view writes: later ones are one primary-key read, no write lock */
+  sqlite3_stmt *q = db_prepare(a->db, "SELECT 1 FROM activity_opens WHERE activity_id=:a AND round=:r AND user_id=:u");
+  int seen = 0;
+  if( q ){
+    db_bind_int64(q, ":a", activity_id);
+    db_bind_int64(q, ":r", round);
+    db_bind_int64(q, ":u", user_id);
+    seen = db_step(q)==SQLITE_ROW;
+    db_finish(q);
+  }
+  if( seen ) return;
   if( db_begin_write(a->db) ) return;
   sqlite3_stmt *st = db_prepare(a->db, "INSERT OR IGNORE INTO activity_opens(activity_id, round, user_id, opened_at)"
                                        " VALUES(:a, :r, :u, :now)");
