@@ -180,13 +180,12 @@ static int ask_second_step(struct req *r, int64_t uid, const char *next, const c
 }
 
 /* Sign in through the LDAP directory: the directory checks the password, then the account follows it. */
-static int login_ldap(struct req *r, const char *username, const char *password, const char *next){
+/* known: the id of the account with this username, 0 if none (page_login looked it up). */
+static int login_ldap(struct req *r, const char *username, const char *password, const char *next, int64_t known){
   int64_t wait_ms = 0;
   enum auth_gate gate;
   const char *fdev = NULL;
   struct auth_attempt at = { username, password, r->remote_addr, sess_device_hash(r) };
-  int64_t known = 0;
-  users_find(r->app, username, &known);
   if( auth_login_gate(r->app, &at, known, &gate, &wait_ms, &fdev)==HP_TOO_MANY ) return throttled(r, username, next, gate, wait_ms);
   struct ldap_entry e;
   char err[400];
@@ -227,13 +226,17 @@ int page_login(struct req *r){
   const struct idp_config *idp = &r->app->cfg.idp;
   /* Which door: a local account's name uses its password here; any other name the directory's. */
   int local = 0;
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT auth_source='local' FROM users WHERE username=:u");
+  int64_t known = 0;
+  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT id, auth_source='local' FROM users WHERE username=:u");
   if( st ){
     db_bind_text(st, ":u", username);
-    if( db_step(st)==SQLITE_ROW ) local = sqlite3_column_int(st, 0) ? 1 : -1;
+    if( db_step(st)==SQLITE_ROW ){
+      known = sqlite3_column_int64(st, 0);
+      local = sqlite3_column_int(st, 1) ? 1 : -1;
+    }
     db_finish(st);
   }
-  if( idp->ldap_url[0] && local<=0 ) return login_ldap(r, username, password, next);
+  if( idp->ldap_url[0] && local<=0 ) return login_ldap(r, username, password, next, known);
   if( !password_allowed(r, username) ){
     return page_login_show(r, 400, username, next, arena_printf(&r->arena, "Holdpoint signs people in with %s"
                            " only. Use the button above.", idp->oidc_issuer[0] ? idp->oidc_label : "the company directory"));
@@ -305,8 +308,9 @@ int page_login_two_step(struct req *r){
   sqlite3 *db = r->app->db;
   if( db_begin_write(db) ) return HP_UNAVAILABLE;
   int k = twostep_check(r->app, uid, code, &method);
-  sqlite3_stmt *st = db_prepare(db, k>0 ? "DELETE FROM login_pending WHERE id_hash=:h"
-                                        : "UPDATE login_pending SET failures=failures+1 WHERE id_hash=:h");
+  int spent = k>0 || (k==0 && failures+1>=PENDING_TRIES);     /* signed in, or the last try failed */
+  sqlite3_stmt *st = db_prepare(db, spent ? "DELETE FROM login_pending WHERE id_hash=:h"
+                                          : "UPDATE login_pending SET failures=failures+1 WHERE id_hash=:h");
   int ok = k>=0 && st!=NULL;
   if( st ){
     db_bind_text(st, ":h", h);
@@ -320,13 +324,7 @@ int page_login_two_step(struct req *r){
     return HP_ERROR;
   }
   if( k==0 ){
-    if( failures+1>=PENDING_TRIES ){
-      db_begin_write(db);
-      st = db_prepare(db, "DELETE FROM login_pending WHERE id_hash=:h");
-      if( st ){ db_bind_text(st, ":h", h); db_step(st); db_finish(st); }
-      db_commit(db);
-      return pending_gone(r);
-    }
+    if( spent ) return pending_gone(r);
     req_field_error(r, "code", "That code is not right (or was used already). Type the 6 digits your app shows now,"
                     " or one of your recovery codes.");
     return second_step_page(r, 401, NULL);
