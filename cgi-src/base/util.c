@@ -160,6 +160,26 @@ const char *util_time_in(int64_t ms, const char *zone, int with_utc, char *out, 
   return out;
 }
 
+static int tz_is_utc(const char *zone){
+  return zone==NULL || zone[0]==0 || strcmp(zone, "UTC")==0 || strcmp(zone, "Etc/UTC")==0;
+}
+
+int util_tz_local(const char *zone, int64_t t, struct tm *out){
+  time_t tt = (time_t)t;
+  if( tz_is_utc(zone) ) return gmtime_r(&tt, out) ? 0 : -1;
+  if( tz_use(zone) ) return -1;
+  return localtime_r(&tt, out) ? 0 : -1;
+}
+
+int64_t util_tz_utc(const char *zone, struct tm *local){
+  if( tz_is_utc(zone) ){
+    local->tm_isdst = 0;
+    return (int64_t)timegm(local);
+  }
+  if( tz_use(zone) ) return -1;
+  return (int64_t)mktime(local);
+}
+
 size_t util_utf8_decode(const unsigned char *p, size_t n, unsigned *cp){
   if( n==0 ) return 0;
   unsigned c = p[0], min;

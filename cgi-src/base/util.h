@@ -34,6 +34,15 @@ int util_read_secret(const char *path, char *out, size_t n);
 #define UTIL_TZ_MAX 64
 int util_tz_valid(const char *z);
 const char *util_time_in(int64_t ms, const char *zone, int with_utc, char *out, size_t n);
+/*
+** Wall-clock time in a zone (NULL, "" or UTC: UTC), for change windows: util_tz_local
+** turns UTC second t into local time (0, or -1); util_tz_utc turns a local time (tm_isdst
+** -1; out-of-range fields normalised, a skipped hour moved past, as mktime does) into the
+** UTC second.
+*/
+struct tm;
+int util_tz_local(const char *zone, int64_t t, struct tm *out);
+int64_t util_tz_utc(const char *zone, struct tm *local);
 
 /*
 ** UTF-8, the one copy.  util_utf8_decode reads one character at p (n bytes

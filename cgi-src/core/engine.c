@@ -11,6 +11,7 @@
 #include "log.h"
 #include "notify.h"     /* notifications inside the engine's transaction */
 #include "mayact.h"
+#include "windows.h"
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,7 +25,8 @@ static const char *const REL_NAMES[] = { "running", "on_hold", "completed", "fai
 static const char *const PH_NAMES[] = {
   "pending", "running", "waiting_for_approval", "completed", "failed", "aborted" };
 static const char *const ACT_NAMES[] = {
-  "pending", "blocked", "running", "on_hold", "completed", "rejected", "failed", "skipped", "aborted" };
+  "pending", "blocked", "running", "on_hold", "completed", "rejected", "failed", "skipped", "aborted",
+  "scheduled" };
 static const char *const RES_NAMES[] = {
   NULL, "pass", "warning", "fail", "approved", "rejected", "proceeded", "aborted", "expired" };
 
@@ -95,6 +97,7 @@ static const char *act_action(int from, int to, unsigned flags){
     case ENGINE_ACT_RUNNING: return "activity.activate";
     case ENGINE_ACT_ON_HOLD: return "activity.on_hold";
     case ENGINE_ACT_BLOCKED: return "activity.block";
+    case ENGINE_ACT_SCHEDULED: return "activity.scheduled";
     case ENGINE_ACT_PENDING: return "activity.unblock";
     case ENGINE_ACT_COMPLETED: return from==ENGINE_ACT_RUNNING ? "activity.result" : "activity.complete";
     case ENGINE_ACT_FAILED: return "activity.result";
@@ -212,7 +215,7 @@ static int deps_state(const struct engine_snapshot *s, int i){
   for(int k=0; k<a->ndeps; k++){
     enum engine_act_status d = s->acts[a->deps[k]].status;
     if( act_done(d) ) continue;
-    if( d==ENGINE_ACT_RUNNING || d==ENGINE_ACT_ON_HOLD || act_bad(d) ) return 2;
+    if( d==ENGINE_ACT_RUNNING || d==ENGINE_ACT_ON_HOLD || d==ENGINE_ACT_SCHEDULED || act_bad(d) ) return 2;
     st = 1;
   }
   return st;
@@ -305,7 +308,8 @@ static void settle(struct pctx *x){
       }
       for(int i=0; i<s->nacts; i++){
         struct engine_act *a = &s->acts[i];
-        if( a->phase!=k || (a->status!=ENGINE_ACT_PENDING && a->status!=ENGINE_ACT_BLOCKED) ) continue;
+        if( a->phase!=k || (a->status!=ENGINE_ACT_PENDING && a->status!=ENGINE_ACT_BLOCKED
+                            && a->status!=ENGINE_ACT_SCHEDULED) ) continue;
         int cause = failed_automated_dep(s, i);
         if( cause>=0 ){
           set_act(x, i, ENGINE_ACT_REJECTED, ENGINE_RES_REJECTED, ENGINE_CF_FINISH|ENGINE_CF_AUTOMATIC, cause);
@@ -313,7 +317,12 @@ static void settle(struct pctx *x){
           continue;
         }
         int ds = deps_state(s, i);
-        if( ds==0 ){
+        if( ds==0 && a->window_closed ){
+          if( a->status!=ENGINE_ACT_SCHEDULED ){
+            set_act(x, i, ENGINE_ACT_SCHEDULED, ENGINE_RES_NONE, ENGINE_CF_SCHEDULE, -1);
+            changed = 1;
+          }
+        }else if( ds==0 ){
           activate(x, i);
           changed = 1;
         }else{
@@ -451,13 +460,17 @@ int engine_plan(struct engine_snapshot *s, const struct engine_event *ev, struct
       for(int i=0; i<s->nacts; i++){
         enum engine_act_status st = s->acts[i].status;
         if( st==ENGINE_ACT_PENDING ) continue;
-        if( st==ENGINE_ACT_BLOCKED ) set_act(&x, i, ENGINE_ACT_PENDING, ENGINE_RES_NONE, 0, -1);
+        if( st==ENGINE_ACT_BLOCKED || st==ENGINE_ACT_SCHEDULED ) set_act(&x, i, ENGINE_ACT_PENDING, ENGINE_RES_NONE, 0, -1);
         else set_act(&x, i, ENGINE_ACT_PENDING, ENGINE_RES_NONE, ENGINE_CF_RETRY|ENGINE_CF_NEW_BUILD, -1);
       }
       for(int k=s->nphases-1; k>=0; k--){
         if( s->phases[k].status!=ENGINE_PH_PENDING ) set_phase(&x, k, ENGINE_PH_PENDING);
       }
       if( s->status!=ENGINE_REL_RUNNING ) set_release(&x, ENGINE_REL_RUNNING);
+      settle(&x);
+      break;
+    case ENGINE_EV_WAKE:
+      if( !release_accepts_work(s) ) return refuse(p, HP_CONFLICT, "The release is not running.");
       settle(&x);
       break;
     case ENGINE_EV_ABORT:
@@ -506,6 +519,7 @@ static int fail(char *err, size_t nerr, int rc, const char *fmt, ...){
 /* A release loaded into a snapshot; everything lives in ar. */
 struct snap {
   struct engine_snapshot s;
+  int64_t *opens_at;          /* per activity: when its change window opens (window_closed) */
   struct arena ar;
 };
 
@@ -539,7 +553,8 @@ static int snap_load(struct app *a, int64_t release_id, struct snap *sn){
   arena_init(&sn->ar);
   struct engine_snapshot *s = &sn->s;
   s->release_id = release_id;
-  st = db_prepare(db, "SELECT status, on_reject FROM releases WHERE id=:id");
+  st = db_prepare(db, "SELECT r.status, r.on_reject, t.name FROM releases r JOIN templates t ON t.id=r.template_id"
+                      " WHERE r.id=:id");
   if( st==NULL ) goto out;
   db_bind_int64(st, ":id", release_id);
   int step = db_step(st);
@@ -549,6 +564,7 @@ static int snap_load(struct app *a, int64_t release_id, struct snap *sn){
   if( v<0 ) goto out;
   s->status = (enum engine_release_status)v;
   s->fail_phase = strcmp(db_col_text(st, 1), "fail_phase")==0;
+  const char *template_name = db_col_dup(&sn->ar, st, 2);
   db_finish(st);
   st = NULL;
 
@@ -560,7 +576,12 @@ static int snap_load(struct app *a, int64_t release_id, struct snap *sn){
   s->phases = arena_alloc(&sn->ar, (size_t)(np ? np : 1)*sizeof(*s->phases));
   s->acts = arena_alloc(&sn->ar, (size_t)(na ? na : 1)*sizeof(*s->acts));
   int64_t *phase_ids = arena_alloc(&sn->ar, (size_t)(np ? np : 1)*sizeof(int64_t));
-  if( s->phases==NULL || s->acts==NULL || phase_ids==NULL ) goto out;
+  sn->opens_at = arena_alloc(&sn->ar, (size_t)(na ? na : 1)*sizeof(int64_t));
+  /* Per phase: 0 not asked yet, 1 its window is open (or none), 2 closed until phase_opens[k]. */
+  int *phase_window = arena_alloc(&sn->ar, (size_t)(np ? np : 1)*sizeof(int));
+  int64_t *phase_opens = arena_alloc(&sn->ar, (size_t)(np ? np : 1)*sizeof(int64_t));
+  if( s->phases==NULL || s->acts==NULL || phase_ids==NULL || sn->opens_at==NULL || phase_window==NULL
+   || phase_opens==NULL ) goto out;
 
   st = db_prepare(db, "SELECT id, name, status FROM phases WHERE release_id=:id ORDER BY position");
   if( st==NULL ) goto out;
@@ -599,6 +620,19 @@ static int snap_load(struct app *a, int64_t release_id, struct snap *sn){
     x->phase = -1;
     for(int k=0; k<s->nphases; k++) if( phase_ids[k]==pid ) x->phase = k;
     if( x->phase<0 ) goto out;
+    if( x->status==ENGINE_ACT_PENDING || x->status==ENGINE_ACT_BLOCKED || x->status==ENGINE_ACT_SCHEDULED ){
+      /* Could it start now?  Its change window answers, once per phase (same template, same environment). */
+      int k = x->phase;
+      if( phase_window[k]==0 ){
+        int64_t opens = -1;
+        int c = windows_closed(a, template_name, s->phases[k].name, app_now_ms(a), &opens);
+        if( c<0 ) goto out;
+        phase_window[k] = c ? 2 : 1;
+        phase_opens[k] = opens;
+      }
+      x->window_closed = phase_window[k]==2;
+      sn->opens_at[s->nacts] = phase_opens[k];
+    }
     s->nacts++;
   }
   if( step!=SQLITE_DONE && step!=SQLITE_ROW ) goto out;
@@ -691,6 +725,10 @@ static json_t *change_details(const struct snap *sn, const struct engine_change 
   json_object_set_new(d, "round", json_integer(ch->round));
   if( ch->result!=ENGINE_RES_NONE ) json_object_set_new(d, "result", json_string(engine_result_name(ch->result)));
   if( ch->flags & ENGINE_CF_RETRY ) json_object_set_new(d, "previous_round", json_integer(ch->round_before));
+  if( (ch->flags & ENGINE_CF_SCHEDULE) && sn->opens_at[ch->index]>0 ){
+    char iso[40];
+    json_object_set_new(d, "window_opens", json_string(app_iso_time(sn->opens_at[ch->index], iso, sizeof(iso))));
+  }
   if( (ch->flags & ENGINE_CF_AUTOMATIC) && ch->cause>=0 ){
     const struct engine_act *c = &s->acts[ch->cause];
     json_object_set_new(d, "automatic", json_true());
@@ -731,8 +769,8 @@ static void bind_fin(sqlite3_stmt *st, const char *name, int finish, int64_t now
 ** round.  Returns HP_OK, HP_CONFLICT (the row was not in the expected state)
 ** or HP_ERROR.
 */
-static int apply_activity(struct app *a, const struct snap *sn, const struct engine_change *ch,
-                          const struct apply_extra *x, int64_t now){
+static int apply_activity(struct app *a, const struct audit_ctx *c, const struct snap *sn,
+                          const struct engine_change *ch, const struct apply_extra *x, int64_t now){
   const struct engine_act *act = &sn->s.acts[ch->index];
   sqlite3_stmt *st;
   char *auto_details = NULL;
@@ -740,13 +778,13 @@ static int apply_activity(struct app *a, const struct snap *sn, const struct eng
   if( ch->flags & ENGINE_CF_RETRY ){
     st = db_prepare(a->db, "UPDATE activities SET status=:to, round=:round, result=NULL, result_details=NULL,"
                            " activated_at=NULL, deadline_at=NULL, finished_at=NULL, responsible_user_id=NULL,"
-                           " escalated=0 WHERE id=:id AND status=:from AND round=:before");
+                           " escalated=0, scheduled_until=NULL WHERE id=:id AND status=:from AND round=:before");
     if( st ) db_bind_int64(st, ":round", ch->round);
   }else if( ch->flags & ENGINE_CF_ACTIVATE ){
     auto_details = automatic_details(sn, ch);
     st = db_prepare(a->db, "UPDATE activities SET status=:to, activated_at=:now,"
                            " deadline_at=CASE WHEN :hold AND deadline_s>0 THEN :now + deadline_s*1000 END,"
-                           " result=:result, result_details=:details, finished_at=:fin"
+                           " result=:result, result_details=:details, finished_at=:fin, scheduled_until=NULL"
                            " WHERE id=:id AND status=:from AND round=:before");
     if( st ){
       db_bind_int64(st, ":now", now);
@@ -760,7 +798,7 @@ static int apply_activity(struct app *a, const struct snap *sn, const struct eng
     if( ch->flags & ENGINE_CF_AUTOMATIC ) details = auto_details = automatic_details(sn, ch);
     else if( ch->index==x->act ) details = x->details_json;
     st = db_prepare(a->db, "UPDATE activities SET status=:to, result=coalesce(:result, result),"
-                           " result_details=coalesce(:details, result_details), finished_at=:now"
+                           " result_details=coalesce(:details, result_details), finished_at=:now, scheduled_until=NULL"
                            " WHERE id=:id AND status=:from AND round=:before");
     if( st ){
       db_bind_int64(st, ":now", now);
@@ -768,7 +806,13 @@ static int apply_activity(struct app *a, const struct snap *sn, const struct eng
       db_bind_text(st, ":details", details);
     }
   }else{
-    st = db_prepare(a->db, "UPDATE activities SET status=:to WHERE id=:id AND status=:from AND round=:before");
+    st = db_prepare(a->db, "UPDATE activities SET status=:to, scheduled_until=:until"
+                           " WHERE id=:id AND status=:from AND round=:before");
+    if( st ){
+      int64_t until = sn->opens_at[ch->index];
+      if( (ch->flags & ENGINE_CF_SCHEDULE) && until>0 ) db_bind_int64(st, ":until", until);
+      else db_bind_null(st, ":until");
+    }
   }
   if( st==NULL ) goto out;
   db_bind_text(st, ":to", engine_act_status_name(ch->to));
@@ -777,7 +821,9 @@ static int apply_activity(struct app *a, const struct snap *sn, const struct eng
   db_bind_int64(st, ":before", ch->round_before);
   if( db_step(st)!=SQLITE_DONE ) goto out;
   if( sqlite3_changes(a->db)!=1 ){ rc = HP_CONFLICT; goto out; }
-  if( (ch->flags & ENGINE_CF_SNAPSHOT) && mayact_snapshot(a, act->id, ch->round) ) goto out;
+  /* An approval opening a round: the freezes in force add their rule, then who may approve is recorded. */
+  if( (ch->flags & ENGINE_CF_SNAPSHOT)
+   && (windows_policy_at_open(a, c, act->id, now) || mayact_snapshot(a, act->id, ch->round)) ) goto out;
   if( ch->flags & ENGINE_CF_RETRY ){
     /* Outputs belong to the round that produced them; the audit trail keeps the old ones. */
     db_finish(st);
@@ -840,7 +886,7 @@ static int apply_plan(struct app *a, const struct audit_ctx *c, const struct sna
   system_ctx(c, &sys);
   for(int i=0; i<p->n; i++){
     const struct engine_change *ch = &p->ch[i];
-    int rc = ch->target==ENGINE_T_ACTIVITY ? apply_activity(a, sn, ch, x, now) : apply_other(a, sn, ch, now);
+    int rc = ch->target==ENGINE_T_ACTIVITY ? apply_activity(a, &sys, sn, ch, x, now) : apply_other(a, sn, ch, now);
     if( rc==HP_CONFLICT ){
       return fail(err, nerr, HP_CONFLICT, "The release changed while this was being done; reload and try again.");
     }
@@ -900,6 +946,17 @@ static int run_event(struct app *a, const struct audit_ctx *c, int64_t release_i
   rc = engine_plan(&sn.s, ev, &plan);
   if( rc ){ fail(err, nerr, rc, "%s", plan.why ? plan.why : "Refused."); goto out; }
   rc = apply_plan(a, c, &sn, &plan, x, err, nerr);
+  /* Woken, but the window closed again before anyone woke them: wait for its next opening. */
+  for(int i=0; rc==HP_OK && ev->type==ENGINE_EV_WAKE && i<sn.s.nacts; i++){
+    if( sn.s.acts[i].status!=ENGINE_ACT_SCHEDULED ) continue;
+    sqlite3_stmt *st = db_prepare(a->db, "UPDATE activities SET scheduled_until=:u WHERE id=:id AND status='scheduled'");
+    if( st==NULL ){ rc = HP_ERROR; break; }
+    if( sn.opens_at[i]>0 ) db_bind_int64(st, ":u", sn.opens_at[i]);
+    else db_bind_null(st, ":u");
+    db_bind_int64(st, ":id", sn.s.acts[i].id);
+    if( db_step(st)!=SQLITE_DONE ) rc = HP_ERROR;
+    db_finish(st);
+  }
 out:
   engine_plan_free(&plan);
   snap_free(&sn);
@@ -1074,6 +1131,29 @@ int engine_new_build(struct app *a, const struct audit_ctx *c, int64_t release_i
   int rc = tx_begin(a, err, nerr);
   if( rc ) return rc;
   return tx_end(a, engine_new_build_in_tx(a, c, release_id, artifact, digest, changed, err, nerr), err, nerr);
+}
+
+int engine_wake_due(struct app *a, int64_t now){
+  int64_t ids[50];
+  int n = 0, woken = 0;
+  sqlite3_stmt *st = db_prepare(a->db, "SELECT DISTINCT x.release_id FROM activities x JOIN releases r ON r.id=x.release_id"
+                                       " WHERE x.status='scheduled' AND x.scheduled_until<=:now"
+                                       " AND r.status IN ('running','on_hold') LIMIT 50");
+  if( st==NULL ) return -1;
+  db_bind_int64(st, ":now", now);
+  while( n<50 && db_step(st)==SQLITE_ROW ) ids[n++] = sqlite3_column_int64(st, 0);
+  db_finish(st);
+  struct audit_ctx sys = { 0, "holdpoint (change window)", 0, "", "", "", "" };
+  for(int i=0; i<n; i++){
+    char err[200];
+    struct engine_event ev = { ENGINE_EV_WAKE, -1, 0, ENGINE_RES_NONE };
+    struct apply_extra x = { -1, NULL, NULL, NULL };
+    if( tx_begin(a, err, sizeof(err)) ) return -1;
+    int rc = tx_end(a, run_event(a, &sys, ids[i], 0, &ev, &x, err, sizeof(err)), err, sizeof(err));
+    if( rc==HP_OK ) woken++;
+    else log_msg("engine: release %lld could not be woken: %s", (long long)ids[i], err);
+  }
+  return woken;
 }
 
 int engine_abort_in_tx(struct app *a, const struct audit_ctx *c, int64_t release_id,

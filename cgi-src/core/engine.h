@@ -38,6 +38,12 @@ struct audit_ctx;
 **    in a new round, every phase to pending, the release to running, and it
 **    starts again from the first phase: approvals and tasks decided for the
 **    old build no longer count, automated steps run again for the new one.
+**  - Change windows: an activity whose turn comes while its window is closed
+**    (window_closed, which the database layer works out from the clock) is
+**    `scheduled` instead of activated; it counts as started for the ones that
+**    depend on it (they are blocked).  ENGINE_EV_WAKE (the job runner, when
+**    a window opens) activates the scheduled ones whose window is open.  A
+**    new build puts them back to pending; an abort aborts them.
 **  - A failed phase is frozen: none of its activities takes a result or a
 **    decision (HP_CONFLICT) until the failed one is retried; the core's
 **    may_act (mayact.h) lists nobody for them meanwhile.
@@ -48,7 +54,7 @@ struct audit_ctx;
 **            people act only while running or on_hold
 **   phase    pending | running | waiting_for_approval | completed | failed | aborted
 **            failed: frozen until a retry
-**   activity pending | blocked | running | on_hold | completed | rejected | failed | skipped | aborted
+**   activity pending | blocked | scheduled | running | on_hold | completed | rejected | failed | skipped | aborted
 **            on_hold: the people of may_act, if its phase has not failed
 */
 
@@ -67,7 +73,7 @@ enum engine_phase_status {
 enum engine_act_status {
   ENGINE_ACT_PENDING = 0, ENGINE_ACT_BLOCKED, ENGINE_ACT_RUNNING, ENGINE_ACT_ON_HOLD,
   ENGINE_ACT_COMPLETED, ENGINE_ACT_REJECTED, ENGINE_ACT_FAILED, ENGINE_ACT_SKIPPED,
-  ENGINE_ACT_ABORTED
+  ENGINE_ACT_ABORTED, ENGINE_ACT_SCHEDULED
 };
 
 /* activities.result: automated pass|warning|fail; others approved|rejected|proceeded|aborted|expired. */
@@ -102,6 +108,7 @@ struct engine_act {
   enum engine_result result;
   int when_pass_auto, when_warning_auto;   /* 1: that result approves automatically */
   int round;                          /* >= 1 */
+  int window_closed;                  /* 1: starting it now falls outside its change window */
   const int *deps;                    /* indices into engine_snapshot.acts */
   int ndeps;
 };
@@ -129,7 +136,8 @@ enum engine_event_type {
   ENGINE_EV_COMPLETE,    /* act, round, result approved|rejected|proceeded|aborted|expired */
   ENGINE_EV_RETRY,       /* act: run a rejected/failed/aborted activity again */
   ENGINE_EV_ABORT,       /* stop the release */
-  ENGINE_EV_NEW_BUILD    /* the artifact changed: everything that was decided is decided again */
+  ENGINE_EV_NEW_BUILD,   /* the artifact changed: everything that was decided is decided again */
+  ENGINE_EV_WAKE         /* time passed: scheduled activities whose window opened start */
 };
 
 struct engine_event {
@@ -150,7 +158,8 @@ enum engine_change_flag {
   ENGINE_CF_FINISH    = 1<<4,   /* finished_at = now (and result for an activity) */
   ENGINE_CF_START     = 1<<5,   /* phase: started_at = now */
   ENGINE_CF_CASCADE   = 1<<6,   /* retry reached this activity through a dependency */
-  ENGINE_CF_NEW_BUILD = 1<<7    /* with RETRY: reset because a new build of the artifact arrived */
+  ENGINE_CF_NEW_BUILD = 1<<7,   /* with RETRY: reset because a new build of the artifact arrived */
+  ENGINE_CF_SCHEDULE  = 1<<8    /* activity: its turn came outside its change window: scheduled_until */
 };
 
 /* One conditional status change, in the order it must be applied. */
@@ -216,6 +225,14 @@ int engine_new_build_in_tx(struct app *a, const struct audit_ctx *c, int64_t rel
                            const char *digest, int *changed, char *err, size_t nerr);
 int engine_new_build(struct app *a, const struct audit_ctx *c, int64_t release_id, const char *artifact,
                      const char *digest, int *changed, char *err, size_t nerr);
+
+/*
+** The job runner, every second: each release (at most 50 a call) with a
+** scheduled activity whose window was to open by now gets ENGINE_EV_WAKE in
+** its own transaction; one whose window closed again before it was woken
+** waits for the next opening.  Returns the releases woken, or -1.
+*/
+int engine_wake_due(struct app *a, int64_t now);
 
 /* A release to create from the latest version of a template. */
 struct engine_new_release {

@@ -9,6 +9,8 @@
 #include "approvals.h"
 #include "notify.h"
 #include "federate.h"
+#include "engine.h"
+#include "windows.h"
 #include <stdio.h>
 #include <unistd.h>
 
@@ -47,6 +49,8 @@ void jobs_tick(struct app *app){
   int64_t now = app_now_ms(app);
   if( !jobs_acquire_lease(app, holder_name(holder, sizeof(holder)), now, LEASE_TTL_MS) ) return;
   approvals_timers(app, now);
+  windows_freeze_tick(app, now);   /* issue 18: freezes that began give waiting approvals their rule */
+  engine_wake_due(app, now);       /* issue 18: scheduled activities whose change window opened */
   notify_deliver_due(app);     /* issue 8: the outbox (notify.c), after the timers that fill it */
   auth_prune(app, now);        /* sign-in failures older than a day */
   audit_checkpoint_maybe(app, now);   /* the chain's head, out of the database */

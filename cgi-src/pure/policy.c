@@ -54,6 +54,23 @@ static int popcount32(uint32_t m)
 
 static uint32_t rules_mask(int nrule) { return nrule >= 32 ? ~0u : ((1u << nrule) - 1u); }
 
+/* Mode any: the rules that must be met (required) and the others, one of which must be. */
+static uint32_t required_mask(const struct policy *p)
+{
+  uint32_t m = 0;
+  for (int k = 0; k < p->nrule; k++) {
+    if (p->rule[k].required) m |= 1u << k;
+  }
+  return m;
+}
+
+/* Mode any: is a set of met rules enough? */
+static bool any_met(const struct policy *p, uint32_t met)
+{
+  uint32_t req = required_mask(p), opt = rules_mask(p->nrule) & ~req;
+  return (met & req) == req && (opt == 0 || (met & opt) != 0);
+}
+
 static int cmp_i64(const void *a, const void *b)
 {
   int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -205,9 +222,15 @@ static enum policy_rc parse_rule(json_t *jr, size_t i, struct policy_rule *r, ch
         return POLICY_PARSE_ERROR;
       }
       have_min = true;
+    } else if (strcmp(key, "required") == 0) {
+      if (!json_is_boolean(v)) {
+        set_err(err, nerr, "rules[%zu].required must be true or false", i);
+        return POLICY_PARSE_ERROR;
+      }
+      r->required = json_is_true(v);
     } else {
       printable(key, safe);
-      set_err(err, nerr, "rules[%zu]: unknown key '%s' (expected kind, name, min)", i, safe);
+      set_err(err, nerr, "rules[%zu]: unknown key '%s' (expected kind, name, min, required)", i, safe);
       return POLICY_PARSE_ERROR;
     }
   }
@@ -356,6 +379,10 @@ enum policy_rc policy_to_json(const struct policy *p, char **out)
     json_t *min = pr->min == POLICY_MIN_COUNT ? json_integer(pr->min_count)
                 : json_string(pr->min == POLICY_MIN_ALL ? "all" : "majority");
     r = json_pack("{s:s, s:s, s:o}", "kind", policy_kind_name(pr->kind), "name", pr->name, "min", min);
+    if (r != NULL && pr->required && json_object_set_new(r, "required", json_true()) != 0) {
+      json_decref(r);
+      r = NULL;
+    }
     if (r == NULL || json_array_append_new(rules, r) != 0) goto out;
   }
   if (json_object_set_new(root, "rules", rules) != 0) {
@@ -993,7 +1020,7 @@ static enum policy_rc run_votes(const struct policy *p, const struct elig *e, co
     flow_fill(&r->flow);
     for (k = 0; k < p->nrule; k++) r->count[k] = r->flow.load[k];
   }
-  r->approved = p->mode == POLICY_MODE_ALL ? (r->met == all) : (r->met != 0);
+  r->approved = p->mode == POLICY_MODE_ALL ? (r->met == all) : any_met(p, r->met);
   return rc;
 }
 
@@ -1028,11 +1055,22 @@ static int still_needed(const struct policy *p, const struct elig *e, struct run
   }
 
   if (p->mode == POLICY_MODE_ANY) {
+    /* Each required rule must be reachable (its deficit adds up), and the cheapest other one. */
+    int base = 0, nopt = 0;
     for (k = 0; k < p->nrule; k++) {
-      if (e->req[k] > 0 && r->count[k] + npk[k] >= e->req[k] && (needed < 0 || d[k] < needed)) needed = d[k];
+      bool ok = e->req[k] > 0 && r->count[k] + npk[k] >= e->req[k];
+      if (p->rule[k].required) {
+        if (!ok) return -1;
+        base += d[k];
+      } else {
+        nopt++;
+        if (ok && (needed < 0 || d[k] < needed)) needed = d[k];
+      }
     }
-    *reachable = needed >= 0;
-    return needed;
+    if (nopt == 0) needed = 0;
+    if (needed < 0) return -1;
+    *reachable = true;
+    return base + needed;
   }
   if (!allreq) return -1;
 
@@ -1192,13 +1230,21 @@ enum policy_rc policy_check_feasible(const struct policy *p, const struct policy
   if (starter < 0) return POLICY_UNKNOWN_IDENTITY;
   if ((rc = elig_build(p, groups, starter, &e)) != POLICY_OK) return rc;
 
+  int nopt = 0, req_bad = -1;
   for (k = 0; k < p->nrule; k++) {
-    if (e.req[k] > 0 && e.req[k] <= e.n[k]) ngood++;
+    bool good = e.req[k] > 0 && e.req[k] <= e.n[k];
+    if (p->mode == POLICY_MODE_ANY && p->rule[k].required) {
+      if (!good && req_bad < 0) req_bad = k;
+      continue;
+    }
+    nopt++;
+    if (good) ngood++;
     else if (first_bad < 0) first_bad = k;
   }
-  if (first_bad >= 0 && (p->mode == POLICY_MODE_ALL || ngood == 0)) {
+  if (req_bad >= 0) first_bad = req_bad;        /* mode any: a required rule that cannot be met */
+  if (first_bad >= 0 && (p->mode == POLICY_MODE_ALL || req_bad >= 0 || (ngood == 0 && nopt > 0))) {
     const char *who = e.starter_left_out[first_bad] ? " (the release starter may not approve)" : "";
-    const char *pre = p->mode == POLICY_MODE_ANY ? "no rule can ever be met: " : "";
+    const char *pre = p->mode == POLICY_MODE_ANY && req_bad < 0 ? "no rule can ever be met: " : "";
     k = first_bad;
     rule_label(p, k, label, sizeof label);
     if (e.n[k] == 0) {

@@ -54,6 +54,10 @@
 **    computed in rule order: rule k is met when it can be met together with
 **    the earlier met rules.  With mode "any", distinct has no effect (one
 **    rule suffices).
+**  - required (a rule key, JSON "required": true): with mode "any", the
+**    quorum is "every required rule, and one of the others" (or just the
+**    required ones when all are).  A freeze adds its emergency rule this way.
+**    With mode "all" it changes nothing.
 **  - Rejected: reject_when "any" and an eligible person rejected (a rejection
 **    cast after the quorum was already met does not undo the approval), OR
 **    the quorum can no longer be reached (all eligible people who have not
@@ -99,6 +103,8 @@ struct policy_rule {
   char name[POLICY_NAME_MAX + 1];   /* team, role or user name; no control characters */
   enum policy_min min;
   int min_count;                    /* 1..POLICY_MIN_MAX when min == POLICY_MIN_COUNT */
+  bool required;                    /* mode any: this rule must be met too (a freeze's emergency
+                                       rule); in mode all every rule is required anyway */
 };
 
 /* A parsed policy.  Plain data; read it freely, build one by hand in tests. */

@@ -868,6 +868,73 @@ START_TEST(t23_new_build_starts_again){
 }
 END_TEST
 
+/* Change windows: an activity whose turn comes while its window is closed is scheduled; a wake
+   after the window opened starts it; dependents wait behind it; new builds and aborts move it. */
+START_TEST(t24_change_window_schedules){
+  struct tb b;
+  tb_init(&b, 0);
+  tb_phase(&b, "qa");
+  tb_phase(&b, "prod");
+  tb_act(&b, 0, "tests", ENGINE_AUTOMATED, NULL);
+  tb_act(&b, 1, "gate", ENGINE_APPROVAL, NULL);
+  tb_act(&b, 1, "deploy", ENGINE_AUTOMATED, "gate", NULL);
+  b.acts[tb_find(&b, "gate")].window_closed = 1;
+  b.acts[tb_find(&b, "deploy")].window_closed = 1;
+  ck_assert_int_eq(tb_start(&b), HP_OK);
+  ck_assert_str_eq(ast(&b, "tests"), "running");
+  ck_assert_str_eq(ast(&b, "gate"), "pending");
+  ck_assert_int_eq(tb_result(&b, "tests", ENGINE_RES_PASS), HP_OK);
+  ck_assert_str_eq(ast(&b, "gate"), "scheduled");
+  ck_assert_ptr_nonnull(change_for(&b, "gate", "activity.scheduled"));
+  ck_assert(change_for(&b, "gate", "activity.scheduled")->flags & ENGINE_CF_SCHEDULE);
+  ck_assert_str_eq(ast(&b, "deploy"), "blocked");          /* behind a scheduled one */
+  ck_assert_str_eq(pst(&b, 1), "running");
+  ck_assert_str_eq(rst(&b), "running");
+  /* nobody can decide it, and a wake while the window is still closed changes nothing */
+  ck_assert_int_eq(tb_complete(&b, "gate", 1, ENGINE_RES_APPROVED), HP_CONFLICT);
+  ck_assert_int_eq(tb_event(&b, ENGINE_EV_WAKE, NULL, 0, ENGINE_RES_NONE), HP_OK);
+  ck_assert_int_eq(b.plan.n, 0);
+  /* the window opens */
+  b.acts[tb_find(&b, "gate")].window_closed = 0;
+  ck_assert_int_eq(tb_event(&b, ENGINE_EV_WAKE, NULL, 0, ENGINE_RES_NONE), HP_OK);
+  ck_assert_str_eq(ast(&b, "gate"), "on_hold");
+  ck_assert(change_for(&b, "gate", "activity.on_hold")->flags & ENGINE_CF_SNAPSHOT);
+  ck_assert_str_eq(rst(&b), "on_hold");
+  /* the deploy's window is still closed when the gate is approved: it is scheduled in turn */
+  ck_assert_int_eq(tb_complete(&b, "gate", 1, ENGINE_RES_APPROVED), HP_OK);
+  ck_assert_str_eq(ast(&b, "deploy"), "scheduled");
+  /* a new build puts it back to pending, in the same round (it never started) */
+  ck_assert_int_eq(tb_new_build(&b), HP_OK);
+  ck_assert_str_eq(ast(&b, "deploy"), "pending");
+  ck_assert_int_eq(b.acts[tb_find(&b, "deploy")].round, 1);
+  ck_assert_int_eq(tb_result(&b, "tests", ENGINE_RES_PASS), HP_OK);
+  ck_assert_str_eq(ast(&b, "gate"), "on_hold");
+  ck_assert_int_eq(tb_complete(&b, "gate", 2, ENGINE_RES_APPROVED), HP_OK);
+  ck_assert_str_eq(ast(&b, "deploy"), "scheduled");
+  /* an abort aborts it */
+  ck_assert_int_eq(tb_abort(&b), HP_OK);
+  ck_assert_str_eq(ast(&b, "deploy"), "aborted");
+  ck_assert_int_eq(tb_event(&b, ENGINE_EV_WAKE, NULL, 0, ENGINE_RES_NONE), HP_CONFLICT);
+  tb_free(&b);
+
+  /* a conditional approval scheduled by its window still approves itself when it opens */
+  tb_init(&b, 0);
+  tb_phase(&b, "p");
+  tb_act(&b, 0, "eval", ENGINE_AUTOMATED, NULL);
+  tb_act(&b, 0, "gate", ENGINE_APPROVAL, "eval", NULL);
+  tb_when(&b, "gate", 1, 0);
+  b.acts[tb_find(&b, "gate")].window_closed = 1;
+  ck_assert_int_eq(tb_start(&b), HP_OK);
+  ck_assert_int_eq(tb_result(&b, "eval", ENGINE_RES_PASS), HP_OK);
+  ck_assert_str_eq(ast(&b, "gate"), "scheduled");
+  b.acts[tb_find(&b, "gate")].window_closed = 0;
+  ck_assert_int_eq(tb_event(&b, ENGINE_EV_WAKE, NULL, 0, ENGINE_RES_NONE), HP_OK);
+  ck_assert_str_eq(ast(&b, "gate"), "completed");
+  ck_assert_str_eq(rst(&b), "completed");
+  tb_free(&b);
+}
+END_TEST
+
 START_TEST(t37_complete_illegal){
   struct tb b;
   tb_init(&b, 0);
@@ -910,7 +977,7 @@ START_TEST(t39_names_round_trip){
   for(int k=0; k<=ENGINE_MANUAL; k++) ck_assert_int_eq(engine_kind_parse(engine_kind_name(k)), k);
   for(int k=0; k<=ENGINE_REL_ABORTED; k++) ck_assert_int_eq(engine_release_status_parse(engine_release_status_name(k)), k);
   for(int k=0; k<=ENGINE_PH_ABORTED; k++) ck_assert_int_eq(engine_phase_status_parse(engine_phase_status_name(k)), k);
-  for(int k=0; k<=ENGINE_ACT_ABORTED; k++) ck_assert_int_eq(engine_act_status_parse(engine_act_status_name(k)), k);
+  for(int k=0; k<=ENGINE_ACT_SCHEDULED; k++) ck_assert_int_eq(engine_act_status_parse(engine_act_status_name(k)), k);
   for(int k=1; k<=ENGINE_RES_EXPIRED; k++) ck_assert_int_eq(engine_result_parse(engine_result_name(k)), k);
   ck_assert_ptr_null(engine_result_name(ENGINE_RES_NONE));
   ck_assert_int_eq(engine_result_parse(NULL), ENGINE_RES_NONE);
@@ -1378,6 +1445,7 @@ static Suite *engine_suite(void){
   tcase_add_test(tc, t35_retry_in_finished_release);
   tcase_add_test(tc, t36_abort_finished_release);
   tcase_add_test(tc, t23_new_build_starts_again);
+  tcase_add_test(tc, t24_change_window_schedules);
   tcase_add_test(tc, t37_complete_illegal);
   tcase_add_test(tc, t38_start_twice_and_bad_index);
   tcase_add_test(tc, t39_names_round_trip);

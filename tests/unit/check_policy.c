@@ -196,6 +196,14 @@ static const struct eval_case EVAL[] = {
   {"E58 min larger than team", RULES1(T("a","3")) "}", "1 2", STARTER, "", 'R', -1, "0/-1-o"},
   {"E59 OR with an empty alternative", RULES2(T("a","1"), T("b","1")) ",'mode':'any'}", "|2", STARTER, "", 'P', 1, "0/-1-o 0/1-o"},
   {"E60 OR met by the possible rule", RULES2(T("a","1"), T("b","1")) ",'mode':'any'}", "|2", STARTER, "2+", 'A', 0, "0/-1-o 1/1+o"},
+  /* a required rule (a freeze's emergency rule) with mode any: it and one of the others */
+  {"E62 OR+required: one rule is not enough", RULES3(T("a","1"), T("b","1"), "{'kind':'team','name':'e','min':1,'required':true}") ",'mode':'any'}", "1|2|9", STARTER, "1+", 'P', 1, "1/1+o 0/1-o 0/1-o"},
+  {"E63 OR+required: one rule and the required one", RULES3(T("a","1"), T("b","1"), "{'kind':'team','name':'e','min':1,'required':true}") ",'mode':'any'}", "1|2|9", STARTER, "1+ 9+", 'A', 0, "1/1+o 0/1-o 1/1+o"},
+  {"E64 OR+required: the required one alone is not enough", RULES3(T("a","1"), T("b","1"), "{'kind':'team','name':'e','min':1,'required':true}") ",'mode':'any'}", "1|2|9", STARTER, "9+", 'P', 1, "0/1-o 0/1-o 1/1+o"},
+  {"E65 OR+required: needed counts both", RULES3(T("a","1"), T("b","2"), "{'kind':'team','name':'e','min':1,'required':true}") ",'mode':'any'}", "1|2 3|9", STARTER, "", 'P', 2, "0/1-o 0/2-o 0/1-o"},
+  {"E66 OR+required unreachable: nobody in it", RULES2(T("a","1"), "{'kind':'team','name':'e','min':1,'required':true}") ",'mode':'any'}", "1|", STARTER, "1+", 'R', -1, "1/1+o 0/-1-o"},
+  {"E67 only required rules", RULES1("{'kind':'team','name':'e','min':1,'required':true}") ",'mode':'any'}", "9", STARTER, "9+", 'A', 0, "1/1+o"},
+  {"E68 required changes nothing in mode all", RULES2(T("a","1"), "{'kind':'team','name':'e','min':1,'required':true}") "}", "1|9", STARTER, "1+", 'P', 1, "1/1+o 0/1-o"},
   /* self-approval, identity, one vote, delegation */
   {"E61 starter approval counts nowhere", RULES1(T("a","1")) "}", "1 2", 1, "1+", 'P', 1, "0/1-o"},
   {"E62 starter approval allowed", RULES1(T("a","1")) ",'allow_self_approval':true}", "1 2", 1, "1+", 'A', 0, "1/1+o"},
@@ -423,6 +431,9 @@ static const struct feas_case FEAS[] = {
   {"F17 escalation snapshot larger than group", RULES1(T("a","'all'")) "}", "1 2 =3", 0, POLICY_INFEASIBLE, "needs 3 approvals but only 2"},
   {"F18 majority of empty role", RULES1("{'kind':'role','name':'approver','min':'majority'}") "}", "", 0, POLICY_INFEASIBLE, "rule 1 (role approver, min majority): nobody"},
   {"F19 all of one", RULES1(T("a","'all'")) "}", "8", 0, POLICY_OK, ""},
+  {"F21 OR: a required rule nobody can meet", RULES2(T("a","1"), "{'kind':'team','name':'e','min':1,'required':true}") ",'mode':'any'}", "1|", 0, POLICY_INFEASIBLE, "rule 2 (team e, min 1): nobody"},
+  {"F22 OR: required feasible, others not", RULES2(T("a","2"), "{'kind':'team','name':'e','min':1,'required':true}") ",'mode':'any'}", "1|9", 0, POLICY_INFEASIBLE, "no rule can ever be met: rule 1"},
+  {"F23 OR: required and one other feasible", RULES3(T("a","2"), T("b","1"), "{'kind':'team','name':'e','min':1,'required':true}") ",'mode':'any'}", "1|2|9", 0, POLICY_OK, ""},
   {"F20 group id 0 is a caller bug", RULES1(T("a","1")) "}", "0", 0, POLICY_EINVAL, ""},
 };
 
@@ -514,7 +525,27 @@ START_TEST(test_parse_defaults_and_overrides)
   ck_assert(p->allow_self_approval);
   ck_assert_int_eq(p->reject_when, POLICY_REJECT_CANNOT_REACH);
   ck_assert_str_eq(p->rule[0].name, "x.y-z_1");
+  ck_assert(!p->rule[0].required);
   policy_free(p);
+  /* required: read, written back only when true, and checked */
+  p = mkpolicy("{'mode':'any','rules':[{'kind':'team','name':'a','min':1},"
+               "{'kind':'user','name':'cto','min':1,'required':true}]}");
+  ck_assert(!p->rule[0].required);
+  ck_assert(p->rule[1].required);
+  char *json = NULL;
+  ck_assert_int_eq(policy_to_json(p, &json), POLICY_OK);
+  ck_assert_ptr_nonnull(strstr(json, "\"name\":\"cto\",\"min\":1,\"required\":true"));
+  ck_assert_ptr_null(strstr(strstr(json, "required") + 1, "required"));   /* only the rule that has it */
+  struct policy *q = NULL;
+  ck_assert_int_eq(policy_parse(json, &q, NULL, 0), POLICY_OK);
+  ck_assert(q->rule[1].required && !q->rule[0].required);
+  policy_free(q);
+  free(json);
+  policy_free(p);
+  char err[200];
+  ck_assert_int_eq(policy_parse("{\"rules\":[{\"kind\":\"team\",\"name\":\"a\",\"min\":1,\"required\":1}]}",
+                                &q, err, sizeof(err)), POLICY_PARSE_ERROR);
+  ck_assert_str_eq(err, "rules[0].required must be true or false");
 }
 END_TEST
 
