@@ -13,6 +13,14 @@
   <p><strong>A new build arrived</strong> ({{NEW_BUILD_UTC}}): <code>{{NEW_DIGEST}}</code> replaces <code>{{OLD_DIGEST}}</code>.
      Decisions made for the old build no longer count: this activity is asked again, for the new build.</p>
 </div>{{/NEW_BUILD}}
+{{#SCHEDULED}}<div class="notice callout" role="status" id="scheduled">
+  <p><strong>Scheduled</strong>: its turn came outside its change window, so it starts {{#OPENS}}when the window opens, <strong>{{OPENS_AT}}</strong>{{/OPENS}}{{#OPENS_UNKNOWN}}when a window opens{{/OPENS_UNKNOWN}}.
+     Nobody can act on it before then.{{#WINDOWS}} Change window: <code>{{WINDOWS_TEXT}}</code>.{{/WINDOWS}}</p>
+</div>{{/SCHEDULED}}
+{{#FREEZE}}<div class="notice callout" role="status" id="freeze">
+  <p><strong>Change freeze</strong>{{#FREEZE_OVER}} (over since {{FREEZE_UNTIL}}){{/FREEZE_OVER}}{{#FREEZE_ON}} until {{FREEZE_UNTIL}}{{/FREEZE_ON}}: {{FREEZE_REASON}}</p>
+  <p>This approval {{#FREEZE_OVER}}opened during the freeze and still needs{{/FREEZE_OVER}}{{#FREEZE_ON}}also needs{{/FREEZE_ON}} <strong>{{FREEZE_APPROVER}}</strong> — the emergency rule — besides its own rules.</p>
+</div>{{/FREEZE}}
 {{#DESCRIPTION}}<p class="lead">{{DESCRIPTION}}</p>{{/DESCRIPTION}}
 {{#YOU_CAN_ACT}}<p class="notice callout" role="status"><strong>This activity requires your input.</strong> <a href="#act">Go to your decision</a>.</p>{{/YOU_CAN_ACT}}
 
@@ -41,7 +49,7 @@
     {{#MODE}}<p>{{MODE_TEXT}}</p>{{/MODE}}
     <ol class="rules">
     {{#RULE}}
-      <li><strong>{{RULE_TEXT}}</strong>{{#RULE_MET}} <span class="badge s-completed">Met</span>{{/RULE_MET}}{{#RULE_CLOSED}} <span class="badge s-pending">Not open yet</span>{{/RULE_CLOSED}} <span class="muted">{{RULE_PROGRESS}}</span>
+      <li><strong>{{RULE_TEXT}}</strong>{{#RULE_MET}} <span class="badge s-completed">Met</span>{{/RULE_MET}}{{#RULE_CLOSED}} <span class="badge s-pending">Not open yet</span>{{/RULE_CLOSED}}{{#RULE_EMERGENCY}} <span class="marker">Emergency rule (freeze)</span>{{/RULE_EMERGENCY}} <span class="muted">{{RULE_PROGRESS}}</span>
         <ul class="people">
         {{#PERSON}}<li>{{PERSON_NAME}}{{#PERSON_YOU}} <span class="muted">(you)</span>{{/PERSON_YOU}}{{#PERSON_STARTER}} <span class="muted">(started the release: cannot approve)</span>{{/PERSON_STARTER}}{{#PERSON_VOTE}} <span class="badge s-{{VOTE_STATUS}}">{{VOTE_LABEL}}</span>{{/PERSON_VOTE}}{{#PERSON_LEFT}} <span class="muted">(has left this group since; the vote still counts)</span>{{/PERSON_LEFT}}</li>{{/PERSON}}
         {{#NOBODY}}<li class="muted">Nobody was eligible when the round opened.</li>{{/NOBODY}}

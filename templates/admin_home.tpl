@@ -29,6 +29,15 @@
     <p class="help">Which groups of the company's provider or directory make people members of teams and give roles.</p>
     <p class="actions"><a class="button" href="/admin/groups">Groups to teams and roles</a></p>
   </section>
+  <section class="card" aria-labelledby="windows-title">
+    <h2 id="windows-title"><a href="/admin/windows">Change windows and freezes</a></h2>
+    <dl class="facts">
+      <dt>Change windows</dt><dd>{{WINDOWS}}</dd>
+      <dt>Activities waiting for a window</dt><dd>{{SCHEDULED}}</dd>
+    </dl>
+    <p class="help">When activities may start, and the periods in which approvals need an emergency approver.</p>
+    <p class="actions"><a class="button" href="/admin/windows">Windows and freezes</a></p>
+  </section>
   <section class="card" aria-labelledby="signins-title">
     <h2 id="signins-title"><a href="/admin/sign-ins">Sign-in attempts</a></h2>
     <dl class="facts">

@@ -41,6 +41,18 @@ static int field_fail(char *field, size_t nfield, const char *f, char *err, size
 static int clock_local(void *ctx, int64_t t, struct tm *out){ return util_tz_local(ctx, t, out); }
 static int64_t clock_utc(void *ctx, struct tm *tm){ return util_tz_utc(ctx, tm); }
 
+int windows_spec_closed(const char *spec, const char *zone, int64_t now_ms, int64_t *opens_at){
+  struct window w;
+  char z[UTIL_TZ_MAX + 1];
+  if( window_parse(spec, &w, NULL, 0) ) return -1;
+  snprintf(z, sizeof(z), "%s", zone);
+  struct window_clock c = { clock_local, clock_utc, z };
+  int64_t next = window_next_open(&w, &c, now_ms/1000);
+  if( next==now_ms/1000 ) return 0;
+  *opens_at = next>=0 ? next*1000 : -1;
+  return 1;
+}
+
 int windows_closed(struct app *a, const char *template_name, const char *phase_name, int64_t now_ms,
                    int64_t *opens_at){
   sqlite3_stmt *st = db_prepare(a->db, "SELECT spec, time_zone FROM change_windows WHERE " IN_SCOPE(""));
@@ -50,15 +62,12 @@ int windows_closed(struct app *a, const char *template_name, const char *phase_n
   int any = 0, open = 0, step;
   int64_t best = -1;
   while( !open && (step = db_step(st))==SQLITE_ROW ){
-    struct window w;
-    char zone[UTIL_TZ_MAX + 1];
-    if( window_parse(db_col_text(st, 0), &w, NULL, 0) ) continue;   /* stored specs were checked */
-    snprintf(zone, sizeof(zone), "%s", db_col_text(st, 1));
-    struct window_clock c = { clock_local, clock_utc, zone };
+    int64_t next = -1;
+    int c = windows_spec_closed(db_col_text(st, 0), db_col_text(st, 1), now_ms, &next);
+    if( c<0 ) continue;                 /* stored specs were checked when they were added */
     any = 1;
-    int64_t next = window_next_open(&w, &c, now_ms/1000);
-    if( next==now_ms/1000 ) open = 1;
-    else if( next>=0 && (best<0 || next*1000<best) ) best = next*1000;
+    if( c==0 ) open = 1;
+    else if( next>=0 && (best<0 || next<best) ) best = next;
   }
   int bad = !open && step!=SQLITE_DONE;
   db_finish(st);
@@ -241,11 +250,10 @@ int windows_freeze_tick(struct app *a, int64_t now){
   for(int i=0; i<n; i++){
     if( db_begin_write(a->db) ){ rc = -1; break; }
     int bad = 0;
-    /* Approvals that opened before the freeze began (later ones got its rule when they opened). */
+    /* Approvals waiting in its scope (freeze_one leaves those that have its rule already). */
     st = db_prepare(a->db, "SELECT x.id FROM activities x JOIN releases r ON r.id=x.release_id"
                            " JOIN templates t ON t.id=r.template_id JOIN phases p ON p.id=x.phase_id,"
                            " freezes f WHERE f.id=:f AND x.status='on_hold' AND x.kind='approval'"
-                           " AND coalesce(x.activated_at,0)<f.starts_at"
                            " AND (f.scope_kind='all' OR (f.scope_kind='template' AND f.scope_name=t.name)"
                            "  OR (f.scope_kind='environment' AND f.scope_name=p.name))");
     int64_t *ids = NULL;

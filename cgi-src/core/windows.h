@@ -27,6 +27,9 @@ struct audit_ctx;
 ** freeze ends; the next round opens with the policy of its template.
 */
 
+/* One window ("mon-fri 09:00-16:00" in zone): 0 open at now_ms, 1 closed (*opens_at, -1 never), -1 a bad spec. */
+int windows_spec_closed(const char *spec, const char *zone, int64_t now_ms, int64_t *opens_at);
+
 /* 0 open (or no window applies), 1 closed (*opens_at the next opening in ms, -1 never), -1 error. */
 int windows_closed(struct app *a, const char *template_name, const char *phase_name, int64_t now_ms,
                    int64_t *opens_at);

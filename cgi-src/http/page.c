@@ -213,3 +213,32 @@ int page_json_fields(tmpl_dict *d, const char *section, const char *json){
   json_decref(j);
   return n;
 }
+
+static int cmp_str(const void *a, const void *b){
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+** Every zone of tzdata's zone1970.tab (one per region that has had the same clocks since
+** 1970), sorted, as ZONE sections (ZONE_NAME, ZONE_SELECTED for `selected`).
+*/
+void page_time_zones(struct req *r, tmpl_dict *d, const char *selected){
+  char line[512];
+  const char *zones[1024];
+  size_t n = 0;
+  FILE *f = fopen("/usr/share/zoneinfo/zone1970.tab", "r");
+  while( f && n<sizeof(zones)/sizeof(zones[0]) && fgets(line, sizeof(line), f) ){
+    if( line[0]=='#' ) continue;
+    char *save = NULL, *col = strtok_r(line, "\t\n", &save);
+    for(int i=0; col && i<2; i++) col = strtok_r(NULL, "\t\n", &save);
+    if( col && col[0] ) zones[n++] = arena_strdup(&r->arena, col);
+    if( n && zones[n-1]==NULL ) n--;
+  }
+  if( f ) fclose(f);
+  qsort(zones, n, sizeof(zones[0]), cmp_str);
+  for(size_t i=0; i<n; i++){
+    tmpl_dict *z = tmpl_section(d, "ZONE");
+    tmpl_set(z, "ZONE_NAME", zones[i]);
+    if( selected && strcmp(zones[i], selected)==0 ) tmpl_show(z, "ZONE_SELECTED");
+  }
+}

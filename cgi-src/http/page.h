@@ -13,6 +13,7 @@ const char *page_duration(struct req *r, int64_t seconds);    /* "24 h", "2 d", 
 void page_field_errors(struct req *r, tmpl_dict *d);
 int page_json_fields(tmpl_dict *d, const char *section, const char *json);   /* KEY/VALUE sections; count */        /* ERR_<field> values + ERRORS section */
 void page_flash(struct req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void page_time_zones(struct req *r, tmpl_dict *d, const char *selected);   /* ZONE sections: tzdata's zones */
 
 /* page.c */
 int page_healthz(struct req *r);

@@ -220,8 +220,10 @@ int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out){
     " a.policy_json, a.responsible_kind, a.responsible_name, ru.username, a.when_pass, a.when_warning,"
     " a.deadline_s, a.deadline_at, a.activated_at, a.finished_at, a.signature_required, a.signature_meaning,"
     " a.escalated, r.id, r.name, r.version, r.status, p.id, p.name, p.status, a.on_timeout_json,"
-    " a.reminders_json, a.actions_json, r.artifact"
+    " a.reminders_json, a.actions_json, r.artifact, a.scheduled_until, f.id, f.reason, f.approver_kind,"
+    " f.approver_name, f.approver_min, f.starts_at, coalesce(min(f.ended_at, f.ends_at), f.ends_at)"
     " FROM activities a JOIN releases r ON r.id=a.release_id JOIN phases p ON p.id=a.phase_id"
+    " LEFT JOIN freezes f ON f.id=a.freeze_id"
     " LEFT JOIN users ru ON ru.id=a.responsible_user_id WHERE a.id=:id");
   if( st==NULL ) goto out;
   db_bind_int64(st, ":id", activity_id);
@@ -247,6 +249,12 @@ int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out){
     "on_timeout", j_parsed(st, 29), "reminders_s", j_parsed(st, 30), "actions", j_parsed(st, 31),
     "url", j_url("/activities/%lld", activity_id));
   if( act==NULL ) goto out;
+  /* a change window holds it until scheduled_until; the freeze its round carries the emergency rule of */
+  json_object_set_new(act, "scheduled_until", j_time(st, 33));
+  json_object_set_new(act, "freeze", sqlite3_column_type(st, 34)==SQLITE_NULL ? json_null()
+    : json_pack("{s:I,s:o,s:{s:o,s:o,s:i},s:o,s:o}", "id", (json_int_t)sqlite3_column_int64(st, 34),
+                "reason", j_text(st, 35), "approver", "kind", j_text(st, 36), "name", j_text(st, 37),
+                "min", sqlite3_column_int(st, 38), "starts_at", j_time(st, 39), "ends_at", j_time(st, 40)));
   /* the instructions as people read them: placeholders filled (the template's text beside them) */
   {
     struct arena ar;

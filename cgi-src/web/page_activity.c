@@ -1,4 +1,5 @@
 /* page_activity.c — the activity view: status, instructions, who may act, votes and history. */
+#include "windows.h"
 #include "page_release.h"
 #include "relvars.h"
 #include "export.h"
@@ -115,6 +116,7 @@ static int add_approvers(struct req *r, tmpl_dict *d, int64_t id, int64_t round,
   for(int k=0; k<nrule; k++){
     tmpl_dict *rd = tmpl_section(w, "RULE");
     tmpl_set(rd, "RULE_TEXT", view_rule_text(r, &pol->rule[k]));
+    if( pol->rule[k].required ) tmpl_show(rd, "RULE_EMERGENCY");   /* a freeze's emergency rule */
     if( evaluated && k<ps.nrule ){
       const struct policy_rule_status *rs = &ps.rule[k];
       if( rs->required>0 ){
@@ -304,7 +306,8 @@ static int add_history(struct req *r, tmpl_dict *d, int64_t id, int64_t rid, con
 enum {
   A_NAME, A_KIND, A_STATUS, A_DESCRIPTION, A_INSTRUCTIONS, A_POLICY, A_RESP_KIND, A_RESP_NAME, A_DEADLINE,
   A_RESULT, A_RESULT_DETAILS, A_ROUND, A_ACTIVATED, A_FINISHED, A_SIG_REQUIRED, A_SIG_MEANING, A_ESCALATED, A_PHASE_ID,
-  A_PHASE_NAME, A_RELEASE_ID, A_RELEASE_NAME, A_RELEASE_VERSION, A_ARTIFACT, A_RELEASE_STATUS, A_TAKEN_BY, A_STARTER, A_CAN_ACT
+  A_PHASE_NAME, A_RELEASE_ID, A_RELEASE_NAME, A_RELEASE_VERSION, A_ARTIFACT, A_RELEASE_STATUS, A_TAKEN_BY, A_STARTER, A_CAN_ACT,
+  A_SCHEDULED_UNTIL, A_TEMPLATE
 };
 
 /*
@@ -321,7 +324,8 @@ int page_activity(struct req *r){
     " a.responsible_kind, a.responsible_name, a.deadline_at, a.result, a.result_details, a.round,"
     " a.activated_at, a.finished_at, a.signature_required, a.signature_meaning, a.escalated,"
     " p.id, p.name, rl.id, rl.name, rl.version, rl.artifact, rl.status, tu.display_name, rl.started_by,"
-    " CASE WHEN a.status='on_hold' THEN " MAYACT_VIEWER("a") " ELSE 0 END"
+    " CASE WHEN a.status='on_hold' THEN " MAYACT_VIEWER("a") " ELSE 0 END, a.scheduled_until,"
+    " (SELECT t.name FROM templates t WHERE t.id=rl.template_id)"
     " FROM activities a JOIN phases p ON p.id=a.phase_id JOIN releases rl ON rl.id=a.release_id"
     " LEFT JOIN users tu ON tu.id=a.responsible_user_id WHERE a.id=:id");
   if( st==NULL ) return HP_ERROR;
@@ -347,7 +351,7 @@ int page_activity(struct req *r){
   if( d==NULL ){ db_finish(st); return HP_ERROR; }
   if( v.artifact && v.artifact[0] ) tmpl_set(tmpl_section(d, "ARTIFACT"), "ARTIFACT", v.artifact);
   {
-    static const char *const open_states[] = { "pending", "blocked", "running", "on_hold" };
+    static const char *const open_states[] = { "pending", "blocked", "scheduled", "running", "on_hold" };
     int open = 0;
     for(size_t i = 0; i<HP_ARRAY_SIZE(open_states); i++) open |= strcmp(status, open_states[i])==0;
     page_release_build(r, d, rid, open);
@@ -369,6 +373,33 @@ int page_activity(struct req *r){
   tmpl_set(d, "RELEASE_STATUS", db_col_text(st, A_RELEASE_STATUS));
   tmpl_set(d, "RELEASE_STATUS_LABEL", page_status_label(db_col_text(st, A_RELEASE_STATUS)));
   int on_hold = strcmp(status, "on_hold")==0;
+  if( strcmp(status, "scheduled")==0 ){
+    /* Its turn came outside its change window: when it starts, and which windows hold it. */
+    tmpl_dict *s = tmpl_section(d, "SCHEDULED");
+    if( sqlite3_column_type(st, A_SCHEDULED_UNTIL)!=SQLITE_NULL ){
+      int64_t at = sqlite3_column_int64(st, A_SCHEDULED_UNTIL);
+      tmpl_set(tmpl_section(s, "OPENS"), "OPENS_AT", page_time(r, at));
+    }else{
+      tmpl_show(s, "OPENS_UNKNOWN");
+    }
+    const char *w = windows_describe(r->app, ar, db_col_text(st, A_TEMPLATE), db_col_text(st, A_PHASE_NAME));
+    if( w ) tmpl_set(tmpl_section(s, "WINDOWS"), "WINDOWS_TEXT", w);
+  }
+  if( strcmp(kind, "approval")==0 ){
+    /* The freeze this round opened under (or that began while it waited). */
+    struct freeze *fz;
+    int nfz = 0;
+    if( freezes_of_activity(r->app, ar, id, &fz, &nfz) ){ db_finish(st); return HP_ERROR; }
+    if( nfz ){
+      tmpl_dict *s = tmpl_section(d, "FREEZE");
+      int64_t end = fz[0].ended_at && fz[0].ended_at<fz[0].ends_at ? fz[0].ended_at : fz[0].ends_at;
+      tmpl_set(s, "FREEZE_REASON", fz[0].reason);
+      tmpl_set(s, "FREEZE_UNTIL", page_time(r, end));
+      tmpl_set(s, "FREEZE_APPROVER", arena_printf(ar, "%d approval%s of %s %s", fz[0].approver_min,
+                                                  fz[0].approver_min==1 ? "" : "s", fz[0].approver_kind, fz[0].approver_name));
+      tmpl_show(s, end<=app_now_ms(r->app) ? "FREEZE_OVER" : "FREEZE_ON");
+    }
+  }
   if( sqlite3_column_type(st, A_ACTIVATED)!=SQLITE_NULL ){
     tmpl_dict *s = tmpl_section(d, "ACTIVATED");
     tmpl_set(s, "ACTIVATED_UTC", page_time(r, sqlite3_column_int64(st, A_ACTIVATED)));

@@ -183,6 +183,8 @@ int page_admin_home(struct req *r){
   }
   tmpl_set_int(d, "USERS_DISABLED", db_int(db, "SELECT count(*) FROM users WHERE disabled=1", 0));
   tmpl_set_int(d, "TEAMS", db_int(db, "SELECT count(*) FROM teams", 0));
+  tmpl_set_int(d, "WINDOWS", db_int(db, "SELECT count(*) FROM change_windows", 0));
+  tmpl_set_int(d, "SCHEDULED", db_int(db, "SELECT count(*) FROM activities WHERE status='scheduled'", 0));
   tmpl_set_int(d, "ADMINS", db_int(db, "SELECT count(*) FROM users WHERE is_admin=1 AND disabled=0", 0));
   tmpl_set_int(d, "TOKENS", db_int(db, "SELECT count(*) FROM api_tokens WHERE revoked_at IS NULL", 0));
   sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM sessions WHERE ended_at IS NULL"

@@ -130,37 +130,13 @@ static void add_profile(struct req *r, tmpl_dict *d){
 static int me_page(struct req *r, int status, const char *new_token, const char *new_token_label,
                    const char *token_name);
 
-static int cmp_str(const void *a, const void *b){
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/*
-** The time zone form: every zone of tzdata's zone1970.tab (one per region
-** that has had the same clocks since 1970), sorted, the person's own selected.
-*/
+/* The time zone form: every zone of tzdata, the person's own selected. */
 static void add_time_zones(struct req *r, tmpl_dict *d){
   const char *mine = req_form(r, "time_zone") ? req_form(r, "time_zone") : r->user->time_zone;
-  char line[512];
-  const char *zones[1024];
-  size_t n = 0;
   tmpl_set(d, "TZ_NOW", r->user->time_zone[0] ? r->user->time_zone : "UTC");
   if( mine[0]==0 ) tmpl_show(d, "TZ_UTC");
   tmpl_set(d, "ERR_TIME_ZONE", req_error_for(r, "time_zone"));
-  FILE *f = fopen("/usr/share/zoneinfo/zone1970.tab", "r");
-  while( f && n<sizeof(zones)/sizeof(zones[0]) && fgets(line, sizeof(line), f) ){
-    if( line[0]=='#' ) continue;
-    char *save = NULL, *col = strtok_r(line, "\t\n", &save);
-    for(int i=0; col && i<2; i++) col = strtok_r(NULL, "\t\n", &save);
-    if( col && col[0] ) zones[n++] = arena_strdup(&r->arena, col);
-    if( n && zones[n-1]==NULL ) n--;
-  }
-  if( f ) fclose(f);
-  qsort(zones, n, sizeof(zones[0]), cmp_str);
-  for(size_t i=0; i<n; i++){
-    tmpl_dict *z = tmpl_section(d, "ZONE");
-    tmpl_set(z, "ZONE_NAME", zones[i]);
-    if( strcmp(zones[i], mine)==0 ) tmpl_show(z, "ZONE_SELECTED");
-  }
+  page_time_zones(r, d, mine);
 }
 
 /* POST /me/time-zone — the zone for this person's times ("" = UTC). */

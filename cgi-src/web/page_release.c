@@ -25,7 +25,7 @@ const char *page_status_label(const char *status){
   static const struct { const char *status, *label; } labels[] = {
     { "running", "Running" }, { "on_hold", "On Hold" }, { "completed", "Completed" },
     { "failed", "Failed" }, { "aborted", "Aborted" }, { "pending", "Pending" },
-    { "blocked", "Blocked" }, { "waiting_for_approval", "Waiting for Approval" },
+    { "blocked", "Blocked" }, { "scheduled", "Scheduled" }, { "waiting_for_approval", "Waiting for Approval" },
     { "rejected", "Rejected" }, { "skipped", "Skipped" },
     { "pass", "Pass" }, { "warning", "Warning" }, { "fail", "Fail" },
     { "approved", "Approved" }, { "proceeded", "Proceeded" }, { "expired", "Expired" },

@@ -12,6 +12,7 @@
 #include "page_start.h"
 #include "page_login.h"
 #include "page_insights.h"
+#include "page_windows.h"
 #include "api.h"
 #include "api_release.h"
 #include "api_slack.h"
@@ -47,6 +48,11 @@ const struct route router_routes[] = {
   { "GET",  "/admin/groups",                    page_admin_groups,   RF_AUTH, ADM },
   { "POST", "/admin/groups",                    page_admin_group_add, RF_AUTH|RF_CSRF, ADM },
   { "POST", "/admin/groups/{id}/remove",        page_admin_group_remove, RF_AUTH|RF_CSRF, ADM },
+  { "GET",  "/admin/windows",                   page_admin_windows,  RF_AUTH, ADM },
+  { "POST", "/admin/windows",                   page_admin_window_add, RF_AUTH|RF_CSRF, ADM },
+  { "POST", "/admin/windows/{id}/remove",       page_admin_window_remove, RF_AUTH|RF_CSRF, ADM },
+  { "POST", "/admin/freezes",                   page_admin_freeze_add, RF_AUTH|RF_CSRF, ADM },
+  { "POST", "/admin/freezes/{id}/end",          page_admin_freeze_end, RF_AUTH|RF_CSRF, ADM },
   /* monitoring views (page_release.h): releases, phases, activities, templates */
   { "GET",  "/releases",                        page_releases,       RF_AUTH, 0 },
   { "GET",  "/releases/new",                    page_release_new,    RF_AUTH, RM|ADM },
