@@ -160,7 +160,7 @@
       <label><input type="radio" name="approver_kind" value="role"{{#AK_ROLE}} checked{{/AK_ROLE}}> a role</label>
     </fieldset>
     <div class="field">
-      <label for="f-approver_name">Name</label>
+      <label for="f-approver_name">Approver (username, team or role name)</label>
       <input id="f-approver_name" name="approver_name" value="{{F_APPROVER_NAME}}" maxlength="128" required aria-describedby="f-approver_name-error">
       <p class="error" id="f-approver_name-error">{{#F_ERR}}{{ERR_APPROVER_NAME}}{{/F_ERR}}</p>
     </div>

@@ -144,7 +144,7 @@ static int add_approvers(struct req *r, tmpl_dict *d, int64_t id, int64_t round,
       }
       np++;
     }
-    if( np==0 ) tmpl_show(rd, "NOBODY");
+    if( np==0 && (nel>0 || on_hold) ) tmpl_show(rd, "NOBODY");   /* before the round opens nobody is chosen yet */
   }
   /* People added by escalation (rule -1), or rows for rules the policy does not list. */
   int nextra = 0;

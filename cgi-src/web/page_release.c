@@ -110,6 +110,8 @@ static const struct {
   { "activity.activate", "%O started and waits for its result", NULL },
   { "activity.on_hold",  "%O waits for people to act", NULL },
   { "activity.block",    "%O is Blocked", NULL },
+  { "activity.scheduled", "%O is Scheduled: its change window is closed, it starts when the window opens", NULL },
+  { "activity.freeze_rule", "%O needs the emergency approver of a change freeze", NULL },
   { "activity.unblock",  "%O is Pending again", NULL },
   { "activity.result",   "%A reported %R for %O%T", NULL },
   { "activity.complete", "%O completed%r", "%O was approved automatically: %B reported %R" },
