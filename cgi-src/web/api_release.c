@@ -1,4 +1,5 @@
 /* api_release.c — the JSON API for releases, approvals and activities (/api/v1). */
+#include "windows.h"
 #include "api_release.h"
 #include "digest.h"
 #include "approvals.h"
@@ -790,4 +791,136 @@ out:
   free(details);
   json_decref(body);
   return HP_OK;
+}
+
+/* ---------------------------------------------------------------- change windows and freezes */
+
+static json_t *iso(int64_t ms){
+  char buf[40];
+  return ms>0 ? json_string(app_iso_time(ms, buf, sizeof(buf))) : json_null();
+}
+
+/* GET /api/v1/windows — every change window, and whether it is open now. */
+int api_windows_list(struct req *r){
+  struct change_window *w;
+  int n;
+  int64_t now = app_now_ms(r->app);
+  if( windows_list(r->app, &r->arena, &w, &n) ) return api_fail(r, 500, NULL, "The windows could not be read.");
+  json_t *arr = json_array();
+  for(int i=0; i<n; i++){
+    int64_t opens = -1;
+    int closed = windows_spec_closed(w[i].spec, w[i].time_zone, now, &opens);
+    json_array_append_new(arr, json_pack("{s:I,s:{s:s,s:s},s:s,s:s,s:s,s:b,s:o}", "id", (json_int_t)w[i].id,
+      "scope", "kind", w[i].scope_kind, "name", w[i].scope_name, "spec", w[i].spec, "time_zone", w[i].time_zone,
+      "label", w[i].label, "open_now", closed==0, "next_opening", closed==1 ? iso(opens) : json_null()));
+  }
+  return api_reply(r, 200, json_pack("{s:o}", "windows", arr));
+}
+
+static json_t *freeze_json(const struct freeze *f, int64_t now){
+  int64_t end = f->ended_at && f->ended_at<f->ends_at ? f->ended_at : f->ends_at;
+  const char *state = end<=now ? "over" : f->starts_at<=now ? "in_force" : "coming";
+  return json_pack("{s:I,s:{s:s,s:s},s:o,s:o,s:o,s:s,s:s,s:{s:s,s:s,s:i},s:s,s:s}", "id", (json_int_t)f->id,
+    "scope", "kind", f->scope_kind, "name", f->scope_name, "starts_at", iso(f->starts_at), "ends_at", iso(f->ends_at),
+    "ended_at", iso(f->ended_at), "time_zone", f->time_zone, "reason", f->reason,
+    "approver", "kind", f->approver_kind, "name", f->approver_name, "min", f->approver_min,
+    "state", state, "created_by", f->created_by);
+}
+
+/* GET /api/v1/freezes — freezes in force or to come, then the last 20 that are over. */
+int api_freezes_list(struct req *r){
+  struct freeze *f;
+  int n;
+  int64_t now = app_now_ms(r->app);
+  if( freezes_list(r->app, &r->arena, now, 20, &f, &n) ) return api_fail(r, 500, NULL, "The freezes could not be read.");
+  json_t *arr = json_array();
+  for(int i=0; i<n; i++) json_array_append_new(arr, freeze_json(&f[i], now));
+  return api_reply(r, 200, json_pack("{s:o}", "freezes", arr));
+}
+
+/* "2026-12-20T00:00Z", with or without seconds and Z: UTC ms, or 0. */
+static int64_t api_time(const char *z){
+  char b[17];
+  int64_t ms;
+  size_t n = z ? strlen(z) : 0;
+  if( n<16 || n>20 ) return 0;
+  const char *rest = z + 16;
+  if( rest[0]==':' && rest[1]>='0' && rest[1]<='5' && rest[2]>='0' && rest[2]<='9' ) rest += 3;
+  if( rest[0]=='Z' ) rest++;
+  if( rest[0] ) return 0;
+  memcpy(b, z, 16);
+  b[16] = 0;
+  if( !util_parse_utc(b, 1, &ms) || b[10]!='T' ) return 0;
+  if( z[16]==':' ) ms += ((z[17]-'0')*10 + (z[18]-'0'))*1000;
+  return ms;
+}
+
+/*
+** POST /api/v1/freezes — {"scope":{"kind":"environment","name":"production"}, "starts_at":"…Z",
+** "ends_at":"…Z", "reason":"…", "approver":{"kind":"team","name":"cab","min":1}, "time_zone":"Europe/Berlin"}.
+*/
+int api_freeze_create(struct req *r){
+  static const char *const keys[] = { "scope", "starts_at", "ends_at", "reason", "approver", "time_zone", NULL };
+  json_t *body;
+  api_read_json(r, &body);
+  if( body==NULL ) return HP_OK;
+  struct freeze_new f;
+  memset(&f, 0, sizeof(f));
+  const char *starts = NULL, *ends = NULL;
+  char field[40] = "", err[300], msg[400];
+  json_t *scope = json_object_get(body, "scope"), *ap = json_object_get(body, "approver");
+  if( unknown_key(r, body, keys) || !opt_string(r, body, "starts_at", 30, &starts) || !opt_string(r, body, "ends_at", 30, &ends)
+   || !opt_string(r, body, "reason", 500, &f.reason) || !opt_string(r, body, "time_zone", UTIL_TZ_MAX, &f.time_zone) ) goto out;
+  if( !json_is_object(scope) || !opt_string(r, scope, "kind", 20, &f.scope_kind) || !opt_string(r, scope, "name", 100, &f.scope_name) ){
+    if( !json_is_object(scope) ) api_fail(r, 422, "invalid", "scope is required: {\"kind\": \"all\"|\"template\"|\"environment\", \"name\": …}.");
+    goto out;
+  }
+  if( !json_is_object(ap) || !opt_string(r, ap, "kind", 10, &f.approver_kind) || !opt_string(r, ap, "name", 128, &f.approver_name) ){
+    if( !json_is_object(ap) ) api_fail(r, 422, "invalid", "approver is required: {\"kind\": \"user\"|\"team\"|\"role\", \"name\": …, \"min\": 1}.");
+    goto out;
+  }
+  json_t *min = json_object_get(ap, "min");
+  if( min && !json_is_integer(min) ){ api_fail(r, 422, "invalid", "approver.min must be a number from 1 to 100."); goto out; }
+  f.approver_min = min ? (int)json_integer_value(min) : 1;
+  if( json_integer_value(min)>100 || json_integer_value(min)<0 ) f.approver_min = 0;
+  if( f.time_zone==NULL ) f.time_zone = "UTC";
+  if( f.scope_name==NULL ) f.scope_name = "";
+  if( (f.starts_at = api_time(starts))==0 ){ api_fail(r, 422, "invalid", "starts_at: give a UTC time, such as 2026-12-20T00:00:00Z."); goto out; }
+  if( (f.ends_at = api_time(ends))==0 ){ api_fail(r, 422, "invalid", "ends_at: give a UTC time, such as 2027-01-04T08:00:00Z."); goto out; }
+  struct audit_ctx c;
+  int64_t id;
+  req_audit_ctx(r, &c);
+  int rc = freezes_add(r->app, &c, &f, &id, field, sizeof(field), err, sizeof(err));
+  if( rc==HP_UNPROCESSABLE ){
+    static const struct { const char *form, *api; } names[] = {
+      { "scope_kind", "scope.kind" }, { "scope_name", "scope.name" }, { "starts", "starts_at" }, { "ends", "ends_at" },
+      { "approver_kind", "approver.kind" }, { "approver_name", "approver.name" }, { "approver_min", "approver.min" },
+    };
+    const char *name = field;
+    for(size_t i=0; i<HP_ARRAY_SIZE(names); i++) if( strcmp(names[i].form, field)==0 ) name = names[i].api;
+    snprintf(msg, sizeof(msg), "%s: %s", name, err);
+    api_fail(r, 422, "invalid", msg);
+    goto out;
+  }
+  if( rc ){ reply_rc(r, rc, err); goto out; }
+  struct freeze *all;
+  int n;
+  if( freezes_list(r->app, &r->arena, app_now_ms(r->app), 0, &all, &n) ){ api_fail(r, 500, NULL, "The freeze could not be read."); goto out; }
+  for(int i=0; i<n; i++){
+    if( all[i].id==id ){ api_reply(r, 201, freeze_json(&all[i], app_now_ms(r->app))); goto out; }
+  }
+  api_fail(r, 500, NULL, "The freeze could not be read.");
+out:
+  json_decref(body);
+  return HP_OK;
+}
+
+/* POST /api/v1/freezes/{id}/end — end a freeze now. */
+int api_freeze_end(struct req *r){
+  struct audit_ctx c;
+  char err[200] = "";
+  req_audit_ctx(r, &c);
+  int rc = freezes_end(r->app, &c, r->ids[0], err, sizeof(err));
+  if( rc ) return reply_rc(r, rc, err);
+  return api_reply(r, 200, json_pack("{s:I,s:s}", "id", (json_int_t)r->ids[0], "state", "over"));
 }

@@ -23,4 +23,8 @@ int api_release_json(struct app *a, int64_t release_id, json_t **out);
 int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out);
 int api_release_build(struct req *r);     /* POST /api/v1/releases/{id}/build */
 int api_release_verify(struct req *r);    /* GET /api/v1/releases/{id}/verify?digest= */
+int api_windows_list(struct req *r);      /* GET /api/v1/windows */
+int api_freezes_list(struct req *r);      /* GET /api/v1/freezes */
+int api_freeze_create(struct req *r);     /* POST /api/v1/freezes */
+int api_freeze_end(struct req *r);        /* POST /api/v1/freezes/{id}/end */
 #endif

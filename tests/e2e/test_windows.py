@@ -283,6 +283,38 @@ class WindowsTest(ServerTestCase):
         poll(lambda: self.act(rid, "tests")[1] == "running", what="the held activity to start")
         self.assertEqual(c.post("/admin/windows/%d/remove" % wid, {}).status, 404)
 
+    def test_07_the_api_lists_windows_and_freezes_and_administrators_add_freezes(self):
+        s = self.server
+        self.set_clock("2027-12-10T12:00")
+        tok = re.search(r"hp_[0-9a-f]{32,}", s.cli("token", "create", "--user", "admin", "--name", "freezes").stdout).group(0)
+        adm = s.client(token=tok)
+        body = {"scope": {"kind": "environment", "name": "frozen"}, "starts_at": "2027-12-20T00:00:00Z",
+                "ends_at": "2028-01-04T08:00Z", "reason": "Holidays", "approver": {"kind": "team", "name": "admins", "min": 1},
+                "time_zone": "Europe/Berlin"}
+        self.assertEqual(self.api.request("POST", "/api/v1/freezes", json_body=body).status, 403)   # alice
+        for bad, field in ((dict(body, starts_at="next week"), "starts_at"),
+                           (dict(body, ends_at="2027-12-19T00:00Z"), "ends_at"),
+                           (dict(body, approver={"kind": "team", "name": "nope"}), "approver.name"),
+                           (dict(body, approver={"kind": "group", "name": "admins"}), "approver.kind"),
+                           (dict(body, scope={"kind": "template", "name": "no-such"}), "scope.name"),
+                           (dict(body, reason=""), "reason"),
+                           (dict(body, colour="blue"), "colour")):
+            r = adm.request("POST", "/api/v1/freezes", json_body=bad)
+            self.assertEqual(r.status, 422, (bad, r.text))
+            self.assertIn(field, r.json()["error"]["message"])
+        r = adm.request("POST", "/api/v1/freezes", json_body=body)
+        self.assertEqual(r.status, 201, r.text)
+        f = r.json()
+        self.assertEqual((f["state"], f["starts_at"][:16], f["approver"]), ("coming", "2027-12-20T00:00", {"kind": "team", "name": "admins", "min": 1}))
+        listed = self.api.get("/api/v1/freezes").json()["freezes"]
+        self.assertIn(f["id"], [x["id"] for x in listed])
+        windows = self.api.get("/api/v1/windows").json()["windows"]
+        self.assertIn("daily 09:00-10:00", [w["spec"] for w in windows])
+        self.assertTrue(all("open_now" in w and "next_opening" in w for w in windows))
+        self.assertEqual(adm.request("POST", "/api/v1/freezes/%d/end" % f["id"]).status, 200)
+        self.assertEqual(adm.request("POST", "/api/v1/freezes/%d/end" % f["id"]).status, 409)
+        self.assertEqual(adm.request("POST", "/api/v1/freezes/999999/end").status, 404)
+
     def test_99_audit_trail_intact(self):
         out = self.server.cli("audit", "verify").stdout
         self.assertIn("intact", out)
