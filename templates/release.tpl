@@ -66,6 +66,7 @@
           {{#RESULT}}<span class="badge s-{{RESULT}}">{{RESULT_LABEL}}</span>{{/RESULT}}
           {{#YOURS}}<span class="marker mine">Waiting for you</span>{{/YOURS}}
           {{#FROZEN}}<span class="marker">frozen until the phase is retried</span>{{/FROZEN}}
+          {{#STARTS}}<span class="muted">starts {{STARTS_AT}}, when its change window opens</span>{{/STARTS}}
           {{#DEADLINE}}<span class="muted deadline">due <time datetime="{{DEADLINE_ISO}}" data-deadline title="{{DEADLINE_UTC}}">{{DEADLINE_LEFT}}</time></span>{{/DEADLINE}}</span>
           {{#RETRY}}
           <form method="post" action="/releases/{{ID}}/retry" class="inline">

@@ -511,7 +511,7 @@ int page_release(struct req *r){
     "  (SELECT group_concat(dn, char(31)) FROM (SELECT DISTINCT u.display_name dn FROM may_act m"
     "    JOIN users u ON u.id=m.user_id WHERE m.activity_id=a.id AND m.round=a.round AND " MAYACT_OPEN("m")
     "    ORDER BY u.display_name)) END,"
-    " p.status"
+    " p.status, a.scheduled_until"
     " FROM activities a JOIN releases rl ON rl.id=a.release_id JOIN phases p ON p.id=a.phase_id"
     " LEFT JOIN users tu ON tu.id=a.responsible_user_id"
     " WHERE a.release_id=:id ORDER BY p.position, a.position LIMIT :lim");
@@ -539,6 +539,9 @@ int page_release(struct req *r){
       tmpl_set(res, "RESULT_LABEL", page_status_label(db_col_text(st, 6)));
     }
     int on_hold = strcmp(astatus, "on_hold")==0;
+    if( strcmp(astatus, "scheduled")==0 && sqlite3_column_type(st, 13)!=SQLITE_NULL ){
+      tmpl_set(tmpl_section(a, "STARTS"), "STARTS_AT", page_time(r, sqlite3_column_int64(st, 13)));   /* its change window */
+    }
     if( on_hold && strcmp(db_col_text(st, 12), "failed")==0 ){
       tmpl_show(a, "FROZEN");                 /* waits for the failed activity's retry, not for people */
     }else if( on_hold ){

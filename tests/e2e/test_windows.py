@@ -168,7 +168,7 @@ class WindowsTest(ServerTestCase):
         self.assertIn("2026-12-14 08:00", p)
         self.assertIn("mon-fri 09:00-16:00 Europe/Berlin (office hours)", p)
         self.assertNotIn('name="decision"', p)
-        self.assertIn("Scheduled", carol.get("/releases/%d" % rid).text)
+        self.assertIn("starts 2026-12-14 08:00 UTC, when its change window opens", carol.get("/releases/%d" % rid).text)
         j = self.api.get("/api/v1/activities/%d" % aid).json()
         self.assertEqual(j["status"], "scheduled")
         self.assertTrue(j["scheduled_until"].startswith("2026-12-14T08:00:00"))

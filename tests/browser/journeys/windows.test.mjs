@@ -98,6 +98,10 @@ test("an administrator adds a window and a freeze; the go-live waits for Monday,
   assert.equal(await carol.getByRole("button", { name: "Approve" }).count(), 0);
   await checkA11y(carol, "a scheduled activity");
   await shot(carol, "scheduled");
+  await carol.goto(`/releases/${r.json.id}`);
+  await assert.doesNotReject(carol.getByText("starts 2026-12-14 08:00 UTC, when its change window opens").waitFor());
+  await checkA11y(carol, "a release with a scheduled activity");
+  await shot(carol, "release-scheduled");
 
   // Monday 09:00 in Berlin: the window opens, the freeze is in force
   setClock("2026-12-14T08:00");
