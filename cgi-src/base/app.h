@@ -62,6 +62,9 @@ struct app {
   struct config cfg;
   struct sqlite3 *db;          /* opened after fork() */
   void *magic;                 /* libmagic cookie, opened after fork() */
+  void *magic_map[4];          /* its database's read-only file mappings (server_magic_release) */
+  size_t magic_map_len[4];
+  int nmagic_map;
   int worker_id;               /* 0 = master or command line */
   volatile sig_atomic_t *stop; /* set by SIGTERM */
   unsigned char audit_key[32]; /* HMAC key of the audit chain, loaded on first use */

@@ -1,4 +1,5 @@
 /* page_evidence.c — evidence over HTTP: streaming uploads (browser and API), the list of a round's files, downloads. */
+#include "server.h"
 #include "page_evidence.h"
 #include "page_inputs.h"
 #include "evidence.h"
@@ -312,6 +313,7 @@ void page_evidence_file_check(struct req *r, struct evidence_upfile *f){
     return;
   }
   snprintf(f->mime, sizeof(f->mime), "%s", m);
+  server_magic_release(r->app);       /* its database's pages leave this worker's memory again */
   if( !evidence_type_allowed(f->mime, (const char *const *)f->field->accept, f->field->naccept) ){
     const char *const *acc = f->field->naccept ? (const char *const *)f->field->accept
                                                : evidence_default_accept;
