@@ -11,6 +11,7 @@
 #include "tmpl.h"
 #include "jobs.h"
 #include <sys/mman.h>
+#include <malloc.h>
 #include "evidence.h"
 #include "log.h"
 #include "fault.h"
@@ -153,6 +154,15 @@ static int worker_main(struct app *app, int sock){
   set_signal(SIGTERM, on_term);
   set_signal(SIGINT, on_term);
   signal(SIGPIPE, SIG_IGN);
+  /*
+  ** Each request allocates and frees the same few hundred kilobytes (its arena, SQLite's
+  ** sorters, the page it renders).  With glibc's defaults the heap's top is given back to the
+  ** kernel after nearly every request and taken again by the next, and every page of it
+  ** faults in anew; keep up to 2 MB of freed heap instead, and serve blocks under 1 MB from
+  ** the heap rather than fresh mappings.
+  */
+  mallopt(M_TRIM_THRESHOLD, 2*1024*1024);
+  mallopt(M_MMAP_THRESHOLD, 1024*1024);
   if( server_open_worker_state(app) ) return 1;
   FCGX_Request fr;
   if( FCGX_InitRequest(&fr, sock, 0)!=0 ) return 1;
