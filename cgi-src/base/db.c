@@ -270,15 +270,24 @@ void db_rollback(sqlite3 *db){
 ** Only when no transaction is open; a write ends it (db_begin_write, or a
 ** statement that writes, which then runs on its own as before).
 */
+/* BEGIN or COMMIT through the statement cache (sqlite3_exec would prepare it every time). */
+static int db_run(sqlite3 *db, const char *sql){
+  sqlite3_stmt *st = db_prepare(db, sql);
+  if( st==NULL ) return -1;
+  int rc = sqlite3_step(st);
+  db_finish(st);
+  return rc==SQLITE_DONE ? 0 : -1;
+}
+
 void db_begin_read(sqlite3 *db){
   if( read_tx || !sqlite3_get_autocommit(db) ) return;
-  if( sqlite3_exec(db, "BEGIN", NULL, NULL, NULL)==SQLITE_OK ) read_tx = 1;
+  if( db_run(db, "BEGIN")==0 ) read_tx = 1;
 }
 
 void db_end_read(sqlite3 *db){
   if( !read_tx ) return;
   read_tx = 0;
-  if( !sqlite3_get_autocommit(db) && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL)!=SQLITE_OK ){
+  if( !sqlite3_get_autocommit(db) && db_run(db, "COMMIT") ){
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
   }
 }

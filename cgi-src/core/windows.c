@@ -570,8 +570,8 @@ static int freeze_query(struct app *a, struct arena *ar, const char *sql, int64_
   struct freeze *f = arena_alloc(ar, (size_t)limit*sizeof(*f));
   sqlite3_stmt *st = db_prepare(a->db, sql);
   if( f==NULL || st==NULL ){ db_finish(st); return HP_ERROR; }
-  db_bind_int64(st, ":now", now);
-  db_bind_int64(st, ":id", id);
+  if( sqlite3_bind_parameter_index(st, ":now") ) db_bind_int64(st, ":now", now);
+  if( sqlite3_bind_parameter_index(st, ":id") ) db_bind_int64(st, ":id", id);
   db_bind_int64(st, ":lim", limit);
   while( *n<limit && db_step(st)==SQLITE_ROW ) freeze_row(ar, st, &f[(*n)++]);
   db_finish(st);

@@ -139,6 +139,10 @@ void router_dispatch(struct req *r){
     goto out;
   }
   r->route = rt;
+  /* A page reads one snapshot (db_begin_read), from who is asking to the last row; a write
+     (a session's last_seen_at, a handler's change) ends it. */
+  int reading = strcmp(r->method, "GET")==0 || strcmp(r->method, "HEAD")==0;
+  if( reading ) db_begin_read(r->app->db);
   if( rt->flags & RF_API ){
     rc = sess_token_identify(r);
     if( rc ){ why = "A valid API token is required (Authorization: Bearer ...)."; goto out; }
@@ -198,8 +202,7 @@ void router_dispatch(struct req *r){
       goto out;
     }
   }
-  /* A page reads one snapshot (db_begin_read); a write inside the handler ends it. */
-  if( strcmp(r->method, "GET")==0 || strcmp(r->method, "HEAD")==0 ) db_begin_read(r->app->db);
+  if( reading ) db_begin_read(r->app->db);     /* again, if identifying the caller wrote */
   rc = rt->fn(r);
 out:
   if( rc ){

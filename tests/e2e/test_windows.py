@@ -315,6 +315,7 @@ class WindowsTest(ServerTestCase):
         self.assertEqual(adm.request("POST", "/api/v1/freezes/%d/end" % f["id"]).status, 409)
         self.assertEqual(adm.request("POST", "/api/v1/freezes/999999/end").status, 404)
 
-    def test_99_audit_trail_intact(self):
+    def test_99_audit_trail_intact_and_no_database_warnings(self):
         out = self.server.cli("audit", "verify").stdout
         self.assertIn("intact", out)
+        self.assertNotIn(" db: ", self.server.read_log())
