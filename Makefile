@@ -32,7 +32,7 @@ LDLIBS      = $(shell pkg-config --libs $(PKGS_PC) 2>/dev/null) -lhpdf -lstdc++
 RUN_DEBS   := gcc g++ make pkg-config libfcgi-dev libctemplate-dev libsqlite3-dev libmagic-dev \
               libssl-dev libargon2-dev libjansson-dev libfyaml-dev libcurl4-openssl-dev libhpdf-dev \
               libcmark-dev libcjose-dev libldap2-dev libqrencode-dev nginx-light sqlite3 openssl curl python3 tzdata
-CHECK_DEBS := $(RUN_DEBS) check poppler-utils python3-aiosmtpd python3-yaml valgrind clang libclang-rt-14-dev chromium systemd slapd ldap-utils python3-cryptography
+CHECK_DEBS := $(RUN_DEBS) check poppler-utils python3-aiosmtpd python3-yaml valgrind clang libclang-rt-14-dev chromium systemd slapd ldap-utils python3-cryptography python3-pyflakes
 
 # Every layer but cli/ goes into the server and the unit tests; cli/ holds the programs' main()s.
 LIB_SRC    := $(foreach l,$(filter-out cli,$(LAYERS)),$(wildcard cgi-src/$(l)/*.c)) cgi-src/cli/seed.c cgi-src/cli/bench.c cgi-src/cli/doctor.c
@@ -41,7 +41,7 @@ HEADERS    := $(foreach l,$(LAYERS),$(wildcard cgi-src/$(l)/*.h))
 UNIT_SRC   := $(wildcard tests/unit/check_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps deps-check browser-deps deb run stop check check-layers check-unit check-fuzz check-e2e check-faults check-browser check-asan fuzz scan screenshots bench clean
+.PHONY: all deps deps-check browser-deps deb run stop check check-layers check-python check-unit check-fuzz check-e2e check-faults check-browser check-asan fuzz scan screenshots bench clean
 
 all: $(BUILD)/holdpoint $(BUILD)/holdctl
 
@@ -102,13 +102,17 @@ stop:
 	@nginx/localrun.sh stop
 
 check: deps-check browser-deps all $(UNIT_BIN)
-	@fail=0; for t in check-layers check-unit check-fuzz check-e2e check-faults check-browser; do \
+	@fail=0; for t in check-layers check-python check-unit check-fuzz check-e2e check-faults check-browser; do \
 	  $(MAKE) --no-print-directory $$t || fail=1; done; \
 	if [ $$fail = 0 ]; then echo "make check: every suite passed"; else echo "make check: FAILED"; fi; exit $$fail
 
 # Includes point only down the layers of cgi-src/, and no modules include each other in a circle.
 check-layers:
 	@$(PYTHON) tests/layers.py
+
+# The test and bench programs name nothing that does not exist (the bench is not run by make check).
+check-python:
+	@$(PYTHON) -m pyflakes tests/ && echo "pyflakes: tests/ clean"
 
 check-unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; \

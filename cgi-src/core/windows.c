@@ -3,6 +3,7 @@
 #include "window.h"
 #include "policy.h"
 #include "mayact.h"
+#include "notify.h"
 #include "audit.h"
 #include "app.h"
 #include "arena.h"
@@ -211,6 +212,22 @@ static int freeze_one(struct app *a, const struct audit_ctx *c, int64_t activity
   db_bind_int64(st, ":id", activity_id);
   if( db_step(st)!=SQLITE_DONE ) goto out;
   if( mayact_snapshot_group(a, activity_id, round, before, kind, name) || mayact_refresh(a, activity_id) ) goto out;
+  {
+    /* The emergency approvers are told it waits for them too (the others were told when it opened). */
+    int64_t people[MAYACT_MAX_NOTIFY];
+    size_t n = 0;
+    st = db_prepare(a->db, "SELECT user_id FROM eligible WHERE activity_id=:a AND round=:r AND rule_index=:i"
+                           " ORDER BY user_id LIMIT :lim");
+    if( st==NULL ) goto out;
+    db_bind_int64(st, ":a", activity_id);
+    db_bind_int64(st, ":r", round);
+    db_bind_int64(st, ":i", before);
+    db_bind_int64(st, ":lim", MAYACT_MAX_NOTIFY);
+    while( db_step(st)==SQLITE_ROW ) people[n++] = sqlite3_column_int64(st, 0);
+    db_finish(st);
+    st = NULL;
+    if( n && notify_activity_event(a, activity_id, "waiting", people, n) ) goto out;
+  }
   if( audit_append(a, c, "activity.freeze_rule", "activity", activity_id, release_id, "{s:s,s:I,s:s,s:s,s:s,s:i,s:b}",
                    "activity", aname, "freeze", (json_int_t)freeze_id, "reason", reason, "approver_kind", kind,
                    "approver_name", name, "approver_min", min, "while_waiting", 1) ) goto out;

@@ -78,6 +78,80 @@ def rss_kb(pids):
     return status_kb(pids, "VmRSS")
 
 
+class Platform:
+    """A second nginx, configured like Holdpoint's, serving the static copy and the floor program."""
+
+    def __init__(self, page_bytes):
+        self.dir = tempfile.mkdtemp(prefix="holdpoint-bench-")
+        os.chmod(self.dir, 0o755)
+        self.port = harness.free_port()
+        self.sock = os.path.join(self.dir, "floor.sock")
+        with open(os.path.join(self.dir, "release.html"), "wb") as f:
+            f.write(page_bytes)
+        self.floor = None
+        self.rows = 60
+        for d in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            os.makedirs(os.path.join(self.dir, d))
+        conf = os.path.join(self.dir, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write("""%(user)s
+worker_processes 2;
+pid %(d)s/nginx.pid;
+error_log %(d)s/error.log warn;
+events { worker_connections 1024; }
+http {
+    include /etc/nginx/mime.types;
+    access_log %(d)s/access.log;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_timeout 30s;
+    client_body_temp_path %(d)s/body;
+    proxy_temp_path %(d)s/proxy;
+    fastcgi_temp_path %(d)s/fastcgi;
+    uwsgi_temp_path %(d)s/uwsgi;
+    scgi_temp_path %(d)s/scgi;
+    server {
+        listen 127.0.0.1:%(port)d;
+        location = /static-release.html { alias %(d)s/release.html; default_type text/html; }
+        location = /floor {
+            fastcgi_pass unix:%(sock)s;
+            include /etc/nginx/fastcgi_params;
+        }
+    }
+}
+""" % {"d": self.dir, "port": self.port, "sock": self.sock,
+       "user": "user root;" if os.geteuid() == 0 else ""})
+        subprocess.run(["nginx", "-q", "-e", os.path.join(self.dir, "error.log"), "-c", conf], check=True)
+
+    def start_floor(self, rows):
+        self.stop_floor()
+        self.rows = rows
+        self.floor = subprocess.Popen([os.path.join(BUILD, "bench", "floor"), self.sock,
+                                       os.path.join(ROOT, "tests", "bench"), str(rows), WORKERS],
+                                      start_new_session=True)
+        harness.poll(lambda: os.path.exists(self.sock), what="the floor program's socket")
+
+    def stop_floor(self):
+        if self.floor:
+            os.killpg(self.floor.pid, 15)
+            self.floor.wait(timeout=20)
+            self.floor = None
+        if os.path.exists(self.sock):
+            os.unlink(self.sock)
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def stop(self):
+        self.stop_floor()
+        try:
+            with open(os.path.join(self.dir, "nginx.pid")) as f:
+                os.kill(int(f.read().strip()), 3)
+        except (OSError, ValueError):
+            pass
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 def fetch(url, headers):
     req = urllib.request.Request(url, headers=dict(h.split(": ", 1) for h in headers))
     with urllib.request.urlopen(req) as r:

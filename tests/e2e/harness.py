@@ -9,11 +9,9 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import struct
 import subprocess
-import sys
 import tempfile
 import time
 import unittest

@@ -5,7 +5,6 @@ import concurrent.futures
 import datetime
 import os
 import re
-import tempfile
 import unittest
 
 from harness import ServerTestCase, poll

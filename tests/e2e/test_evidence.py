@@ -888,7 +888,6 @@ class EvidenceTest(ServerTestCase):
             yield tail
 
         _master, kids = self.server.pids()
-        base = {pid: vm_kb(pid, "VmHWM:") for pid in kids}
         rss = {pid: vm_kb(pid, "VmRSS:") for pid in kids}
         result = {}
 

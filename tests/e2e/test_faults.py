@@ -17,12 +17,10 @@ moment, a bounded number of times, with the same checks.  Other builds skip this
 import os
 import random
 import signal
-import subprocess
 import tempfile
 import threading
 import unittest
 
-import harness
 from harness import ServerTestCase, poll
 from test_evidence import make_pdf, multipart
 

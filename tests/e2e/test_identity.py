@@ -13,7 +13,6 @@ import re
 import secrets
 import urllib.parse
 
-import harness
 from harness import ServerTestCase, PASSWORD
 
 GENERIC_FAILURE = "That username and password do not match."

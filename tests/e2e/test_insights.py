@@ -5,7 +5,6 @@ deciding; the signals (decided within seconds of opening, evidence not opened, o
 most of a team's gates) appear for what deserves them and not for the rest.
 """
 import os
-import re
 
 from harness import ServerTestCase
 from test_approvals import multipart

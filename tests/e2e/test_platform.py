@@ -6,7 +6,6 @@ import socket
 import stat
 import struct
 import subprocess
-import time
 import unittest
 
 import harness

@@ -251,6 +251,9 @@ class WindowsTest(ServerTestCase):
         poll(lambda: "admins" in self.act(rid, "prod-approval")[3], what="the freeze to reach the waiting approval")
         self.assertIn("admin", [u for (u,) in s.sql("SELECT u.username FROM eligible e JOIN users u ON u.id=e.user_id"
                                                     " WHERE e.activity_id=? AND e.rule_index=1", aid)])
+        # the emergency approvers are told
+        self.assertTrue(s.sql("SELECT count(*) FROM notifications n JOIN users u ON u.id=n.user_id"
+                              " WHERE u.username='admin' AND n.link LIKE ?", "%%/activities/%d" % aid)[0][0] >= 1)
         self.decide("carol", aid)
         self.assertEqual(self.act(rid, "prod-approval")[1], "on_hold")
         # ended early: new approvals open without the rule; this round keeps it

@@ -13,7 +13,6 @@ data, signs in as the administrator (who may open every page), then
 
 Prints each tool's findings and exits 1 if either reports one (or wapiti sees a 500).
 """
-import glob
 import json
 import os
 import shutil
