@@ -133,19 +133,24 @@ static int team_figures(struct app *a, int64_t from, int64_t until, const char *
     "  (SELECT count(*) FROM decisions d WHERE d.activity_id=acts.id AND d.round=acts.round AND d.decision='approve'),"
     "  acts.id, acts.round"
     " FROM named n JOIN acts ON acts.id=n.id ORDER BY n.team");
+  /* Who gives most of each team's approvals: one pass, the first row of each team (by count). */
   sqlite3_stmt *top = db_prepare(a->db,
     "WITH acts AS (SELECT x.id, x.round, x.policy_json, x.responsible_kind, x.responsible_name FROM activities x"
     "   JOIN releases r ON r.id=x.release_id JOIN templates t ON t.id=r.template_id"
     "   WHERE x.finished_at>=:from AND x.finished_at<:until AND x.kind IN ('approval','manual')"
     "   AND x.activated_at IS NOT NULL AND x.status<>'aborted' AND (:tpl='' OR t.name=:tpl)),"
-    " named AS (SELECT DISTINCT acts.id, acts.round FROM acts,"
+    " named AS (SELECT DISTINCT acts.id, acts.round, lower(json_extract(j.value,'$.name')) AS team FROM acts,"
     "   json_each(CASE WHEN json_valid(acts.policy_json) THEN acts.policy_json ELSE '{}' END,'$.rules') j"
-    "   WHERE json_extract(j.value,'$.kind')='team' AND lower(json_extract(j.value,'$.name'))=:team"
-    "   UNION SELECT acts.id, acts.round FROM acts WHERE acts.responsible_kind='team' AND lower(acts.responsible_name)=:team)"
-    " SELECT u.username, u.display_name, count(*) FROM named n JOIN decisions d ON d.activity_id=n.id AND d.round=n.round"
-    "   AND d.decision='approve' JOIN users u ON u.id=d.actor_id GROUP BY d.actor_id ORDER BY count(*) DESC, u.username LIMIT 1");
+    "   WHERE json_extract(j.value,'$.kind')='team'"
+    "   UNION SELECT acts.id, acts.round, lower(acts.responsible_name) FROM acts WHERE acts.responsible_kind='team'),"
+    " per AS (SELECT n.team, d.actor_id, count(*) AS c FROM named n JOIN decisions d ON d.activity_id=n.id"
+    "   AND d.round=n.round AND d.decision='approve' GROUP BY n.team, d.actor_id)"
+    " SELECT per.team, u.username, u.display_name, per.c FROM per JOIN users u ON u.id=per.actor_id"
+    " ORDER BY per.team, per.c DESC, u.username");
   if( st==NULL || top==NULL ){ db_finish(st); db_finish(top); return -1; }
   bind_period(st, from, until, tpl);
+  bind_period(top, from, until, tpl);
+  int top_step = db_step(top);            /* walks the teams in the same order as st */
   json_t *arr = json_object_get(res, "teams"), *sig = json_object_get(res, "signals");
   struct durs hold = {0};
   int64_t decided = 0, approvals = 0;
@@ -158,20 +163,19 @@ static int team_figures(struct app *a, int64_t from, int64_t until, const char *
       json_t *o = json_pack("{s:s,s:I,s:I}", "team", cur, "decided", (json_int_t)decided, "approvals", (json_int_t)approvals);
       json_object_set_new(o, "on_hold_p50_s", quantile(&hold, 0.5));
       json_object_set_new(o, "on_hold_p90_s", quantile(&hold, 0.9));
-      sqlite3_reset(top);
-      bind_period(top, from, until, tpl);
-      db_bind_text(top, ":team", cur);
-      if( db_step(top)==SQLITE_ROW && approvals>0 ){
-        int64_t n = sqlite3_column_int64(top, 2);
+      while( top_step==SQLITE_ROW && strcmp(db_col_text(top, 0), cur)<0 ) top_step = db_step(top);
+      int found = top_step==SQLITE_ROW && strcmp(db_col_text(top, 0), cur)==0;
+      if( found && approvals>0 ){
+        int64_t n = sqlite3_column_int64(top, 3);
         double share = (double)n / (double)approvals;
-        json_object_set_new(o, "top_approver", json_string(db_col_text(top, 0)));
+        json_object_set_new(o, "top_approver", json_string(db_col_text(top, 1)));
         json_object_set_new(o, "top_share", json_real(share));
         if( approvals>=INSIGHTS_ONE_PERSON_MIN && share>=INSIGHTS_ONE_PERSON && json_array_size(sig)<INSIGHTS_MAX_SIGNALS ){
           char detail[300];
           snprintf(detail, sizeof(detail), "%lld of the %lld approvals of gates naming team %s were given by %s.",
-                   (long long)n, (long long)approvals, cur, db_col_text(top, 1));
-          json_array_append_new(sig, json_pack("{s:s,s:s,s:s,s:s,s:s}", "kind", "one_approver", "user", db_col_text(top, 0),
-                                               "name", db_col_text(top, 1), "team", cur, "detail", detail));
+                   (long long)n, (long long)approvals, cur, db_col_text(top, 2));
+          json_array_append_new(sig, json_pack("{s:s,s:s,s:s,s:s,s:s}", "kind", "one_approver", "user", db_col_text(top, 1),
+                                               "name", db_col_text(top, 2), "team", cur, "detail", detail));
         }
       }
       json_array_append_new(arr, o);
