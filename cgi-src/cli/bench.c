@@ -55,6 +55,15 @@ int bench_seed(struct app *a, int releases, int audit_rows){
     }
     if( db_commit(a->db) ) return 1;
   }
+  /*
+  ** The releases' "waiting" messages (one per release and channel) are bench data, not news:
+  ** marked delivered, so that the job runner does not spend the measurement sending thousands.
+  */
+  if( db_begin_write(a->db) || db_exec(a->db, "UPDATE outbox SET status='sent', sent_at=created_at"
+                                              " WHERE status='pending' AND event='waiting'") || db_commit(a->db) ){
+    db_rollback(a->db);
+    return 1;
+  }
   printf("bench data: %d releases, %lld activities, %lld audit rows\n", releases,
          (long long)db_int(a->db, "SELECT count(*) FROM activities", 0),
          (long long)db_int(a->db, "SELECT count(*) FROM audit_log", 0));
