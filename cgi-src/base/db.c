@@ -1,5 +1,6 @@
 /* db.c — SQLite: open with Holdpoint's pragmas, named binds, write transactions, migrations. */
 #include "db.h"
+#include <stdint.h>
 #include "stats.h"
 #include "fault.h"
 #include "log.h"
@@ -65,7 +66,19 @@ static struct db_slot {
   sqlite3_stmt *st;
   unsigned long hash;
   int busy;
+  const char *sql;                    /* the caller's text when it was last handed out (its address) */
 } cache[DB_CACHE_SLOTS];
+/*
+** Hints, so that the usual call costs no hashing and no scan: the slot (+1) last used for a
+** SQL text at this address (most texts are string literals), and the slot of a statement.
+** Always checked against the slot, so a stale hint only sends the search the long way.
+*/
+#define DB_HINTS 1024
+static short hint_sql[DB_HINTS], hint_st[DB_HINTS];
+static unsigned hint_of(const void *p){
+  uintptr_t x = (uintptr_t)p;
+  return (unsigned)((x >> 4) ^ (x >> 14)) & (DB_HINTS - 1);
+}
 static int cache_next;                /* the next slot to try when evicting */
 static int read_tx;                   /* a db_begin_read transaction is open */
 static struct db_counters counters;
@@ -86,16 +99,33 @@ void db_close(sqlite3 *db){
   sqlite3_close(db);
 }
 
+/* Hand out slot i for sql. */
+static sqlite3_stmt *slot_take(int i, const char *sql){
+  struct db_slot *c = &cache[i];
+  c->busy = 1;
+  c->sql = sql;
+  hint_sql[hint_of(sql)] = (short)(i + 1);
+  hint_st[hint_of(c->st)] = (short)(i + 1);
+  return c->st;
+}
+
 sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql){
+  int s = hint_sql[hint_of(sql)] - 1;
+  if( s>=0 ){
+    struct db_slot *c = &cache[s];
+    if( c->st && c->db==db && !c->busy && c->sql==sql && strcmp(sqlite3_sql(c->st), sql)==0 ){
+      counters.cache_hits++;
+      return slot_take(s, sql);
+    }
+  }
   unsigned long h = sql_hash(sql);
   int free_slot = -1;
   for(int i=0; i<DB_CACHE_SLOTS; i++){
     struct db_slot *c = &cache[i];
     if( c->st==NULL ){ if( free_slot<0 ) free_slot = i; continue; }
     if( c->db==db && c->hash==h && !c->busy && strcmp(sqlite3_sql(c->st), sql)==0 ){
-      c->busy = 1;
       counters.cache_hits++;
-      return c->st;
+      return slot_take(i, sql);
     }
   }
   sqlite3_stmt *st = NULL;
@@ -118,7 +148,8 @@ sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql){
     }
   }
   if( free_slot>=0 ){
-    cache[free_slot] = (struct db_slot){ db, st, h, 1 };
+    cache[free_slot] = (struct db_slot){ db, st, h, 1, sql };
+    slot_take(free_slot, sql);
   }
   return st;
 }
@@ -126,6 +157,13 @@ sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql){
 void db_finish(sqlite3_stmt *st){
   if( st==NULL ) return;
   counters.vm_steps += sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 1);
+  int s = hint_st[hint_of(st)] - 1;
+  if( s>=0 && cache[s].st==st ){
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    cache[s].busy = 0;
+    return;
+  }
   for(int i=0; i<DB_CACHE_SLOTS; i++){
     if( cache[i].st==st ){
       sqlite3_reset(st);
