@@ -17,9 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The rows of change_windows / freezes that apply to a release of template :t in phase :p. */
-#define IN_SCOPE(x) "(" x "scope_kind='all' OR (" x "scope_kind='template' AND " x "scope_name=:t)" \
-                    " OR (" x "scope_kind='environment' AND " x "scope_name=:p))"
+/* The rows of change_windows / freezes that apply to a release of template :t in phase :p (case aside:
+   "Production" is the environment "production"). */
+#define IN_SCOPE(x) "(" x "scope_kind='all' OR (" x "scope_kind='template' AND " x "scope_name=:t COLLATE NOCASE)" \
+                    " OR (" x "scope_kind='environment' AND " x "scope_name=:p COLLATE NOCASE))"
 /* A freeze in force at :now. */
 #define IN_FORCE(x) x "starts_at<=:now AND " x "ends_at>:now AND (" x "ended_at IS NULL OR " x "ended_at>:now)"
 
@@ -271,8 +272,8 @@ int windows_freeze_tick(struct app *a, int64_t now){
     st = db_prepare(a->db, "SELECT x.id FROM activities x JOIN releases r ON r.id=x.release_id"
                            " JOIN templates t ON t.id=r.template_id JOIN phases p ON p.id=x.phase_id,"
                            " freezes f WHERE f.id=:f AND x.status='on_hold' AND x.kind='approval'"
-                           " AND (f.scope_kind='all' OR (f.scope_kind='template' AND f.scope_name=t.name)"
-                           "  OR (f.scope_kind='environment' AND f.scope_name=p.name))");
+                           " AND (f.scope_kind='all' OR (f.scope_kind='template' AND f.scope_name=t.name COLLATE NOCASE)"
+                           "  OR (f.scope_kind='environment' AND f.scope_name=p.name COLLATE NOCASE))");
     int64_t *ids = NULL;
     int nid = 0, cap = 0;
     if( st==NULL ) bad = 1;
@@ -346,7 +347,7 @@ static int scope_ok(struct app *a, const char *kind, const char *name, char *fie
                                                    "A name has no control characters.");
   }
   if( strcmp(kind, "template")==0 ){
-    sqlite3_stmt *st = db_prepare(a->db, "SELECT 1 FROM templates WHERE name=:n LIMIT 1");
+    sqlite3_stmt *st = db_prepare(a->db, "SELECT 1 FROM templates WHERE name=:n COLLATE NOCASE LIMIT 1");
     if( st==NULL ) return HP_ERROR;
     db_bind_text(st, ":n", name);
     int found = db_step(st)==SQLITE_ROW;

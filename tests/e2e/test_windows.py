@@ -193,7 +193,7 @@ class WindowsTest(ServerTestCase):
     def test_03_daylight_saving_changes_move_the_opening_in_utc(self):
         self.set_clock("2027-03-27T10:00")                 # Saturday before the spring change, after 09:00-10:00 CET
         c = self.admin()
-        self.assertEqual(self.add_window(c, scope_name="live", spec="daily 09:00-10:00", time_zone="Europe/Berlin").status, 303)
+        self.assertEqual(self.add_window(c, scope_name="Live", spec="daily 09:00-10:00", time_zone="Europe/Berlin").status, 303)   # case aside
         rid = self.to_prod("win-dst")
         self.assertEqual(self.act(rid, "prod-approval")[1:3], ("scheduled", ms("2027-03-28T07:00")))   # 09:00 CEST
         self.set_clock("2027-10-30T10:00")                 # Saturday before the autumn change, after 09:00-10:00 CEST
