@@ -122,6 +122,18 @@ static int gauges(struct req *r, struct buf *b, const struct stats *s){
   if( oldest.len ) buf_append(b, oldest.z, oldest.len);
   buf_free(&oldest);
 
+  st = db_prepare(db, "SELECT count(*), coalesce(min(scheduled_until),0) FROM activities WHERE status='scheduled'");
+  if( st==NULL ) return -1;
+  if( db_step(st)==SQLITE_ROW ){
+    int64_t next = sqlite3_column_int64(st, 1);
+    buf_printf(b, "# HELP holdpoint_scheduled_activities Activities waiting for their change window to open.\n"
+                  "# TYPE holdpoint_scheduled_activities gauge\nholdpoint_scheduled_activities %lld\n"
+                  "# HELP holdpoint_next_window_opening_seconds Seconds until the first of them starts (0: none, or due now).\n"
+                  "# TYPE holdpoint_next_window_opening_seconds gauge\nholdpoint_next_window_opening_seconds %.3f\n",
+               (long long)sqlite3_column_int64(st, 0), next>now ? (double)(next - now)/1000 : 0.0);
+  }
+  db_finish(st);
+
   st = db_prepare(db, "SELECT decision, count(*) FROM decisions GROUP BY decision ORDER BY decision");
   if( st==NULL ) return -1;
   buf_puts(b, "# HELP holdpoint_decisions_total Decisions recorded, by what was decided.\n# TYPE holdpoint_decisions_total counter\n");

@@ -173,6 +173,9 @@ class WindowsTest(ServerTestCase):
         self.assertEqual(j["status"], "scheduled")
         self.assertTrue(j["scheduled_until"].startswith("2026-12-14T08:00:00"))
         self.assertIn("prod-approval", c.get("/admin/windows").text)
+        metrics = s.client().get("/metrics").text
+        self.assertIn("holdpoint_scheduled_activities 1\n", metrics)
+        self.assertRegex(metrics, r"holdpoint_next_window_opening_seconds 1[45]\d{4}\.\d{3}\n")   # about 44 hours
         row = s.sql("SELECT details_json, actor_name FROM audit_log WHERE action='activity.scheduled' AND object_id=?", aid)
         self.assertEqual(json.loads(row[0][0])["window_opens"][:16], "2026-12-14T08:00")
         self.assertEqual(row[0][1], "bob")                  # his sign-off brought its turn
