@@ -11,6 +11,8 @@ using ctemplate::TemplateDictionary;
 
 #include <cstring>
 #include <vector>
+#include <unordered_map>
+#include <cstdint>
 
 // A C handle around a ctemplate dictionary.  Section and include dictionaries
 // are owned by ctemplate's parent dictionary; their small C wrappers are
@@ -34,6 +36,39 @@ class BufEmitter : public ctemplate::ExpandEmitter {
   void *ctx_;
   int rc_;
 };
+
+// Variable and section names as ctemplate wants them: a TemplateString made from a plain
+// char* computes its hash and registers it in ctemplate's global id map, under a lock, on
+// every call — a tenth of a busy list page.  Each distinct name is registered once here (a
+// StaticTemplateString over a copy that lives as long as the process, its id computed by
+// StaticTemplateStringInitializer) and found again by the address of the caller's text
+// (nearly always a string literal), checked against the copy.
+struct KeyHint { const char *addr; const ctemplate::StaticTemplateString *sts; };
+KeyHint key_hints[1024];
+std::unordered_map<std::string, ctemplate::StaticTemplateString*> *key_names;
+const size_t KEY_NAMES_MAX = 8192;      // past this, names are passed as they are (correct, slower)
+
+ctemplate::TemplateString key_of(const char *k){
+  KeyHint &h = key_hints[(reinterpret_cast<uintptr_t>(k) >> 3) & 1023];
+  if( h.addr==k && strcmp(h.sts->do_not_use_directly_.ptr_, k)==0 ) return ctemplate::TemplateString(*h.sts);
+  if( key_names==nullptr ) key_names = new std::unordered_map<std::string, ctemplate::StaticTemplateString*>();
+  auto it = key_names->find(k);
+  ctemplate::StaticTemplateString *sts;
+  if( it!=key_names->end() ){
+    sts = it->second;
+  }else{
+    if( key_names->size()>=KEY_NAMES_MAX ) return ctemplate::TemplateString(k);
+    size_t n = strlen(k);
+    char *copy = new char[n + 1];
+    memcpy(copy, k, n + 1);
+    sts = new ctemplate::StaticTemplateString{ { copy, n, ctemplate::kIllegalTemplateId } };
+    ctemplate::StaticTemplateStringInitializer init(sts);
+    key_names->emplace(std::string(copy, n), sts);
+  }
+  h.addr = k;
+  h.sts = sts;
+  return ctemplate::TemplateString(*sts);
+}
 }  // namespace
 
 extern "C" int tmpl_init(const char *template_dir){
@@ -87,7 +122,7 @@ extern "C" void tmpl_dict_free(tmpl_dict *d){
 
 extern "C" void tmpl_set(tmpl_dict *d, const char *key, const char *value){
   if( d==nullptr || key==nullptr ) return;
-  try{ d->d->SetValue(key, value ? value : ""); }catch(...){}
+  try{ d->d->SetValue(key_of(key), value ? value : ""); }catch(...){}
 }
 
 extern "C" void tmpl_set_int(tmpl_dict *d, const char *key, int64_t v){
@@ -104,7 +139,7 @@ extern "C" void tmpl_set_global(tmpl_dict *d, const char *key, const char *value
 extern "C" tmpl_dict *tmpl_section(tmpl_dict *d, const char *section){
   if( d==nullptr || section==nullptr ) return nullptr;
   try{
-    return wrap_child(d, d->d->AddSectionDictionary(section));
+    return wrap_child(d, d->d->AddSectionDictionary(key_of(section)));
   }catch(...){
     return nullptr;
   }
@@ -112,7 +147,7 @@ extern "C" tmpl_dict *tmpl_section(tmpl_dict *d, const char *section){
 
 extern "C" void tmpl_show(tmpl_dict *d, const char *section){
   if( d==nullptr || section==nullptr ) return;
-  try{ d->d->ShowSection(section); }catch(...){}
+  try{ d->d->ShowSection(key_of(section)); }catch(...){}
 }
 
 extern "C" tmpl_dict *tmpl_include(tmpl_dict *d, const char *marker, const char *filename){
