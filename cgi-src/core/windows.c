@@ -615,6 +615,16 @@ int freezes_list(struct app *a, struct arena *ar, int64_t now, int past, struct 
   return HP_OK;
 }
 
+int freezes_get(struct app *a, struct arena *ar, int64_t id, struct freeze *out){
+  struct freeze *f;
+  int n;
+  if( freeze_query(a, ar, "SELECT " FREEZE_COLS " FROM freezes f LEFT JOIN users u ON u.id=f.created_by"
+                          " WHERE f.id=:id LIMIT :lim", 0, id, 1, &f, &n) ) return HP_ERROR;
+  if( n==0 ) return HP_NOT_FOUND;
+  *out = f[0];
+  return HP_OK;
+}
+
 int freezes_of_activity(struct app *a, struct arena *ar, int64_t activity_id, struct freeze **out, int *n){
   return freeze_query(a, ar, "SELECT " FREEZE_COLS " FROM activities x JOIN freezes f ON f.id=x.freeze_id"
                              " LEFT JOIN users u ON u.id=f.created_by WHERE x.id=:id LIMIT :lim",

@@ -80,6 +80,9 @@ int freezes_end(struct app *a, const struct audit_ctx *c, int64_t id, char *err,
 /* Freezes not over at now (in force or to come), then the last `past` that are. */
 int freezes_list(struct app *a, struct arena *ar, int64_t now, int past, struct freeze **out, int *n);
 
+/* One freeze by its id: HP_OK, HP_NOT_FOUND, HP_ERROR. */
+int freezes_get(struct app *a, struct arena *ar, int64_t id, struct freeze *out);
+
 /* The freezes whose rule an activity's round carries (activated during them), for its page. */
 int freezes_of_activity(struct app *a, struct arena *ar, int64_t activity_id, struct freeze **out, int *n);
 

@@ -881,8 +881,8 @@ int api_freeze_create(struct req *r){
   }
   json_t *min = json_object_get(ap, "min");
   if( min && !json_is_integer(min) ){ api_fail(r, 422, "invalid", "approver.min must be a number from 1 to 100."); goto out; }
-  f.approver_min = min ? (int)json_integer_value(min) : 1;
-  if( json_integer_value(min)>100 || json_integer_value(min)<0 ) f.approver_min = 0;
+  json_int_t m = min ? json_integer_value(min) : 1;
+  f.approver_min = m<1 || m>100 ? 0 : (int)m;         /* 0: freezes_add says "1 to 100" */
   if( f.time_zone==NULL ) f.time_zone = "UTC";
   if( f.scope_name==NULL ) f.scope_name = "";
   if( (f.starts_at = api_time(starts))==0 ){ api_fail(r, 422, "invalid", "starts_at: give a UTC time, such as 2026-12-20T00:00:00Z."); goto out; }
@@ -903,13 +903,9 @@ int api_freeze_create(struct req *r){
     goto out;
   }
   if( rc ){ reply_rc(r, rc, err); goto out; }
-  struct freeze *all;
-  int n;
-  if( freezes_list(r->app, &r->arena, app_now_ms(r->app), 0, &all, &n) ){ api_fail(r, 500, NULL, "The freeze could not be read."); goto out; }
-  for(int i=0; i<n; i++){
-    if( all[i].id==id ){ api_reply(r, 201, freeze_json(&all[i], app_now_ms(r->app))); goto out; }
-  }
-  api_fail(r, 500, NULL, "The freeze could not be read.");
+  struct freeze added;
+  if( freezes_get(r->app, &r->arena, id, &added) ){ api_fail(r, 500, NULL, "The freeze could not be read."); goto out; }
+  api_reply(r, 201, freeze_json(&added, app_now_ms(r->app)));
 out:
   json_decref(body);
   return HP_OK;
