@@ -14,7 +14,7 @@ BUILD      ?= build
 CC         := gcc
 CXX        := g++
 PYTHON     ?= /usr/bin/python3
-PKGS_PC    := fcgi libctemplate sqlite3 libmagic libssl libcrypto libargon2 jansson libfyaml libcurl libcmark cjose ldap libqrencode
+PKGS_PC    := fcgi libctemplate sqlite3 libpq libmagic libssl libcrypto libargon2 jansson libfyaml libcurl libcmark cjose ldap libqrencode
 WARN       := -Wall -Wextra -Werror
 HARDEN     := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 OPT        ?= -O2 -g
@@ -31,7 +31,7 @@ LDLIBS      = $(shell pkg-config --libs $(PKGS_PC) 2>/dev/null) -lhpdf -lstdc++
 # Debian packages: to build and run, and (in addition) to test.
 RUN_DEBS   := gcc g++ make pkg-config libfcgi-dev libctemplate-dev libsqlite3-dev libmagic-dev \
               libssl-dev libargon2-dev libjansson-dev libfyaml-dev libcurl4-openssl-dev libhpdf-dev \
-              libcmark-dev libcjose-dev libldap2-dev libqrencode-dev nginx-light sqlite3 openssl curl python3 tzdata
+              libcmark-dev libcjose-dev libldap2-dev libqrencode-dev libpq-dev nginx-light sqlite3 openssl curl python3 tzdata
 CHECK_DEBS := $(RUN_DEBS) check poppler-utils python3-aiosmtpd python3-yaml valgrind clang libclang-rt-14-dev chromium systemd slapd ldap-utils python3-cryptography python3-pyflakes
 
 # Every layer but cli/ goes into the server and the unit tests; cli/ holds the programs' main()s.

@@ -1,5 +1,6 @@
 /* app.c — configuration from the environment, the (injectable) clock, paths. */
 #include "app.h"
+#include "db.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,11 @@ int app_config_load(struct config *c){
   if( env_str("HOLDPOINT_ROOT", HP_SRCROOT, c->root_dir, sizeof(c->root_dir)) ) return -1;
   if( snprintf(dflt, sizeof(dflt), "%s/var", c->root_dir) >= (int)sizeof(dflt) ) return -1;
   if( env_str("HOLDPOINT_DATA", dflt, c->data_dir, sizeof(c->data_dir)) ) return -1;
+  if( env_str("HOLDPOINT_DATABASE", "", c->database, sizeof(c->database)) ) return -1;
+  if( c->database[0] && !db_target_is_postgres(c->database) ){
+    fprintf(stderr, "holdpoint: HOLDPOINT_DATABASE must be a postgres:// or postgresql:// URI (leave it unset for SQLite in the data directory)\n");
+    return -1;
+  }
   if( snprintf(c->socket_path, sizeof(c->socket_path), "%s/run/holdpoint.sock", c->data_dir)
       >= (int)sizeof(c->socket_path) - 1 ) return -1;
   if( env_str("HOLDPOINT_SOCKET_GROUP", "", c->socket_group, sizeof(c->socket_group)) ) return -1;
@@ -188,6 +194,26 @@ const char *app_iso_time(int64_t ms, char *buf, int nbuf){
            tm.tm_year+1900, tm.tm_mon+1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
            (int)(ms%1000));
   return buf;
+}
+
+int app_db_open(const struct app *a, struct db **out){
+  char p[PATH_MAX+32];
+  if( a->cfg.database[0] ) return db_open(a->cfg.database, out);
+  if( app_path(a, p, sizeof(p), "holdpoint.db") ) return -1;
+  return db_open(p, out);
+}
+
+const char *app_db_label(const struct app *a, char *out, size_t n){
+  if( a->cfg.database[0]==0 ){
+    snprintf(out, n, "%.4000s/holdpoint.db", a->cfg.data_dir);
+    return out;
+  }
+  /* postgres://user:secret@host/db -> postgres://user@host/db */
+  const char *z = a->cfg.database, *at = strchr(z, '@'), *scheme = strstr(z, "://");
+  const char *colon = scheme ? strchr(scheme+3, ':') : NULL;
+  if( at && colon && colon<at ) snprintf(out, n, "%.*s%s", (int)(colon-z), z, at);
+  else snprintf(out, n, "%s", z);
+  return out;
 }
 
 int app_path(const struct app *a, char *out, int nout, const char *fmt, ...){

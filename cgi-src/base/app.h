@@ -6,10 +6,11 @@
 #include <limits.h>
 #include "hp.h"
 
-struct sqlite3;
+struct db;
 
 struct config {
   char data_dir[PATH_MAX];     /* HOLDPOINT_DATA, default <root>/var */
+  char database[PATH_MAX];     /* HOLDPOINT_DATABASE: "postgres://…" to share one store between nodes; "" = <data>/holdpoint.db */
   char root_dir[PATH_MAX];     /* HOLDPOINT_ROOT: checkout with templates/ and sql/ */
   char socket_path[PATH_MAX];  /* <data>/run/holdpoint.sock */
   char socket_group[64];       /* HOLDPOINT_SOCKET_GROUP: group that may connect (nginx) */
@@ -60,7 +61,7 @@ struct config {
 
 struct app {
   struct config cfg;
-  struct sqlite3 *db;          /* opened after fork() */
+  struct db *db;               /* opened after fork() */
   void *magic;                 /* libmagic cookie, opened after fork() */
   void *magic_map[4];          /* its database's read-only file mappings (server_magic_release) */
   size_t magic_map_len[4];
@@ -74,6 +75,10 @@ struct app {
 int app_config_load(struct config *c);            /* 0 ok, -1 with a message on stderr */
 int64_t app_now_ms(const struct app *a);          /* UTC milliseconds, shifted by the test clock */
 const char *app_iso_time(int64_t ms, char *buf, int nbuf);  /* 2026-01-02T03:04:05.678Z */
+/* Open the store the configuration names (HOLDPOINT_DATABASE, or the data directory's SQLite file). */
+int app_db_open(const struct app *a, struct db **out);
+/* The store as it may be shown: the SQLite path, or the PostgreSQL URI without its password. */
+const char *app_db_label(const struct app *a, char *out, size_t n);
 int app_path(const struct app *a, char *out, int nout, const char *fmt, ...)
   __attribute__((format(printf, 4, 5)));          /* <data>/..., -1 if truncated */
 #endif

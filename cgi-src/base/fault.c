@@ -9,6 +9,7 @@ static const char *const kind_names[FAULT_NKIND] = { "alloc", "step", "write", "
 static int armed = -1;          /* the kind armed, or -1 */
 static long target, seen;
 static int fired;
+static int held;                /* fault_hold: a cleanup is running */
 
 void fault_arm(const char *spec){
   armed = -1;
@@ -26,10 +27,14 @@ void fault_arm(const char *spec){
 }
 
 int fault_hit(enum fault_kind k){
-  if( armed!=(int)k || fired ) return 0;
+  if( armed!=(int)k || fired || held ) return 0;
   if( ++seen < target ) return 0;
   fired = 1;
   return 1;
+}
+
+void fault_hold(int on){
+  held = on;
 }
 
 const char *fault_report(void){

@@ -16,10 +16,12 @@ enum fault_kind { FAULT_ALLOC, FAULT_STEP, FAULT_WRITE, FAULT_FSYNC, FAULT_NKIND
 #ifdef HP_FAULT
 void fault_arm(const char *spec);          /* "kind:N"; NULL or "" disarms */
 int fault_hit(enum fault_kind k);          /* 1: make this operation fail (the Nth of the armed kind) */
+void fault_hold(int on);                   /* 1: operations from here on do not count (cleanup); 0: they count again */
 const char *fault_report(void);            /* NULL (none armed), "fired" or "not-reached"; disarms */
 #else
 #define fault_arm(spec) ((void)0)
 #define fault_hit(k) 0
+#define fault_hold(on) ((void)0)
 #define fault_report() ((const char *)0)
 #endif
 #endif

@@ -38,10 +38,10 @@ int bench_seed(struct app *a, int releases, int audit_rows){
       struct engine_new_release nr = { "delivery", name, version, "", keys, vals, 2, alice, NULL, NULL };
       int64_t rid, qa = 0;
       if( engine_release_create_in_tx(a, &c, &nr, &rid, err, sizeof(err))!=HP_OK ) goto fail;
-      sqlite3_stmt *st = db_prepare(a->db, "SELECT id FROM activities WHERE release_id=:r AND name='deploy-qa'");
+      struct db_stmt *st = db_prepare(a->db, "SELECT id FROM activities WHERE release_id=:r AND name='deploy-qa'");
       if( st ){
         db_bind_int64(st, ":r", rid);
-        if( db_step(st)==SQLITE_ROW ) qa = sqlite3_column_int64(st, 0);
+        if( db_step(st)==DB_ROW ) qa = db_col_int64(st, 0);
         db_finish(st);
       }
       if( qa==0 || engine_result_in_tx(a, &c, qa, (i%3) ? "pass" : "warning", NULL, err, sizeof(err))!=HP_OK ) goto fail;

@@ -91,16 +91,21 @@ static void check_files(struct app *a){
 
 static void check_database(struct app *a){
   char p[PATH_MAX + 64], msg[600];
-  snprintf(p, sizeof(p), "%.4000s/holdpoint.db", a->cfg.data_dir);
-  if( access(p, F_OK) ){ say(2, "no database at %s: run holdpoint migrate (or restore a backup)", p); return; }
-  if( db_open(p, &a->db) ){ say(2, "the database %s cannot be opened", p); return; }
-  char qc[200] = "no answer";
-  sqlite3_stmt *st = db_prepare(a->db, "PRAGMA quick_check");
-  if( st && db_step(st)==SQLITE_ROW ) snprintf(qc, sizeof(qc), "%s", db_col_text(st, 0));
-  if( st ) db_finish(st);
-  if( strcmp(qc, "ok")==0 ) say(0, "database integrity (quick_check)");
-  else say(2, "the database is damaged (%s): restore the latest backup", qc);
-  snprintf(p, sizeof(p), "%.4000s/sql", a->cfg.root_dir);
+  app_db_label(a, p, sizeof(p));
+  if( a->cfg.database[0]==0 && access(p, F_OK) ){ say(2, "no database at %s: run holdpoint migrate (or restore a backup)", p); return; }
+  if( app_db_open(a, &a->db) ){ say(2, "the database %s cannot be opened", p); return; }
+  int pg = db_dialect(a->db)==DB_POSTGRES;
+  if( pg ){
+    say(0, "PostgreSQL answers (%s)", p);
+  }else{
+    char qc[200] = "no answer";
+    struct db_stmt *st = db_prepare(a->db, "PRAGMA quick_check");
+    if( st && db_step(st)==DB_ROW ) snprintf(qc, sizeof(qc), "%s", db_col_text(st, 0));
+    if( st ) db_finish(st);
+    if( strcmp(qc, "ok")==0 ) say(0, "database integrity (quick_check)");
+    else say(2, "the database is damaged (%s): restore the latest backup", qc);
+  }
+  snprintf(p, sizeof(p), "%.4000s/sql%s", a->cfg.root_dir, pg ? "/postgres" : "");
   int want = count_migrations(p), have = db_schema_version(a->db);
   if( want<0 ) say(1, "no migrations found in %s", p);
   else if( have<want ) say(2, "the database is at schema %d, the program needs %d: run holdpoint migrate", have, want);

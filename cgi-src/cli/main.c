@@ -48,6 +48,9 @@ static void usage(void){
 "  backup DIR                     copy the database (while serving), the audit key and the evidence,\n"
 "                                 with a MANIFEST of checksums, into a new directory\n"
 "  backup verify DIR              check a backup: every file and the audit chain\n"
+"  migrate-store [--from sqlite:PATH] --to postgres://USER@HOST/DB\n"
+"                                 copy this installation's SQLite database into an empty PostgreSQL one,\n"
+"                                 verify it there (rows, audit chain, evidence checksums); only once\n"
 "  restore DIR [--replace]        verify a backup, then restore it into HOLDPOINT_DATA\n"
 "  audit export --format csv|jsonl [--release ID]   (to standard output; recorded in the trail)\n"
 "  template import FILE.yaml      validate and store a release template (next version)\n"
@@ -69,9 +72,9 @@ static void cli_ctx(struct audit_ctx *c){
 }
 
 static int open_db(struct app *a, int migrate){
-  char p[PATH_MAX+32], sqldir[PATH_MAX+8];
+  char sqldir[PATH_MAX+8];
   if( server_ensure_dirs(a) ) return -1;
-  if( app_path(a, p, sizeof(p), "holdpoint.db") || db_open(p, &a->db) ) return -1;
+  if( app_db_open(a, &a->db) ) return -1;
   snprintf(sqldir, sizeof(sqldir), "%s/sql", a->cfg.root_dir);
   if( migrate && db_migrate(a->db, sqldir, migrate>1) ) return -1;
   if( db_schema_version(a->db)==0 ){
@@ -100,13 +103,13 @@ static int cmd_user(struct app *a, int argc, char **argv){
   cli_ctx(&c);
   if( argc<1 ){ usage(); return 2; }
   if( strcmp(argv[0], "list")==0 ){
-    sqlite3_stmt *st = db_prepare(a->db, "SELECT u.username, u.display_name, u.email, u.disabled,"
+    struct db_stmt *st = db_prepare(a->db, "SELECT u.username, u.display_name, u.email, u.disabled,"
       " (SELECT group_concat(role, ',') FROM user_roles WHERE user_id=u.id),"
       " (SELECT group_concat(t.name, ',') FROM team_members m JOIN teams t ON t.id=m.team_id WHERE m.user_id=u.id)"
       " FROM users u ORDER BY u.username");
-    while( st && db_step(st)==SQLITE_ROW ){
+    while( st && db_step(st)==DB_ROW ){
       printf("%-16s %-24s %-28s roles=%s teams=%s%s\n", db_col_text(st, 0), db_col_text(st, 1),
-             db_col_text(st, 2), db_col_text(st, 4), db_col_text(st, 5), sqlite3_column_int(st, 3) ? " (disabled)" : "");
+             db_col_text(st, 2), db_col_text(st, 4), db_col_text(st, 5), db_col_int(st, 3) ? " (disabled)" : "");
     }
     db_finish(st);
     return 0;
@@ -175,9 +178,9 @@ static int cmd_team(struct app *a, int argc, char **argv){
   char err[300];
   cli_ctx(&c);
   if( argc>=1 && strcmp(argv[0], "list")==0 ){
-    sqlite3_stmt *st = db_prepare(a->db, "SELECT t.name, (SELECT group_concat(u.username, ',') FROM team_members m"
+    struct db_stmt *st = db_prepare(a->db, "SELECT t.name, (SELECT group_concat(u.username, ',') FROM team_members m"
       " JOIN users u ON u.id=m.user_id WHERE m.team_id=t.id) FROM teams t ORDER BY t.name");
-    while( st && db_step(st)==SQLITE_ROW ) printf("%-16s %s\n", db_col_text(st, 0), db_col_text(st, 1));
+    while( st && db_step(st)==DB_ROW ) printf("%-16s %s\n", db_col_text(st, 0), db_col_text(st, 1));
     db_finish(st);
     return 0;
   }
@@ -207,8 +210,8 @@ static int cmd_group_map(struct app *a, int argc, char **argv){
   char err[400];
   cli_ctx(&c);
   if( argc>=1 && strcmp(argv[0], "list")==0 ){
-    sqlite3_stmt *st = db_prepare(a->db, "SELECT id, grp, target_kind, target, source FROM group_map ORDER BY grp, target_kind, target");
-    while( st && db_step(st)==SQLITE_ROW ){
+    struct db_stmt *st = db_prepare(a->db, "SELECT id, grp, target_kind, target, source FROM group_map ORDER BY grp, target_kind, target");
+    while( st && db_step(st)==DB_ROW ){
       printf("%-5s %-40s %s:%s (%s)\n", db_col_text(st, 0), db_col_text(st, 1), db_col_text(st, 2), db_col_text(st, 3),
              db_col_text(st, 4));
     }
@@ -275,11 +278,11 @@ static int cmd_token(struct app *a, int argc, char **argv){
     return 0;
   }
   if( argc>=1 && strcmp(argv[0], "list")==0 ){
-    sqlite3_stmt *st = db_prepare(a->db, "SELECT t.id, u.username, t.name, t.revoked_at IS NOT NULL"
+    struct db_stmt *st = db_prepare(a->db, "SELECT t.id, u.username, t.name, t.revoked_at IS NOT NULL"
                                          " FROM api_tokens t JOIN users u ON u.id=t.user_id ORDER BY t.id");
-    while( st && db_step(st)==SQLITE_ROW ){
-      printf("%-5lld %-16s %s%s\n", (long long)sqlite3_column_int64(st, 0), db_col_text(st, 1),
-             db_col_text(st, 2), sqlite3_column_int(st, 3) ? " (revoked)" : "");
+    while( st && db_step(st)==DB_ROW ){
+      printf("%-5lld %-16s %s%s\n", (long long)db_col_int64(st, 0), db_col_text(st, 1),
+             db_col_text(st, 2), db_col_int(st, 3) ? " (revoked)" : "");
     }
     db_finish(st);
     return 0;
@@ -325,8 +328,8 @@ static int cmd_audit(struct app *a, int argc, char **argv){
       char *end;
       long long id = strtoll(rel, &end, 10);
       if( *end || id<=0 || rel[0]<'0' || rel[0]>'9' ){ fprintf(stderr, "holdpoint: --release takes a release id\n"); return 2; }
-      sqlite3_stmt *st = db_prepare(a->db, "SELECT 1 FROM releases WHERE id=:id");
-      int found = st && db_bind_int64(st, ":id", id)==0 && db_step(st)==SQLITE_ROW;
+      struct db_stmt *st = db_prepare(a->db, "SELECT 1 FROM releases WHERE id=:id");
+      int found = st && db_bind_int64(st, ":id", id)==0 && db_step(st)==DB_ROW;
       db_finish(st);
       if( !found ){ fprintf(stderr, "holdpoint: no release %lld\n", id); return 1; }
       f.release_id = id;
@@ -391,24 +394,24 @@ static int cmd_template(struct app *a, int argc, char **argv){
       }while( line );
       return 1;
     }
-    sqlite3_stmt *st = db_prepare(a->db, "SELECT name, version FROM templates WHERE id=:id");
+    struct db_stmt *st = db_prepare(a->db, "SELECT name, version FROM templates WHERE id=:id");
     if( st ){
       db_bind_int64(st, ":id", id);
-      if( db_step(st)==SQLITE_ROW ){
+      if( db_step(st)==DB_ROW ){
         printf(unchanged ? "template %s is unchanged: version %lld (id %lld) is already this text\n"
                          : "imported template %s version %lld (id %lld)\n", db_col_text(st, 0),
-               (long long)sqlite3_column_int64(st, 1), (long long)id);
+               (long long)db_col_int64(st, 1), (long long)id);
       }
       db_finish(st);
     }
     return 0;
   }
   if( argc==1 && strcmp(argv[0], "list")==0 ){
-    sqlite3_stmt *st = db_prepare(a->db, "SELECT t.name, t.version, t.description,"
+    struct db_stmt *st = db_prepare(a->db, "SELECT t.name, t.version, t.description,"
       " (SELECT count(*) FROM templates x WHERE x.name=t.name) FROM templates t"
       " WHERE t.version=(SELECT max(version) FROM templates y WHERE y.name=t.name) ORDER BY t.name");
-    while( st && db_step(st)==SQLITE_ROW ){
-      printf("%-24s v%-4lld %s\n", db_col_text(st, 0), (long long)sqlite3_column_int64(st, 1), db_col_text(st, 2));
+    while( st && db_step(st)==DB_ROW ){
+      printf("%-24s v%-4lld %s\n", db_col_text(st, 0), (long long)db_col_int64(st, 1), db_col_text(st, 2));
     }
     db_finish(st);
     return 0;
@@ -430,11 +433,11 @@ static int cmd_engine(struct app *a, int argc, char **argv){
     long long id = strtoll(argv[1], &end, 10);
     if( *end || id<=0 ){ fprintf(stderr, "holdpoint: engine complete takes an activity id\n"); return 2; }
     const char *comment = opt(argc, argv, "--comment");
-    sqlite3_stmt *st = db_prepare(a->db, "SELECT round FROM activities WHERE id=:id");
+    struct db_stmt *st = db_prepare(a->db, "SELECT round FROM activities WHERE id=:id");
     int round = 0;
     if( st ){
       db_bind_int64(st, ":id", id);
-      if( db_step(st)==SQLITE_ROW ) round = sqlite3_column_int(st, 0);
+      if( db_step(st)==DB_ROW ) round = db_col_int(st, 0);
       db_finish(st);
     }
     int rc = round ? engine_complete(a, &c, id, round, argv[2], comment ? comment : "") : HP_NOT_FOUND;
@@ -507,6 +510,17 @@ int main(int argc, char **argv){
     rc = verify ? backup_verify(&app, dir, msg, sizeof(msg)) : backup_restore(&app, dir, replace, msg, sizeof(msg));
     fprintf(rc ? stderr : stdout, "%s%s\n", rc ? "holdpoint: " : "", msg);
     return rc ? 1 : 0;
+  }else if( strcmp(cmd, "migrate-store")==0 ){
+    /* opens both stores itself: the source SQLite file and the target PostgreSQL database */
+    char msg[800], dflt[PATH_MAX+32];
+    snprintf(dflt, sizeof(dflt), "sqlite:%.4000s/holdpoint.db", app.cfg.data_dir);
+    const char *from = opt(argc, argv, "--from"), *to = opt(argc, argv, "--to");
+    if( from==NULL ) from = dflt;
+    if( to==NULL && app.cfg.database[0] ) to = app.cfg.database;
+    if( to==NULL ){ usage(); return 2; }
+    rc = backup_migrate_store(&app, from, to, stdout, msg, sizeof(msg)) ? 1 : 0;
+    fprintf(rc ? stderr : stdout, "%s%s\n", rc ? "holdpoint: " : "migrated: ", msg);
+    return rc;
   }else if( open_db(&app, 0) ){
     rc = 1;
   }else if( strcmp(cmd, "backup")==0 ){

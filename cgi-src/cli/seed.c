@@ -57,15 +57,15 @@ struct seed_run {
 
 /* An activity of the current release: id, round, signature meaning ("" when none).  0 if missing. */
 static int64_t seed_activity(struct seed_run *s, const char *name, int *round, char *meaning, size_t nmeaning){
-  sqlite3_stmt *st = db_prepare(s->a->db, "SELECT id, round, CASE WHEN signature_required THEN signature_meaning"
+  struct db_stmt *st = db_prepare(s->a->db, "SELECT id, round, CASE WHEN signature_required<>0 THEN signature_meaning"
                                           " ELSE '' END FROM activities WHERE release_id=:r AND name=:n");
   int64_t id = 0;
   if( st==NULL ) return 0;
   db_bind_int64(st, ":r", s->rel);
   db_bind_text(st, ":n", name);
-  if( db_step(st)==SQLITE_ROW ){
-    id = sqlite3_column_int64(st, 0);
-    *round = sqlite3_column_int(st, 1);
+  if( db_step(st)==DB_ROW ){
+    id = db_col_int64(st, 0);
+    *round = db_col_int(st, 1);
     snprintf(meaning, nmeaning, "%s", db_col_text(st, 2));
   }
   db_finish(st);
@@ -113,10 +113,10 @@ static int seed_decide(struct seed_run *s, const char *activity, const char *con
     c.actor_name = who[i];
     for(int step=manual ? 0 : 1; step<2; step++){
       const char *d = step==0 ? "take" : decision;
-      sqlite3_stmt *st = db_prepare(s->a->db,
+      struct db_stmt *st = db_prepare(s->a->db,
         "INSERT INTO decisions(activity_id,round,user_id,actor_id,decision,comment,signed,signature_name,"
         "signature_meaning,channel,at,user_agent)"
-        " SELECT :a, :round, u.id, u.id, :d, :c, :signed, CASE WHEN :signed THEN u.display_name ELSE '' END,"
+        " SELECT :a, :round, u.id, u.id, :d, :c, :signed, CASE WHEN :signed<>0 THEN u.display_name ELSE '' END,"
         " :m, 'web', :now, 'seed-demo' FROM users u WHERE u.id=:u");
       if( st==NULL ) goto out;
       db_bind_int64(st, ":a", id);
@@ -127,7 +127,7 @@ static int seed_decide(struct seed_run *s, const char *activity, const char *con
       db_bind_text(st, ":m", step==1 ? meaning : "");
       db_bind_int64(st, ":now", app_now_ms(s->a));
       db_bind_int64(st, ":u", uid);
-      int bad = db_step(st)!=SQLITE_DONE;
+      int bad = db_step(st)!=DB_DONE;
       db_finish(st);
       if( bad ) goto out;
       if( step==0 ){
@@ -135,7 +135,7 @@ static int seed_decide(struct seed_run *s, const char *activity, const char *con
         if( st==NULL ) goto out;
         db_bind_int64(st, ":u", uid);
         db_bind_int64(st, ":a", id);
-        bad = db_step(st)!=SQLITE_DONE;
+        bad = db_step(st)!=DB_DONE;
         db_finish(st);
         if( bad ) goto out;
       }
@@ -233,7 +233,7 @@ static int seed_notify_channels(struct app *a, const struct audit_ctx *c){
   };
   if( db_begin_write(a->db) ) return -1;
   for(size_t i=0; i<HP_ARRAY_SIZE(chans); i++){
-    sqlite3_stmt *st = db_prepare(a->db, "INSERT INTO notify_channels(name,type,team,config_json,enabled,source,"
+    struct db_stmt *st = db_prepare(a->db, "INSERT INTO notify_channels(name,type,team,config_json,enabled,source,"
                                          "created_at,updated_at) VALUES(:n,:t,'',:c,1,'seed',:now,:now)");
     int bad = st==NULL;
     if( st ){
@@ -241,10 +241,10 @@ static int seed_notify_channels(struct app *a, const struct audit_ctx *c){
       db_bind_text(st, ":t", chans[i].type);
       db_bind_text(st, ":c", chans[i].config);
       db_bind_int64(st, ":now", app_now_ms(a));
-      bad = db_step(st)!=SQLITE_DONE;
+      bad = db_step(st)!=DB_DONE;
       db_finish(st);
     }
-    if( bad || audit_append(a, c, "notify.channel.add", "notify_channel", sqlite3_last_insert_rowid(a->db), 0,
+    if( bad || audit_append(a, c, "notify.channel.add", "notify_channel", db_last_id(a->db), 0,
                             "{s:s,s:s}", "name", chans[i].name, "type", chans[i].type) ){
       db_rollback(a->db);
       return -1;

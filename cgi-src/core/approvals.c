@@ -46,7 +46,7 @@ out:
 }
 
 int64_t approvals_active_delegation(struct app *a, int64_t delegate_id, int64_t principal_id, int64_t now){
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT d.user_id FROM delegations d JOIN users u ON u.id=d.user_id"
+  struct db_stmt *st = db_prepare(a->db, "SELECT d.user_id FROM delegations d JOIN users u ON u.id=d.user_id"
     " WHERE d.delegate_id=:d AND d.user_id=:p AND d.revoked_at IS NULL AND d.starts_at<=:now AND d.ends_at>:now"
     " AND u.disabled=0 LIMIT 1");
   int64_t id = 0;
@@ -54,7 +54,7 @@ int64_t approvals_active_delegation(struct app *a, int64_t delegate_id, int64_t 
   db_bind_int64(st, ":d", delegate_id);
   db_bind_int64(st, ":p", principal_id);
   db_bind_int64(st, ":now", now);
-  if( db_step(st)==SQLITE_ROW ) id = sqlite3_column_int64(st, 0);
+  if( db_step(st)==DB_ROW ) id = db_col_int64(st, 0);
   db_finish(st);
   return id;
 }
@@ -66,7 +66,7 @@ int64_t approvals_active_delegation(struct app *a, int64_t delegate_id, int64_t 
 ** or 0 with the label of the first missing field in err.
 */
 static int required_inputs_present(struct app *a, const struct mayact_act *w, struct hp_err *e){
-  sqlite3_stmt *st = db_prepare(a->db,
+  struct db_stmt *st = db_prepare(a->db,
     "SELECT f.label, '" INPUTS_PREFIX "' || f.key FROM fields f WHERE f.activity_id=:a AND f.required=1 AND NOT ("
     "  (f.type='file' AND EXISTS(SELECT 1 FROM evidence e WHERE e.activity_id=f.activity_id AND e.round=:r AND e.field_key=f.key))"
     "  OR (f.type='checkbox' AND EXISTS(SELECT 1 FROM inputs i WHERE i.activity_id=f.activity_id AND i.round=:r AND i.field_key=f.key AND i.value='on'))"
@@ -77,9 +77,9 @@ static int required_inputs_present(struct app *a, const struct mayact_act *w, st
   db_bind_int64(st, ":a", w->id);
   db_bind_int64(st, ":r", w->round);
   int step = db_step(st);
-  if( step==SQLITE_ROW ){
+  if( step==DB_ROW ){
     hp_fail(e, HP_UNPROCESSABLE, db_col_text(st, 1), "Fill in \"%s\" and save the form before you approve.", db_col_text(st, 0));
-  }else if( step==SQLITE_DONE ){
+  }else if( step==DB_DONE ){
     ok = 1;                                   /* nothing missing */
   }else{
     hp_err_default(e, HP_ERROR);              /* the check could not run: refuse, never assume */
@@ -89,12 +89,13 @@ static int required_inputs_present(struct app *a, const struct mayact_act *w, st
 }
 
 static int put_output(struct app *a, int64_t act, const char *key, const char *value){
-  sqlite3_stmt *st = db_prepare(a->db, "INSERT OR REPLACE INTO outputs(activity_id,key,value) VALUES(:a,:k,:v)");
+  struct db_stmt *st = db_prepare(a->db, "INSERT INTO outputs(activity_id,key,value) VALUES(:a,:k,:v)"
+    " ON CONFLICT(activity_id,key) DO UPDATE SET value=excluded.value");
   if( st==NULL ) return -1;
   db_bind_int64(st, ":a", act);
   db_bind_text(st, ":k", key);
   db_bind_text(st, ":v", value ? value : "");
-  int rc = db_step(st)==SQLITE_DONE ? 0 : -1;
+  int rc = db_step(st)==DB_DONE ? 0 : -1;
   db_finish(st);
   return rc;
 }
@@ -111,12 +112,13 @@ static int write_outputs(struct app *a, const struct mayact_act *w, const struct
    || put_output(a, w->id, "responsible_user.username", u->username)
    || put_output(a, w->id, "responsible_user.display_name", u->display_name)
    || put_output(a, w->id, "responsible_user.email", u->email) ) return -1;
-  sqlite3_stmt *st = db_prepare(a->db, "INSERT OR REPLACE INTO outputs(activity_id,key,value)"
-    " SELECT activity_id, field_key, value FROM inputs WHERE activity_id=:a AND round=:r");
+  struct db_stmt *st = db_prepare(a->db, "INSERT INTO outputs(activity_id,key,value)"
+    " SELECT activity_id, field_key, value FROM inputs WHERE activity_id=:a AND round=:r"
+    " ON CONFLICT(activity_id,key) DO UPDATE SET value=excluded.value");
   if( st==NULL ) return -1;
   db_bind_int64(st, ":a", w->id);
   db_bind_int64(st, ":r", w->round);
-  int rc = db_step(st)==SQLITE_DONE ? 0 : -1;
+  int rc = db_step(st)==DB_DONE ? 0 : -1;
   db_finish(st);
   return rc;
 }
@@ -124,7 +126,7 @@ static int write_outputs(struct app *a, const struct mayact_act *w, const struct
 /* Insert one decisions row; HP_CONFLICT when the person already has one (unique index). */
 static int insert_decision(struct app *a, const struct mayact_act *w, const struct approvals_voter *v,
                            int64_t principal, const char *decision, const char *comment, int signed_){
-  sqlite3_stmt *st = db_prepare(a->db,
+  struct db_stmt *st = db_prepare(a->db,
     "INSERT INTO decisions(activity_id,round,user_id,actor_id,decision,comment,signed,signature_name,"
     "signature_meaning,signature_method,channel,at,ip,session_hash,user_agent,artifact_digest)"
     " VALUES(:a,:r,:u,:actor,:d,:c,:s,:sn,:sm,:smeth,:ch,:at,:ip,:sh,:ua,"
@@ -147,8 +149,8 @@ static int insert_decision(struct app *a, const struct mayact_act *w, const stru
   db_bind_text(st, ":ua", v->user_agent ? v->user_agent : "");
   int step = db_step(st);
   db_finish(st);
-  if( step==SQLITE_DONE ) return HP_OK;
-  return (step & 0xff)==SQLITE_CONSTRAINT ? HP_CONFLICT : HP_ERROR;
+  if( step==DB_DONE ) return HP_OK;
+  return (step & 0xff)==DB_CONSTRAINT ? HP_CONFLICT : HP_ERROR;
 }
 
 /* People-facing sentence for a refusal from the policy module. */
@@ -199,7 +201,7 @@ int approvals_decide(struct app *a, const struct audit_ctx *c, const struct appr
   struct policy_status st;
   char perr[300];
   int rc = HP_ERROR, approve;
-  sqlite3 *db = a->db;
+  struct db *db = a->db;
   arena_init(&ar);
   memset(out, 0, sizeof(*out));
   if( v->user==NULL || v->user->id<=0 ){
@@ -305,13 +307,13 @@ int approvals_take(struct app *a, const struct audit_ctx *c, const struct user *
     rc = set_err(e, HP_FORBIDDEN, "This task belongs to another team.");
     goto out;
   }
-  sqlite3_stmt *st = db_prepare(a->db, "UPDATE activities SET responsible_user_id=:u"
+  struct db_stmt *st = db_prepare(a->db, "UPDATE activities SET responsible_user_id=:u"
     " WHERE id=:id AND status='on_hold' AND round=:r AND responsible_user_id IS NULL");
   if( st==NULL ) goto out;
   db_bind_int64(st, ":u", u->id);
   db_bind_int64(st, ":id", w.id);
   db_bind_int64(st, ":r", w.round);
-  int ok = db_step(st)==SQLITE_DONE && sqlite3_changes(a->db)==1;
+  int ok = db_step(st)==DB_DONE && db_changes(a->db)==1;
   db_finish(st);
   if( !ok ){
     rc = set_err(e, HP_CONFLICT, w.responsible_user_id==u->id ? "You already hold this task."
@@ -342,14 +344,14 @@ int approvals_hand_back(struct app *a, const struct audit_ctx *c, const struct u
     rc = set_err(e, HP_CONFLICT, "You do not hold this task, so there is nothing to hand back.");
     goto out;
   }
-  sqlite3_stmt *st = db_prepare(a->db, "UPDATE activities SET responsible_user_id=NULL"
+  struct db_stmt *st = db_prepare(a->db, "UPDATE activities SET responsible_user_id=NULL"
     " WHERE id=:id AND status='on_hold' AND round=:r AND responsible_user_id=:u");
   if( st==NULL ) goto out;
   db_bind_int64(st, ":u", u->id);
   db_bind_int64(st, ":id", w.id);
   db_bind_int64(st, ":r", w.round);
   int step = db_step(st);
-  int changed = step==SQLITE_DONE ? sqlite3_changes(a->db) : -1;
+  int changed = step==DB_DONE ? db_changes(a->db) : -1;
   db_finish(st);
   if( changed<0 ) goto out;
   if( changed!=1 ){ rc = set_err(e, HP_CONFLICT, "You do not hold this task any more."); goto out; }
@@ -380,13 +382,13 @@ int approvals_assign(struct app *a, const struct audit_ctx *c, const struct user
     rc = hp_fail(e, HP_UNPROCESSABLE, "username", "%s", "That person is not in the team responsible for this task.");
     goto out;
   }
-  sqlite3_stmt *st = db_prepare(a->db, "UPDATE activities SET responsible_user_id=:u"
+  struct db_stmt *st = db_prepare(a->db, "UPDATE activities SET responsible_user_id=:u"
     " WHERE id=:id AND status='on_hold' AND round=:r");
   if( st==NULL ) goto out;
   db_bind_int64(st, ":u", to_user);
   db_bind_int64(st, ":id", w.id);
   db_bind_int64(st, ":r", w.round);
-  int ok = db_step(st)==SQLITE_DONE && sqlite3_changes(a->db)==1;
+  int ok = db_step(st)==DB_DONE && db_changes(a->db)==1;
   db_finish(st);
   if( !ok ){ rc = set_err(e, HP_CONFLICT, "The task changed meanwhile; reload."); goto out; }
   if( audit_append(a, c, "task.assign", "activity", w.id, w.release_id, "{s:s,s:I,s:I}", "activity", w.name,
@@ -455,7 +457,7 @@ int approvals_delegate(struct app *a, const struct audit_ctx *c, int64_t user_id
   if( ends_at<=starts_at ) return hp_fail(e, HP_UNPROCESSABLE, "ends", "%s", "The end must come after the start.");
   if( ends_at - starts_at > 366LL*86400*1000 ) return hp_fail(e, HP_UNPROCESSABLE, "ends", "%s", "A delegation lasts at most a year.");
   if( db_begin_write(a->db) ) return set_err(e, HP_UNAVAILABLE, "The database is busy; try again.");
-  sqlite3_stmt *st = db_prepare(a->db, "INSERT INTO delegations(user_id,delegate_id,starts_at,ends_at,created_at)"
+  struct db_stmt *st = db_prepare(a->db, "INSERT INTO delegations(user_id,delegate_id,starts_at,ends_at,created_at)"
     " SELECT :u,:d,:s,:e,:now WHERE EXISTS(SELECT 1 FROM users WHERE id=:d AND disabled=0)");
   int rc = HP_ERROR;
   if( st ){
@@ -464,11 +466,11 @@ int approvals_delegate(struct app *a, const struct audit_ctx *c, int64_t user_id
     db_bind_int64(st, ":s", starts_at);
     db_bind_int64(st, ":e", ends_at);
     db_bind_int64(st, ":now", app_now_ms(a));
-    if( db_step(st)==SQLITE_DONE ) rc = sqlite3_changes(a->db)==1 ? HP_OK : HP_UNPROCESSABLE;
+    if( db_step(st)==DB_DONE ) rc = db_changes(a->db)==1 ? HP_OK : HP_UNPROCESSABLE;
     db_finish(st);
   }
   if( rc==HP_UNPROCESSABLE ) set_err(e, rc, "There is no such person to delegate to.");
-  int64_t id = sqlite3_last_insert_rowid(a->db);
+  int64_t id = db_last_id(a->db);
   if( rc==HP_OK && (audit_append(a, c, "delegation.add", "delegation", id, 0, "{s:I,s:I,s:I,s:I}",
                                 "user_id", (json_int_t)user_id, "delegate_id", (json_int_t)delegate_id,
                                 "starts_at", (json_int_t)starts_at, "ends_at", (json_int_t)ends_at)
@@ -482,14 +484,14 @@ int approvals_delegate(struct app *a, const struct audit_ctx *c, int64_t user_id
 
 int approvals_delegation_revoke(struct app *a, const struct audit_ctx *c, int64_t user_id, int64_t id){
   if( db_begin_write(a->db) ) return HP_UNAVAILABLE;
-  sqlite3_stmt *st = db_prepare(a->db, "UPDATE delegations SET revoked_at=:now"
+  struct db_stmt *st = db_prepare(a->db, "UPDATE delegations SET revoked_at=:now"
                                        " WHERE id=:id AND user_id=:u AND revoked_at IS NULL");
   int rc = HP_ERROR;
   if( st ){
     db_bind_int64(st, ":now", app_now_ms(a));
     db_bind_int64(st, ":id", id);
     db_bind_int64(st, ":u", user_id);
-    if( db_step(st)==SQLITE_DONE ) rc = sqlite3_changes(a->db)==1 ? HP_OK : HP_NOT_FOUND;
+    if( db_step(st)==DB_DONE ) rc = db_changes(a->db)==1 ? HP_OK : HP_NOT_FOUND;
     db_finish(st);
   }
   if( rc==HP_OK && (audit_append(a, c, "delegation.revoke", "delegation", id, 0, NULL)
@@ -508,13 +510,13 @@ static void timer_ctx(struct audit_ctx *c){
 /* Send the reminders that are due: each offset once per round. */
 static int fire_reminders(struct app *a, int64_t now){
   int fired = 0;
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT id, round, deadline_at, reminders_json, release_id, name FROM activities"
+  struct db_stmt *st = db_prepare(a->db, "SELECT id, round, deadline_at, reminders_json, release_id, name FROM activities"
     " WHERE status='on_hold' AND deadline_at IS NOT NULL AND reminders_json<>'[]' AND deadline_at>:now");
   if( st==NULL ) return 0;
   db_bind_int64(st, ":now", now);
-  while( db_step(st)==SQLITE_ROW ){
-    int64_t id = sqlite3_column_int64(st, 0), deadline = sqlite3_column_int64(st, 2), rel = sqlite3_column_int64(st, 4);
-    int round = sqlite3_column_int(st, 1);
+  while( db_step(st)==DB_ROW ){
+    int64_t id = db_col_int64(st, 0), deadline = db_col_int64(st, 2), rel = db_col_int64(st, 4);
+    int round = db_col_int(st, 1);
     json_t *j = json_loads(db_col_text(st, 3), 0, NULL);
     size_t i;
     json_t *off;
@@ -522,7 +524,7 @@ static int fire_reminders(struct app *a, int64_t now){
       int64_t secs = json_is_integer(off) ? json_integer_value(off) : -1;
       if( secs<=0 || now < deadline - secs*1000 ) continue;
       if( db_begin_write(a->db) ) break;
-      sqlite3_stmt *ins = db_prepare(a->db, "INSERT OR IGNORE INTO reminders_sent(activity_id,round,offset_s,sent_at)"
+      struct db_stmt *ins = db_prepare(a->db, "INSERT OR IGNORE INTO reminders_sent(activity_id,round,offset_s,sent_at)"
                                             " VALUES(:a,:r,:o,:now)");
       int new_ = 0;
       if( ins ){
@@ -530,7 +532,7 @@ static int fire_reminders(struct app *a, int64_t now){
         db_bind_int64(ins, ":r", round);
         db_bind_int64(ins, ":o", secs);
         db_bind_int64(ins, ":now", now);
-        new_ = db_step(ins)==SQLITE_DONE && sqlite3_changes(a->db)==1;
+        new_ = db_step(ins)==DB_DONE && db_changes(a->db)==1;
         db_finish(ins);
       }
       struct audit_ctx c;
@@ -573,13 +575,13 @@ static int expire_one(struct app *a, int64_t id, int round, int64_t deadline_at,
   const char *name = ot ? json_string_value(json_object_get(ot, "name")) : NULL;
   if( action && strcmp(action, "escalate")==0 && !w.escalated && kind && name && strcmp(w.kind, "approval")==0 ){
     int ok = mayact_snapshot_group(a, id, round, -1, kind, name)==0;
-    sqlite3_stmt *st = ok ? db_prepare(a->db, "UPDATE activities SET escalated=1, deadline_at=:d"
+    struct db_stmt *st = ok ? db_prepare(a->db, "UPDATE activities SET escalated=1, deadline_at=:d"
                                 " WHERE id=:id AND status='on_hold' AND round=:r AND escalated=0") : NULL;
     if( st ){
       db_bind_int64(st, ":d", now + (w.deadline_s>0 ? w.deadline_s : 86400)*1000);
       db_bind_int64(st, ":id", id);
       db_bind_int64(st, ":r", round);
-      ok = db_step(st)==SQLITE_DONE && sqlite3_changes(a->db)==1;
+      ok = db_step(st)==DB_DONE && db_changes(a->db)==1;
       db_finish(st);
     }else ok = 0;
     if( ok ) ok = mayact_refresh(a, id)==0;
@@ -608,14 +610,14 @@ int approvals_timers(struct app *a, int64_t now){
   int fired = fire_reminders(a, now);
   int64_t ids[64], deadlines[64];
   int rounds[64], n = 0;
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT id, round, deadline_at FROM activities"
+  struct db_stmt *st = db_prepare(a->db, "SELECT id, round, deadline_at FROM activities"
     " WHERE status='on_hold' AND deadline_at IS NOT NULL AND deadline_at<=:now ORDER BY deadline_at LIMIT 64");
   if( st==NULL ) return fired;
   db_bind_int64(st, ":now", now);
-  while( n<64 && db_step(st)==SQLITE_ROW ){
-    ids[n] = sqlite3_column_int64(st, 0);
-    rounds[n] = sqlite3_column_int(st, 1);
-    deadlines[n] = sqlite3_column_int64(st, 2);
+  while( n<64 && db_step(st)==DB_ROW ){
+    ids[n] = db_col_int64(st, 0);
+    rounds[n] = db_col_int(st, 1);
+    deadlines[n] = db_col_int64(st, 2);
     n++;
   }
   db_finish(st);
@@ -628,10 +630,10 @@ int approvals_timers(struct app *a, int64_t now){
 int approvals_verify_build(struct app *a, int64_t release_id, const char *digest, json_t **out){
   *out = NULL;
   if( !digest_valid(digest) ) return HP_UNPROCESSABLE;
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT artifact_digest, status FROM releases WHERE id=:id");
+  struct db_stmt *st = db_prepare(a->db, "SELECT artifact_digest, status FROM releases WHERE id=:id");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":id", release_id);
-  if( db_step(st)!=SQLITE_ROW ){ db_finish(st); return HP_NOT_FOUND; }
+  if( db_step(st)!=DB_ROW ){ db_finish(st); return HP_NOT_FOUND; }
   json_t *reasons = json_array(), *acts = json_array();
   json_t *res = json_pack("{s:b,s:s,s:s,s:s,s:o,s:o}", "verified", 0, "digest", digest,
                           "release_digest", db_col_text(st, 0), "release_status", db_col_text(st, 1),
@@ -655,10 +657,10 @@ int approvals_verify_build(struct app *a, int64_t release_id, const char *digest
   if( st==NULL ){ json_decref(res); return HP_ERROR; }
   db_bind_int64(st, ":r", release_id);
   int step;
-  while( (step = db_step(st))==SQLITE_ROW ){
-    int64_t aid = sqlite3_column_int64(st, 0);
+  while( (step = db_step(st))==DB_ROW ){
+    int64_t aid = db_col_int64(st, 0);
     const char *name = db_col_text(st, 1), *status = db_col_text(st, 2), *result = db_col_text(st, 4);
-    int round = sqlite3_column_int(st, 3), automatic = sqlite3_column_int(st, 5);
+    int round = db_col_int(st, 3), automatic = db_col_int(st, 5);
     if( strcmp(status, "skipped")==0 ) continue;
     json_t *votes = json_array();
     int covers = strcmp(status, "completed")==0 && strcmp(result, "approved")==0;
@@ -666,13 +668,13 @@ int approvals_verify_build(struct app *a, int64_t release_id, const char *digest
       snprintf(buf, sizeof(buf), "The approval '%.100s' is not approved (%s).", name, status);
       json_array_append_new(reasons, json_string(buf));
     }
-    sqlite3_stmt *dv = db_prepare(a->db, "SELECT u.username, d.artifact_digest FROM decisions d JOIN users u ON u.id=d.user_id"
+    struct db_stmt *dv = db_prepare(a->db, "SELECT u.username, d.artifact_digest FROM decisions d JOIN users u ON u.id=d.user_id"
                                          " WHERE d.activity_id=:a AND d.round=:n AND d.decision='approve' ORDER BY d.at, d.id");
     if( dv ){
       db_bind_int64(dv, ":a", aid);
       db_bind_int64(dv, ":n", round);
       int nv = 0;
-      while( db_step(dv)==SQLITE_ROW ){
+      while( db_step(dv)==DB_ROW ){
         nv++;
         json_array_append_new(votes, json_pack("{s:s,s:s}", "user", db_col_text(dv, 0), "digest", db_col_text(dv, 1)));
         if( covers && strcmp(db_col_text(dv, 1), digest)!=0 ){
@@ -689,7 +691,7 @@ int approvals_verify_build(struct app *a, int64_t release_id, const char *digest
                                           "automatic", automatic, "covers", covers, "votes", votes));
   }
   db_finish(st);
-  if( step!=SQLITE_DONE ){ json_decref(res); return HP_ERROR; }
+  if( step!=DB_DONE ){ json_decref(res); return HP_ERROR; }
   json_object_set_new(res, "verified", json_boolean(json_array_size(reasons)==0));
   *out = res;
   return HP_OK;

@@ -85,16 +85,16 @@ enum auth_gate auth_gate(const struct auth_counts *c, int max, int64_t now, int6
 /* One count over login_failures since the window began (:a/:b are the keys). */
 static int count_since(struct app *a, const char *sql, const char *k1, const char *k2,
                        int64_t since, int64_t *extra){
-  sqlite3_stmt *st = db_prepare(a->db, sql);
+  struct db_stmt *st = db_prepare(a->db, sql);
   int n = 0;
   if( extra ) *extra = 0;
   if( st==NULL ) return 0;
   db_bind_text(st, ":a", k1);
   if( k2 ) db_bind_text(st, ":b", k2);
   db_bind_int64(st, ":since", since);
-  if( db_step(st)==SQLITE_ROW ){
-    n = sqlite3_column_int(st, 0);
-    if( extra ) *extra = sqlite3_column_int64(st, 1);
+  if( db_step(st)==DB_ROW ){
+    n = db_col_int(st, 0);
+    if( extra ) *extra = db_col_int64(st, 1);
   }
   db_finish(st);
   return n;
@@ -103,11 +103,11 @@ static int count_since(struct app *a, const char *sql, const char *k1, const cha
 /* The device cookie's owner, or 0. */
 static int64_t device_user(struct app *a, const char *device_hash){
   if( device_hash==NULL || device_hash[0]==0 ) return 0;
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT user_id FROM login_devices WHERE id_hash=:h");
+  struct db_stmt *st = db_prepare(a->db, "SELECT user_id FROM login_devices WHERE id_hash=:h");
   int64_t uid = 0;
   if( st==NULL ) return 0;
   db_bind_text(st, ":h", device_hash);
-  if( db_step(st)==SQLITE_ROW ) uid = sqlite3_column_int64(st, 0);
+  if( db_step(st)==DB_ROW ) uid = db_col_int64(st, 0);
   db_finish(st);
   return uid;
 }
@@ -133,7 +133,7 @@ void auth_counts_load(struct app *a, const char *username, int64_t user_id, cons
 /* device_hash is recorded only for a device cookie of this account (a trusted browser). */
 void auth_record_failure(struct app *a, const char *username, const char *ip, int known,
                          const char *device_hash){
-  sqlite3_stmt *st = db_prepare(a->db, "INSERT INTO login_failures(username,ip,at,known,device_hash)"
+  struct db_stmt *st = db_prepare(a->db, "INSERT INTO login_failures(username,ip,at,known,device_hash)"
                                        " VALUES(:u,:ip,:now,:k,:d)");
   if( st==NULL ) return;
   db_bind_text(st, ":u", username);
@@ -147,7 +147,7 @@ void auth_record_failure(struct app *a, const char *username, const char *ip, in
 
 /* The job runner forgets failures a day old (the administrator's page shows the last day). */
 void auth_prune(struct app *a, int64_t now){
-  sqlite3_stmt *st = db_prepare(a->db, "DELETE FROM login_failures WHERE at<:t");
+  struct db_stmt *st = db_prepare(a->db, "DELETE FROM login_failures WHERE at<:t");
   if( st==NULL ) return;
   db_bind_int64(st, ":t", now - 24*3600*1000LL);
   db_step(st);
@@ -170,16 +170,16 @@ int auth_check_login(struct app *a, const struct auth_attempt *at, int64_t *user
     "2Jf9TqDgDqHnLUVVJ1qIoMJvBn/8I8+eY8m0Du9fJ4E";
   struct auth_counts counts;
   *user_id = 0;
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT id, password_hash, disabled FROM users WHERE username=:u");
+  struct db_stmt *st = db_prepare(a->db, "SELECT id, password_hash, disabled FROM users WHERE username=:u");
   if( st==NULL ) return HP_ERROR;
   db_bind_text(st, ":u", at->username);
   int64_t id = 0;
   int disabled = 1, ok;
   char hash[256] = "";
-  if( db_step(st)==SQLITE_ROW ){
-    id = sqlite3_column_int64(st, 0);
+  if( db_step(st)==DB_ROW ){
+    id = db_col_int64(st, 0);
     snprintf(hash, sizeof(hash), "%s", db_col_text(st, 1));
-    disabled = sqlite3_column_int(st, 2);
+    disabled = db_col_int(st, 2);
   }
   db_finish(st);
   auth_counts_load(a, at->username, id, at->ip, at->device_hash, &counts);
@@ -212,7 +212,7 @@ int auth_login_gate(struct app *a, const struct auth_attempt *at, int64_t user_i
 int auth_device_remember(struct app *a, int64_t user_id, const char *device_hash,
                          char *out, size_t nout){
   char hex[65], h[65];
-  sqlite3_stmt *st;
+  struct db_stmt *st;
   out[0] = 0;
   if( device_hash && device_user(a, device_hash)==user_id ){
     st = db_prepare(a->db, "UPDATE login_devices SET last_used_at=:now WHERE id_hash=:h");
@@ -229,7 +229,7 @@ int auth_device_remember(struct app *a, int64_t user_id, const char *device_hash
     snprintf(out, nout, "%s", hex);
   }
   db_bind_int64(st, ":now", app_now_ms(a));
-  int rc = db_step(st)==SQLITE_DONE ? 0 : -1;
+  int rc = db_step(st)==DB_DONE ? 0 : -1;
   db_finish(st);
   if( rc ) out[0] = 0;
   return rc;
@@ -242,29 +242,29 @@ int auth_token_create(struct app *a, int64_t user_id, const char *name, char *ou
   if( nout < 3+64+1 || util_random_hex(hex, 32) ) return HP_ERROR;
   snprintf(out, nout, "hp_%s", hex);
   util_sha256_hex(out, strlen(out), h);
-  sqlite3_stmt *st = db_prepare(a->db, "INSERT INTO api_tokens(user_id,name,token_hash,created_at)"
+  struct db_stmt *st = db_prepare(a->db, "INSERT INTO api_tokens(user_id,name,token_hash,created_at)"
                                        " VALUES(:u,:n,:h,:now)");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":u", user_id);
   db_bind_text(st, ":n", name);
   db_bind_text(st, ":h", h);
   db_bind_int64(st, ":now", app_now_ms(a));
-  int rc = db_step(st)==SQLITE_DONE ? HP_OK : HP_ERROR;
+  int rc = db_step(st)==DB_DONE ? HP_OK : HP_ERROR;
   db_finish(st);
-  if( token_id ) *token_id = sqlite3_last_insert_rowid(a->db);
+  if( token_id ) *token_id = db_last_id(a->db);
   return rc;
 }
 
 int auth_token_revoke(struct app *a, int64_t token_id, int64_t user_id){
   if( token_id<=0 && user_id<=0 ) return -1;
-  sqlite3_stmt *st = db_prepare(a->db, "UPDATE api_tokens SET revoked_at=:now WHERE revoked_at IS NULL"
+  struct db_stmt *st = db_prepare(a->db, "UPDATE api_tokens SET revoked_at=:now WHERE revoked_at IS NULL"
                                        " AND (:t=0 OR id=:t) AND (:u=0 OR user_id=:u)");
   int n = -1;
   if( st==NULL ) return -1;
   db_bind_int64(st, ":now", app_now_ms(a));
   db_bind_int64(st, ":t", token_id>0 ? token_id : 0);
   db_bind_int64(st, ":u", user_id>0 ? user_id : 0);
-  if( db_step(st)==SQLITE_DONE ) n = sqlite3_changes(a->db);
+  if( db_step(st)==DB_DONE ) n = db_changes(a->db);
   db_finish(st);
   return n;
 }

@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 struct app;
-struct sqlite3;
+struct db;
 
 int auth_hash_password(const struct app *a, const char *pw, char *out, size_t nout); /* 0 ok */
 int auth_verify_password(const char *encoded, const char *pw);   /* 1 match, 0 not */

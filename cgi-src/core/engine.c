@@ -529,12 +529,12 @@ static void snap_free(struct snap *sn){
 }
 
 /* Run a one-value count query with :id bound; -1 on error. */
-static int64_t count_for(sqlite3 *db, const char *sql, int64_t id){
-  sqlite3_stmt *st = db_prepare(db, sql);
+static int64_t count_for(struct db *db, const char *sql, int64_t id){
+  struct db_stmt *st = db_prepare(db, sql);
   int64_t n = -1;
   if( st==NULL ) return -1;
   db_bind_int64(st, ":id", id);
-  if( db_step(st)==SQLITE_ROW ) n = sqlite3_column_int64(st, 0);
+  if( db_step(st)==DB_ROW ) n = db_col_int64(st, 0);
   db_finish(st);
   return n;
 }
@@ -545,8 +545,8 @@ static int64_t count_for(sqlite3 *db, const char *sql, int64_t id){
 ** the engine does not know).
 */
 static int snap_load(struct app *a, int64_t release_id, struct snap *sn){
-  sqlite3 *db = a->db;
-  sqlite3_stmt *st = NULL;
+  struct db *db = a->db;
+  struct db_stmt *st = NULL;
   int rc = HP_ERROR;
   int64_t *dep_from = NULL, *dep_to = NULL;
   memset(sn, 0, sizeof(*sn));
@@ -558,8 +558,8 @@ static int snap_load(struct app *a, int64_t release_id, struct snap *sn){
   if( st==NULL ) goto out;
   db_bind_int64(st, ":id", release_id);
   int step = db_step(st);
-  if( step==SQLITE_DONE ){ rc = HP_NOT_FOUND; goto out; }
-  if( step!=SQLITE_ROW ) goto out;
+  if( step==DB_DONE ){ rc = HP_NOT_FOUND; goto out; }
+  if( step!=DB_ROW ) goto out;
   int v = engine_release_status_parse(db_col_text(st, 0));
   if( v<0 ) goto out;
   s->status = (enum engine_release_status)v;
@@ -586,15 +586,15 @@ static int snap_load(struct app *a, int64_t release_id, struct snap *sn){
   st = db_prepare(db, "SELECT id, name, status FROM phases WHERE release_id=:id ORDER BY position");
   if( st==NULL ) goto out;
   db_bind_int64(st, ":id", release_id);
-  while( (step = db_step(st))==SQLITE_ROW && s->nphases<np ){
+  while( (step = db_step(st))==DB_ROW && s->nphases<np ){
     struct engine_phase *ph = &s->phases[s->nphases];
-    ph->id = phase_ids[s->nphases] = sqlite3_column_int64(st, 0);
+    ph->id = phase_ids[s->nphases] = db_col_int64(st, 0);
     ph->name = db_col_dup(&sn->ar, st, 1);
     if( (v = engine_phase_status_parse(db_col_text(st, 2)))<0 ) goto out;
     ph->status = (enum engine_phase_status)v;
     s->nphases++;
   }
-  if( step!=SQLITE_DONE && step!=SQLITE_ROW ) goto out;
+  if( step!=DB_DONE && step!=DB_ROW ) goto out;
   db_finish(st);
 
   st = db_prepare(db, "SELECT a.id, a.name, a.kind, a.status, a.result, a.when_pass, a.when_warning,"
@@ -602,21 +602,21 @@ static int snap_load(struct app *a, int64_t release_id, struct snap *sn){
                       " WHERE a.release_id=:id ORDER BY p.position, a.position, a.id");
   if( st==NULL ) goto out;
   db_bind_int64(st, ":id", release_id);
-  while( (step = db_step(st))==SQLITE_ROW && s->nacts<na ){
+  while( (step = db_step(st))==DB_ROW && s->nacts<na ){
     struct engine_act *x = &s->acts[s->nacts];
-    x->id = sqlite3_column_int64(st, 0);
+    x->id = db_col_int64(st, 0);
     x->name = db_col_dup(&sn->ar, st, 1);
     if( (v = engine_kind_parse(db_col_text(st, 2)))<0 ) goto out;
     x->kind = (enum engine_kind)v;
     if( (v = engine_act_status_parse(db_col_text(st, 3)))<0 ) goto out;
     x->status = (enum engine_act_status)v;
-    v = sqlite3_column_type(st, 4)==SQLITE_NULL ? ENGINE_RES_NONE : engine_result_parse(db_col_text(st, 4));
+    v = db_col_null(st, 4) ? ENGINE_RES_NONE : engine_result_parse(db_col_text(st, 4));
     if( v<0 ) goto out;
     x->result = (enum engine_result)v;
     x->when_pass_auto = strcmp(db_col_text(st, 5), "automatic")==0;
     x->when_warning_auto = strcmp(db_col_text(st, 6), "automatic")==0;
-    x->round = sqlite3_column_int(st, 7);
-    int64_t pid = sqlite3_column_int64(st, 8);
+    x->round = db_col_int(st, 7);
+    int64_t pid = db_col_int64(st, 8);
     x->phase = -1;
     for(int k=0; k<s->nphases; k++) if( phase_ids[k]==pid ) x->phase = k;
     if( x->phase<0 ) goto out;
@@ -635,7 +635,7 @@ static int snap_load(struct app *a, int64_t release_id, struct snap *sn){
     }
     s->nacts++;
   }
-  if( step!=SQLITE_DONE && step!=SQLITE_ROW ) goto out;
+  if( step!=DB_DONE && step!=DB_ROW ) goto out;
   db_finish(st);
   st = NULL;
 
@@ -649,12 +649,12 @@ static int snap_load(struct app *a, int64_t release_id, struct snap *sn){
                       " JOIN activities a ON a.id=d.activity_id WHERE a.release_id=:id");
   if( st==NULL ) goto out;
   db_bind_int64(st, ":id", release_id);
-  while( (step = db_step(st))==SQLITE_ROW && got<nd ){
-    dep_from[got] = sqlite3_column_int64(st, 0);
-    dep_to[got] = sqlite3_column_int64(st, 1);
+  while( (step = db_step(st))==DB_ROW && got<nd ){
+    dep_from[got] = db_col_int64(st, 0);
+    dep_to[got] = db_col_int64(st, 1);
     got++;
   }
-  if( step!=SQLITE_DONE && step!=SQLITE_ROW ) goto out;
+  if( step!=DB_DONE && step!=DB_ROW ) goto out;
   int used = 0;
   for(int i=0; i<s->nacts; i++){
     struct engine_act *x = &s->acts[i];
@@ -759,7 +759,7 @@ static char *automatic_details(const struct snap *sn, const struct engine_change
   return z;
 }
 
-static void bind_fin(sqlite3_stmt *st, const char *name, int finish, int64_t now){
+static void bind_fin(struct db_stmt *st, const char *name, int finish, int64_t now){
   if( finish ) db_bind_int64(st, name, now);
   else db_bind_null(st, name);
 }
@@ -772,7 +772,7 @@ static void bind_fin(sqlite3_stmt *st, const char *name, int finish, int64_t now
 static int apply_activity(struct app *a, const struct audit_ctx *c, const struct snap *sn,
                           const struct engine_change *ch, const struct apply_extra *x, int64_t now){
   const struct engine_act *act = &sn->s.acts[ch->index];
-  sqlite3_stmt *st;
+  struct db_stmt *st;
   char *auto_details = NULL;
   int rc = HP_ERROR;
   if( ch->flags & ENGINE_CF_RETRY ){
@@ -783,7 +783,7 @@ static int apply_activity(struct app *a, const struct audit_ctx *c, const struct
   }else if( ch->flags & ENGINE_CF_ACTIVATE ){
     auto_details = automatic_details(sn, ch);
     st = db_prepare(a->db, "UPDATE activities SET status=:to, activated_at=:now,"
-                           " deadline_at=CASE WHEN :hold AND deadline_s>0 THEN :now + deadline_s*1000 END,"
+                           " deadline_at=CASE WHEN :hold<>0 AND deadline_s>0 THEN :now + deadline_s*1000 END,"
                            " result=:result, result_details=:details, finished_at=:fin, scheduled_until=NULL"
                            " WHERE id=:id AND status=:from AND round=:before");
     if( st ){
@@ -819,8 +819,8 @@ static int apply_activity(struct app *a, const struct audit_ctx *c, const struct
   db_bind_text(st, ":from", engine_act_status_name(ch->from));
   db_bind_int64(st, ":id", act->id);
   db_bind_int64(st, ":before", ch->round_before);
-  if( db_step(st)!=SQLITE_DONE ) goto out;
-  if( sqlite3_changes(a->db)!=1 ){ rc = HP_CONFLICT; goto out; }
+  if( db_step(st)!=DB_DONE ) goto out;
+  if( db_changes(a->db)!=1 ){ rc = HP_CONFLICT; goto out; }
   /* An approval opening a round: the freezes in force add their rule, then who may approve is recorded. */
   if( (ch->flags & ENGINE_CF_SNAPSHOT)
    && (windows_policy_at_open(a, c, act->id, now) || mayact_snapshot(a, act->id, ch->round)) ) goto out;
@@ -830,7 +830,7 @@ static int apply_activity(struct app *a, const struct audit_ctx *c, const struct
     st = db_prepare(a->db, "DELETE FROM outputs WHERE activity_id=:id");
     if( st==NULL ) goto out;
     db_bind_int64(st, ":id", act->id);
-    if( db_step(st)!=SQLITE_DONE ) goto out;
+    if( db_step(st)!=DB_DONE ) goto out;
   }
   rc = HP_OK;
 out:
@@ -841,11 +841,11 @@ out:
 
 /* Apply one phase or release change (conditional UPDATE).  HP_OK, HP_CONFLICT, HP_ERROR. */
 static int apply_other(struct app *a, const struct snap *sn, const struct engine_change *ch, int64_t now){
-  sqlite3_stmt *st;
+  struct db_stmt *st;
   int rc = HP_ERROR;
   if( ch->target==ENGINE_T_PHASE ){
     st = db_prepare(a->db, "UPDATE phases SET status=:to,"
-                           " started_at=CASE WHEN :start THEN :now ELSE started_at END, finished_at=:fin"
+                           " started_at=CASE WHEN :start<>0 THEN :now ELSE started_at END, finished_at=:fin"
                            " WHERE id=:id AND status=:from");
     if( st==NULL ) return HP_ERROR;
     db_bind_text(st, ":to", engine_phase_status_name(ch->to));
@@ -861,8 +861,8 @@ static int apply_other(struct app *a, const struct snap *sn, const struct engine
     db_bind_int64(st, ":id", sn->s.release_id);
   }
   bind_fin(st, ":fin", (ch->flags & ENGINE_CF_FINISH)!=0, now);
-  if( db_step(st)!=SQLITE_DONE ) goto out;
-  rc = sqlite3_changes(a->db)==1 ? HP_OK : HP_CONFLICT;
+  if( db_step(st)!=DB_DONE ) goto out;
+  rc = db_changes(a->db)==1 ? HP_OK : HP_CONFLICT;
 out:
   db_finish(st);
   return rc;
@@ -949,12 +949,12 @@ static int run_event(struct app *a, const struct audit_ctx *c, int64_t release_i
   /* Woken, but the window closed again before anyone woke them: wait for its next opening. */
   for(int i=0; rc==HP_OK && ev->type==ENGINE_EV_WAKE && i<sn.s.nacts; i++){
     if( sn.s.acts[i].status!=ENGINE_ACT_SCHEDULED ) continue;
-    sqlite3_stmt *st = db_prepare(a->db, "UPDATE activities SET scheduled_until=:u WHERE id=:id AND status='scheduled'");
+    struct db_stmt *st = db_prepare(a->db, "UPDATE activities SET scheduled_until=:u WHERE id=:id AND status='scheduled'");
     if( st==NULL ){ rc = HP_ERROR; break; }
     if( sn.opens_at[i]>0 ) db_bind_int64(st, ":u", sn.opens_at[i]);
     else db_bind_null(st, ":u");
     db_bind_int64(st, ":id", sn.s.acts[i].id);
-    if( db_step(st)!=SQLITE_DONE ) rc = HP_ERROR;
+    if( db_step(st)!=DB_DONE ) rc = HP_ERROR;
     db_finish(st);
   }
 out:
@@ -965,13 +965,13 @@ out:
 
 /* The release of an activity: HP_OK, HP_NOT_FOUND or HP_ERROR. */
 static int release_of(struct app *a, int64_t activity_id, int64_t *release_id){
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT release_id FROM activities WHERE id=:id");
+  struct db_stmt *st = db_prepare(a->db, "SELECT release_id FROM activities WHERE id=:id");
   int rc = HP_ERROR;
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":id", activity_id);
   int step = db_step(st);
-  if( step==SQLITE_ROW ){ *release_id = sqlite3_column_int64(st, 0); rc = HP_OK; }
-  else if( step==SQLITE_DONE ) rc = HP_NOT_FOUND;
+  if( step==DB_ROW ){ *release_id = db_col_int64(st, 0); rc = HP_OK; }
+  else if( step==DB_DONE ) rc = HP_NOT_FOUND;
   db_finish(st);
   return rc;
 }
@@ -1028,12 +1028,13 @@ int engine_result(struct app *a, const struct audit_ctx *c, int64_t activity_id,
 
 /* Set output key of activity_id to value (replacing the old one).  0 or -1. */
 static int set_output(struct app *a, int64_t activity_id, const char *key, const char *value){
-  sqlite3_stmt *st = db_prepare(a->db, "INSERT OR REPLACE INTO outputs(activity_id,key,value) VALUES(:a,:k,:v)");
+  struct db_stmt *st = db_prepare(a->db, "INSERT INTO outputs(activity_id,key,value) VALUES(:a,:k,:v)"
+    " ON CONFLICT(activity_id,key) DO UPDATE SET value=excluded.value");
   if( st==NULL ) return -1;
   db_bind_int64(st, ":a", activity_id);
   db_bind_text(st, ":k", key);
   db_bind_text(st, ":v", value);
-  int rc = db_step(st)==SQLITE_DONE ? 0 : -1;
+  int rc = db_step(st)==DB_DONE ? 0 : -1;
   db_finish(st);
   return rc;
 }
@@ -1087,11 +1088,11 @@ int engine_new_build_in_tx(struct app *a, const struct audit_ctx *c, int64_t rel
   if( artifact && (strlen(artifact)>1000 || !text_ok(artifact, 0)) ){
     return fail(err, nerr, HP_UNPROCESSABLE, "artifact: at most 1000 characters, no control characters.");
   }
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT artifact_digest, artifact, status FROM releases WHERE id=:id");
+  struct db_stmt *st = db_prepare(a->db, "SELECT artifact_digest, artifact, status FROM releases WHERE id=:id");
   if( st==NULL ) return fail(err, nerr, HP_ERROR, "The release could not be read.");
   db_bind_int64(st, ":id", release_id);
   char old[DIGEST_MAX+8] = "", old_art[1024] = "", status[32] = "";
-  int found = db_step(st)==SQLITE_ROW;
+  int found = db_step(st)==DB_ROW;
   if( found ){
     snprintf(old, sizeof(old), "%s", db_col_text(st, 0));
     snprintf(old_art, sizeof(old_art), "%s", db_col_text(st, 1));
@@ -1112,7 +1113,7 @@ int engine_new_build_in_tx(struct app *a, const struct audit_ctx *c, int64_t rel
   db_bind_text(st, ":old", old);
   db_bind_int64(st, ":now", app_now_ms(a));
   db_bind_int64(st, ":id", release_id);
-  int ok = db_step(st)==SQLITE_DONE;
+  int ok = db_step(st)==DB_DONE;
   db_finish(st);
   if( !ok ) return fail(err, nerr, HP_ERROR, "The release could not be changed.");
   if( audit_append(a, c, "release.new_build", "release", release_id, release_id, "{s:s,s:s,s:s}",
@@ -1136,12 +1137,12 @@ int engine_new_build(struct app *a, const struct audit_ctx *c, int64_t release_i
 int engine_wake_due(struct app *a, int64_t now){
   int64_t ids[50];
   int n = 0, woken = 0;
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT DISTINCT x.release_id FROM activities x JOIN releases r ON r.id=x.release_id"
+  struct db_stmt *st = db_prepare(a->db, "SELECT DISTINCT x.release_id FROM activities x JOIN releases r ON r.id=x.release_id"
                                        " WHERE x.status='scheduled' AND x.scheduled_until<=:now"
                                        " AND r.status IN ('running','on_hold') LIMIT 50");
   if( st==NULL ) return -1;
   db_bind_int64(st, ":now", now);
-  while( n<50 && db_step(st)==SQLITE_ROW ) ids[n++] = sqlite3_column_int64(st, 0);
+  while( n<50 && db_step(st)==DB_ROW ) ids[n++] = db_col_int64(st, 0);
   db_finish(st);
   struct audit_ctx sys = { 0, "holdpoint (change window)", 0, "", "", "", "" };
   for(int i=0; i<n; i++){
@@ -1180,11 +1181,11 @@ static int lookup_exists(void *ctx, int kind, const char *name){
   if( kind==RTPL_USER ) sql = "SELECT count(*) FROM users WHERE username=:n";
   else if( kind==RTPL_TEAM ) sql = "SELECT count(*) FROM teams WHERE name=:n";
   else return 0;
-  sqlite3_stmt *st = db_prepare(a->db, sql);
+  struct db_stmt *st = db_prepare(a->db, sql);
   int rc = -1;
   if( st==NULL ) return -1;
   db_bind_text(st, ":n", name);
-  if( db_step(st)==SQLITE_ROW ) rc = sqlite3_column_int(st, 0)>0;
+  if( db_step(st)==DB_ROW ) rc = db_col_int(st, 0)>0;
   db_finish(st);
   return rc;
 }
@@ -1204,7 +1205,7 @@ int engine_template_import(struct app *a, const struct audit_ctx *c, const char 
                            int64_t created_by, int64_t *template_id, int *unchanged, char *err, size_t nerr){
   struct rtpl_lookup lk = { lookup_exists, lookup_count, a };
   struct rtpl_template *t = NULL;
-  sqlite3_stmt *st = NULL;
+  struct db_stmt *st = NULL;
   char *src = NULL;
   int rc;
   *template_id = 0;
@@ -1229,9 +1230,9 @@ int engine_template_import(struct app *a, const struct audit_ctx *c, const char 
   if( st ){
     db_bind_text(st, ":n", t->name);
     db_bind_text(st, ":y", src);
-    if( db_step(st)==SQLITE_ROW ){
-      version = sqlite3_column_int64(st, 0);
-      same = sqlite3_column_int64(st, 1);
+    if( db_step(st)==DB_ROW ){
+      version = db_col_int64(st, 0);
+      same = db_col_int64(st, 1);
     }
     db_finish(st);
   }
@@ -1253,8 +1254,8 @@ int engine_template_import(struct app *a, const struct audit_ctx *c, const char 
     if( created_by>0 ) db_bind_int64(st, ":by", created_by);
     else db_bind_null(st, ":by");
     db_bind_int64(st, ":now", app_now_ms(a));
-    if( db_step(st)==SQLITE_DONE ){
-      *template_id = sqlite3_last_insert_rowid(a->db);
+    if( db_step(st)==DB_DONE ){
+      *template_id = db_last_id(a->db);
       if( audit_append(a, c, "template.import", "template", *template_id, 0, "{s:s,s:I,s:i,s:i}",
                        "name", t->name, "version", (json_int_t)version,
                        "phases", (int)t->nphases, "bytes", (int)n)==0 ) rc = HP_OK;
@@ -1283,9 +1284,9 @@ static int text_ok(const char *z, int lines){
 }
 
 /* Run an INSERT prepared and bound by the caller; returns the new rowid or 0. */
-static int64_t insert_done(sqlite3 *db, sqlite3_stmt *st){
+static int64_t insert_done(struct db *db, struct db_stmt *st){
   int64_t id = 0;
-  if( st && db_step(st)==SQLITE_DONE ) id = sqlite3_last_insert_rowid(db);
+  if( st && db_step(st)==DB_DONE ) id = db_last_id(db);
   db_finish(st);
   return id;
 }
@@ -1326,7 +1327,7 @@ static int64_t insert_activity(struct app *a, int64_t release_id, int64_t phase_
                                const struct rtpl_activity *ra){
   char *tj = timeout_json(ra), *rj = reminders_json(ra), *aj = actions_json(ra);
   int64_t id = 0;
-  sqlite3_stmt *st = NULL;
+  struct db_stmt *st = NULL;
   if( rj==NULL || aj==NULL ) goto out;
   st = db_prepare(a->db,
     "INSERT INTO activities(release_id,phase_id,position,name,kind,status,description,instructions,"
@@ -1427,7 +1428,7 @@ static int check_variables(const struct rtpl_template *t, const struct engine_ne
 int engine_release_create_in_tx(struct app *a, const struct audit_ctx *c,
                                 const struct engine_new_release *nr, int64_t *release_id,
                                 char *err, size_t nerr){
-  sqlite3_stmt *st = NULL;
+  struct db_stmt *st = NULL;
   struct rtpl_template *t = NULL;
   int64_t *act_ids = NULL;
   json_t *vars = NULL;
@@ -1463,11 +1464,11 @@ int engine_release_create_in_tx(struct app *a, const struct audit_ctx *c,
   st = db_prepare(a->db, "SELECT id, version, source_yaml FROM templates WHERE name=:n ORDER BY version DESC LIMIT 1");
   if( st==NULL ) goto out;
   db_bind_text(st, ":n", nr->template_name);
-  if( db_step(st)!=SQLITE_ROW ){
+  if( db_step(st)!=DB_ROW ){
     rc = fail(err, nerr, HP_UNPROCESSABLE, "template: there is no template named '%.100s'.", nr->template_name);
     goto out;
   }
-  int64_t template_id = sqlite3_column_int64(st, 0), template_version = sqlite3_column_int64(st, 1);
+  int64_t template_id = db_col_int64(st, 0), template_version = db_col_int64(st, 1);
   const char *src = db_col_text(st, 2);
   char perr[512];
   if( rtpl_parse(src, strlen(src), NULL, &t, perr, sizeof(perr))!=RTPL_OK ){
@@ -1546,7 +1547,7 @@ int engine_release_create_in_tx(struct app *a, const struct audit_ctx *c,
       if( st==NULL ){ ok = 0; break; }
       db_bind_int64(st, ":a", act_ids[i]);
       db_bind_int64(st, ":d", act_ids[j]);
-      ok = db_step(st)==SQLITE_DONE;
+      ok = db_step(st)==DB_DONE;
       db_finish(st);
       st = NULL;
     }

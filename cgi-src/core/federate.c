@@ -40,10 +40,10 @@ static char *groups_json(const struct fed_person *p, int with_short){
 /* Set membership of one mapped team or role to want; audited when it changes.  1 changed, 0 not, -1. */
 static int set_target(struct app *a, const struct audit_ctx *c, int64_t uid, const char *kind,
                       const char *target, int want){
-  sqlite3 *db = a->db;
+  struct db *db = a->db;
   int64_t tid = 0;
   int have;
-  sqlite3_stmt *st;
+  struct db_stmt *st;
   if( strcmp(kind, "team")==0 ){
     if( !users_team_find(a, target, &tid) ) return 0;      /* a team that is gone: nothing to follow */
     st = db_prepare(db, "SELECT 1 FROM team_members WHERE team_id=:t AND user_id=:u");
@@ -58,8 +58,8 @@ static int set_target(struct app *a, const struct audit_ctx *c, int64_t uid, con
   db_bind_int64(st, ":u", uid);
   int step = db_step(st);
   db_finish(st);
-  if( step!=SQLITE_ROW && step!=SQLITE_DONE ) return -1;
-  have = step==SQLITE_ROW;
+  if( step!=DB_ROW && step!=DB_DONE ) return -1;
+  have = step==DB_ROW;
   if( have==want ) return 0;
   if( strcmp(kind, "team")==0 ){
     st = db_prepare(db, want ? "INSERT INTO team_members(team_id,user_id) VALUES(:t,:u)"
@@ -73,7 +73,7 @@ static int set_target(struct app *a, const struct audit_ctx *c, int64_t uid, con
     db_bind_text(st, ":r", target);
   }
   db_bind_int64(st, ":u", uid);
-  int ok = db_step(st)==SQLITE_DONE;
+  int ok = db_step(st)==DB_DONE;
   db_finish(st);
   if( ok && strcmp(kind, "role")==0 && strcmp(target, "admin")==0 ){
     st = db_prepare(db, "UPDATE users SET is_admin=:v WHERE id=:u");
@@ -81,7 +81,7 @@ static int set_target(struct app *a, const struct audit_ctx *c, int64_t uid, con
     if( st ){
       db_bind_int64(st, ":v", want);
       db_bind_int64(st, ":u", uid);
-      ok = db_step(st)==SQLITE_DONE;
+      ok = db_step(st)==DB_DONE;
       db_finish(st);
     }
   }
@@ -100,19 +100,19 @@ static int set_target(struct app *a, const struct audit_ctx *c, int64_t uid, con
 static int apply_map(struct app *a, const struct audit_ctx *c, int64_t uid, const char *gjson){
   struct tgt { char kind[8]; char name[72]; int want; } t[64];
   int n = 0, changed = 0;
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT target_kind, target, max(grp IN (SELECT value FROM json_each(:g)))"
+  struct db_stmt *st = db_prepare(a->db, "SELECT target_kind, target, max(grp IN (SELECT value FROM json_each(:g)))"
                                        " FROM group_map GROUP BY target_kind, target ORDER BY target_kind, target");
   if( st==NULL ) return -1;
   db_bind_text(st, ":g", gjson);
   int step;
-  while( (step = db_step(st))==SQLITE_ROW && n<(int)HP_ARRAY_SIZE(t) ){
+  while( (step = db_step(st))==DB_ROW && n<(int)HP_ARRAY_SIZE(t) ){
     snprintf(t[n].kind, sizeof(t[n].kind), "%s", db_col_text(st, 0));
     snprintf(t[n].name, sizeof(t[n].name), "%s", db_col_text(st, 1));
-    t[n].want = sqlite3_column_int(st, 2);
+    t[n].want = db_col_int(st, 2);
     n++;
   }
   db_finish(st);
-  if( step!=SQLITE_ROW && step!=SQLITE_DONE ) return -1;
+  if( step!=DB_ROW && step!=DB_DONE ) return -1;
   for(int i=0; i<n; i++){
     int k = set_target(a, c, uid, t[i].kind, t[i].name, t[i].want);
     if( k<0 ) return -1;
@@ -129,22 +129,22 @@ static int apply_map(struct app *a, const struct audit_ctx *c, int64_t uid, cons
 static int reapply_all(struct app *a, const struct audit_ctx *c){
   struct who { int64_t id; char *groups; } *w = NULL;
   size_t n = 0, cap = 0;
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT id, groups_json FROM users WHERE auth_source<>'local' AND disabled=0 ORDER BY id");
+  struct db_stmt *st = db_prepare(a->db, "SELECT id, groups_json FROM users WHERE auth_source<>'local' AND disabled=0 ORDER BY id");
   if( st==NULL ) return -1;
   int step, bad = 0;
-  while( (step = db_step(st))==SQLITE_ROW ){
+  while( (step = db_step(st))==DB_ROW ){
     if( n==cap ){
       struct who *nw = realloc(w, (cap = cap ? 2*cap : 64)*sizeof(*w));
       if( nw==NULL ){ bad = 1; break; }
       w = nw;
     }
-    w[n].id = sqlite3_column_int64(st, 0);
+    w[n].id = db_col_int64(st, 0);
     w[n].groups = strdup(db_col_text(st, 1));
     if( w[n].groups==NULL ){ bad = 1; break; }
     n++;
   }
   db_finish(st);
-  if( step!=SQLITE_DONE && step!=SQLITE_ROW ) bad = 1;
+  if( step!=DB_DONE && step!=DB_ROW ) bad = 1;
   for(size_t i = 0; !bad && i<n; i++){
     json_t *arr = json_loads(w[i].groups, 0, NULL);
     const char **g = arr && json_is_array(arr) ? calloc(json_array_size(arr)+1, sizeof(char*)) : NULL;
@@ -172,10 +172,10 @@ static int refresh(struct app *a, const struct audit_ctx *c, int64_t uid, const 
   const char *email = p->email && p->email[0] && users_email_problem(p->email)==NULL ? p->email : NULL;
   const char *display = p->display && p->display[0] && strlen(p->display)<=100 ? p->display : NULL;
   int profile_changed = 0;
-  sqlite3_stmt *st = bad ? NULL : db_prepare(a->db, "SELECT display_name, email FROM users WHERE id=:id");
+  struct db_stmt *st = bad ? NULL : db_prepare(a->db, "SELECT display_name, email FROM users WHERE id=:id");
   if( st ){
     db_bind_int64(st, ":id", uid);
-    if( db_step(st)==SQLITE_ROW ){
+    if( db_step(st)==DB_ROW ){
       profile_changed = (display && strcmp(display, db_col_text(st, 0))!=0)
                      || (email && strcmp(email, db_col_text(st, 1))!=0);
     }else{
@@ -191,7 +191,7 @@ static int refresh(struct app *a, const struct audit_ctx *c, int64_t uid, const 
     db_bind_text(st, ":g", shown);
     db_bind_int64(st, ":now", app_now_ms(a));
     db_bind_int64(st, ":id", uid);
-    bad = db_step(st)!=SQLITE_DONE;
+    bad = db_step(st)!=DB_DONE;
     db_finish(st);
   }else{
     bad = 1;
@@ -220,17 +220,17 @@ int fed_sign_in(struct app *a, const struct audit_ctx *c, const struct fed_perso
              " administrator to check the username claim.", p->username ? p->username : "");
     return HP_UNPROCESSABLE;
   }
-  sqlite3 *db = a->db;
+  struct db *db = a->db;
   if( db_begin_write(db) ) return fail(err, nerr, HP_UNAVAILABLE, "Holdpoint is busy. Try again in a moment.");
   int64_t uid = 0;
   int disabled = 0, rc = HP_OK;
-  sqlite3_stmt *st = db_prepare(db, "SELECT id, disabled FROM users WHERE auth_source=:s AND external_id=:x");
+  struct db_stmt *st = db_prepare(db, "SELECT id, disabled FROM users WHERE auth_source=:s AND external_id=:x");
   if( st==NULL ) goto failed;
   db_bind_text(st, ":s", p->source);
   db_bind_text(st, ":x", p->external_id);
-  if( db_step(st)==SQLITE_ROW ){
-    uid = sqlite3_column_int64(st, 0);
-    disabled = sqlite3_column_int(st, 1);
+  if( db_step(st)==DB_ROW ){
+    uid = db_col_int64(st, 0);
+    disabled = db_col_int(st, 1);
   }
   db_finish(st);
   if( uid==0 ){
@@ -252,10 +252,10 @@ int fed_sign_in(struct app *a, const struct audit_ctx *c, const struct fed_perso
     db_bind_int64(st, ":now", app_now_ms(a));
     db_bind_text(st, ":s", p->source);
     db_bind_text(st, ":x", p->external_id);
-    int ok = db_step(st)==SQLITE_DONE;
+    int ok = db_step(st)==DB_DONE;
     db_finish(st);
     if( !ok ) goto failed;
-    uid = sqlite3_last_insert_rowid(db);
+    uid = db_last_id(db);
     if( audit_append(a, c, "user.add", "user", uid, 0, "{s:s,s:s,s:s,s:s,s:b}", "username", uname,
                      "display_name", display, "email", email, "via", p->source, "first_sign_in", 1) ) goto failed;
   }else if( disabled ){
@@ -307,7 +307,7 @@ static int map_insert(struct app *a, const struct audit_ctx *c, const char *grp,
   }else{
     return fail(err, nerr, HP_UNPROCESSABLE, "Map a group to a team or a role.");
   }
-  sqlite3_stmt *st = db_prepare(a->db, "INSERT INTO group_map(grp,target_kind,target,source,created_at)"
+  struct db_stmt *st = db_prepare(a->db, "INSERT INTO group_map(grp,target_kind,target,source,created_at)"
                                        " VALUES(:g,:k,:t,:s,:now) ON CONFLICT DO NOTHING");
   if( st==NULL ) return fail(err, nerr, HP_ERROR, "Could not save the mapping.");
   db_bind_text(st, ":g", grp);
@@ -315,15 +315,15 @@ static int map_insert(struct app *a, const struct audit_ctx *c, const char *grp,
   db_bind_text(st, ":t", target);
   db_bind_text(st, ":s", source);
   db_bind_int64(st, ":now", app_now_ms(a));
-  int ok = db_step(st)==SQLITE_DONE;
-  int added = sqlite3_changes(a->db);
+  int ok = db_step(st)==DB_DONE;
+  int added = db_changes(a->db);
   db_finish(st);
   if( !ok ) return fail(err, nerr, HP_ERROR, "Could not save the mapping.");
   if( added==0 ){
     snprintf(err, nerr, "The group \"%.100s\" is already mapped to %s %s.", grp, kind, target);
     return HP_CONFLICT;
   }
-  if( audit_append(a, c, "group_map.add", "group_map", sqlite3_last_insert_rowid(a->db), 0, "{s:s,s:s,s:s,s:s}",
+  if( audit_append(a, c, "group_map.add", "group_map", db_last_id(a->db), 0, "{s:s,s:s,s:s,s:s}",
                    "group", grp, "kind", kind, "target", target, "source", source) ) return fail(err, nerr, HP_ERROR, "Could not save the mapping.");
   return HP_OK;
 }
@@ -343,15 +343,15 @@ int fed_map_add(struct app *a, const struct audit_ctx *c, const char *grp, const
 /* Remove mapping id (of the admin page, or any with any_source); audited. */
 static int map_remove(struct app *a, const struct audit_ctx *c, int64_t id, int any_source){
   if( db_begin_write(a->db) ) return HP_UNAVAILABLE;
-  sqlite3_stmt *st = db_prepare(a->db, any_source ? "DELETE FROM group_map WHERE id=:id RETURNING grp, target_kind, target"
+  struct db_stmt *st = db_prepare(a->db, any_source ? "DELETE FROM group_map WHERE id=:id RETURNING grp, target_kind, target"
                        : "DELETE FROM group_map WHERE id=:id AND source='admin' RETURNING grp, target_kind, target");
   int rc = HP_ERROR;
   if( st ){
     db_bind_int64(st, ":id", id);
-    if( db_step(st)==SQLITE_ROW ){
+    if( db_step(st)==DB_ROW ){
       rc = audit_append(a, c, "group_map.remove", "group_map", id, 0, "{s:s,s:s,s:s}", "group", db_col_text(st, 0),
                         "kind", db_col_text(st, 1), "target", db_col_text(st, 2)) ? HP_ERROR : HP_OK;
-      if( db_step(st)!=SQLITE_DONE ) rc = HP_ERROR;
+      if( db_step(st)!=DB_DONE ) rc = HP_ERROR;
     }else{
       rc = HP_NOT_FOUND;
     }
@@ -401,15 +401,15 @@ int fed_map_load_file(struct app *a, const struct audit_ctx *c, const char *path
   /* rows the file no longer has go (audited); rows it adds come (audited); the rest stay untouched */
   int64_t gone[256];
   int ngone = 0;
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT id, grp, target_kind, target FROM group_map WHERE source='file'");
+  struct db_stmt *st = db_prepare(a->db, "SELECT id, grp, target_kind, target FROM group_map WHERE source='file'");
   bad = st==NULL;
-  while( st && db_step(st)==SQLITE_ROW ){
+  while( st && db_step(st)==DB_ROW ){
     int keep = 0;
     for(size_t i=0; i<n && !keep; i++){
       keep = strcasecmp(rows[i].grp, db_col_text(st, 1))==0 && strcmp(rows[i].kind, db_col_text(st, 2))==0
           && strcmp(rows[i].target, db_col_text(st, 3))==0;
     }
-    if( !keep && ngone<(int)HP_ARRAY_SIZE(gone) ) gone[ngone++] = sqlite3_column_int64(st, 0);
+    if( !keep && ngone<(int)HP_ARRAY_SIZE(gone) ) gone[ngone++] = db_col_int64(st, 0);
   }
   db_finish(st);
   for(int i=0; !bad && i<ngone; i++) bad = map_remove(a, c, gone[i], 1)!=HP_OK;
@@ -441,13 +441,13 @@ int fed_sync_batch(struct app *a, int64_t *cursor, int n, char *err, size_t nerr
   struct { int64_t id; char *dn; } rows[64];
   int k = 0;
   if( n>64 ) n = 64;
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT id, external_id FROM users WHERE auth_source='ldap' AND disabled=0"
+  struct db_stmt *st = db_prepare(a->db, "SELECT id, external_id FROM users WHERE auth_source='ldap' AND disabled=0"
                                        " AND id>:c ORDER BY id LIMIT :n");
   if( st==NULL ) return -1;
   db_bind_int64(st, ":c", *cursor);
   db_bind_int64(st, ":n", n);
-  while( k<n && db_step(st)==SQLITE_ROW ){
-    rows[k].id = sqlite3_column_int64(st, 0);
+  while( k<n && db_step(st)==DB_ROW ){
+    rows[k].id = db_col_int64(st, 0);
     rows[k].dn = strdup(db_col_text(st, 1));
     if( rows[k].dn ) k++;
   }

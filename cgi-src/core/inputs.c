@@ -242,25 +242,25 @@ int inputs_check_files(const struct inputs_field *f, int64_t nfiles, char *msg, 
 
 int inputs_load_activity(struct app *app, struct arena *a, int64_t id, struct inputs_activity *act){
   memset(act, 0, sizeof(*act));
-  sqlite3_stmt *st = db_prepare(app->db,
+  struct db_stmt *st = db_prepare(app->db,
     "SELECT id, release_id, round, name, kind, status, responsible_kind, responsible_name,"
     " coalesce(responsible_user_id,0) FROM activities WHERE id=:id");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":id", id);
   int rc = db_step(st);
-  if( rc!=SQLITE_ROW ){
+  if( rc!=DB_ROW ){
     db_finish(st);
-    return rc==SQLITE_DONE ? HP_NOT_FOUND : HP_ERROR;
+    return rc==DB_DONE ? HP_NOT_FOUND : HP_ERROR;
   }
-  act->id = sqlite3_column_int64(st, 0);
-  act->release_id = sqlite3_column_int64(st, 1);
-  act->round = sqlite3_column_int(st, 2);
+  act->id = db_col_int64(st, 0);
+  act->release_id = db_col_int64(st, 1);
+  act->round = db_col_int(st, 2);
   act->name = db_col_dup(a, st, 3);
   act->kind = db_col_dup(a, st, 4);
   act->status = db_col_dup(a, st, 5);
   act->responsible_kind = db_col_dup(a, st, 6);
   act->responsible_name = db_col_dup(a, st, 7);
-  act->responsible_user_id = sqlite3_column_int64(st, 8);
+  act->responsible_user_id = db_col_int64(st, 8);
   db_finish(st);
   if( act->name==NULL || act->kind==NULL || act->status==NULL ) return HP_ERROR;
   return HP_OK;
@@ -272,7 +272,7 @@ int inputs_load_fields(struct app *app, struct arena *a, int64_t activity_id,
   *n = 0;
   struct inputs_field *v = arena_alloc(a, sizeof(*v)*INPUTS_MAX_FIELDS);
   if( v==NULL ) return HP_ERROR;
-  sqlite3_stmt *st = db_prepare(app->db,
+  struct db_stmt *st = db_prepare(app->db,
     "SELECT id, key, label, type, required, help, rules_json FROM fields"
     " WHERE activity_id=:id ORDER BY position, id LIMIT :lim");
   if( st==NULL ) return HP_ERROR;
@@ -280,23 +280,23 @@ int inputs_load_fields(struct app *app, struct arena *a, int64_t activity_id,
   db_bind_int64(st, ":lim", INPUTS_MAX_FIELDS);
   size_t k = 0;
   int rc;
-  while( (rc = db_step(st))==SQLITE_ROW ){
+  while( (rc = db_step(st))==DB_ROW ){
     struct inputs_field *f = &v[k];
     const char *key = db_col_text(st, 1), *type = db_col_text(st, 3);
-    if( inputs_field_parse(a, f, key, db_col_text(st, 2), type, sqlite3_column_int(st, 4),
+    if( inputs_field_parse(a, f, key, db_col_text(st, 2), type, db_col_int(st, 4),
                            db_col_text(st, 5), db_col_text(st, 6)) ){
       /* Refuse rather than drop the rules: a field without its accept list or
       ** limits would let through what the template forbids. */
       log_msg("inputs: field %s of activity %lld has rules that cannot be read",
               key, (long long)activity_id);
-      rc = SQLITE_ERROR;
+      rc = DB_ERROR;
       break;
     }
-    f->id = sqlite3_column_int64(st, 0);
+    f->id = db_col_int64(st, 0);
     k++;
   }
   db_finish(st);
-  if( rc!=SQLITE_DONE ) return HP_ERROR;
+  if( rc!=DB_DONE ) return HP_ERROR;
   *out = v;
   *n = k;
   return HP_OK;
@@ -315,7 +315,7 @@ int inputs_load_values(struct app *app, struct arena *a, int64_t activity_id, in
   *n = 0;
   struct inputs_value *v = arena_alloc(a, sizeof(*v)*INPUTS_MAX_FIELDS);
   if( v==NULL ) return HP_ERROR;
-  sqlite3_stmt *st = db_prepare(app->db,
+  struct db_stmt *st = db_prepare(app->db,
     "SELECT field_key, value FROM inputs WHERE activity_id=:id AND round=:round LIMIT :lim");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":id", activity_id);
@@ -323,13 +323,13 @@ int inputs_load_values(struct app *app, struct arena *a, int64_t activity_id, in
   db_bind_int64(st, ":lim", INPUTS_MAX_FIELDS);
   size_t k = 0;
   int rc;
-  while( (rc = db_step(st))==SQLITE_ROW ){
+  while( (rc = db_step(st))==DB_ROW ){
     v[k].key = db_col_dup(a, st, 0);
     v[k].value = db_col_dup(a, st, 1);
     if( v[k].key && v[k].value ) k++;
   }
   db_finish(st);
-  if( rc!=SQLITE_DONE ) return HP_ERROR;
+  if( rc!=DB_DONE ) return HP_ERROR;
   *out = v;
   *n = k;
   return HP_OK;
@@ -342,13 +342,13 @@ const char *inputs_value_of(const struct inputs_value *v, size_t n, const char *
 
 /* How many evidence files field `key` has in the round; -1 on a database error. */
 static int64_t count_files(struct app *app, int64_t activity_id, int64_t round, const char *key){
-  sqlite3_stmt *st = db_prepare(app->db,
+  struct db_stmt *st = db_prepare(app->db,
     "SELECT count(*) FROM evidence WHERE activity_id=:id AND round=:round AND field_key=:key");
   if( st==NULL ) return -1;
   db_bind_int64(st, ":id", activity_id);
   db_bind_int64(st, ":round", round);
   db_bind_text(st, ":key", key);
-  int64_t n = db_step(st)==SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+  int64_t n = db_step(st)==DB_ROW ? db_col_int64(st, 0) : -1;
   db_finish(st);
   return n;
 }
@@ -399,16 +399,16 @@ int inputs_validate_all(struct app *app, struct arena *a, int64_t activity_id, i
 int inputs_save(struct app *app, const struct audit_ctx *c, int64_t activity_id, int expected_round,
                 const struct inputs_value *values, size_t n, int64_t user_id){
   int rc = HP_ERROR;
-  sqlite3_stmt *st = NULL;
+  struct db_stmt *st = NULL;
   json_t *vals = json_object(), *keys = json_array();
   if( vals==NULL || keys==NULL ){ json_decref(vals); json_decref(keys); return HP_ERROR; }
   if( db_begin_write(app->db) ){ json_decref(vals); json_decref(keys); return HP_UNAVAILABLE; }
   st = db_prepare(app->db, "SELECT status, round, release_id FROM activities WHERE id=:id");
   if( st==NULL ) goto out;
   db_bind_int64(st, ":id", activity_id);
-  if( db_step(st)!=SQLITE_ROW ){ rc = HP_NOT_FOUND; goto out; }
-  int64_t release_id = sqlite3_column_int64(st, 2);
-  if( strcmp(db_col_text(st, 0), "on_hold")!=0 || sqlite3_column_int(st, 1)!=expected_round ){
+  if( db_step(st)!=DB_ROW ){ rc = HP_NOT_FOUND; goto out; }
+  int64_t release_id = db_col_int64(st, 2);
+  if( strcmp(db_col_text(st, 0), "on_hold")!=0 || db_col_int(st, 1)!=expected_round ){
     rc = HP_CONFLICT;
     goto out;
   }
@@ -421,14 +421,14 @@ int inputs_save(struct app *app, const struct audit_ctx *c, int64_t activity_id,
   if( st==NULL ) goto out;
   int64_t now = app_now_ms(app);
   for(size_t i=0; i<n; i++){
-    sqlite3_reset(st);
+    db_reset(st);
     db_bind_int64(st, ":id", activity_id);
     db_bind_int64(st, ":round", expected_round);
     db_bind_text(st, ":key", values[i].key);
     db_bind_text(st, ":value", values[i].value);
     db_bind_int64(st, ":uid", user_id);
     db_bind_int64(st, ":at", now);
-    if( db_step(st)!=SQLITE_DONE ) goto out;
+    if( db_step(st)!=DB_DONE ) goto out;
     json_array_append_new(keys, json_string(values[i].key));
     json_object_set_new(vals, values[i].key, json_string(values[i].value));
   }

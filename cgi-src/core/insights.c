@@ -43,17 +43,17 @@ struct figs {
   int64_t decided, expired, escalated, rejected, retried;
 };
 
-static void figs_add(struct figs *f, sqlite3_stmt *st, int *oom){
+static void figs_add(struct figs *f, struct db_stmt *st, int *oom){
   /* columns: 2 activated_at, 3 finished_at, 4 result, 5 escalated, 6 round, 7 first vote at */
-  int64_t act = sqlite3_column_int64(st, 2), fin = sqlite3_column_int64(st, 3);
+  int64_t act = db_col_int64(st, 2), fin = db_col_int64(st, 3);
   const char *res = db_col_text(st, 4);
   f->decided++;
   if( durs_add(&f->hold, fin - act) ) *oom = 1;
-  if( sqlite3_column_type(st, 7)!=SQLITE_NULL && durs_add(&f->first, sqlite3_column_int64(st, 7) - act) ) *oom = 1;
+  if( !db_col_null(st, 7) && durs_add(&f->first, db_col_int64(st, 7) - act) ) *oom = 1;
   if( strcmp(res, "expired")==0 ) f->expired++;
   if( strcmp(res, "rejected")==0 || strcmp(res, "aborted")==0 ) f->rejected++;
-  if( sqlite3_column_int(st, 5) ) f->escalated++;
-  if( sqlite3_column_int(st, 6)>1 ) f->retried++;
+  if( db_col_int(st, 5) ) f->escalated++;
+  if( db_col_int(st, 6)>1 ) f->retried++;
 }
 
 static void figs_put(json_t *o, struct figs *f){
@@ -71,7 +71,7 @@ static void figs_put(json_t *o, struct figs *f){
   memset(f, 0, sizeof(*f));
 }
 
-static void bind_period(sqlite3_stmt *st, int64_t from, int64_t until, const char *tpl){
+static void bind_period(struct db_stmt *st, int64_t from, int64_t until, const char *tpl){
   db_bind_int64(st, ":from", from);
   db_bind_int64(st, ":until", until);
   db_bind_text(st, ":tpl", tpl ? tpl : "");
@@ -79,13 +79,13 @@ static void bind_period(sqlite3_stmt *st, int64_t from, int64_t until, const cha
 
 /* The activities decided by people in the period: per template and activity, and in total. */
 static int activity_figures(struct app *a, int64_t from, int64_t until, const char *tpl, json_t *res){
-  sqlite3_stmt *st = db_prepare(a->db,
+  struct db_stmt *st = db_prepare(a->db,
     "SELECT t.name, x.name, x.activated_at, x.finished_at, coalesce(x.result,''), x.escalated, x.round,"
     " (SELECT min(d.at) FROM decisions d WHERE d.activity_id=x.id AND d.round=x.round)"
     " FROM activities x JOIN releases r ON r.id=x.release_id JOIN templates t ON t.id=r.template_id"
     " WHERE x.finished_at>=:from AND x.finished_at<:until AND x.kind IN ('approval','manual')"
     " AND x.activated_at IS NOT NULL AND x.status<>'aborted' AND (:tpl='' OR t.name=:tpl)"
-    " AND coalesce(json_extract(CASE WHEN json_valid(x.result_details) THEN x.result_details END,'$.automatic'),0)=0"
+    " AND coalesce(CAST(json_extract(CASE WHEN json_valid(x.result_details) THEN x.result_details END,'$.automatic') AS INTEGER),0)=0"
     " ORDER BY t.name, x.name");
   if( st==NULL ) return -1;
   bind_period(st, from, until, tpl);
@@ -95,7 +95,7 @@ static int activity_figures(struct app *a, int64_t from, int64_t until, const ch
   char cur_t[128] = "", cur_a[128] = "";
   int oom = 0, step, have = 0;
   json_t *arr = json_object_get(res, "activities");
-  while( (step = db_step(st))==SQLITE_ROW ){
+  while( (step = db_step(st))==DB_ROW ){
     const char *t = db_col_text(st, 0), *n = db_col_text(st, 1);
     if( have && (strcmp(t, cur_t)!=0 || strcmp(n, cur_a)!=0) ){
       json_t *o = json_pack("{s:s,s:s}", "template", cur_t, "activity", cur_a);
@@ -115,12 +115,12 @@ static int activity_figures(struct app *a, int64_t from, int64_t until, const ch
     json_array_append_new(arr, o);
   }
   figs_put(json_object_get(res, "summary"), &all);
-  return step==SQLITE_DONE && !oom ? 0 : -1;
+  return step==DB_DONE && !oom ? 0 : -1;
 }
 
 /* Per team an activity names (approval rules, the responsible team): time on hold, and who approves most. */
 static int team_figures(struct app *a, int64_t from, int64_t until, const char *tpl, json_t *res){
-  sqlite3_stmt *st = db_prepare(a->db,
+  struct db_stmt *st = db_prepare(a->db,
     "WITH acts AS (SELECT x.id, x.round, x.activated_at, x.finished_at, x.policy_json, x.responsible_kind,"
     "   x.responsible_name FROM activities x JOIN releases r ON r.id=x.release_id JOIN templates t ON t.id=r.template_id"
     "   WHERE x.finished_at>=:from AND x.finished_at<:until AND x.kind IN ('approval','manual')"
@@ -134,7 +134,7 @@ static int team_figures(struct app *a, int64_t from, int64_t until, const char *
     "  acts.id, acts.round"
     " FROM named n JOIN acts ON acts.id=n.id ORDER BY n.team");
   /* Who gives most of each team's approvals: one pass, the first row of each team (by count). */
-  sqlite3_stmt *top = db_prepare(a->db,
+  struct db_stmt *top = db_prepare(a->db,
     "WITH acts AS (SELECT x.id, x.round, x.policy_json, x.responsible_kind, x.responsible_name FROM activities x"
     "   JOIN releases r ON r.id=x.release_id JOIN templates t ON t.id=r.template_id"
     "   WHERE x.finished_at>=:from AND x.finished_at<:until AND x.kind IN ('approval','manual')"
@@ -158,15 +158,15 @@ static int team_figures(struct app *a, int64_t from, int64_t until, const char *
   int have = 0, step, oom = 0;
   for(;;){
     step = db_step(st);
-    const char *team = step==SQLITE_ROW ? db_col_text(st, 0) : NULL;
+    const char *team = step==DB_ROW ? db_col_text(st, 0) : NULL;
     if( have && (team==NULL || strcmp(team, cur)!=0) ){
       json_t *o = json_pack("{s:s,s:I,s:I}", "team", cur, "decided", (json_int_t)decided, "approvals", (json_int_t)approvals);
       json_object_set_new(o, "on_hold_p50_s", quantile(&hold, 0.5));
       json_object_set_new(o, "on_hold_p90_s", quantile(&hold, 0.9));
-      while( top_step==SQLITE_ROW && strcmp(db_col_text(top, 0), cur)<0 ) top_step = db_step(top);
-      int found = top_step==SQLITE_ROW && strcmp(db_col_text(top, 0), cur)==0;
+      while( top_step==DB_ROW && strcmp(db_col_text(top, 0), cur)<0 ) top_step = db_step(top);
+      int found = top_step==DB_ROW && strcmp(db_col_text(top, 0), cur)==0;
       if( found && approvals>0 ){
-        int64_t n = sqlite3_column_int64(top, 3);
+        int64_t n = db_col_int64(top, 3);
         double share = (double)n / (double)approvals;
         json_object_set_new(o, "top_approver", json_string(db_col_text(top, 1)));
         json_object_set_new(o, "top_share", json_real(share));
@@ -187,18 +187,18 @@ static int team_figures(struct app *a, int64_t from, int64_t until, const char *
     snprintf(cur, sizeof(cur), "%s", team);
     have = 1;
     decided++;
-    approvals += sqlite3_column_int64(st, 2);
-    if( durs_add(&hold, sqlite3_column_int64(st, 1)) ) oom = 1;
+    approvals += db_col_int64(st, 2);
+    if( durs_add(&hold, db_col_int64(st, 1)) ) oom = 1;
   }
   free(hold.v);
   db_finish(top);
   db_finish(st);
-  return step==SQLITE_DONE && !oom ? 0 : -1;
+  return step==DB_DONE && !oom ? 0 : -1;
 }
 
 /* Per person who decided in the period: how many, and how long after the activity opened for them. */
 static int approver_figures(struct app *a, int64_t from, int64_t until, const char *tpl, json_t *res){
-  sqlite3_stmt *st = db_prepare(a->db,
+  struct db_stmt *st = db_prepare(a->db,
     "SELECT u.username, u.display_name, d.decision, d.at - o.opened_at,"
     " CASE WHEN d.round=x.round THEN d.at - x.activated_at END"
     " FROM decisions d JOIN users u ON u.id=d.actor_id JOIN activities x ON x.id=d.activity_id"
@@ -214,7 +214,7 @@ static int approver_figures(struct app *a, int64_t from, int64_t until, const ch
   int have = 0, step, oom = 0;
   for(;;){
     step = db_step(st);
-    const char *user = step==SQLITE_ROW ? db_col_text(st, 0) : NULL;
+    const char *user = step==DB_ROW ? db_col_text(st, 0) : NULL;
     if( have && (user==NULL || strcmp(user, cur)!=0) ){
       json_t *o = json_pack("{s:s,s:s,s:I,s:I,s:I}", "user", cur, "name", name, "decisions", (json_int_t)n,
                             "approvals", (json_int_t)ok, "rejections", (json_int_t)no);
@@ -232,18 +232,18 @@ static int approver_figures(struct app *a, int64_t from, int64_t until, const ch
     have = 1;
     n++;
     if( strcmp(db_col_text(st, 2), "approve")==0 ) ok++; else no++;
-    if( sqlite3_column_type(st, 3)!=SQLITE_NULL && durs_add(&open, sqlite3_column_int64(st, 3)) ) oom = 1;
-    if( sqlite3_column_type(st, 4)!=SQLITE_NULL && durs_add(&wait, sqlite3_column_int64(st, 4)) ) oom = 1;
+    if( !db_col_null(st, 3) && durs_add(&open, db_col_int64(st, 3)) ) oom = 1;
+    if( !db_col_null(st, 4) && durs_add(&wait, db_col_int64(st, 4)) ) oom = 1;
   }
   free(open.v); free(wait.v);
   db_finish(st);
-  return step==SQLITE_DONE && !oom ? 0 : -1;
+  return step==DB_DONE && !oom ? 0 : -1;
 }
 
 /* Approvals given within seconds of opening, and approvals of activities whose evidence the approver never opened. */
 static int signals(struct app *a, int64_t from, int64_t until, const char *tpl, json_t *res){
   json_t *sig = json_object_get(res, "signals");
-  sqlite3_stmt *st = db_prepare(a->db,
+  struct db_stmt *st = db_prepare(a->db,
     "SELECT 'quick', u.username, u.display_name, x.name, x.id, x.release_id, d.at, d.at - o.opened_at"
     " FROM decisions d JOIN activity_opens o ON o.activity_id=d.activity_id AND o.round=d.round AND o.user_id=d.actor_id"
     " JOIN users u ON u.id=d.actor_id JOIN activities x ON x.id=d.activity_id"
@@ -264,19 +264,19 @@ static int signals(struct app *a, int64_t from, int64_t until, const char *tpl, 
   db_bind_int64(st, ":quick", INSIGHTS_QUICK_MS);
   db_bind_int64(st, ":lim", INSIGHTS_MAX_SIGNALS);
   int step;
-  while( (step = db_step(st))==SQLITE_ROW && json_array_size(sig)<INSIGHTS_MAX_SIGNALS ){
+  while( (step = db_step(st))==DB_ROW && json_array_size(sig)<INSIGHTS_MAX_SIGNALS ){
     char detail[300];
     int quick = strcmp(db_col_text(st, 0), "quick")==0;
-    int64_t v = sqlite3_column_int64(st, 7);
+    int64_t v = db_col_int64(st, 7);
     if( quick ) snprintf(detail, sizeof(detail), "Approved %lld s after opening the activity.", (long long)((v+500)/1000));
     else snprintf(detail, sizeof(detail), "Approved without opening any of the %lld evidence file%s.", (long long)v, v==1 ? "" : "s");
     json_array_append_new(sig, json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s}", "kind", db_col_text(st, 0),
       "user", db_col_text(st, 1), "name", db_col_text(st, 2), "activity", db_col_text(st, 3),
-      "activity_id", (json_int_t)sqlite3_column_int64(st, 4), "release_id", (json_int_t)sqlite3_column_int64(st, 5),
-      "at", (json_int_t)sqlite3_column_int64(st, 6), "detail", detail));
+      "activity_id", (json_int_t)db_col_int64(st, 4), "release_id", (json_int_t)db_col_int64(st, 5),
+      "at", (json_int_t)db_col_int64(st, 6), "detail", detail));
   }
   db_finish(st);
-  return step==SQLITE_DONE || step==SQLITE_ROW ? 0 : -1;
+  return step==DB_DONE || step==DB_ROW ? 0 : -1;
 }
 
 int insights_compute(struct app *a, int64_t from_ms, int64_t until_ms, const char *template_name, json_t **out){
@@ -294,18 +294,18 @@ int insights_compute(struct app *a, int64_t from_ms, int64_t until_ms, const cha
 
 void insights_opened(struct app *a, int64_t activity_id, int round, int64_t user_id){
   /* only the first view writes: later ones are one primary-key read, no write lock */
-  sqlite3_stmt *q = db_prepare(a->db, "SELECT 1 FROM activity_opens WHERE activity_id=:a AND round=:r AND user_id=:u");
+  struct db_stmt *q = db_prepare(a->db, "SELECT 1 FROM activity_opens WHERE activity_id=:a AND round=:r AND user_id=:u");
   int seen = 0;
   if( q ){
     db_bind_int64(q, ":a", activity_id);
     db_bind_int64(q, ":r", round);
     db_bind_int64(q, ":u", user_id);
-    seen = db_step(q)==SQLITE_ROW;
+    seen = db_step(q)==DB_ROW;
     db_finish(q);
   }
   if( seen ) return;
   if( db_begin_write(a->db) ) return;
-  sqlite3_stmt *st = db_prepare(a->db, "INSERT OR IGNORE INTO activity_opens(activity_id, round, user_id, opened_at)"
+  struct db_stmt *st = db_prepare(a->db, "INSERT OR IGNORE INTO activity_opens(activity_id, round, user_id, opened_at)"
                                        " VALUES(:a, :r, :u, :now)");
   int ok = st!=NULL;
   if( st ){
@@ -313,7 +313,7 @@ void insights_opened(struct app *a, int64_t activity_id, int round, int64_t user
     db_bind_int64(st, ":r", round);
     db_bind_int64(st, ":u", user_id);
     db_bind_int64(st, ":now", app_now_ms(a));
-    ok = db_step(st)==SQLITE_DONE;
+    ok = db_step(st)==DB_DONE;
     db_finish(st);
   }
   if( !ok || db_commit(a->db) ) db_rollback(a->db);

@@ -29,7 +29,7 @@ static const char *holder_name(char *buf, size_t n){
 ** one database never both hold it.  Returns 1 when we hold it.
 */
 int jobs_acquire_lease(struct app *app, const char *holder, int64_t now, int64_t ttl_ms){
-  sqlite3_stmt *st = db_prepare(app->db,
+  struct db_stmt *st = db_prepare(app->db,
     "INSERT INTO job_lease(name,holder,expires_at) VALUES('jobs',:h,:exp)"
     " ON CONFLICT(name) DO UPDATE SET holder=:h, expires_at=:exp"
     " WHERE job_lease.holder=:h OR job_lease.expires_at<:now");
@@ -37,7 +37,7 @@ int jobs_acquire_lease(struct app *app, const char *holder, int64_t now, int64_t
   db_bind_text(st, ":h", holder);
   db_bind_int64(st, ":exp", now + ttl_ms);
   db_bind_int64(st, ":now", now);
-  int ok = db_step(st)==SQLITE_DONE && sqlite3_changes(app->db)==1;
+  int ok = db_step(st)==DB_DONE && db_changes(app->db)==1;
   db_finish(st);
   return ok;
 }
@@ -59,7 +59,7 @@ void jobs_tick(struct app *app){
 
 void jobs_release(struct app *app){
   char holder[160];
-  sqlite3_stmt *st = db_prepare(app->db, "DELETE FROM job_lease WHERE name='jobs' AND holder=:h");
+  struct db_stmt *st = db_prepare(app->db, "DELETE FROM job_lease WHERE name='jobs' AND holder=:h");
   if( st==NULL ) return;
   db_bind_text(st, ":h", holder_name(holder, sizeof(holder)));
   db_step(st);

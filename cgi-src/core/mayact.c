@@ -18,7 +18,7 @@ enum {
 };
 
 int mayact_load(struct app *a, struct arena *ar, int64_t id, struct mayact_act *w){
-  sqlite3_stmt *st = db_prepare(a->db,
+  struct db_stmt *st = db_prepare(a->db,
     "SELECT a.id, a.release_id, r.started_by, a.deadline_at, a.deadline_s, a.responsible_user_id,"
     " a.round, a.signature_required, a.escalated, a.name, a.kind, a.status, r.status, p.status, a.policy_json,"
     " a.signature_meaning, a.responsible_kind, a.responsible_name, a.on_timeout_json, a.reminders_json"
@@ -27,16 +27,16 @@ int mayact_load(struct app *a, struct arena *ar, int64_t id, struct mayact_act *
   memset(w, 0, sizeof(*w));
   if( st==NULL ) return 0;
   db_bind_int64(st, ":id", id);
-  if( db_step(st)==SQLITE_ROW ){
-    w->id = sqlite3_column_int64(st, C_ID);
-    w->release_id = sqlite3_column_int64(st, C_RELEASE);
-    w->started_by = sqlite3_column_int64(st, C_STARTED_BY);
-    w->deadline_at = sqlite3_column_type(st, C_DEADLINE_AT)==SQLITE_NULL ? 0 : sqlite3_column_int64(st, C_DEADLINE_AT);
-    w->deadline_s = sqlite3_column_int64(st, C_DEADLINE_S);
-    w->responsible_user_id = sqlite3_column_int64(st, C_RESPONSIBLE_ID);
-    w->round = sqlite3_column_int(st, C_ROUND);
-    w->signature_required = sqlite3_column_int(st, C_SIG_REQ);
-    w->escalated = sqlite3_column_int(st, C_ESCALATED);
+  if( db_step(st)==DB_ROW ){
+    w->id = db_col_int64(st, C_ID);
+    w->release_id = db_col_int64(st, C_RELEASE);
+    w->started_by = db_col_int64(st, C_STARTED_BY);
+    w->deadline_at = db_col_null(st, C_DEADLINE_AT) ? 0 : db_col_int64(st, C_DEADLINE_AT);
+    w->deadline_s = db_col_int64(st, C_DEADLINE_S);
+    w->responsible_user_id = db_col_int64(st, C_RESPONSIBLE_ID);
+    w->round = db_col_int(st, C_ROUND);
+    w->signature_required = db_col_int(st, C_SIG_REQ);
+    w->escalated = db_col_int(st, C_ESCALATED);
     w->name = db_col_dup(ar, st, C_NAME);
     w->kind = db_col_dup(ar, st, C_KIND);
     w->status = db_col_dup(ar, st, C_STATUS);
@@ -61,13 +61,13 @@ int mayact_groups(struct app *a, struct arena *ar, const struct mayact_act *w, c
   int nr = p->nrule;
   memset(cnt, 0, sizeof(cnt));
   for(int k=0; k<=nr; k++){ cap[k] = 16; ids[k] = arena_alloc(ar, cap[k]*sizeof(int64_t)); if( !ids[k] ) return -1; }
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT rule_index, user_id FROM eligible"
+  struct db_stmt *st = db_prepare(a->db, "SELECT rule_index, user_id FROM eligible"
                                        " WHERE activity_id=:a AND round=:r ORDER BY rule_index, user_id");
   if( st==NULL ) return -1;
   db_bind_int64(st, ":a", w->id);
   db_bind_int64(st, ":r", w->round);
-  while( db_step(st)==SQLITE_ROW ){
-    int k = sqlite3_column_int(st, 0);
+  while( db_step(st)==DB_ROW ){
+    int k = db_col_int(st, 0);
     k = (k<0 || k>=nr) ? nr : k;                /* slot nr holds the escalated people */
     if( cnt[k]==cap[k] ){
       int64_t *n = arena_alloc(ar, cap[k]*2*sizeof(int64_t));
@@ -76,7 +76,7 @@ int mayact_groups(struct app *a, struct arena *ar, const struct mayact_act *w, c
       ids[k] = n;
       cap[k] *= 2;
     }
-    ids[k][cnt[k]++] = sqlite3_column_int64(st, 1);
+    ids[k][cnt[k]++] = db_col_int64(st, 1);
   }
   db_finish(st);
   for(int k=0; k<nr; k++){
@@ -105,12 +105,12 @@ int mayact_votes(struct app *a, struct arena *ar, const struct mayact_act *w,
   size_t cap = 16, n = 0;
   struct policy_vote *v = arena_alloc(ar, (cap + 1)*sizeof(*v));
   if( v==NULL ) return -1;
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT user_id, actor_id, decision FROM decisions"
+  struct db_stmt *st = db_prepare(a->db, "SELECT user_id, actor_id, decision FROM decisions"
     " WHERE activity_id=:a AND round=:r AND decision IN ('approve','reject') ORDER BY id");
   if( st==NULL ) return -1;
   db_bind_int64(st, ":a", w->id);
   db_bind_int64(st, ":r", w->round);
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     if( n==cap ){
       struct policy_vote *nv = arena_alloc(ar, (cap*2 + 1)*sizeof(*nv));
       if( nv==NULL ){ db_finish(st); return -1; }
@@ -118,7 +118,7 @@ int mayact_votes(struct app *a, struct arena *ar, const struct mayact_act *w,
       v = nv;
       cap *= 2;
     }
-    int64_t principal = sqlite3_column_int64(st, 0), actor = sqlite3_column_int64(st, 1);
+    int64_t principal = db_col_int64(st, 0), actor = db_col_int64(st, 1);
     v[n].user_id = actor;
     v[n].acting_for = principal!=actor ? principal : 0;
     v[n].decision = strcmp(db_col_text(st, 2), "approve")==0 ? POLICY_APPROVE : POLICY_REJECT;
@@ -146,12 +146,12 @@ int mayact_in_group(struct app *a, int64_t user_id, const char *kind, const char
   if( g==NULL || name==NULL ) return 0;
   char sql[512];
   snprintf(sql, sizeof(sql), "SELECT :u IN (%s)", g);
-  sqlite3_stmt *st = db_prepare(a->db, sql);
+  struct db_stmt *st = db_prepare(a->db, sql);
   int yes = 0;
   if( st==NULL ) return 0;
   db_bind_int64(st, ":u", user_id);
   db_bind_text(st, ":n", name);
-  if( db_step(st)==SQLITE_ROW ) yes = sqlite3_column_int(st, 0)==1;
+  if( db_step(st)==DB_ROW ) yes = db_col_int(st, 0)==1;
   db_finish(st);
   return yes;
 }
@@ -162,14 +162,14 @@ int mayact_snapshot_group(struct app *a, int64_t activity_id, int round, int rul
   if( g==NULL || name==NULL ) return -1;
   char sql[600];
   snprintf(sql, sizeof(sql), "INSERT OR IGNORE INTO eligible(activity_id,round,rule_index,user_id)"
-                             " SELECT :a, :r, :i, uid FROM (%s)", g);
-  sqlite3_stmt *st = db_prepare(a->db, sql);
+                             " SELECT :a, :r, :i, uid FROM (%s) grp", g);
+  struct db_stmt *st = db_prepare(a->db, sql);
   if( st==NULL ) return -1;
   db_bind_int64(st, ":a", activity_id);
   db_bind_int64(st, ":r", round);
   db_bind_int64(st, ":i", rule_index);
   db_bind_text(st, ":n", name);
-  int rc = db_step(st)==SQLITE_DONE ? 0 : -1;
+  int rc = db_step(st)==DB_DONE ? 0 : -1;
   db_finish(st);
   return rc;
 }
@@ -200,19 +200,19 @@ int mayact_group_size(struct app *a, const char *kind, const char *name){
   const char *g = group_sql(kind);
   if( g==NULL || name==NULL ) return -1;
   char sql[512];
-  snprintf(sql, sizeof(sql), "SELECT count(DISTINCT uid) FROM (%s)", g);
-  sqlite3_stmt *st = db_prepare(a->db, sql);
+  snprintf(sql, sizeof(sql), "SELECT count(DISTINCT uid) FROM (%s) grp", g);
+  struct db_stmt *st = db_prepare(a->db, sql);
   int n = -1;
   if( st==NULL ) return -1;
   db_bind_text(st, ":n", name);
-  if( db_step(st)==SQLITE_ROW ) n = sqlite3_column_int(st, 0);
+  if( db_step(st)==DB_ROW ) n = db_col_int(st, 0);
   db_finish(st);
   return n;
 }
 
 static int put_row(struct app *a, const struct mayact_act *w, int64_t user, int64_t for_user,
                    const char *reason, int64_t from, int64_t until){
-  sqlite3_stmt *st = db_prepare(a->db, "INSERT OR IGNORE INTO may_act(activity_id,round,user_id,for_user_id,reason,from_at,until_at)"
+  struct db_stmt *st = db_prepare(a->db, "INSERT OR IGNORE INTO may_act(activity_id,round,user_id,for_user_id,reason,from_at,until_at)"
                                        " VALUES(:a,:r,:u,:f,:why,:from,:until)");
   if( st==NULL ) return -1;
   db_bind_int64(st, ":a", w->id);
@@ -223,7 +223,7 @@ static int put_row(struct app *a, const struct mayact_act *w, int64_t user, int6
   db_bind_int64(st, ":from", from);
   if( until>0 ) db_bind_int64(st, ":until", until);
   else db_bind_null(st, ":until");
-  int rc = db_step(st)==SQLITE_DONE ? 0 : -1;
+  int rc = db_step(st)==DB_DONE ? 0 : -1;
   db_finish(st);
   return rc;
 }
@@ -243,7 +243,7 @@ static int refresh_approval(struct app *a, struct arena *ar, const struct mayact
   size_t nvotes;
   char perr[200];
   int rc = -1;
-  sqlite3_stmt *st = NULL;
+  struct db_stmt *st = NULL;
   if( w->policy_json==NULL || policy_parse(w->policy_json, &p, perr, sizeof(perr))!=POLICY_OK ){
     log_msg("mayact: activity %lld has a policy that cannot be read", (long long)w->id);
     return 0;                                   /* nobody can act; the pages say so */
@@ -256,8 +256,8 @@ static int refresh_approval(struct app *a, struct arena *ar, const struct mayact
   if( st==NULL ) goto out;
   db_bind_int64(st, ":a", w->id);
   db_bind_int64(st, ":r", w->round);
-  while( db_step(st)==SQLITE_ROW ){
-    struct policy_vote ballot = { sqlite3_column_int64(st, 0), 0, POLICY_APPROVE };
+  while( db_step(st)==DB_ROW ){
+    struct policy_vote ballot = { db_col_int64(st, 0), 0, POLICY_APPROVE };
     if( policy_may_vote(p, groups, starter, votes, nvotes, &ballot)==POLICY_OK
      && put_row(a, w, ballot.user_id, ballot.user_id, "rule", 0, until) ) goto out;
   }
@@ -270,9 +270,9 @@ static int refresh_approval(struct app *a, struct arena *ar, const struct mayact
   db_bind_int64(st, ":a", w->id);
   db_bind_int64(st, ":r", w->round);
   db_bind_int64(st, ":now", app_now_ms(a));
-  while( db_step(st)==SQLITE_ROW ){
-    struct policy_vote ballot = { sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), POLICY_APPROVE };
-    int64_t from = sqlite3_column_int64(st, 2), end = sqlite3_column_int64(st, 3);
+  while( db_step(st)==DB_ROW ){
+    struct policy_vote ballot = { db_col_int64(st, 0), db_col_int64(st, 1), POLICY_APPROVE };
+    int64_t from = db_col_int64(st, 2), end = db_col_int64(st, 3);
     if( until>0 && until<end ) end = until;
     if( end>from && policy_may_vote(p, groups, starter, votes, nvotes, &ballot)==POLICY_OK
      && put_row(a, w, ballot.user_id, ballot.acting_for, "delegation", from, end) ) goto out;
@@ -287,10 +287,10 @@ out:
 /* The manual task's rows: its holder, or the enabled people of its responsible group. */
 static int refresh_manual(struct app *a, const struct mayact_act *w){
   if( w->responsible_user_id>0 ){
-    sqlite3_stmt *st = db_prepare(a->db, "SELECT disabled FROM users WHERE id=:u");
+    struct db_stmt *st = db_prepare(a->db, "SELECT disabled FROM users WHERE id=:u");
     if( st==NULL ) return -1;
     db_bind_int64(st, ":u", w->responsible_user_id);
-    int enabled = db_step(st)==SQLITE_ROW && sqlite3_column_int(st, 0)==0;
+    int enabled = db_step(st)==DB_ROW && db_col_int(st, 0)==0;
     db_finish(st);
     return enabled ? put_row(a, w, w->responsible_user_id, w->responsible_user_id, "holder", 0, w->deadline_at) : 0;
   }
@@ -298,15 +298,15 @@ static int refresh_manual(struct app *a, const struct mayact_act *w){
   if( g==NULL || w->responsible_name==NULL ) return 0;
   char sql[600];
   snprintf(sql, sizeof(sql), "INSERT OR IGNORE INTO may_act(activity_id,round,user_id,for_user_id,reason,from_at,until_at)"
-                             " SELECT :a, :r, uid, uid, 'responsibility', 0, :until FROM (%s)", g);
-  sqlite3_stmt *st = db_prepare(a->db, sql);
+                             " SELECT :a, :r, uid, uid, 'responsibility', 0, :until FROM (%s) grp", g);
+  struct db_stmt *st = db_prepare(a->db, sql);
   if( st==NULL ) return -1;
   db_bind_int64(st, ":a", w->id);
   db_bind_int64(st, ":r", w->round);
   db_bind_text(st, ":n", w->responsible_name);
   if( w->deadline_at>0 ) db_bind_int64(st, ":until", w->deadline_at);
   else db_bind_null(st, ":until");
-  int rc = db_step(st)==SQLITE_DONE ? 0 : -1;
+  int rc = db_step(st)==DB_DONE ? 0 : -1;
   db_finish(st);
   return rc;
 }
@@ -316,12 +316,12 @@ int mayact_refresh(struct app *a, int64_t activity_id){
   struct mayact_act w;
   int rc = -1;
   arena_init(&ar);
-  sqlite3_stmt *st = db_prepare(a->db, "DELETE FROM may_act WHERE activity_id=:a");
+  struct db_stmt *st = db_prepare(a->db, "DELETE FROM may_act WHERE activity_id=:a");
   if( st==NULL ) goto out;
   db_bind_int64(st, ":a", activity_id);
   int step = db_step(st);
   db_finish(st);
-  if( step!=SQLITE_DONE ) goto out;
+  if( step!=DB_DONE ) goto out;
   if( !mayact_load(a, &ar, activity_id, &w) || !round_open(&w) ){ rc = 0; goto out; }
   if( strcmp(w.kind, "approval")==0 ) rc = refresh_approval(a, &ar, &w);
   else if( strcmp(w.kind, "manual")==0 ) rc = refresh_manual(a, &w);
@@ -332,7 +332,7 @@ int mayact_refresh(struct app *a, int64_t activity_id){
     if( st==NULL ) rc = -1;
     else{
       db_bind_int64(st, ":a", activity_id);
-      if( db_step(st)!=SQLITE_DONE ) rc = -1;
+      if( db_step(st)!=DB_DONE ) rc = -1;
       db_finish(st);
     }
   }
@@ -347,21 +347,21 @@ static int refresh_each(struct app *a, const char *sql, int64_t id){
   int64_t *ids = malloc(cap*sizeof(int64_t));
   int rc = -1;
   if( ids==NULL ) return -1;
-  sqlite3_stmt *st = db_prepare(a->db, sql);
+  struct db_stmt *st = db_prepare(a->db, sql);
   if( st==NULL ) goto out;
-  if( sqlite3_bind_parameter_index(st, ":x") ) db_bind_int64(st, ":x", id);
+  if( db_has_param(st, ":x") ) db_bind_int64(st, ":x", id);
   int step;
-  while( (step = db_step(st))==SQLITE_ROW ){
+  while( (step = db_step(st))==DB_ROW ){
     if( n==cap ){
       int64_t *m = realloc(ids, cap*2*sizeof(int64_t));
       if( m==NULL ){ db_finish(st); goto out; }
       ids = m;
       cap *= 2;
     }
-    ids[n++] = sqlite3_column_int64(st, 0);
+    ids[n++] = db_col_int64(st, 0);
   }
   db_finish(st);
-  if( step!=SQLITE_DONE ) goto out;
+  if( step!=DB_DONE ) goto out;
   for(size_t i=0; i<n; i++) if( mayact_refresh(a, ids[i]) ) goto out;
   rc = 0;
 out:
@@ -383,7 +383,7 @@ static int revoke_eligibility(struct app *a, const struct audit_ctx *c, int64_t 
   struct arena ar;
   int rc = -1;
   arena_init(&ar);
-  sqlite3_stmt *st = db_prepare(a->db,
+  struct db_stmt *st = db_prepare(a->db,
     "SELECT e.activity_id, e.rule_index, a.policy_json, a.on_timeout_json, a.release_id, a.name, a.round"
     " FROM eligible e JOIN activities a ON a.id=e.activity_id AND a.round=e.round"
     " WHERE e.user_id=:u AND a.status='on_hold' AND NOT EXISTS(SELECT 1 FROM decisions d"
@@ -392,8 +392,8 @@ static int revoke_eligibility(struct app *a, const struct audit_ctx *c, int64_t 
   if( st==NULL ) goto out;
   db_bind_int64(st, ":u", user_id);
   struct gone { int64_t act, rel; int rule, round; const char *name, *kind, *group; struct gone *next; } *list = NULL;
-  while( db_step(st)==SQLITE_ROW ){
-    int k = sqlite3_column_int(st, 1);
+  while( db_step(st)==DB_ROW ){
+    int k = db_col_int(st, 1);
     const char *kind = NULL, *name = NULL;
     json_t *j = NULL;
     struct policy *p = NULL;
@@ -414,11 +414,11 @@ static int revoke_eligibility(struct app *a, const struct audit_ctx *c, int64_t 
     if( kind && name && mayact_in_group(a, user_id, kind, name) ) continue;
     struct gone *g = arena_alloc(&ar, sizeof(*g));
     if( g==NULL ){ db_finish(st); goto out; }
-    g->act = sqlite3_column_int64(st, 0);
+    g->act = db_col_int64(st, 0);
     g->rule = k;
-    g->rel = sqlite3_column_int64(st, 4);
+    g->rel = db_col_int64(st, 4);
     g->name = db_col_dup(&ar, st, 5);
-    g->round = sqlite3_column_int(st, 6);
+    g->round = db_col_int(st, 6);
     g->kind = kind ? kind : "unknown";
     g->group = name ? name : "";
     g->next = list;
@@ -434,7 +434,7 @@ static int revoke_eligibility(struct app *a, const struct audit_ctx *c, int64_t 
     db_bind_int64(st, ":u", user_id);
     int step = db_step(st);
     db_finish(st);
-    if( step!=SQLITE_DONE ) goto out;
+    if( step!=DB_DONE ) goto out;
     if( audit_append(a, c, "eligibility.revoke", "activity", g->act, g->rel, "{s:s,s:I,s:i,s:s,s:s,s:i}",
                      "activity", g->name ? g->name : "", "user_id", (json_int_t)user_id, "rule", g->rule,
                      "group_kind", g->kind, "group", g->group, "round", g->round) ) goto out;
@@ -450,19 +450,19 @@ static int release_holds(struct app *a, const struct audit_ctx *c, int64_t user_
   struct arena ar;
   int rc = -1;
   arena_init(&ar);
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT a.id, a.responsible_kind, a.responsible_name, a.release_id, a.name,"
+  struct db_stmt *st = db_prepare(a->db, "SELECT a.id, a.responsible_kind, a.responsible_name, a.release_id, a.name,"
     " a.round FROM activities a WHERE a.responsible_user_id=:u AND a.status='on_hold' AND a.kind='manual'");
   if( st==NULL ) goto out;
   db_bind_int64(st, ":u", user_id);
   struct held { int64_t id, rel; int round; const char *name; struct held *next; } *list = NULL;
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     if( mayact_in_group(a, user_id, db_col_text(st, 1), db_col_text(st, 2)) ) continue;
     struct held *h = arena_alloc(&ar, sizeof(*h));
     if( h==NULL ){ db_finish(st); goto out; }
-    h->id = sqlite3_column_int64(st, 0);
-    h->rel = sqlite3_column_int64(st, 3);
+    h->id = db_col_int64(st, 0);
+    h->rel = db_col_int64(st, 3);
     h->name = db_col_dup(&ar, st, 4);
-    h->round = sqlite3_column_int(st, 5);
+    h->round = db_col_int(st, 5);
     h->next = list;
     list = h;
   }
@@ -474,7 +474,7 @@ static int release_holds(struct app *a, const struct audit_ctx *c, int64_t user_
     db_bind_int64(st, ":u", user_id);
     int step = db_step(st);
     db_finish(st);
-    if( step!=SQLITE_DONE ) goto out;
+    if( step!=DB_DONE ) goto out;
     if( audit_append(a, c, "task.release", "activity", h->id, h->rel, "{s:s,s:I,s:i}", "activity",
                      h->name ? h->name : "", "user_id", (json_int_t)user_id, "round", h->round) ) goto out;
   }
@@ -496,7 +496,7 @@ int mayact_person_changed(struct app *a, const struct audit_ctx *c, int64_t user
 }
 
 int mayact_may(struct app *a, int64_t activity_id, int64_t user_id, int64_t for_user_id, int64_t now){
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT EXISTS(SELECT 1 FROM may_act m JOIN activities a"
+  struct db_stmt *st = db_prepare(a->db, "SELECT EXISTS(SELECT 1 FROM may_act m JOIN activities a"
     " ON a.id=m.activity_id AND a.round=m.round WHERE m.activity_id=:a AND m.user_id=:u"
     " AND (:f=0 OR m.for_user_id=:f) AND " MAYACT_OPEN("m") ")");
   int yes = 0;
@@ -505,7 +505,7 @@ int mayact_may(struct app *a, int64_t activity_id, int64_t user_id, int64_t for_
   db_bind_int64(st, ":u", user_id);
   db_bind_int64(st, ":f", for_user_id);
   db_bind_int64(st, ":now", now);
-  if( db_step(st)==SQLITE_ROW ) yes = sqlite3_column_int(st, 0)==1;
+  if( db_step(st)==DB_ROW ) yes = db_col_int(st, 0)==1;
   db_finish(st);
   return yes;
 }
@@ -513,7 +513,7 @@ int mayact_may(struct app *a, int64_t activity_id, int64_t user_id, int64_t for_
 int mayact_notify(struct app *a, int64_t activity_id, const char *event){
   int64_t people[MAYACT_MAX_NOTIFY];
   size_t n = 0;
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT DISTINCT m.user_id FROM may_act m JOIN activities act"
+  struct db_stmt *st = db_prepare(a->db, "SELECT DISTINCT m.user_id FROM may_act m JOIN activities act"
     " ON act.id=m.activity_id AND act.round=m.round WHERE m.activity_id=:a AND " MAYACT_OPEN("m")
     " ORDER BY m.user_id LIMIT :lim");
   if( st==NULL ) return -1;
@@ -521,9 +521,9 @@ int mayact_notify(struct app *a, int64_t activity_id, const char *event){
   db_bind_int64(st, ":now", app_now_ms(a));
   db_bind_int64(st, ":lim", MAYACT_MAX_NOTIFY);
   int step;
-  while( (step = db_step(st))==SQLITE_ROW ) people[n++] = sqlite3_column_int64(st, 0);
+  while( (step = db_step(st))==DB_ROW ) people[n++] = db_col_int64(st, 0);
   db_finish(st);
-  if( step!=SQLITE_DONE ) return -1;
+  if( step!=DB_DONE ) return -1;
   return notify_activity_event(a, activity_id, event, people, n);
 }
 
@@ -540,7 +540,7 @@ int mayact_notify(struct app *a, int64_t activity_id, const char *event){
 int mayact_sees_evidence(struct app *a, int64_t user_id, unsigned roles, int64_t release_id){
   if( roles & (ROLE_ADMIN|ROLE_AUDITOR|ROLE_RELEASE_MANAGER) ) return 1;
   if( user_id<=0 ) return 0;
-  sqlite3_stmt *st = db_prepare(a->db,
+  struct db_stmt *st = db_prepare(a->db,
     /* Every EXISTS starts from the release's few activities (CROSS JOIN fixes the order):
     ** starting from the person instead would read all they ever were eligible for. */
     "SELECT EXISTS(SELECT 1 FROM releases WHERE id=:rel AND started_by=:u)"
@@ -557,7 +557,7 @@ int mayact_sees_evidence(struct app *a, int64_t user_id, unsigned roles, int64_t
   if( st==NULL ) return 0;
   db_bind_int64(st, ":rel", release_id);
   db_bind_int64(st, ":u", user_id);
-  if( db_step(st)==SQLITE_ROW ) yes = sqlite3_column_int(st, 0);
+  if( db_step(st)==DB_ROW ) yes = db_col_int(st, 0);
   db_finish(st);
   if( yes ) return 1;
   /* the groups the release names: manual tasks' responsible groups, approvals' rules */
@@ -565,7 +565,7 @@ int mayact_sees_evidence(struct app *a, int64_t user_id, unsigned roles, int64_t
                          " WHERE release_id=:rel AND kind IN ('manual','approval')");
   if( st==NULL ) return 0;
   db_bind_int64(st, ":rel", release_id);
-  while( !yes && db_step(st)==SQLITE_ROW ){
+  while( !yes && db_step(st)==DB_ROW ){
     if( strcmp(db_col_text(st, 0), "manual")==0 ){
       yes = mayact_in_group(a, user_id, db_col_text(st, 1), db_col_text(st, 2))==1;
       continue;

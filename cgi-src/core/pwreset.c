@@ -16,14 +16,14 @@ int pwreset_request(struct app *a, const struct audit_ctx *c, const char *who){
   int64_t uid = 0, now = app_now_ms(a);
   const char *email = NULL, *username = NULL;
   char emailbuf[256], namebuf[72];
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT id, email, username FROM users WHERE (username=:w OR lower(email)=lower(:w))"
+  struct db_stmt *st = db_prepare(a->db, "SELECT id, email, username FROM users WHERE (username=:w OR lower(email)=lower(:w))"
                                        " AND auth_source='local' AND disabled=0 AND email LIKE '%_@_%' ORDER BY id LIMIT 2");
   int n = 0;
   if( st==NULL ) return HP_ERROR;
   db_bind_text(st, ":w", who);
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     if( n++==0 ){
-      uid = sqlite3_column_int64(st, 0);
+      uid = db_col_int64(st, 0);
       snprintf(emailbuf, sizeof(emailbuf), "%s", db_col_text(st, 1));
       snprintf(namebuf, sizeof(namebuf), "%s", db_col_text(st, 2));
       email = emailbuf;
@@ -42,7 +42,7 @@ int pwreset_request(struct app *a, const struct audit_ctx *c, const char *who){
     if( st ){
       db_bind_int64(st, ":u", uid);
       db_bind_int64(st, ":since", now - 3600*1000);
-      if( db_step(st)==SQLITE_ROW ) recent = sqlite3_column_int(st, 0);
+      if( db_step(st)==DB_ROW ) recent = db_col_int(st, 0);
       db_finish(st);
     }
     if( ok && recent<PWRESET_PER_HOUR ){
@@ -57,7 +57,7 @@ int pwreset_request(struct app *a, const struct audit_ctx *c, const char *who){
           db_bind_int64(st, ":u", uid);
           db_bind_int64(st, ":now", now);
           db_bind_int64(st, ":exp", now + PWRESET_TTL_MS);
-          ok = db_step(st)==SQLITE_DONE;
+          ok = db_step(st)==DB_DONE;
           db_finish(st);
         }
       }
@@ -90,13 +90,13 @@ int64_t pwreset_check(struct app *a, const char *token){
   int64_t uid = 0;
   if( token==NULL || strlen(token)!=64 ) return 0;
   util_sha256_hex(token, 64, h);
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT r.user_id FROM password_resets r JOIN users u ON u.id=r.user_id"
+  struct db_stmt *st = db_prepare(a->db, "SELECT r.user_id FROM password_resets r JOIN users u ON u.id=r.user_id"
                                        " WHERE r.id_hash=:h AND r.used_at IS NULL AND r.expires_at>:now"
                                        " AND u.disabled=0 AND u.auth_source='local'");
   if( st==NULL ) return 0;
   db_bind_text(st, ":h", h);
   db_bind_int64(st, ":now", app_now_ms(a));
-  if( db_step(st)==SQLITE_ROW ) uid = sqlite3_column_int64(st, 0);
+  if( db_step(st)==DB_ROW ) uid = db_col_int64(st, 0);
   db_finish(st);
   return uid;
 }
@@ -111,15 +111,15 @@ int pwreset_finish(struct app *a, const struct audit_ctx *c, const char *token, 
   if( db_begin_write(a->db) ){ snprintf(err, nerr, "The database is busy; try again."); return HP_UNAVAILABLE; }
   /* spend the link first, conditionally: of two tabs using it at once, one wins */
   int64_t uid = 0;
-  sqlite3_stmt *st = db_prepare(a->db, "UPDATE password_resets SET used_at=:now WHERE id_hash=:h AND used_at IS NULL"
+  struct db_stmt *st = db_prepare(a->db, "UPDATE password_resets SET used_at=:now WHERE id_hash=:h AND used_at IS NULL"
                                        " AND expires_at>:now AND user_id IN (SELECT id FROM users WHERE disabled=0"
                                        " AND auth_source='local') RETURNING user_id");
   int ok = st!=NULL;
   if( st ){
     db_bind_int64(st, ":now", app_now_ms(a));
     db_bind_text(st, ":h", h);
-    if( db_step(st)==SQLITE_ROW ) uid = sqlite3_column_int64(st, 0);
-    while( db_step(st)==SQLITE_ROW ){}
+    if( db_step(st)==DB_ROW ) uid = db_col_int64(st, 0);
+    while( db_step(st)==DB_ROW ){}
     db_finish(st);
   }
   if( ok && uid==0 ){
@@ -134,7 +134,7 @@ int pwreset_finish(struct app *a, const struct audit_ctx *c, const char *token, 
     if( st ){
       db_bind_int64(st, ":now", app_now_ms(a));
       db_bind_int64(st, ":u", uid);
-      ok = db_step(st)==SQLITE_DONE;
+      ok = db_step(st)==DB_DONE;
       db_finish(st);
     }
     if( ok ) ok = users_end_sessions(a, uid)==HP_OK;

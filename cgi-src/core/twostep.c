@@ -10,30 +10,30 @@
 
 int twostep_state(struct app *a, int64_t uid, struct twostep_state *out){
   memset(out, 0, sizeof(*out));
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT confirmed_at IS NOT NULL, confirmed_at, pending_secret IS NOT NULL,"
+  struct db_stmt *st = db_prepare(a->db, "SELECT confirmed_at IS NOT NULL, confirmed_at, pending_secret IS NOT NULL,"
                                        " (SELECT count(*) FROM recovery_codes WHERE user_id=:u AND used_at IS NULL)"
                                        " FROM totp WHERE user_id=:u");
   if( st==NULL ) return -1;
   db_bind_int64(st, ":u", uid);
   int rc = db_step(st);
-  if( rc==SQLITE_ROW ){
-    out->enabled = sqlite3_column_int(st, 0);
-    out->confirmed_at = sqlite3_column_int64(st, 1);
-    out->pending = sqlite3_column_int(st, 2);
-    out->recovery_left = sqlite3_column_int(st, 3);
+  if( rc==DB_ROW ){
+    out->enabled = db_col_int(st, 0);
+    out->confirmed_at = db_col_int64(st, 1);
+    out->pending = db_col_int(st, 2);
+    out->recovery_left = db_col_int(st, 3);
   }
   db_finish(st);
-  return rc==SQLITE_ROW || rc==SQLITE_DONE ? 0 : -1;
+  return rc==DB_ROW || rc==DB_DONE ? 0 : -1;
 }
 
 /* One statement with :u (and :s, :now when named) bound; 0 or -1. */
 static int exec_u(struct app *a, const char *sql, int64_t uid, const char *s){
-  sqlite3_stmt *st = db_prepare(a->db, sql);
+  struct db_stmt *st = db_prepare(a->db, sql);
   if( st==NULL ) return -1;
   db_bind_int64(st, ":u", uid);
   if( s ) db_bind_text(st, ":s", s);
-  if( sqlite3_bind_parameter_index(st, ":now") ) db_bind_int64(st, ":now", app_now_ms(a));
-  int rc = db_step(st)==SQLITE_DONE ? 0 : -1;
+  if( db_has_param(st, ":now") ) db_bind_int64(st, ":now", app_now_ms(a));
+  int rc = db_step(st)==DB_DONE ? 0 : -1;
   db_finish(st);
   return rc;
 }
@@ -59,11 +59,11 @@ int twostep_begin(struct app *a, const struct audit_ctx *c, int64_t uid, char *s
 }
 
 int twostep_pending_secret(struct app *a, int64_t uid, char *secret, size_t nsecret){
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT pending_secret FROM totp WHERE user_id=:u AND pending_secret IS NOT NULL");
+  struct db_stmt *st = db_prepare(a->db, "SELECT pending_secret FROM totp WHERE user_id=:u AND pending_secret IS NOT NULL");
   int found = 0;
   if( st==NULL ) return 0;
   db_bind_int64(st, ":u", uid);
-  if( db_step(st)==SQLITE_ROW ){
+  if( db_step(st)==DB_ROW ){
     snprintf(secret, nsecret, "%s", db_col_text(st, 0));
     found = 1;
   }
@@ -117,7 +117,7 @@ int twostep_confirm(struct app *a, const struct audit_ctx *c, int64_t uid, const
     return HP_UNPROCESSABLE;
   }
   if( db_begin_write(a->db) ) return HP_UNAVAILABLE;
-  sqlite3_stmt *st = db_prepare(a->db, "UPDATE totp SET secret=pending_secret, pending_secret=NULL, confirmed_at=:now,"
+  struct db_stmt *st = db_prepare(a->db, "UPDATE totp SET secret=pending_secret, pending_secret=NULL, confirmed_at=:now,"
                                        " last_step=:step WHERE user_id=:u AND pending_secret=:s");
   int ok = st!=NULL;
   if( st ){
@@ -125,7 +125,7 @@ int twostep_confirm(struct app *a, const struct audit_ctx *c, int64_t uid, const
     db_bind_int64(st, ":step", (int64_t)step);
     db_bind_int64(st, ":u", uid);
     db_bind_text(st, ":s", secret);
-    ok = db_step(st)==SQLITE_DONE && sqlite3_changes(a->db)==1;
+    ok = db_step(st)==DB_DONE && db_changes(a->db)==1;
     db_finish(st);
   }
   if( ok ) ok = make_recovery(a, uid, codes)==0;
@@ -168,15 +168,15 @@ int twostep_check(struct app *a, int64_t uid, const char *code, const char **met
   char clean[64];
   size_t n = clean_code(code, clean, sizeof(clean));
   if( n==TOTP_DIGITS ){
-    sqlite3_stmt *st = db_prepare(a->db, "SELECT secret, last_step FROM totp WHERE user_id=:u AND confirmed_at IS NOT NULL");
+    struct db_stmt *st = db_prepare(a->db, "SELECT secret, last_step FROM totp WHERE user_id=:u AND confirmed_at IS NOT NULL");
     unsigned char key[64];
     int nkey = -1;
     int64_t last = 0;
     if( st==NULL ) return -1;
     db_bind_int64(st, ":u", uid);
-    if( db_step(st)==SQLITE_ROW ){
+    if( db_step(st)==DB_ROW ){
       nkey = totp_base32_decode(db_col_text(st, 0), key, sizeof(key));
-      last = sqlite3_column_int64(st, 1);
+      last = db_col_int64(st, 1);
     }
     db_finish(st);
     if( nkey<=0 ) return 0;
@@ -187,7 +187,7 @@ int twostep_check(struct app *a, int64_t uid, const char *code, const char **met
     if( st==NULL ) return -1;
     db_bind_int64(st, ":s", (int64_t)step);
     db_bind_int64(st, ":u", uid);
-    int rc = db_step(st)==SQLITE_DONE ? sqlite3_changes(a->db)==1 : -1;
+    int rc = db_step(st)==DB_DONE ? db_changes(a->db)==1 : -1;
     db_finish(st);
     *method = "password+totp";
     return rc;
@@ -195,12 +195,12 @@ int twostep_check(struct app *a, int64_t uid, const char *code, const char **met
   if( n!=TWOSTEP_RECOVERY_LEN ) return 0;
   char h[65];
   util_sha256_hex(clean, n, h);
-  sqlite3_stmt *st = db_prepare(a->db, "UPDATE recovery_codes SET used_at=:now WHERE user_id=:u AND code_hash=:h AND used_at IS NULL");
+  struct db_stmt *st = db_prepare(a->db, "UPDATE recovery_codes SET used_at=:now WHERE user_id=:u AND code_hash=:h AND used_at IS NULL");
   if( st==NULL ) return -1;
   db_bind_int64(st, ":now", app_now_ms(a));
   db_bind_int64(st, ":u", uid);
   db_bind_text(st, ":h", h);
-  int rc = db_step(st)==SQLITE_DONE ? sqlite3_changes(a->db)==1 : -1;
+  int rc = db_step(st)==DB_DONE ? db_changes(a->db)==1 : -1;
   db_finish(st);
   *method = "recovery";
   return rc;

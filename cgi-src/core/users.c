@@ -80,18 +80,18 @@ static int set_err(char *err, size_t nerr, int rc, const char *msg){
   return rc;
 }
 
-static int exec_bound(sqlite3 *db, const char *sql, int64_t a, int64_t b, const char *z){
-  sqlite3_stmt *st = db_prepare(db, sql);
+static int exec_bound(struct db *db, const char *sql, int64_t a, int64_t b, const char *z){
+  struct db_stmt *st = db_prepare(db, sql);
   if( st==NULL ) return -1;
-  if( sqlite3_bind_parameter_index(st, ":a") ) db_bind_int64(st, ":a", a);
-  if( sqlite3_bind_parameter_index(st, ":b") ) db_bind_int64(st, ":b", b);
-  if( sqlite3_bind_parameter_index(st, ":z") ) db_bind_text(st, ":z", z);
-  int rc = db_step(st)==SQLITE_DONE ? 0 : -1;
+  if( db_has_param(st, ":a") ) db_bind_int64(st, ":a", a);
+  if( db_has_param(st, ":b") ) db_bind_int64(st, ":b", b);
+  if( db_has_param(st, ":z") ) db_bind_text(st, ":z", z);
+  int rc = db_step(st)==DB_DONE ? 0 : -1;
   db_finish(st);
   return rc;
 }
 
-static int write_roles(sqlite3 *db, int64_t id, unsigned roles){
+static int write_roles(struct db *db, int64_t id, unsigned roles){
   if( exec_bound(db, "DELETE FROM user_roles WHERE user_id=:a", id, 0, NULL) ) return -1;
   for(size_t i=0; i<users_nroles; i++){
     if( (roles & users_roles[i].bit)
@@ -123,7 +123,7 @@ int users_add(struct app *a, const struct audit_ctx *c, const char *username, co
       return HP_UNPROCESSABLE;
     }
   }
-  sqlite3 *db = a->db;
+  struct db *db = a->db;
   if( db_begin_write(db) ) return set_err(err, nerr, HP_UNAVAILABLE, "The database is busy.");
   int64_t exists = 0;
   if( users_find(a, username, &exists) ){
@@ -131,7 +131,7 @@ int users_add(struct app *a, const struct audit_ctx *c, const char *username, co
     snprintf(err, nerr, "The username '%s' is taken.", username);
     return HP_CONFLICT;
   }
-  sqlite3_stmt *st = db_prepare(db, "INSERT INTO users(username,display_name,email,password_hash,created_at)"
+  struct db_stmt *st = db_prepare(db, "INSERT INTO users(username,display_name,email,password_hash,created_at)"
                                     " VALUES(:u,:d,:e,:h,:now)");
   int bad = st==NULL;
   if( st ){
@@ -140,10 +140,10 @@ int users_add(struct app *a, const struct audit_ctx *c, const char *username, co
     db_bind_text(st, ":e", email);
     db_bind_text(st, ":h", hash);
     db_bind_int64(st, ":now", app_now_ms(a));
-    bad = db_step(st)!=SQLITE_DONE;
+    bad = db_step(st)!=DB_DONE;
     db_finish(st);
   }
-  *id = sqlite3_last_insert_rowid(db);
+  *id = db_last_id(db);
   if( !bad ) bad = write_roles(db, *id, roles);
   for(int i=0; !bad && i<nteams; i++){
     bad = exec_bound(db, "INSERT OR IGNORE INTO team_members(team_id,user_id) VALUES(:a,:b)", tids[i], *id, NULL);
@@ -164,14 +164,14 @@ int users_set_time_zone(struct app *a, const struct audit_ctx *c, int64_t id, co
   if( zone[0] && !util_tz_valid(zone) ){
     return set_err(err, nerr, HP_UNPROCESSABLE, "Choose a time zone from the list, such as Europe/Berlin.");
   }
-  sqlite3 *db = a->db;
+  struct db *db = a->db;
   if( db_begin_write(db) ) return set_err(err, nerr, HP_UNAVAILABLE, "The database is busy.");
-  sqlite3_stmt *st = db_prepare(db, "UPDATE users SET time_zone=:z WHERE id=:id");
+  struct db_stmt *st = db_prepare(db, "UPDATE users SET time_zone=:z WHERE id=:id");
   int bad = st==NULL;
   if( st ){
     db_bind_text(st, ":z", zone);
     db_bind_int64(st, ":id", id);
-    bad = db_step(st)!=SQLITE_DONE || sqlite3_changes(db)!=1;
+    bad = db_step(st)!=DB_DONE || db_changes(db)!=1;
     db_finish(st);
   }
   if( !bad ) bad = audit_append(a, c, "user.time_zone", "user", id, 0, "{s:s}", "time_zone", zone[0] ? zone : "UTC");
@@ -187,15 +187,15 @@ int users_update(struct app *a, const struct audit_ctx *c, int64_t id, const cha
   const char *p;
   if( display[0]==0 || strlen(display)>100 ) return set_err(err, nerr, HP_UNPROCESSABLE, "Enter a display name of 1 to 100 characters.");
   if( (p = users_email_problem(email)) ) return set_err(err, nerr, HP_UNPROCESSABLE, p);
-  sqlite3 *db = a->db;
+  struct db *db = a->db;
   if( db_begin_write(db) ) return set_err(err, nerr, HP_UNAVAILABLE, "The database is busy.");
-  sqlite3_stmt *st = db_prepare(db, "UPDATE users SET display_name=:d, email=:e WHERE id=:id");
+  struct db_stmt *st = db_prepare(db, "UPDATE users SET display_name=:d, email=:e WHERE id=:id");
   int bad = st==NULL;
   if( st ){
     db_bind_text(st, ":d", display);
     db_bind_text(st, ":e", email);
     db_bind_int64(st, ":id", id);
-    bad = db_step(st)!=SQLITE_DONE || sqlite3_changes(db)!=1;
+    bad = db_step(st)!=DB_DONE || db_changes(db)!=1;
     db_finish(st);
   }
   if( !bad ) bad = write_roles(db, id, roles);
@@ -216,10 +216,10 @@ int users_set_password(struct app *a, const struct audit_ctx *c, int64_t id, con
   if( p ) return set_err(err, nerr, HP_UNPROCESSABLE, p);
   char hash[256];
   if( auth_hash_password(a, password, hash, sizeof(hash)) ) return set_err(err, nerr, HP_ERROR, "Could not hash the password.");
-  sqlite3 *db = a->db;
+  struct db *db = a->db;
   if( db_begin_write(db) ) return set_err(err, nerr, HP_UNAVAILABLE, "The database is busy.");
   int bad = exec_bound(db, "UPDATE users SET password_hash=:z WHERE id=:a AND auth_source='local'", id, 0, hash)
-         || sqlite3_changes(db)!=1
+         || db_changes(db)!=1
          || audit_append(a, c, "user.password", "user", id, 0, NULL);
   if( bad || db_commit(db) ){
     db_rollback(db);
@@ -230,22 +230,22 @@ int users_set_password(struct app *a, const struct audit_ctx *c, int64_t id, con
 
 /* End every browser session of user_id, inside the caller's transaction.  HP_OK or HP_ERROR. */
 int users_end_sessions(struct app *app, int64_t user_id){
-  sqlite3_stmt *st = db_prepare(app->db,
+  struct db_stmt *st = db_prepare(app->db,
     "UPDATE sessions SET ended_at=:now WHERE user_id=:u AND ended_at IS NULL");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":now", app_now_ms(app));
   db_bind_int64(st, ":u", user_id);
-  int rc = db_step(st)==SQLITE_DONE ? HP_OK : HP_ERROR;
+  int rc = db_step(st)==DB_DONE ? HP_OK : HP_ERROR;
   db_finish(st);
   return rc;
 }
 
 /* Disabling also ends every session of that person, in the same transaction. */
 int users_set_disabled(struct app *a, const struct audit_ctx *c, int64_t id, int disabled){
-  sqlite3 *db = a->db;
+  struct db *db = a->db;
   if( db_begin_write(db) ) return HP_UNAVAILABLE;
   int bad = exec_bound(db, "UPDATE users SET disabled=:b WHERE id=:a", id, disabled ? 1 : 0, NULL)
-         || sqlite3_changes(db)!=1;
+         || db_changes(db)!=1;
   if( !bad && disabled ){
     bad = users_end_sessions(a, id)!=HP_OK
        || auth_token_revoke(a, 0, id)<0;
@@ -260,12 +260,12 @@ int users_set_disabled(struct app *a, const struct audit_ctx *c, int64_t id, int
 }
 
 static int find_id(struct app *a, const char *sql, const char *name, int64_t *id){
-  sqlite3_stmt *st = db_prepare(a->db, sql);
+  struct db_stmt *st = db_prepare(a->db, sql);
   int found = 0;
   *id = 0;
   if( st==NULL ) return 0;
   db_bind_text(st, ":z", name);
-  if( db_step(st)==SQLITE_ROW ){ *id = sqlite3_column_int64(st, 0); found = 1; }
+  if( db_step(st)==DB_ROW ){ *id = db_col_int64(st, 0); found = 1; }
   db_finish(st);
   return found;
 }
@@ -283,23 +283,23 @@ int users_team_add(struct app *a, const struct audit_ctx *c, const char *name, c
   const char *p = users_team_problem(name);
   if( p ) return set_err(err, nerr, HP_UNPROCESSABLE, p);
   if( strlen(description)>500 ) return set_err(err, nerr, HP_UNPROCESSABLE, "Use at most 500 characters for the description.");
-  sqlite3 *db = a->db;
+  struct db *db = a->db;
   if( db_begin_write(db) ) return set_err(err, nerr, HP_UNAVAILABLE, "The database is busy.");
   if( users_team_find(a, name, id) ){
     db_rollback(db);
     snprintf(err, nerr, "There is already a team '%s'.", name);
     return HP_CONFLICT;
   }
-  sqlite3_stmt *st = db_prepare(db, "INSERT INTO teams(name,description,created_at) VALUES(:n,:d,:now)");
+  struct db_stmt *st = db_prepare(db, "INSERT INTO teams(name,description,created_at) VALUES(:n,:d,:now)");
   int bad = st==NULL;
   if( st ){
     db_bind_text(st, ":n", name);
     db_bind_text(st, ":d", description);
     db_bind_int64(st, ":now", app_now_ms(a));
-    bad = db_step(st)!=SQLITE_DONE;
+    bad = db_step(st)!=DB_DONE;
     db_finish(st);
   }
-  *id = sqlite3_last_insert_rowid(db);
+  *id = db_last_id(db);
   if( !bad ) bad = audit_append(a, c, "team.add", "team", *id, 0, "{s:s}", "name", name);
   if( bad || db_commit(db) ){
     db_rollback(db);
@@ -310,7 +310,7 @@ int users_team_add(struct app *a, const struct audit_ctx *c, const char *name, c
 
 int users_team_member(struct app *a, const struct audit_ctx *c, int64_t team_id, int64_t user_id,
                       int add, char *err, size_t nerr){
-  sqlite3 *db = a->db;
+  struct db *db = a->db;
   if( db_begin_write(db) ) return set_err(err, nerr, HP_UNAVAILABLE, "The database is busy.");
   int bad = exec_bound(db, add ? "INSERT OR IGNORE INTO team_members(team_id,user_id) VALUES(:a,:b)"
                                : "DELETE FROM team_members WHERE team_id=:a AND user_id=:b",

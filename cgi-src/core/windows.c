@@ -19,8 +19,8 @@
 
 /* The rows of change_windows / freezes that apply to a release of template :t in phase :p (case aside:
    "Production" is the environment "production"). */
-#define IN_SCOPE(x) "(" x "scope_kind='all' OR (" x "scope_kind='template' AND " x "scope_name=:t COLLATE NOCASE)" \
-                    " OR (" x "scope_kind='environment' AND " x "scope_name=:p COLLATE NOCASE))"
+#define IN_SCOPE(x) "(" x "scope_kind='all' OR (" x "scope_kind='template' AND lower(" x "scope_name)=lower(:t))" \
+                    " OR (" x "scope_kind='environment' AND lower(" x "scope_name)=lower(:p)))"
 /* A freeze in force at :now. */
 #define IN_FORCE(x) x "starts_at<=:now AND " x "ends_at>:now AND (" x "ended_at IS NULL OR " x "ended_at>:now)"
 
@@ -57,13 +57,13 @@ int windows_spec_closed(const char *spec, const char *zone, int64_t now_ms, int6
 
 int windows_closed(struct app *a, const char *template_name, const char *phase_name, int64_t now_ms,
                    int64_t *opens_at){
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT spec, time_zone FROM change_windows WHERE " IN_SCOPE(""));
+  struct db_stmt *st = db_prepare(a->db, "SELECT spec, time_zone FROM change_windows WHERE " IN_SCOPE(""));
   if( st==NULL ) return -1;
   db_bind_text(st, ":t", template_name);
   db_bind_text(st, ":p", phase_name);
   int any = 0, open = 0, step;
   int64_t best = -1;
-  while( !open && (step = db_step(st))==SQLITE_ROW ){
+  while( !open && (step = db_step(st))==DB_ROW ){
     int64_t next = -1;
     int c = windows_spec_closed(db_col_text(st, 0), db_col_text(st, 1), now_ms, &next);
     if( c<0 ) continue;                 /* stored specs were checked when they were added */
@@ -71,7 +71,7 @@ int windows_closed(struct app *a, const char *template_name, const char *phase_n
     if( c==0 ) open = 1;
     else if( next>=0 && (best<0 || next<best) ) best = next;
   }
-  int bad = !open && step!=SQLITE_DONE;
+  int bad = !open && step!=DB_DONE;
   db_finish(st);
   if( bad ) return -1;
   if( !any || open ) return 0;
@@ -80,13 +80,13 @@ int windows_closed(struct app *a, const char *template_name, const char *phase_n
 }
 
 const char *windows_describe(struct app *a, struct arena *ar, const char *template_name, const char *phase_name){
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT spec, time_zone, label FROM change_windows WHERE " IN_SCOPE("")
+  struct db_stmt *st = db_prepare(a->db, "SELECT spec, time_zone, label FROM change_windows WHERE " IN_SCOPE("")
                                        " ORDER BY id");
   if( st==NULL ) return NULL;
   db_bind_text(st, ":t", template_name);
   db_bind_text(st, ":p", phase_name);
   const char *out = NULL;
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     const char *label = db_col_text(st, 2);
     char *one = arena_printf(ar, "%s %s%s%s%s", db_col_text(st, 0), db_col_text(st, 1),
                              label[0] ? " (" : "", label, label[0] ? ")" : "");
@@ -120,7 +120,7 @@ static int add_rule(struct policy *p, const char *kind, const char *name, int mi
 int windows_policy_at_open(struct app *a, const struct audit_ctx *c, int64_t activity_id, int64_t now){
   struct arena ar;
   struct policy *p = NULL;
-  sqlite3_stmt *st = NULL;
+  struct db_stmt *st = NULL;
   char *json = NULL;
   int rc = -1, nfreeze = 0;
   int64_t first = 0, release_id = 0;
@@ -130,11 +130,11 @@ int windows_policy_at_open(struct app *a, const struct audit_ctx *c, int64_t act
                          " JOIN phases p ON p.id=a.phase_id WHERE a.id=:id");
   if( st==NULL ) goto out;
   db_bind_int64(st, ":id", activity_id);
-  if( db_step(st)!=SQLITE_ROW ) goto out;
+  if( db_step(st)!=DB_ROW ) goto out;
   if( strcmp(db_col_text(st, 0), "approval")!=0 ){ rc = 0; goto out; }
   const char *policy = db_col_dup(&ar, st, 1), *tpolicy = db_col_dup(&ar, st, 2);
   const char *aname = db_col_dup(&ar, st, 4), *tname = db_col_dup(&ar, st, 5), *pname = db_col_dup(&ar, st, 6);
-  release_id = sqlite3_column_int64(st, 3);
+  release_id = db_col_int64(st, 3);
   db_finish(st);
   const char *base = tpolicy ? tpolicy : policy;
   char perr[200];
@@ -147,19 +147,19 @@ int windows_policy_at_open(struct app *a, const struct audit_ctx *c, int64_t act
   db_bind_text(st, ":t", tname);
   db_bind_text(st, ":p", pname);
   int step;
-  while( (step = db_step(st))==SQLITE_ROW ){
-    if( add_rule(p, db_col_text(st, 2), db_col_text(st, 3), sqlite3_column_int(st, 4)) ){
+  while( (step = db_step(st))==DB_ROW ){
+    if( add_rule(p, db_col_text(st, 2), db_col_text(st, 3), db_col_int(st, 4)) ){
       log_msg("windows: activity %lld cannot take the rule of freeze %lld: it has %d rules already",
-              (long long)activity_id, (long long)sqlite3_column_int64(st, 0), POLICY_MAX_RULES);
+              (long long)activity_id, (long long)db_col_int64(st, 0), POLICY_MAX_RULES);
       goto out;
     }
-    if( nfreeze++==0 ) first = sqlite3_column_int64(st, 0);
+    if( nfreeze++==0 ) first = db_col_int64(st, 0);
     if( audit_append(a, c, "activity.freeze_rule", "activity", activity_id, release_id, "{s:s,s:I,s:s,s:s,s:s,s:i}",
-                     "activity", aname, "freeze", (json_int_t)sqlite3_column_int64(st, 0), "reason", db_col_text(st, 1),
+                     "activity", aname, "freeze", (json_int_t)db_col_int64(st, 0), "reason", db_col_text(st, 1),
                      "approver_kind", db_col_text(st, 2), "approver_name", db_col_text(st, 3),
-                     "approver_min", sqlite3_column_int(st, 4)) ) goto out;
+                     "approver_min", db_col_int(st, 4)) ) goto out;
   }
-  if( step!=SQLITE_DONE ) goto out;
+  if( step!=DB_DONE ) goto out;
   db_finish(st);
   st = NULL;
   if( nfreeze==0 && tpolicy==NULL ){ rc = 0; goto out; }
@@ -171,7 +171,7 @@ int windows_policy_at_open(struct app *a, const struct audit_ctx *c, int64_t act
   if( nfreeze ) db_bind_int64(st, ":f", first);
   else db_bind_null(st, ":f");
   db_bind_int64(st, ":id", activity_id);
-  if( db_step(st)!=SQLITE_DONE ) goto out;
+  if( db_step(st)!=DB_DONE ) goto out;
   rc = 0;
 out:
   db_finish(st);
@@ -189,14 +189,14 @@ static int freeze_one(struct app *a, const struct audit_ctx *c, int64_t activity
   char *json = NULL, perr[200];
   int rc = -1;
   arena_init(&ar);
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT policy_json, template_policy_json, round, release_id, name"
+  struct db_stmt *st = db_prepare(a->db, "SELECT policy_json, template_policy_json, round, release_id, name"
                                        " FROM activities WHERE id=:id AND status='on_hold'");
   if( st==NULL ) goto out;
   db_bind_int64(st, ":id", activity_id);
-  if( db_step(st)!=SQLITE_ROW ){ rc = 0; goto out; }
+  if( db_step(st)!=DB_ROW ){ rc = 0; goto out; }
   const char *policy = db_col_dup(&ar, st, 0), *tpolicy = db_col_dup(&ar, st, 1), *aname = db_col_dup(&ar, st, 4);
-  int round = sqlite3_column_int(st, 2);
-  int64_t release_id = sqlite3_column_int64(st, 3);
+  int round = db_col_int(st, 2);
+  int64_t release_id = db_col_int64(st, 3);
   db_finish(st);
   st = NULL;
   if( policy==NULL || policy_parse(policy, &p, perr, sizeof(perr))!=POLICY_OK ) goto out;
@@ -211,7 +211,7 @@ static int freeze_one(struct app *a, const struct audit_ctx *c, int64_t activity
   db_bind_text(st, ":tpol", tpolicy ? tpolicy : policy);
   db_bind_int64(st, ":f", freeze_id);
   db_bind_int64(st, ":id", activity_id);
-  if( db_step(st)!=SQLITE_DONE ) goto out;
+  if( db_step(st)!=DB_DONE ) goto out;
   if( mayact_snapshot_group(a, activity_id, round, before, kind, name) || mayact_refresh(a, activity_id) ) goto out;
   {
     /* The emergency approvers are told it waits for them too (the others were told when it opened). */
@@ -224,7 +224,7 @@ static int freeze_one(struct app *a, const struct audit_ctx *c, int64_t activity
     db_bind_int64(st, ":r", round);
     db_bind_int64(st, ":i", before);
     db_bind_int64(st, ":lim", MAYACT_MAX_NOTIFY);
-    while( db_step(st)==SQLITE_ROW ) people[n++] = sqlite3_column_int64(st, 0);
+    while( db_step(st)==DB_ROW ) people[n++] = db_col_int64(st, 0);
     db_finish(st);
     st = NULL;
     if( n && notify_activity_event(a, activity_id, "waiting", people, n) ) goto out;
@@ -245,22 +245,22 @@ int windows_freeze_tick(struct app *a, int64_t now){
   struct arena ar;
   int rc = 0;
   arena_init(&ar);
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT id, starts_at, scope_kind, scope_name, reason, approver_kind,"
+  struct db_stmt *st = db_prepare(a->db, "SELECT id, starts_at, scope_kind, scope_name, reason, approver_kind,"
                                        " approver_name, approver_min FROM freezes WHERE applied_at IS NULL AND "
                                        IN_FORCE("") " ORDER BY id LIMIT 20");
   if( st==NULL ) return -1;
   db_bind_int64(st, ":now", now);
   struct { int64_t id, starts; const char *kind, *name, *reason, *akind, *aname; int amin; } f[20];
   int n = 0;
-  while( n<20 && db_step(st)==SQLITE_ROW ){
-    f[n].id = sqlite3_column_int64(st, 0);
-    f[n].starts = sqlite3_column_int64(st, 1);
+  while( n<20 && db_step(st)==DB_ROW ){
+    f[n].id = db_col_int64(st, 0);
+    f[n].starts = db_col_int64(st, 1);
     f[n].kind = db_col_dup(&ar, st, 2);
     f[n].name = db_col_dup(&ar, st, 3);
     f[n].reason = db_col_dup(&ar, st, 4);
     f[n].akind = db_col_dup(&ar, st, 5);
     f[n].aname = db_col_dup(&ar, st, 6);
-    f[n].amin = sqlite3_column_int(st, 7);
+    f[n].amin = db_col_int(st, 7);
     n++;
   }
   db_finish(st);
@@ -272,24 +272,24 @@ int windows_freeze_tick(struct app *a, int64_t now){
     st = db_prepare(a->db, "SELECT x.id FROM activities x JOIN releases r ON r.id=x.release_id"
                            " JOIN templates t ON t.id=r.template_id JOIN phases p ON p.id=x.phase_id,"
                            " freezes f WHERE f.id=:f AND x.status='on_hold' AND x.kind='approval'"
-                           " AND (f.scope_kind='all' OR (f.scope_kind='template' AND f.scope_name=t.name COLLATE NOCASE)"
-                           "  OR (f.scope_kind='environment' AND f.scope_name=p.name COLLATE NOCASE))");
+                           " AND (f.scope_kind='all' OR (f.scope_kind='template' AND lower(f.scope_name)=lower(t.name))"
+                           "  OR (f.scope_kind='environment' AND lower(f.scope_name)=lower(p.name)))");
     int64_t *ids = NULL;
     int nid = 0, cap = 0;
     if( st==NULL ) bad = 1;
     else{
       db_bind_int64(st, ":f", f[i].id);
       int step;
-      while( (step = db_step(st))==SQLITE_ROW ){
+      while( (step = db_step(st))==DB_ROW ){
         if( nid==cap ){
           cap = cap ? cap*2 : 16;
           int64_t *nn = realloc(ids, (size_t)cap*sizeof(*ids));
           if( nn==NULL ){ bad = 1; break; }
           ids = nn;
         }
-        ids[nid++] = sqlite3_column_int64(st, 0);
+        ids[nid++] = db_col_int64(st, 0);
       }
-      if( step!=SQLITE_DONE && step!=SQLITE_ROW ) bad = 1;
+      if( step!=DB_DONE && step!=DB_ROW ) bad = 1;
       db_finish(st);
     }
     for(int k=0; !bad && k<nid; k++){
@@ -302,7 +302,7 @@ int windows_freeze_tick(struct app *a, int64_t now){
       if( st ){
         db_bind_int64(st, ":now", now);
         db_bind_int64(st, ":id", f[i].id);
-        bad = db_step(st)!=SQLITE_DONE;
+        bad = db_step(st)!=DB_DONE;
         db_finish(st);
       }
     }
@@ -320,10 +320,10 @@ int windows_freeze_tick(struct app *a, int64_t now){
 
 /* The windows changed: every scheduled activity is looked at again by the job runner's next tick. */
 static int reconsider_scheduled(struct app *a){
-  sqlite3_stmt *st = db_prepare(a->db, "UPDATE activities SET scheduled_until=:now WHERE status='scheduled'");
+  struct db_stmt *st = db_prepare(a->db, "UPDATE activities SET scheduled_until=:now WHERE status='scheduled'");
   if( st==NULL ) return -1;
   db_bind_int64(st, ":now", app_now_ms(a));
-  int rc = db_step(st)==SQLITE_DONE ? 0 : -1;
+  int rc = db_step(st)==DB_DONE ? 0 : -1;
   db_finish(st);
   return rc;
 }
@@ -347,10 +347,10 @@ static int scope_ok(struct app *a, const char *kind, const char *name, char *fie
                                                    "A name has no control characters.");
   }
   if( strcmp(kind, "template")==0 ){
-    sqlite3_stmt *st = db_prepare(a->db, "SELECT 1 FROM templates WHERE name=:n COLLATE NOCASE LIMIT 1");
+    struct db_stmt *st = db_prepare(a->db, "SELECT 1 FROM templates WHERE lower(name)=lower(:n) LIMIT 1");
     if( st==NULL ) return HP_ERROR;
     db_bind_text(st, ":n", name);
-    int found = db_step(st)==SQLITE_ROW;
+    int found = db_step(st)==DB_ROW;
     db_finish(st);
     if( !found ) return field_fail(field, nfield, "scope_name", err, nerr, HP_UNPROCESSABLE,
                                    "There is no template named \"%s\".", name);
@@ -379,7 +379,7 @@ int windows_add(struct app *a, const struct audit_ctx *c, const char *scope_kind
   window_format(&w, canon, sizeof(canon));
   if( strcmp(scope_kind, "all")==0 ) scope_name = "";
   if( db_begin_write(a->db) ) return field_fail(field, nfield, "", err, nerr, HP_UNAVAILABLE, "The database is busy; try again.");
-  sqlite3_stmt *st = db_prepare(a->db, "INSERT INTO change_windows(scope_kind,scope_name,spec,time_zone,label,created_by,created_at)"
+  struct db_stmt *st = db_prepare(a->db, "INSERT INTO change_windows(scope_kind,scope_name,spec,time_zone,label,created_by,created_at)"
                                        " VALUES(:k,:n,:s,:z,:l,:by,:now)");
   int bad = st==NULL;
   if( st ){
@@ -391,10 +391,10 @@ int windows_add(struct app *a, const struct audit_ctx *c, const char *scope_kind
     if( c->actor_id ) db_bind_int64(st, ":by", c->actor_id);
     else db_bind_null(st, ":by");
     db_bind_int64(st, ":now", app_now_ms(a));
-    bad = db_step(st)!=SQLITE_DONE;
+    bad = db_step(st)!=DB_DONE;
     db_finish(st);
   }
-  *id = sqlite3_last_insert_rowid(a->db);
+  *id = db_last_id(a->db);
   if( bad || reconsider_scheduled(a) || audit_append(a, c, "window.add", "window", *id, 0, "{s:s,s:s,s:s,s:s,s:s}", "scope", scope_kind,
                           "name", scope_name, "spec", canon, "time_zone", time_zone, "label", label)
    || db_commit(a->db) ){
@@ -406,16 +406,16 @@ int windows_add(struct app *a, const struct audit_ctx *c, const char *scope_kind
 
 int windows_remove(struct app *a, const struct audit_ctx *c, int64_t id, char *err, size_t nerr){
   if( db_begin_write(a->db) ) return field_fail(NULL, 0, "", err, nerr, HP_UNAVAILABLE, "The database is busy; try again.");
-  sqlite3_stmt *st = db_prepare(a->db, "DELETE FROM change_windows WHERE id=:id RETURNING scope_kind, scope_name, spec, time_zone");
+  struct db_stmt *st = db_prepare(a->db, "DELETE FROM change_windows WHERE id=:id RETURNING scope_kind, scope_name, spec, time_zone");
   int rc = HP_ERROR;
   if( st ){
     db_bind_int64(st, ":id", id);
     int step = db_step(st);
-    if( step==SQLITE_ROW ){
+    if( step==DB_ROW ){
       rc = audit_append(a, c, "window.remove", "window", id, 0, "{s:s,s:s,s:s,s:s}", "scope", db_col_text(st, 0),
                         "name", db_col_text(st, 1), "spec", db_col_text(st, 2), "time_zone", db_col_text(st, 3)) ? HP_ERROR : HP_OK;
       db_step(st);
-    }else if( step==SQLITE_DONE ){
+    }else if( step==DB_DONE ){
       rc = HP_NOT_FOUND;
     }
     db_finish(st);
@@ -435,20 +435,20 @@ int windows_list(struct app *a, struct arena *ar, struct change_window **out, in
   int cap = (int)db_int(a->db, "SELECT count(*) FROM change_windows", 0);
   if( cap==0 ) return HP_OK;
   struct change_window *w = arena_alloc(ar, (size_t)cap*sizeof(*w));
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT w.id, w.scope_kind, w.scope_name, w.spec, w.time_zone, w.label,"
+  struct db_stmt *st = db_prepare(a->db, "SELECT w.id, w.scope_kind, w.scope_name, w.spec, w.time_zone, w.label,"
                                        " coalesce(u.username,'holdpoint'), w.created_at FROM change_windows w"
                                        " LEFT JOIN users u ON u.id=w.created_by ORDER BY w.scope_kind, w.scope_name, w.id");
   if( w==NULL || st==NULL ){ db_finish(st); return HP_ERROR; }
-  while( *n<cap && db_step(st)==SQLITE_ROW ){
+  while( *n<cap && db_step(st)==DB_ROW ){
     struct change_window *x = &w[(*n)++];
-    x->id = sqlite3_column_int64(st, 0);
+    x->id = db_col_int64(st, 0);
     x->scope_kind = db_col_dup(ar, st, 1);
     x->scope_name = db_col_dup(ar, st, 2);
     x->spec = db_col_dup(ar, st, 3);
     x->time_zone = db_col_dup(ar, st, 4);
     x->label = db_col_dup(ar, st, 5);
     x->created_by = db_col_dup(ar, st, 6);
-    x->created_at = sqlite3_column_int64(st, 7);
+    x->created_at = db_col_int64(st, 7);
   }
   db_finish(st);
   *out = w;
@@ -493,7 +493,7 @@ int freezes_add(struct app *a, const struct audit_ctx *c, const struct freeze_ne
   }
   const char *name = strcmp(f->scope_kind, "all")==0 ? "" : f->scope_name;
   if( db_begin_write(a->db) ) return field_fail(field, nfield, "", err, nerr, HP_UNAVAILABLE, "The database is busy; try again.");
-  sqlite3_stmt *st = db_prepare(a->db, "INSERT INTO freezes(scope_kind,scope_name,starts_at,ends_at,time_zone,reason,"
+  struct db_stmt *st = db_prepare(a->db, "INSERT INTO freezes(scope_kind,scope_name,starts_at,ends_at,time_zone,reason,"
                                        "approver_kind,approver_name,approver_min,created_by,created_at)"
                                        " VALUES(:k,:n,:s,:e,:z,:r,:ak,:an,:am,:by,:now)");
   int bad = st==NULL;
@@ -510,10 +510,10 @@ int freezes_add(struct app *a, const struct audit_ctx *c, const struct freeze_ne
     if( c->actor_id ) db_bind_int64(st, ":by", c->actor_id);
     else db_bind_null(st, ":by");
     db_bind_int64(st, ":now", now);
-    bad = db_step(st)!=SQLITE_DONE;
+    bad = db_step(st)!=DB_DONE;
     db_finish(st);
   }
-  *id = sqlite3_last_insert_rowid(a->db);
+  *id = db_last_id(a->db);
   char s1[40], s2[40];
   if( bad || audit_append(a, c, "freeze.add", "freeze", *id, 0, "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i}",
                           "scope", f->scope_kind, "name", name, "starts", app_iso_time(f->starts_at, s1, sizeof(s1)),
@@ -530,7 +530,7 @@ int freezes_end(struct app *a, const struct audit_ctx *c, int64_t id, char *err,
   int64_t now = app_now_ms(a);
   if( db_begin_write(a->db) ) return field_fail(NULL, 0, "", err, nerr, HP_UNAVAILABLE, "The database is busy; try again.");
   int rc = HP_ERROR;
-  sqlite3_stmt *st = db_prepare(a->db, "UPDATE freezes SET ended_at=:now, ended_by=:by WHERE id=:id AND ends_at>:now"
+  struct db_stmt *st = db_prepare(a->db, "UPDATE freezes SET ended_at=:now, ended_by=:by WHERE id=:id AND ends_at>:now"
                                        " AND ended_at IS NULL RETURNING reason");
   if( st ){
     db_bind_int64(st, ":now", now);
@@ -538,14 +538,14 @@ int freezes_end(struct app *a, const struct audit_ctx *c, int64_t id, char *err,
     if( c->actor_id ) db_bind_int64(st, ":by", c->actor_id);
     else db_bind_null(st, ":by");
     int step = db_step(st);
-    if( step==SQLITE_ROW ){
+    if( step==DB_ROW ){
       rc = audit_append(a, c, "freeze.end", "freeze", id, 0, "{s:s}", "reason", db_col_text(st, 0)) ? HP_ERROR : HP_OK;
       db_step(st);
-    }else if( step==SQLITE_DONE ){
-      sqlite3_stmt *q = db_prepare(a->db, "SELECT 1 FROM freezes WHERE id=:id");
+    }else if( step==DB_DONE ){
+      struct db_stmt *q = db_prepare(a->db, "SELECT 1 FROM freezes WHERE id=:id");
       if( q ){
         db_bind_int64(q, ":id", id);
-        rc = db_step(q)==SQLITE_ROW ? HP_CONFLICT : HP_NOT_FOUND;
+        rc = db_step(q)==DB_ROW ? HP_CONFLICT : HP_NOT_FOUND;
         db_finish(q);
       }
     }
@@ -565,20 +565,20 @@ int freezes_end(struct app *a, const struct audit_ctx *c, int64_t id, char *err,
 #define FREEZE_COLS "f.id, f.scope_kind, f.scope_name, f.starts_at, f.ends_at, f.ended_at, f.time_zone, f.reason," \
                     " f.approver_kind, f.approver_name, f.approver_min, coalesce(u.username,'holdpoint'), f.created_at"
 
-static void freeze_row(struct arena *ar, sqlite3_stmt *st, struct freeze *x){
-  x->id = sqlite3_column_int64(st, 0);
+static void freeze_row(struct arena *ar, struct db_stmt *st, struct freeze *x){
+  x->id = db_col_int64(st, 0);
   x->scope_kind = db_col_dup(ar, st, 1);
   x->scope_name = db_col_dup(ar, st, 2);
-  x->starts_at = sqlite3_column_int64(st, 3);
-  x->ends_at = sqlite3_column_int64(st, 4);
-  x->ended_at = sqlite3_column_type(st, 5)==SQLITE_NULL ? 0 : sqlite3_column_int64(st, 5);
+  x->starts_at = db_col_int64(st, 3);
+  x->ends_at = db_col_int64(st, 4);
+  x->ended_at = db_col_null(st, 5) ? 0 : db_col_int64(st, 5);
   x->time_zone = db_col_dup(ar, st, 6);
   x->reason = db_col_dup(ar, st, 7);
   x->approver_kind = db_col_dup(ar, st, 8);
   x->approver_name = db_col_dup(ar, st, 9);
-  x->approver_min = sqlite3_column_int(st, 10);
+  x->approver_min = db_col_int(st, 10);
   x->created_by = db_col_dup(ar, st, 11);
-  x->created_at = sqlite3_column_int64(st, 12);
+  x->created_at = db_col_int64(st, 12);
 }
 
 static int freeze_query(struct app *a, struct arena *ar, const char *sql, int64_t now, int64_t id, int limit,
@@ -586,12 +586,12 @@ static int freeze_query(struct app *a, struct arena *ar, const char *sql, int64_
   *out = NULL;
   *n = 0;
   struct freeze *f = arena_alloc(ar, (size_t)limit*sizeof(*f));
-  sqlite3_stmt *st = db_prepare(a->db, sql);
+  struct db_stmt *st = db_prepare(a->db, sql);
   if( f==NULL || st==NULL ){ db_finish(st); return HP_ERROR; }
-  if( sqlite3_bind_parameter_index(st, ":now") ) db_bind_int64(st, ":now", now);
-  if( sqlite3_bind_parameter_index(st, ":id") ) db_bind_int64(st, ":id", id);
+  if( db_has_param(st, ":now") ) db_bind_int64(st, ":now", now);
+  if( db_has_param(st, ":id") ) db_bind_int64(st, ":id", id);
   db_bind_int64(st, ":lim", limit);
-  while( *n<limit && db_step(st)==SQLITE_ROW ) freeze_row(ar, st, &f[(*n)++]);
+  while( *n<limit && db_step(st)==DB_ROW ) freeze_row(ar, st, &f[(*n)++]);
   db_finish(st);
   *out = f;
   return HP_OK;

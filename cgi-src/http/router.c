@@ -211,7 +211,7 @@ out:
   }
   resp_finish(r);
   db_end_read(r->app->db);
-  if( !sqlite3_get_autocommit(r->app->db) ){
+  if( db_in_tx(r->app->db) ){
     /* A handler that failed half-way must roll back; if one did not, this
     ** worker would hold the write lock and stall every other one. */
     log_msg("%s: a request left a transaction open; rolled back", r->request_id);

@@ -75,7 +75,7 @@ static void magic_find_maps(struct app *app);
 
 int server_open_worker_state(struct app *app){
   char p[PATH_MAX+32];
-  if( app_path(app, p, sizeof(p), "holdpoint.db") || db_open(p, &app->db) ) return -1;
+  if( app_db_open(app, &app->db) ) return -1;
   snprintf(p, sizeof(p), "%s/templates", app->cfg.root_dir);
   if( tmpl_init(p) ){ log_msg("templates not found in %s", p); return -1; }
   magic_t m = magic_open(MAGIC_MIME_TYPE|MAGIC_ERROR);
@@ -269,10 +269,10 @@ int server_run(struct app *app){
   if( server_ensure_dirs(app) ) return 1;
   sweep_tmp(app);
   {
-    sqlite3 *db;
-    char p[PATH_MAX+32], sqldir[PATH_MAX+8];
+    struct db *db;
+    char sqldir[PATH_MAX+8];
     snprintf(sqldir, sizeof(sqldir), "%s/sql", app->cfg.root_dir);
-    if( app_path(app, p, sizeof(p), "holdpoint.db") || db_open(p, &db) ) return 1;
+    if( app_db_open(app, &db) ) return 1;
     int bad = db_migrate(db, sqldir, 0);
     /* the group map file (HOLDPOINT_GROUP_MAP_FILE) is read at every start: a bad line stops the start */
     if( !bad && app->cfg.idp.group_map_file[0] ){

@@ -53,16 +53,16 @@ void sess_device_cookie(struct req *r, const char *value){
 /* Load an enabled user with roles into the arena: 1 found, 0 not (or disabled), -1 the database
 ** or memory failed. */
 static int load_user(struct req *r, int64_t user_id, struct user **out){
-  sqlite3 *db = r->app->db;
+  struct db *db = r->app->db;
   int found = 0;
   *out = NULL;
-  sqlite3_stmt *st = db_prepare(db, "SELECT username, display_name, email, is_admin, time_zone, auth_source,"
+  struct db_stmt *st = db_prepare(db, "SELECT username, display_name, email, is_admin, time_zone, auth_source,"
                                     " (SELECT confirmed_at FROM totp WHERE user_id=users.id) IS NOT NULL"
                                     " FROM users WHERE id=:id AND disabled=0");
   if( st==NULL ) return -1;
   db_bind_int64(st, ":id", user_id);
   int step = db_step(st);
-  if( step==SQLITE_ROW ){
+  if( step==DB_ROW ){
     struct user *u = arena_alloc(&r->arena, sizeof(*u));
     if( u ){
       memset(u, 0, sizeof(*u));
@@ -70,16 +70,16 @@ static int load_user(struct req *r, int64_t user_id, struct user **out){
       u->username = db_col_dup(&r->arena, st, 0);
       u->display_name = db_col_dup(&r->arena, st, 1);
       u->email = db_col_dup(&r->arena, st, 2);
-      u->is_admin = sqlite3_column_int(st, 3);
+      u->is_admin = db_col_int(st, 3);
       u->time_zone = db_col_dup(&r->arena, st, 4);
       u->auth_source = db_col_dup(&r->arena, st, 5);
-      u->two_step = sqlite3_column_int(st, 6);
+      u->two_step = db_col_int(st, 6);
       found = u->username && u->display_name && u->email && u->time_zone && u->auth_source ? 1 : -1;
       if( found==1 ) *out = u;
     }else{
       found = -1;
     }
-  }else if( step!=SQLITE_DONE ){
+  }else if( step!=DB_DONE ){
     found = -1;
   }
   db_finish(st);
@@ -87,9 +87,9 @@ static int load_user(struct req *r, int64_t user_id, struct user **out){
   st = db_prepare(db, "SELECT role FROM user_roles WHERE user_id=:id");
   if( st==NULL ){ *out = NULL; return -1; }
   db_bind_int64(st, ":id", user_id);
-  while( (step = db_step(st))==SQLITE_ROW ) (*out)->roles |= users_role_bit(db_col_text(st, 0));
+  while( (step = db_step(st))==DB_ROW ) (*out)->roles |= users_role_bit(db_col_text(st, 0));
   db_finish(st);
-  if( step!=SQLITE_DONE ){ *out = NULL; return -1; }     /* never a person with half their roles */
+  if( step!=DB_DONE ){ *out = NULL; return -1; }     /* never a person with half their roles */
   if( (*out)->is_admin ) (*out)->roles |= ROLE_ADMIN;
   (*out)->must_set_up_two_step = strcmp((*out)->auth_source, "local")==0 && !(*out)->two_step
                               && ((*out)->roles & users_roles_parse(r->app->cfg.idp.two_step_roles));
@@ -112,10 +112,10 @@ int sess_identify(struct req *r){
   if( tok==NULL || strlen(tok)!=2*SESS_TOKEN_BYTES ) return 0;
   char h[65];
   util_sha256_hex(tok, strlen(tok), h);
-  sqlite3 *db = r->app->db;
+  struct db *db = r->app->db;
   int64_t now = app_now_ms(r->app), user_id = 0, last_seen = 0;
   const char *csrf = NULL;
-  sqlite3_stmt *st = db_prepare(db, "SELECT user_id, csrf_token, last_seen_at FROM sessions"
+  struct db_stmt *st = db_prepare(db, "SELECT user_id, csrf_token, last_seen_at FROM sessions"
                                     " WHERE id_hash=:h AND ended_at IS NULL AND expires_at>:now"
                                     " AND last_seen_at>:idle");
   if( st==NULL ) return -1;
@@ -123,14 +123,14 @@ int sess_identify(struct req *r){
   db_bind_int64(st, ":now", now);
   db_bind_int64(st, ":idle", now - (int64_t)r->app->cfg.session_idle*1000);
   int step = db_step(st);
-  if( step==SQLITE_ROW ){
-    user_id = sqlite3_column_int64(st, 0);
+  if( step==DB_ROW ){
+    user_id = db_col_int64(st, 0);
     csrf = db_col_dup(&r->arena, st, 1);
-    last_seen = sqlite3_column_int64(st, 2);
+    last_seen = db_col_int64(st, 2);
   }
   db_finish(st);
-  if( step!=SQLITE_ROW && step!=SQLITE_DONE ) return -1;     /* not "signed out": the database failed */
-  if( step==SQLITE_ROW && csrf==NULL ) return -1;            /* out of memory */
+  if( step!=DB_ROW && step!=DB_DONE ) return -1;     /* not "signed out": the database failed */
+  if( step==DB_ROW && csrf==NULL ) return -1;            /* out of memory */
   if( user_id==0 ) return 0;
   int found = load_user(r, user_id, &r->user);
   if( found!=1 ) return found;
@@ -158,7 +158,7 @@ int sess_create(struct req *r, int64_t user_id, const char *method){
   if( util_random_hex(tok, SESS_TOKEN_BYTES) || util_random_hex(csrf, 32) ) return HP_ERROR;
   util_sha256_hex(tok, strlen(tok), h);
   int64_t now = app_now_ms(r->app);
-  sqlite3_stmt *st = db_prepare(r->app->db,
+  struct db_stmt *st = db_prepare(r->app->db,
     "INSERT INTO sessions(id_hash,user_id,csrf_token,created_at,last_seen_at,expires_at,ip,user_agent,auth_method)"
     " VALUES(:h,:u,:c,:now,:now,:exp,:ip,:ua,:m)");
   if( st==NULL ) return HP_ERROR;
@@ -170,7 +170,7 @@ int sess_create(struct req *r, int64_t user_id, const char *method){
   db_bind_text(st, ":ip", r->remote_addr);
   db_bind_text(st, ":ua", r->user_agent);
   db_bind_text(st, ":m", method);
-  int rc = db_step(st)==SQLITE_DONE ? HP_OK : HP_ERROR;
+  int rc = db_step(st)==DB_DONE ? HP_OK : HP_ERROR;
   db_finish(st);
   if( rc==HP_OK ){
     resp_header(r, "Set-Cookie", sess_cookie_header(r, tok, 1));
@@ -181,12 +181,12 @@ int sess_create(struct req *r, int64_t user_id, const char *method){
 }
 
 int sess_end(struct req *r, const char *id_hash){
-  sqlite3_stmt *st = db_prepare(r->app->db,
+  struct db_stmt *st = db_prepare(r->app->db,
     "UPDATE sessions SET ended_at=:now WHERE id_hash=:h AND ended_at IS NULL");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":now", app_now_ms(r->app));
   db_bind_text(st, ":h", id_hash);
-  int rc = db_step(st)==SQLITE_DONE ? HP_OK : HP_ERROR;
+  int rc = db_step(st)==DB_DONE ? HP_OK : HP_ERROR;
   db_finish(st);
   return rc;
 }
@@ -197,17 +197,17 @@ int sess_end(struct req *r, const char *id_hash){
 ** after a password change or reset.  HP_OK, HP_UNAVAILABLE or HP_ERROR.
 */
 int sess_end_others(struct req *r, int64_t user_id, const char *keep){
-  sqlite3 *db = r->app->db;
+  struct db *db = r->app->db;
   if( db_begin_write(db) ) return HP_UNAVAILABLE;
-  sqlite3_stmt *st = db_prepare(db, "UPDATE sessions SET ended_at=:now"
+  struct db_stmt *st = db_prepare(db, "UPDATE sessions SET ended_at=:now"
                                     " WHERE user_id=:u AND ended_at IS NULL AND id_hash<>:keep");
   int ok = 0, n = 0;
   if( st ){
     db_bind_int64(st, ":now", app_now_ms(r->app));
     db_bind_int64(st, ":u", user_id);
     db_bind_text(st, ":keep", keep ? keep : "");
-    ok = db_step(st)==SQLITE_DONE;
-    n = sqlite3_changes(db);
+    ok = db_step(st)==DB_DONE;
+    n = db_changes(db);
     db_finish(st);
   }
   if( ok && n>0 ) ok = req_audit(r, "session.end_others", "user", user_id, 0, "{s:i}", "ended", n)==0;
@@ -262,14 +262,14 @@ int sess_token_identify(struct req *r){
   if( strlen(z)!=67 || strncmp(z, "hp_", 3)!=0 ) return HP_UNAUTHORIZED;
   char h[65];
   util_sha256_hex(z, strlen(z), h);
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT id, user_id FROM api_tokens"
+  struct db_stmt *st = db_prepare(r->app->db, "SELECT id, user_id FROM api_tokens"
                                             " WHERE token_hash=:h AND revoked_at IS NULL");
   if( st==NULL ) return HP_ERROR;
   db_bind_text(st, ":h", h);
   int64_t tid = 0, uid = 0;
-  if( db_step(st)==SQLITE_ROW ){
-    tid = sqlite3_column_int64(st, 0);
-    uid = sqlite3_column_int64(st, 1);
+  if( db_step(st)==DB_ROW ){
+    tid = db_col_int64(st, 0);
+    uid = db_col_int64(st, 1);
   }
   db_finish(st);
   if( tid==0 || !sess_load_user(r, uid, &r->user) ) return HP_UNAUTHORIZED;
@@ -309,10 +309,10 @@ int sess_reauthenticate(struct req *r, const char *password, int64_t *wait_ms){
     method = "ldap";
     ok = ldapdir_authenticate(&r->app->cfg.idp, &r->arena, r->user->username, password, &e, err, sizeof(err))==HP_OK;
   }else if( r->user->auth_source==NULL || strcmp(r->user->auth_source, "local")==0 ){
-    sqlite3_stmt *st = db_prepare(r->app->db, "SELECT password_hash FROM users WHERE id=:id AND disabled=0");
+    struct db_stmt *st = db_prepare(r->app->db, "SELECT password_hash FROM users WHERE id=:id AND disabled=0");
     if( st==NULL ) return 0;
     db_bind_int64(st, ":id", r->user->id);
-    ok = db_step(st)==SQLITE_ROW && auth_verify_password(db_col_text(st, 0), password);
+    ok = db_step(st)==DB_ROW && auth_verify_password(db_col_text(st, 0), password);
     db_finish(st);
   }
   if( !ok ){
@@ -329,7 +329,7 @@ void sess_reauth_record(struct req *r, const char *method){
 }
 
 int sess_reauth_mark(struct app *a, const char *id_hash, int64_t user_id, const char *method){
-  sqlite3_stmt *st = db_prepare(a->db, "UPDATE sessions SET reauth_at=:now, reauth_method=:m WHERE id_hash=:h"
+  struct db_stmt *st = db_prepare(a->db, "UPDATE sessions SET reauth_at=:now, reauth_method=:m WHERE id_hash=:h"
                                        " AND (:u=0 OR user_id=:u) AND ended_at IS NULL AND expires_at>:now");
   int n = -1;
   if( st ){
@@ -337,7 +337,7 @@ int sess_reauth_mark(struct app *a, const char *id_hash, int64_t user_id, const 
     db_bind_text(st, ":m", method);
     db_bind_text(st, ":h", id_hash);
     db_bind_int64(st, ":u", user_id);
-    if( db_step(st)==SQLITE_DONE ) n = sqlite3_changes(a->db);
+    if( db_step(st)==DB_DONE ) n = db_changes(a->db);
     db_finish(st);
   }
   return n;
@@ -345,13 +345,13 @@ int sess_reauth_mark(struct app *a, const char *id_hash, int64_t user_id, const 
 
 const char *sess_reauth_recent(struct req *r, int64_t within_ms){
   if( r->session_hash==NULL ) return NULL;
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT reauth_method FROM sessions WHERE id_hash=:h"
+  struct db_stmt *st = db_prepare(r->app->db, "SELECT reauth_method FROM sessions WHERE id_hash=:h"
                                             " AND reauth_at>=:since AND reauth_method IS NOT NULL");
   const char *m = NULL;
   if( st==NULL ) return NULL;
   db_bind_text(st, ":h", r->session_hash);
   db_bind_int64(st, ":since", app_now_ms(r->app) - within_ms);
-  if( db_step(st)==SQLITE_ROW ) m = db_col_dup(&r->arena, st, 0);
+  if( db_step(st)==DB_ROW ) m = db_col_dup(&r->arena, st, 0);
   db_finish(st);
   return m;
 }

@@ -101,14 +101,14 @@ static int append_json(struct app *a, const struct audit_ctx *c, const char *act
   int rc = -1;
   struct buf canon;
   buf_init(&canon);
-  sqlite3_stmt *st = NULL;
+  struct db_stmt *st = NULL;
   if( audit_load_key(a, 1) ) goto out;
   char prev[65] = AUDIT_GENESIS;
   int64_t seq = 1;
   st = db_prepare(a->db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
   if( st==NULL ) goto out;
-  if( db_step(st)==SQLITE_ROW ){
-    seq = sqlite3_column_int64(st, 0) + 1;
+  if( db_step(st)==DB_ROW ){
+    seq = db_col_int64(st, 0) + 1;
     snprintf(prev, sizeof(prev), "%s", db_col_text(st, 1));
   }
   db_finish(st);
@@ -146,7 +146,7 @@ static int append_json(struct app *a, const struct audit_ctx *c, const char *act
   db_bind_text(st, ":details", w.details_json);
   db_bind_text(st, ":prev", prev);
   db_bind_text(st, ":hash", hash);
-  if( db_step(st)!=SQLITE_DONE ) goto out;
+  if( db_step(st)!=DB_DONE ) goto out;
   rc = 0;
 out:
   db_finish(st);
@@ -220,22 +220,22 @@ int audit_verify(struct app *a, const char *head, char *msg, size_t nmsg){
   /* The columns of the SELECT below, in its order. */
   enum { V_SEQ, V_AT, V_ACTOR_ID, V_ACTOR_NAME, V_ACTING_FOR, V_IP, V_SESSION, V_UA, V_REQUEST,
          V_ACTION, V_OTYPE, V_OID, V_RELEASE, V_DETAILS, V_PREV, V_HASH };
-  sqlite3_stmt *st = db_prepare(a->db,
+  struct db_stmt *st = db_prepare(a->db,
     "SELECT seq,at,actor_id,actor_name,acting_for_id,ip,session_hash,user_agent,request_id,"
     "action,object_type,object_id,release_id,details_json,prev_hash,hash FROM audit_log ORDER BY seq");
   if( st==NULL ) goto out;
   char prev[65] = AUDIT_GENESIS;
   int64_t expect = 1, count = 0;
   int step;
-  while( (step = db_step(st))==SQLITE_ROW ){
+  while( (step = db_step(st))==DB_ROW ){
     struct audit_row w = {
-      .seq = sqlite3_column_int64(st, V_SEQ), .at = sqlite3_column_int64(st, V_AT),
-      .actor_id = sqlite3_column_int64(st, V_ACTOR_ID), .actor_name = db_col_text(st, V_ACTOR_NAME),
-      .acting_for_id = sqlite3_column_int64(st, V_ACTING_FOR), .ip = db_col_text(st, V_IP),
+      .seq = db_col_int64(st, V_SEQ), .at = db_col_int64(st, V_AT),
+      .actor_id = db_col_int64(st, V_ACTOR_ID), .actor_name = db_col_text(st, V_ACTOR_NAME),
+      .acting_for_id = db_col_int64(st, V_ACTING_FOR), .ip = db_col_text(st, V_IP),
       .session_hash = db_col_text(st, V_SESSION), .user_agent = db_col_text(st, V_UA),
       .request_id = db_col_text(st, V_REQUEST), .action = db_col_text(st, V_ACTION),
-      .object_type = db_col_text(st, V_OTYPE), .object_id = sqlite3_column_int64(st, V_OID),
-      .release_id = sqlite3_column_int64(st, V_RELEASE), .details_json = db_col_text(st, V_DETAILS),
+      .object_type = db_col_text(st, V_OTYPE), .object_id = db_col_int64(st, V_OID),
+      .release_id = db_col_int64(st, V_RELEASE), .details_json = db_col_text(st, V_DETAILS),
     };
     const char *stored_prev = db_col_text(st, V_PREV), *stored = db_col_text(st, V_HASH);
     char h[65];
@@ -266,7 +266,7 @@ int audit_verify(struct app *a, const char *head, char *msg, size_t nmsg){
     expect++;
     count++;
   }
-  if( step!=SQLITE_DONE ) goto out;
+  if( step!=DB_DONE ) goto out;
   if( head && !head_seen ){
     snprintf(msg, nmsg, "row %lld is missing: the trail ends at row %lld (truncated)",
              head_seq, (long long)count);
@@ -281,11 +281,11 @@ out:
 }
 
 int audit_head(struct app *a, char *out, size_t nout){
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+  struct db_stmt *st = db_prepare(a->db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
   int rc = -1;
   if( st==NULL ) return -1;
-  if( db_step(st)==SQLITE_ROW ){
-    snprintf(out, nout, "%lld:%s", (long long)sqlite3_column_int64(st, 0), db_col_text(st, 1));
+  if( db_step(st)==DB_ROW ){
+    snprintf(out, nout, "%lld:%s", (long long)db_col_int64(st, 0), db_col_text(st, 1));
     rc = 0;
   }else{
     snprintf(out, nout, "0:%s", AUDIT_GENESIS);

@@ -135,22 +135,7 @@ int backup_make(struct app *a, const char *dir, char *msg, size_t nmsg){
   if( !empty ) return fail(msg, nmsg, "%s is not empty; back up into a new directory", dir);
   /* 1. the database: one consistent snapshot, while writers go on */
   snprintf(path, sizeof(path), "%s/holdpoint.db", dir);
-  sqlite3 *dst = NULL;
-  if( sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE|SQLITE_OPEN_CREATE, NULL)!=SQLITE_OK ){
-    sqlite3_close(dst);
-    return fail(msg, nmsg, "cannot create %s", path);
-  }
-  sqlite3_backup *bk = sqlite3_backup_init(dst, "main", a->db, "main");
-  int step = bk ? sqlite3_backup_step(bk, -1) : SQLITE_ERROR;
-  int fin = bk ? sqlite3_backup_finish(bk) : SQLITE_ERROR;
-  if( step!=SQLITE_DONE || fin!=SQLITE_OK ){
-    fail(msg, nmsg, "the database could not be copied: %s", sqlite3_errmsg(dst));
-    sqlite3_close(dst);
-    return -1;
-  }
-  int jm = sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
-  sqlite3_close(dst);
-  if( jm!=SQLITE_OK ) return fail(msg, nmsg, "the copied database could not be made one file");
+  if( db_backup_to(a->db, path, msg, nmsg) ) return -1;
   /* 2. the audit key */
   if( app_path(a, src, sizeof(src), "keys/audit.key") ) return fail(msg, nmsg, "path too long");
   snprintf(path, sizeof(path), "%s/keys/audit.key", dir);
@@ -159,9 +144,9 @@ int backup_make(struct app *a, const char *dir, char *msg, size_t nmsg){
   if( copy_hash(src, path, 0600, sha, &size) ) return fail(msg, nmsg, "cannot copy the audit key %s: %s", src, strerror(errno));
   /* 3. the evidence the snapshot refers to, each checked against its name (its content hash) */
   if( open_as_data(a, dir, &b) ){ fail(msg, nmsg, "cannot open the copied database"); goto out; }
-  sqlite3_stmt *st = db_prepare(b.db, "SELECT DISTINCT stored_path, sha256 FROM evidence ORDER BY stored_path");
+  struct db_stmt *st = db_prepare(b.db, "SELECT DISTINCT stored_path, sha256 FROM evidence ORDER BY stored_path");
   if( st==NULL ){ fail(msg, nmsg, "cannot read the copied database"); goto out; }
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     const char *rel = db_col_text(st, 0), *want = db_col_text(st, 1);
     if( !safe_rel(rel) ){ db_finish(st); fail(msg, nmsg, "an evidence row has a bad path: %s", rel); goto out; }
     if( app_path(a, src, sizeof(src), "%s", rel) ){ db_finish(st); fail(msg, nmsg, "path too long"); goto out; }
@@ -379,4 +364,250 @@ int backup_restore(struct app *a, const char *dir, int replace, char *msg, size_
   if( v!=0 ) return fail(msg, nmsg, "the restored audit trail does not verify: %s", vmsg);
   snprintf(msg, nmsg, "restored %zu files into %s; audit trail intact up to %s", n, a->cfg.data_dir, head);
   return 0;
+}
+
+/* ---------------------------------------------------------------- holdpoint migrate-store */
+
+/* The target of "sqlite:PATH" / "postgres:URI" / a bare URI or path, in out. */
+static const char *store_target(const char *spec, char *out, size_t n){
+  if( strncmp(spec, "sqlite:", 7)==0 ) spec += 7;
+  else if( strncmp(spec, "postgres:", 9)==0 && strncmp(spec, "postgres://", 11)!=0 ) spec += 9;
+  snprintf(out, n, "%s", spec);
+  return out;
+}
+
+struct store_table { char name[64]; int done; int64_t rows; };
+
+/* The target's tables, parents before the tables that refer to them (foreign keys). */
+static int store_tables(struct db *to, struct store_table **out, int *nout){
+  struct store_table *t = NULL;
+  int n = 0, cap = 0;
+  struct db_stmt *st = db_prepare(to, "SELECT c.relname FROM pg_class c JOIN pg_namespace s ON s.oid=c.relnamespace"
+                                      " WHERE s.nspname=current_schema() AND c.relkind='r' AND c.relname<>'schema_migrations'"
+                                      " ORDER BY c.relname");
+  if( st==NULL ) return -1;
+  while( db_step(st)==DB_ROW ){
+    if( n==cap ){
+      cap = cap ? cap*2 : 64;
+      struct store_table *nt = realloc(t, (size_t)cap*sizeof(*t));
+      if( nt==NULL ){ db_finish(st); free(t); return -1; }
+      t = nt;
+    }
+    memset(&t[n], 0, sizeof(t[n]));
+    snprintf(t[n].name, sizeof(t[n].name), "%s", db_col_text(st, 0));
+    n++;
+  }
+  db_finish(st);
+  /* order: repeatedly take a table whose parents are all taken */
+  struct store_table *ordered = calloc((size_t)(n ? n : 1), sizeof(*ordered));
+  if( ordered==NULL ){ free(t); return -1; }
+  int k = 0;
+  while( k<n ){
+    int progress = 0;
+    for(int i=0; i<n; i++){
+      if( t[i].done ) continue;
+      int ready = 1;
+      struct db_stmt *q = db_prepare(to, "SELECT p.relname FROM pg_constraint f JOIN pg_class c ON c.oid=f.conrelid"
+                                         " JOIN pg_class p ON p.oid=f.confrelid WHERE f.contype='f' AND c.relname=:t AND p.relname<>:t");
+      if( q==NULL ){ free(t); free(ordered); return -1; }
+      db_bind_text(q, ":t", t[i].name);
+      while( ready && db_step(q)==DB_ROW ){
+        for(int j=0; j<n; j++) if( strcmp(t[j].name, db_col_text(q, 0))==0 && !t[j].done ) ready = 0;
+      }
+      db_finish(q);
+      if( !ready ) continue;
+      t[i].done = 1;
+      ordered[k++] = t[i];
+      progress = 1;
+    }
+    if( !progress ){ free(t); free(ordered); return -1; }     /* a circle of foreign keys */
+  }
+  free(t);
+  *out = ordered;
+  *nout = n;
+  return 0;
+}
+
+/* Copy table t's rows from one store to the other (the target's own columns; generated ones are computed there). */
+static int store_copy_table(struct db *from, struct db *to, struct store_table *t, char *msg, size_t nmsg){
+  struct buf cols, sel, ins;
+  int ncol = 0, rc = -1;
+  buf_init(&cols); buf_init(&sel); buf_init(&ins);
+  struct db_stmt *st = db_prepare(to, "SELECT column_name FROM information_schema.columns"
+                                      " WHERE table_schema=current_schema() AND table_name=:t AND is_generated='NEVER'"
+                                      " AND (is_identity='NO' OR identity_generation='BY DEFAULT') ORDER BY ordinal_position");
+  if( st==NULL ) return fail(msg, nmsg, "cannot read the columns of %s", t->name);
+  db_bind_text(st, ":t", t->name);
+  while( db_step(st)==DB_ROW ){
+    buf_printf(&cols, "%s\"%s\"", ncol ? "," : "", db_col_text(st, 0));
+    buf_printf(&ins, "%s:c%d", ncol ? "," : "", ncol);
+    ncol++;
+  }
+  db_finish(st);
+  if( ncol==0 || cols.oom || ins.oom ){ fail(msg, nmsg, "no columns for %s", t->name); goto out; }
+  buf_printf(&sel, "SELECT %s FROM \"%s\"", cols.z, t->name);
+  struct buf sql;
+  buf_init(&sql);
+  buf_printf(&sql, "INSERT INTO \"%s\"(%s) VALUES(%s)", t->name, cols.z, ins.z);
+  struct db_stmt *r = sel.oom ? NULL : db_prepare(from, sel.z);
+  struct db_stmt *w = sql.oom ? NULL : db_prepare(to, sql.z);
+  buf_free(&sql);
+  if( r==NULL || w==NULL ){
+    db_finish(r); db_finish(w);
+    fail(msg, nmsg, "the source has no table %s with the target's columns (is it at the same schema version?)", t->name);
+    goto out;
+  }
+  int step;
+  while( (step = db_step(r))==DB_ROW ){
+    for(int i=0; i<ncol; i++){
+      char p[16];
+      snprintf(p, sizeof(p), ":c%d", i);
+      if( db_col_null(r, i) ) db_bind_null(w, p);
+      else db_bind_text(w, p, db_col_text(r, i));
+    }
+    if( db_step(w)!=DB_DONE ){
+      fail(msg, nmsg, "a row of %s could not be written: %s", t->name, db_errmsg(to));
+      db_finish(r); db_finish(w);
+      goto out;
+    }
+    db_reset(w);
+    t->rows++;
+  }
+  db_finish(r);
+  db_finish(w);
+  if( step!=DB_DONE ){ fail(msg, nmsg, "%s could not be read", t->name); goto out; }
+  /* identity columns go on after the highest id copied */
+  st = db_prepare(to, "SELECT column_name FROM information_schema.columns WHERE table_schema=current_schema()"
+                      " AND table_name=:t AND is_identity='YES' AND identity_generation='BY DEFAULT'");
+  if( st==NULL ) goto out;
+  db_bind_text(st, ":t", t->name);
+  char idcol[64] = "";
+  if( db_step(st)==DB_ROW ) snprintf(idcol, sizeof(idcol), "%s", db_col_text(st, 0));
+  db_finish(st);
+  if( idcol[0] ){
+    char q[400];
+    snprintf(q, sizeof(q), "SELECT setval(pg_get_serial_sequence('\"%s\"','%s'), coalesce((SELECT max(\"%s\") FROM \"%s\"),0)+1, false)",
+             t->name, idcol, idcol, t->name);
+    if( db_int(to, q, -1)<0 ){ fail(msg, nmsg, "cannot move the ids of %s on", t->name); goto out; }
+  }
+  rc = 0;
+out:
+  buf_free(&cols); buf_free(&sel); buf_free(&ins);
+  return rc;
+}
+
+int backup_migrate_store(struct app *a, const char *from_spec, const char *to_spec, FILE *progress,
+                         char *msg, size_t nmsg){
+  char from_t[PATH_MAX], to_t[PATH_MAX], sqldir[PATH_MAX+8], head_from[120] = "", iso[40];
+  struct db *from = NULL, *to = NULL;
+  struct store_table *t = NULL;
+  int nt = 0, rc = -1;
+  struct app b;
+  store_target(from_spec, from_t, sizeof(from_t));
+  store_target(to_spec, to_t, sizeof(to_t));
+  if( db_target_is_postgres(from_t) ) return fail(msg, nmsg, "--from must be a SQLite database (sqlite:PATH)");
+  if( !db_target_is_postgres(to_t) ) return fail(msg, nmsg, "--to must be a PostgreSQL database (postgres://…)");
+  if( access(from_t, R_OK) ) return fail(msg, nmsg, "cannot read %s: %s", from_t, strerror(errno));
+  if( db_open(from_t, &from) ) return fail(msg, nmsg, "cannot open %s", from_t);
+  if( db_open(to_t, &to) ){ fail(msg, nmsg, "cannot connect to the PostgreSQL database"); goto out; }
+  snprintf(sqldir, sizeof(sqldir), "%s/sql", a->cfg.root_dir);
+  int want = db_schema_version(from);
+  if( db_migrate(to, sqldir, 0) ){ fail(msg, nmsg, "the PostgreSQL schema could not be created"); goto out; }
+  if( db_schema_version(to)!=want ){
+    fail(msg, nmsg, "the source is at schema %d and this program's PostgreSQL schema is %d: run holdpoint migrate on the source first",
+         want, db_schema_version(to));
+    goto out;
+  }
+  /* once: a target that was copied into, or that holds anything, is refused */
+  struct db_stmt *st = db_prepare(to, "SELECT value FROM settings WHERE key='store.copied_from'");
+  if( st && db_step(st)==DB_ROW ){
+    fail(msg, nmsg, "this PostgreSQL database was filled by migrate-store already (%s); it is not done twice", db_col_text(st, 0));
+    db_finish(st);
+    goto out;
+  }
+  db_finish(st);
+  if( db_int(to, "SELECT count(*) FROM users", 1)>0 || db_int(to, "SELECT count(*) FROM audit_log", 1)>0 ){
+    fail(msg, nmsg, "the PostgreSQL database holds data already; migrate-store copies into an empty one only");
+    goto out;
+  }
+  /* the source's chain first: nothing broken is carried over */
+  memset(&b, 0, sizeof(b));
+  b.cfg = a->cfg;
+  b.db = from;
+  if( audit_verify(&b, NULL, msg, nmsg)!=0 ){
+    char why[400];
+    snprintf(why, sizeof(why), "%s", msg);
+    fail(msg, nmsg, "the source's audit trail does not verify (%s); nothing was copied", why);
+    goto out;
+  }
+  if( store_tables(to, &t, &nt) ){ fail(msg, nmsg, "cannot list the PostgreSQL tables"); goto out; }
+  /* one read snapshot of the source (a server may go on writing; the copy is of one moment) */
+  if( db_exec(from, "BEGIN") ){ fail(msg, nmsg, "cannot read %s", from_t); goto out; }
+  audit_head(&b, head_from, sizeof(head_from));
+  if( db_begin_write(to) ){ db_exec(from, "COMMIT"); fail(msg, nmsg, "cannot write to PostgreSQL"); goto out; }
+  int bad = 0;
+  for(int i=0; i<nt && !bad; i++){
+    bad = store_copy_table(from, to, &t[i], msg, nmsg);
+    if( !bad && progress ) fprintf(progress, "copied %-22s %lld rows\n", t[i].name, (long long)t[i].rows);
+  }
+  if( !bad ){
+    char label[PATH_MAX+80];
+    snprintf(label, sizeof(label), "%s at %s, audit head %s", from_t, app_iso_time(app_now_ms(a), iso, (int)sizeof(iso)), head_from);
+    st = db_prepare(to, "INSERT INTO settings(key,value) VALUES('store.copied_from',:v)");
+    bad = st==NULL || db_bind_text(st, ":v", label) || db_step(st)!=DB_DONE;
+    db_finish(st);
+    if( bad ) fail(msg, nmsg, "cannot record the copy: %s", db_errmsg(to));
+  }
+  db_exec(from, "COMMIT");
+  if( bad || db_commit(to) ){
+    db_rollback(to);
+    if( !bad ) fail(msg, nmsg, "the copy could not be committed; nothing was written");
+    goto out;
+  }
+  /* verify on the target: every table's rows, the chain with the same head, every evidence file's checksum */
+  for(int i=0; i<nt; i++){
+    char q[160];
+    snprintf(q, sizeof(q), "SELECT count(*) FROM \"%s\"", t[i].name);
+    int64_t want_rows = t[i].rows + (strcmp(t[i].name, "settings")==0);   /* and store.copied_from */
+    if( db_int(to, q, -1)!=want_rows ){ fail(msg, nmsg, "%s has a different number of rows on the target", t[i].name); goto out; }
+  }
+  b.db = to;
+  char head_to[120] = "";
+  if( audit_verify(&b, head_from[0] ? head_from : NULL, msg, nmsg)!=0 || audit_head(&b, head_to, sizeof(head_to))
+   || strcmp(head_to, head_from)!=0 ){
+    char why[400];
+    snprintf(why, sizeof(why), "%s", msg);
+    fail(msg, nmsg, "the audit trail does not verify on the target (%s)", why);
+    goto out;
+  }
+  int64_t files = 0;
+  st = db_prepare(to, "SELECT DISTINCT stored_path, sha256 FROM evidence ORDER BY stored_path");
+  if( st==NULL ){ fail(msg, nmsg, "cannot read the evidence rows on the target"); goto out; }
+  while( db_step(st)==DB_ROW ){
+    char path[PATH_MAX], sha[65];
+    long long size;
+    const char *rel = db_col_text(st, 0);
+    if( !safe_rel(rel) || app_path(a, path, sizeof(path), "%s", rel) || copy_hash(path, NULL, 0, sha, &size) ){
+      fail(msg, nmsg, "evidence file %s cannot be read (the evidence directory must be the one the source used)", rel);
+      db_finish(st);
+      goto out;
+    }
+    if( strcmp(sha, db_col_text(st, 1))!=0 ){
+      fail(msg, nmsg, "%s does not hold what its row says (SHA-256 %s)", rel, sha);
+      db_finish(st);
+      goto out;
+    }
+    files++;
+  }
+  db_finish(st);
+  int64_t rows = 0;
+  for(int i=0; i<nt; i++) rows += t[i].rows;
+  snprintf(msg, nmsg, "%lld rows in %d tables copied; audit trail verified on PostgreSQL up to %s; %lld evidence files checked",
+           (long long)rows, nt, head_to, (long long)files);
+  rc = 0;
+out:
+  free(t);
+  db_close(from);
+  db_close(to);
+  return rc;
 }

@@ -2,6 +2,7 @@
 #ifndef HP_BACKUP_H
 #define HP_BACKUP_H
 #include <stddef.h>
+#include <stdio.h>
 
 struct app;
 
@@ -30,4 +31,14 @@ struct app;
 int backup_make(struct app *a, const char *dir, char *msg, size_t nmsg);
 int backup_verify(struct app *a, const char *dir, char *msg, size_t nmsg);
 int backup_restore(struct app *a, const char *dir, int replace, char *msg, size_t nmsg);
+/*
+** holdpoint migrate-store: copy a SQLite installation (from: "sqlite:PATH") into an empty
+** PostgreSQL database (to: "postgres://…"), all of it in one transaction on the target from
+** one read snapshot of the source (a server may keep running on the source; stop it before
+** switching).  The source's audit chain is verified first; then on the target every table's
+** row count, the chain up to the source's head and every evidence file's checksum (the
+** evidence directory stays where it is, shared).  The target records the copy and refuses a
+** second one.  Progress lines go to progress (may be NULL).  0, or -1 with a sentence in msg.
+*/
+int backup_migrate_store(struct app *a, const char *from, const char *to, FILE *progress, char *msg, size_t nmsg);
 #endif

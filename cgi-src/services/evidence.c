@@ -389,26 +389,26 @@ void evidence_store_done(struct app *app, const char *sha){
 ** meanwhile.  The check never counts as a fault (fault.h): it is the cleanup.
 ** Returns 1 removed, 0 kept or failed (logged).
 */
-static int unlink_unreferenced(struct app *app, sqlite3 *db, const char *rel){
+static int unlink_unreferenced(struct app *app, struct db *db, const char *rel){
   char path[PATH_MAX];
   if( rel==NULL || strncmp(rel, "evidence/", 9)!=0 || strstr(rel, "..")
    || app_path(app, path, sizeof(path), "%s", rel) ) return 0;
-  if( sqlite3_get_autocommit(db)==0 || sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL)!=SQLITE_OK ){
+  fault_hold(1);
+  if( db_in_tx(db) || db_begin_write(db) ){
+    fault_hold(0);
     log_msg("evidence: cannot check whether %s is still referred to; left in place", rel);
     return 0;
   }
   int used = 1, removed = 0;
-  sqlite3_stmt *st = NULL;
-  if( sqlite3_prepare_v2(db, "SELECT EXISTS(SELECT 1 FROM evidence WHERE stored_path=?1)", -1, &st, NULL)==SQLITE_OK ){
-    sqlite3_bind_text(st, 1, rel, -1, SQLITE_STATIC);
-    if( sqlite3_step(st)==SQLITE_ROW ) used = sqlite3_column_int(st, 0);
-  }
-  sqlite3_finalize(st);
+  struct db_stmt *st = db_prepare(db, "SELECT EXISTS(SELECT 1 FROM evidence WHERE stored_path=:p)");
+  if( st && db_bind_text(st, ":p", rel)==0 && db_step(st)==DB_ROW ) used = db_col_int(st, 0);
+  db_finish(st);
   if( !used ){
     removed = unlink(path)==0;
     if( !removed ) log_msg("evidence: cannot remove %s: %s", path, strerror(errno));
   }
-  sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+  db_rollback(db);
+  fault_hold(0);
   return removed;
 }
 
@@ -417,16 +417,16 @@ static int unlink_unreferenced(struct app *app, sqlite3 *db, const char *rel){
 ** refers to it.  The master has no connection of its own, so it opens one.
 */
 static void sweep_journal(struct app *app, int dirfd_, const char *name){
-  char rel[160], dbpath[PATH_MAX];
+  char rel[160];
   int fd = openat(dirfd_, name, O_RDONLY|O_CLOEXEC|O_NOFOLLOW);
   ssize_t n = fd<0 ? -1 : read(fd, rel, sizeof(rel)-1);
   if( fd>=0 ) close(fd);
-  if( n<=0 || app_path(app, dbpath, sizeof(dbpath), "holdpoint.db") ) return;
+  if( n<=0 ) return;
   rel[n] = 0;
-  sqlite3 *db = NULL;
-  if( db_open(dbpath, &db) ) return;
+  struct db *db = NULL;
+  if( app_db_open(app, &db) ) return;
   if( unlink_unreferenced(app, db, rel) ) log_msg("evidence: removed %s, stored by a worker that died before recording it", rel);
-  sqlite3_close(db);
+  db_close(db);
 }
 
 /*
@@ -446,14 +446,14 @@ void evidence_unstore(struct app *app, const char *rel){
 ** or HP_ERROR.
 */
 int evidence_record(struct app *app, const struct audit_ctx *c, const struct evidence_row *e, int64_t *evidence_id){
-  sqlite3 *db = app->db;
+  struct db *db = app->db;
   int rc = HP_ERROR;
   if( db_begin_write(db) ) return HP_UNAVAILABLE;
-  sqlite3_stmt *st = db_prepare(db, "SELECT status, round FROM activities WHERE id=:id");
+  struct db_stmt *st = db_prepare(db, "SELECT status, round FROM activities WHERE id=:id");
   if( st==NULL ) goto out;
   db_bind_int64(st, ":id", e->activity_id);
-  if( db_step(st)!=SQLITE_ROW || strcmp(db_col_text(st, 0), "on_hold")!=0
-   || sqlite3_column_int(st, 1)!=e->round ){
+  if( db_step(st)!=DB_ROW || strcmp(db_col_text(st, 0), "on_hold")!=0
+   || db_col_int(st, 1)!=e->round ){
     rc = HP_CONFLICT;
     goto out;
   }
@@ -474,8 +474,8 @@ int evidence_record(struct app *app, const struct audit_ctx *c, const struct evi
   db_bind_int64(st, ":uid", c->actor_id);
   db_bind_int64(st, ":at", app_now_ms(app));
   db_bind_text(st, ":ip", c->ip);
-  if( db_step(st)!=SQLITE_DONE ) goto out;
-  *evidence_id = sqlite3_last_insert_rowid(db);
+  if( db_step(st)!=DB_DONE ) goto out;
+  *evidence_id = db_last_id(db);
   if( audit_append(app, c, "evidence.upload", "activity", e->activity_id, e->release_id,
                    "{s:I,s:s,s:i,s:s,s:I,s:s,s:s,s:s}", "evidence_id", (json_int_t)*evidence_id,
                    "field", e->field_key, "round", e->round, "name", e->name,

@@ -38,7 +38,7 @@ void export_filter_sql(const struct export_filter *f, struct buf *where){
   if( f->after_seq ) buf_puts(where, " AND a.seq > :after");
 }
 
-int export_filter_bind(sqlite3_stmt *st, const struct export_filter *f){
+int export_filter_bind(struct db_stmt *st, const struct export_filter *f){
   int bad = 0;
   if( f->from_ms ) bad |= db_bind_int64(st, ":from", f->from_ms);
   if( f->until_ms ) bad |= db_bind_int64(st, ":until", f->until_ms);
@@ -188,24 +188,24 @@ static const char export_sql[] =
   " a.release_id, a.details_json, a.prev_hash, a.hash"
   " FROM audit_log a LEFT JOIN users u ON u.id=a.actor_id AND a.actor_id>0"
   " LEFT JOIN users f ON f.id=a.acting_for_id AND a.acting_for_id>0"
-  " WHERE 1";
+  " WHERE 1=1";
 
 /* An id column: empty (CSV) or null (JSON) for 0 and NULL, which mean "none". */
-static int64_t col_id(sqlite3_stmt *st, int i){
-  return sqlite3_column_type(st, i)==SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
+static int64_t col_id(struct db_stmt *st, int i){
+  return db_col_null(st, i) ? 0 : db_col_int64(st, i);
 }
 
 static void csv_id(struct buf *b, int64_t v){
   if( v ) buf_printf(b, "%lld", (long long)v);
 }
 
-static void csv_row(struct buf *b, sqlite3_stmt *st){
+static void csv_row(struct buf *b, struct db_stmt *st){
   char t[40];
   for(int i=0; i<(int)HP_ARRAY_SIZE(columns); i++){
     if( i ) buf_puts(b, ",");
     switch( columns[i].kind ){
-      case COL_INT:  buf_printf(b, "%lld", (long long)sqlite3_column_int64(st, i)); break;
-      case COL_TIME: buf_puts(b, app_iso_time(sqlite3_column_int64(st, i), t, sizeof(t))); break;
+      case COL_INT:  buf_printf(b, "%lld", (long long)db_col_int64(st, i)); break;
+      case COL_TIME: buf_puts(b, app_iso_time(db_col_int64(st, i), t, sizeof(t))); break;
       case COL_ID:   csv_id(b, col_id(st, i)); break;
       case COL_TEXT: case COL_JSON: export_csv_cell(b, db_col_text(st, i)); break;
     }
@@ -235,7 +235,7 @@ static int dump_to_buf(const char *z, size_t n, void *ctx){
   return ((struct buf*)ctx)->oom ? -1 : 0;
 }
 
-static int jsonl_row(struct buf *b, sqlite3_stmt *st){
+static int jsonl_row(struct buf *b, struct db_stmt *st){
   char t[40];
   json_t *o = json_object();
   if( o==NULL ) return -1;
@@ -243,11 +243,11 @@ static int jsonl_row(struct buf *b, sqlite3_stmt *st){
     const char *k = columns[i].name;
     json_t *v = NULL;
     switch( columns[i].kind ){
-      case COL_INT:  v = json_integer(sqlite3_column_int64(st, i)); break;
+      case COL_INT:  v = json_integer(db_col_int64(st, i)); break;
       case COL_TIME:                       /* "time_utc", then "time_ms" */
-        json_object_set_new(o, k, json_string(app_iso_time(sqlite3_column_int64(st, i), t, sizeof(t))));
+        json_object_set_new(o, k, json_string(app_iso_time(db_col_int64(st, i), t, sizeof(t))));
         k = "time_ms";
-        v = json_integer(sqlite3_column_int64(st, i));
+        v = json_integer(db_col_int64(st, i));
         break;
       case COL_ID:   v = jid(col_id(st, i)); break;
       case COL_TEXT: v = jstr(db_col_text(st, i)); break;
@@ -264,12 +264,12 @@ static int jsonl_row(struct buf *b, sqlite3_stmt *st){
   return rc==0 && !b->oom ? 0 : -1;
 }
 
-int export_audit(sqlite3 *db, const struct export_filter *f, enum export_format fmt,
+int export_audit(struct db *db, const struct export_filter *f, enum export_format fmt,
                  export_write_fn w, void *ctx, int64_t *nrows){
   int rc = HP_ERROR, step;
   int64_t n = 0;
   struct buf sql, out;
-  sqlite3_stmt *st = NULL;
+  struct db_stmt *st = NULL;
   buf_init(&sql);
   buf_init(&out);
   buf_puts(&sql, export_sql);
@@ -285,7 +285,7 @@ int export_audit(sqlite3 *db, const struct export_filter *f, enum export_format 
     }
     buf_puts(&out, "\r\n");
   }
-  while( (step = db_step(st))==SQLITE_ROW ){
+  while( (step = db_step(st))==DB_ROW ){
     if( fmt==EXPORT_CSV ) csv_row(&out, st);
     else if( jsonl_row(&out, st) ) goto out;
     if( out.oom ) goto out;
@@ -295,7 +295,7 @@ int export_audit(sqlite3 *db, const struct export_filter *f, enum export_format 
       buf_reset(&out);
     }
   }
-  if( step!=SQLITE_DONE ) goto out;
+  if( step!=DB_DONE ) goto out;
   if( out.len && w(ctx, out.z, out.len) ) goto out;
   rc = HP_OK;
 out:
@@ -503,21 +503,21 @@ static const char *person(struct buf *b, const char *display, const char *userna
   return b->z ? b->z : "";
 }
 
-static sqlite3_stmt *pdf_query(sqlite3 *db, const char *sql, int64_t release_id){
-  sqlite3_stmt *st = db_prepare(db, sql);
+static struct db_stmt *pdf_query(struct db *db, const char *sql, int64_t release_id){
+  struct db_stmt *st = db_prepare(db, sql);
   if( st && db_bind_int64(st, ":id", release_id) ){ db_finish(st); st = NULL; }
   return st;
 }
 
 /* The release summary; 1 when there is no such release. */
-static int pdf_summary(struct pdf *p, sqlite3 *db, int64_t id, const char *head,
+static int pdf_summary(struct pdf *p, struct db *db, int64_t id, const char *head,
                        const char *generated_by, int64_t now){
   char t[UTC_BUF], t2[UTC_BUF];
   struct buf b, who;
   int rc = -1;
   buf_init(&b);
   buf_init(&who);
-  sqlite3_stmt *st = pdf_query(db,
+  struct db_stmt *st = pdf_query(db,
     "SELECT r.name, r.version, r.artifact, r.artifact_digest, r.status, coalesce(t.name,''),"
     " coalesce(t.version,0), coalesce(u.display_name,''), coalesce(u.username,''), r.created_at,"
     " coalesce(r.finished_at,0), r.on_reject"
@@ -525,8 +525,8 @@ static int pdf_summary(struct pdf *p, sqlite3 *db, int64_t id, const char *head,
     " WHERE r.id=:id", id);
   if( st==NULL ) goto out;
   int step = db_step(st);
-  if( step==SQLITE_DONE ){ rc = 1; goto out; }
-  if( step!=SQLITE_ROW ) goto out;
+  if( step==DB_DONE ){ rc = 1; goto out; }
+  if( step!=DB_ROW ) goto out;
   buf_printf(&b, "Holdpoint audit report \xC2\xB7 release #%lld %s %s", (long long)id,
              db_col_text(st, 0), db_col_text(st, 1));
   export_pdf_text(b.z, p->running, sizeof(p->running));
@@ -557,19 +557,19 @@ static int pdf_summary(struct pdf *p, sqlite3 *db, int64_t id, const char *head,
   if( db_col_text(st, 3)[0] ) buf_printf(&b, "%sdigest %s", b.len ? ", " : "", db_col_text(st, 3));
   pdf_kv(p, "Artifact", b.z);
   buf_reset(&b);
-  if( db_col_text(st, 5)[0] ) buf_printf(&b, "%s, version %lld", db_col_text(st, 5), (long long)sqlite3_column_int64(st, 6));
+  if( db_col_text(st, 5)[0] ) buf_printf(&b, "%s, version %lld", db_col_text(st, 5), (long long)db_col_int64(st, 6));
   pdf_kv(p, "Template", b.z);
   pdf_kv(p, "Status", label_of(db_col_text(st, 4), t2, sizeof(t2)));
   pdf_kv(p, "Started by", person(&who, db_col_text(st, 7), db_col_text(st, 8)));
-  pdf_kv(p, "Started at", utc(sqlite3_column_int64(st, 9), t));
-  pdf_kv(p, "Finished at", utc(sqlite3_column_int64(st, 10), t));
+  pdf_kv(p, "Started at", utc(db_col_int64(st, 9), t));
+  pdf_kv(p, "Finished at", utc(db_col_int64(st, 10), t));
   pdf_kv(p, "On rejection", strcmp(db_col_text(st, 11), "fail_phase")==0
          ? "the phase fails; the release waits for a retry" : "the release fails");
   db_finish(st);
   st = pdf_query(db, "SELECT key, value FROM release_vars WHERE release_id=:id ORDER BY key", id);
   if( st==NULL ) goto out;
   buf_reset(&b);
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     buf_printf(&b, "%s%s = %s", b.len ? "\n" : "", db_col_text(st, 0), db_col_text(st, 1));
   }
   pdf_kv(p, "Variables", b.z);
@@ -589,7 +589,7 @@ out:
   return rc;
 }
 
-static int pdf_activities(struct pdf *p, sqlite3 *db, int64_t id){
+static int pdf_activities(struct pdf *p, struct db *db, int64_t id){
   char t[UTC_BUF], t2[UTC_BUF], s1[40], s2[40];
   struct buf b, who;
   int rc = -1, any = 0;
@@ -597,7 +597,7 @@ static int pdf_activities(struct pdf *p, sqlite3 *db, int64_t id){
   buf_init(&b);
   buf_init(&who);
   pdf_heading(p, "Phases and activities");
-  sqlite3_stmt *st = pdf_query(db,
+  struct db_stmt *st = pdf_query(db,
     "SELECT p.id, p.position, p.name, p.status, a.id, a.name, a.kind, a.status, coalesce(a.result,''),"
     " a.round, coalesce(a.activated_at,0), coalesce(a.finished_at,0), coalesce(u.display_name,''),"
     " coalesce(u.username,''), coalesce(a.result_details,'')"
@@ -605,32 +605,32 @@ static int pdf_activities(struct pdf *p, sqlite3 *db, int64_t id){
     " WHERE p.release_id=:id ORDER BY p.position, a.position", id);
   if( st==NULL ) goto out;
   int step;
-  while( (step = db_step(st))==SQLITE_ROW ){
+  while( (step = db_step(st))==DB_ROW ){
     any = 1;
-    if( sqlite3_column_int64(st, 0)!=phase ){
-      phase = sqlite3_column_int64(st, 0);
+    if( db_col_int64(st, 0)!=phase ){
+      phase = db_col_int64(st, 0);
       buf_reset(&b);
-      buf_printf(&b, "Phase %lld: %s \xE2\x80\x94 %s", (long long)sqlite3_column_int64(st, 1),
+      buf_printf(&b, "Phase %lld: %s \xE2\x80\x94 %s", (long long)db_col_int64(st, 1),
                  db_col_text(st, 2), label_of(db_col_text(st, 3), s1, sizeof(s1)));
       p->y -= 4;
       pdf_need(p, 3 * 11 * 1.35f);
       pdf_para(p, p->bold, 11, 0, 0, b.z);
     }
-    if( sqlite3_column_type(st, 4)==SQLITE_NULL ) continue;
+    if( db_col_null(st, 4) ) continue;
     buf_reset(&b);
     buf_printf(&b, "\xE2\x80\xA2 %s (%s): %s", db_col_text(st, 5), db_col_text(st, 6),
                label_of(db_col_text(st, 7), s2, sizeof(s2)));
     if( db_col_text(st, 8)[0] ) buf_printf(&b, ", result %s", db_col_text(st, 8));
     pdf_para(p, p->regular, 10, 10, 0, b.z);
     buf_reset(&b);
-    buf_printf(&b, "Round %lld", (long long)sqlite3_column_int64(st, 9));
-    if( sqlite3_column_int64(st, 10) ) buf_printf(&b, " \xC2\xB7 activated %s", utc(sqlite3_column_int64(st, 10), t));
-    if( sqlite3_column_int64(st, 11) ) buf_printf(&b, " \xC2\xB7 finished %s", utc(sqlite3_column_int64(st, 11), t2));
+    buf_printf(&b, "Round %lld", (long long)db_col_int64(st, 9));
+    if( db_col_int64(st, 10) ) buf_printf(&b, " \xC2\xB7 activated %s", utc(db_col_int64(st, 10), t));
+    if( db_col_int64(st, 11) ) buf_printf(&b, " \xC2\xB7 finished %s", utc(db_col_int64(st, 11), t2));
     if( db_col_text(st, 13)[0] ) buf_printf(&b, " \xC2\xB7 responsible: %s", person(&who, db_col_text(st, 12), db_col_text(st, 13)));
     if( db_col_text(st, 14)[0] ) buf_printf(&b, " \xC2\xB7 details: %s", db_col_text(st, 14));
     pdf_para(p, p->regular, 9, 20, 0.3f, b.z);
   }
-  if( step!=SQLITE_DONE ) goto out;
+  if( step!=DB_DONE ) goto out;
   if( !any ) pdf_para(p, p->regular, 10, 0, 0.35f, "None.");
   rc = 0;
 out:
@@ -640,7 +640,7 @@ out:
   return rc;
 }
 
-static int pdf_decisions(struct pdf *p, sqlite3 *db, int64_t id){
+static int pdf_decisions(struct pdf *p, struct db *db, int64_t id){
   char t[UTC_BUF];
   struct buf b, who, principal;
   int rc = -1, any = 0;
@@ -648,7 +648,7 @@ static int pdf_decisions(struct pdf *p, sqlite3 *db, int64_t id){
   buf_init(&who);
   buf_init(&principal);
   pdf_heading(p, "Decisions and signatures");
-  sqlite3_stmt *st = pdf_query(db,
+  struct db_stmt *st = pdf_query(db,
     "SELECT a.name, d.round, d.decision, d.comment, d.signed, d.signature_name, d.signature_meaning,"
     " d.at, d.ip, d.channel, d.session_hash, coalesce(u.display_name,''), coalesce(u.username,''),"
     " coalesce(ac.display_name,''), coalesce(ac.username,''), d.actor_id<>d.user_id, d.signature_method, d.artifact_digest"
@@ -657,40 +657,40 @@ static int pdf_decisions(struct pdf *p, sqlite3 *db, int64_t id){
     " WHERE a.release_id=:id ORDER BY p.position, a.position, d.round, d.at, d.id", id);
   if( st==NULL ) goto out;
   int step;
-  while( (step = db_step(st))==SQLITE_ROW ){
+  while( (step = db_step(st))==DB_ROW ){
     any = 1;
     buf_reset(&b);
     buf_printf(&b, "%s \xC2\xB7 round %lld \xC2\xB7 %s", db_col_text(st, 0),
-               (long long)sqlite3_column_int64(st, 1), export_decision_label(db_col_text(st, 2)));
+               (long long)db_col_int64(st, 1), export_decision_label(db_col_text(st, 2)));
     p->y -= 4;
     pdf_need(p, 4 * 10 * 1.35f);
     pdf_para(p, p->bold, 10, 0, 0, b.z);
     buf_reset(&b);
     person(&principal, db_col_text(st, 11), db_col_text(st, 12));
-    if( sqlite3_column_int(st, 15) ){
+    if( db_col_int(st, 15) ){
       buf_printf(&b, "%s, acting for %s", person(&who, db_col_text(st, 13), db_col_text(st, 14)), principal.z);
     }else{
       buf_puts(&b, principal.z);
     }
     pdf_kv(p, "By", b.z);
     buf_reset(&b);
-    buf_printf(&b, "%s \xC2\xB7 via %s", utc(sqlite3_column_int64(st, 7), t), db_col_text(st, 9));
+    buf_printf(&b, "%s \xC2\xB7 via %s", utc(db_col_int64(st, 7), t), db_col_text(st, 9));
     if( db_col_text(st, 8)[0] ) buf_printf(&b, " \xC2\xB7 IP %s", db_col_text(st, 8));
     if( db_col_text(st, 10)[0] ) buf_printf(&b, " \xC2\xB7 session %.12s", db_col_text(st, 10));
     pdf_kv(p, "Recorded", b.z);
     pdf_kv(p, "Comment", db_col_text(st, 3));
     if( db_col_text(st, 17)[0] ) pdf_kv(p, "For build", db_col_text(st, 17));
-    if( sqlite3_column_int(st, 4) ){
+    if( db_col_int(st, 4) ){
       /* The manifestation of an electronic signature (21 CFR 11.50): printed name, date and time, meaning. */
       pdf_kv(p, "Signed by", db_col_text(st, 5));
-      pdf_kv(p, "Signed at", utc(sqlite3_column_int64(st, 7), t));
+      pdf_kv(p, "Signed at", utc(db_col_int64(st, 7), t));
       pdf_kv(p, "Meaning", db_col_text(st, 6));
       pdf_kv(p, "Confirmed by", export_signature_method_label(db_col_text(st, 16)));
     }else{
       pdf_kv(p, "Signature", "not signed electronically");
     }
   }
-  if( step!=SQLITE_DONE ) goto out;
+  if( step!=DB_DONE ) goto out;
   if( !any ) pdf_para(p, p->regular, 10, 0, 0.35f, "None.");
   rc = 0;
 out:
@@ -701,14 +701,14 @@ out:
   return rc;
 }
 
-static int pdf_inputs(struct pdf *p, sqlite3 *db, int64_t id){
+static int pdf_inputs(struct pdf *p, struct db *db, int64_t id){
   char t[UTC_BUF];
   struct buf b, who;
   int rc = -1, any = 0;
   buf_init(&b);
   buf_init(&who);
   pdf_heading(p, "Inputs");
-  sqlite3_stmt *st = pdf_query(db,
+  struct db_stmt *st = pdf_query(db,
     "SELECT a.name, i.round, i.field_key, coalesce(f.label, i.field_key), i.value,"
     " coalesce(u.display_name,''), coalesce(u.username,''), i.at"
     " FROM inputs i JOIN activities a ON a.id=i.activity_id JOIN phases p ON p.id=a.phase_id"
@@ -717,21 +717,21 @@ static int pdf_inputs(struct pdf *p, sqlite3 *db, int64_t id){
     " WHERE a.release_id=:id ORDER BY p.position, a.position, i.round, coalesce(f.position,0), i.id", id);
   if( st==NULL ) goto out;
   int step;
-  while( (step = db_step(st))==SQLITE_ROW ){
+  while( (step = db_step(st))==DB_ROW ){
     any = 1;
     buf_reset(&b);
     buf_printf(&b, "%s \xC2\xB7 round %lld \xC2\xB7 %s (%s)", db_col_text(st, 0),
-               (long long)sqlite3_column_int64(st, 1), db_col_text(st, 3), db_col_text(st, 2));
+               (long long)db_col_int64(st, 1), db_col_text(st, 3), db_col_text(st, 2));
     p->y -= 2;
     pdf_need(p, 3 * 10 * 1.35f);
     pdf_para(p, p->bold, 10, 0, 0, b.z);
     pdf_para(p, p->regular, 10, 10, 0, db_col_text(st, 4));
     buf_reset(&b);
     buf_printf(&b, "by %s, %s", person(&who, db_col_text(st, 5), db_col_text(st, 6)),
-               utc(sqlite3_column_int64(st, 7), t));
+               utc(db_col_int64(st, 7), t));
     pdf_para(p, p->regular, 9, 10, 0.35f, b.z);
   }
-  if( step!=SQLITE_DONE ) goto out;
+  if( step!=DB_DONE ) goto out;
   if( !any ) pdf_para(p, p->regular, 10, 0, 0.35f, "None.");
   rc = 0;
 out:
@@ -741,14 +741,14 @@ out:
   return rc;
 }
 
-static int pdf_evidence(struct pdf *p, sqlite3 *db, int64_t id){
+static int pdf_evidence(struct pdf *p, struct db *db, int64_t id){
   char t[UTC_BUF];
   struct buf b, who;
   int rc = -1, any = 0;
   buf_init(&b);
   buf_init(&who);
   pdf_heading(p, "Evidence");
-  sqlite3_stmt *st = pdf_query(db,
+  struct db_stmt *st = pdf_query(db,
     "SELECT a.name, e.round, e.field_key, coalesce(f.label, e.field_key), e.original_name, e.mime,"
     " e.size, e.sha256, coalesce(u.display_name,''), coalesce(u.username,''), e.at, e.ip"
     " FROM evidence e JOIN activities a ON a.id=e.activity_id JOIN phases p ON p.id=a.phase_id"
@@ -757,11 +757,11 @@ static int pdf_evidence(struct pdf *p, sqlite3 *db, int64_t id){
     " WHERE a.release_id=:id ORDER BY p.position, a.position, e.round, e.id", id);
   if( st==NULL ) goto out;
   int step;
-  while( (step = db_step(st))==SQLITE_ROW ){
+  while( (step = db_step(st))==DB_ROW ){
     any = 1;
     buf_reset(&b);
     buf_printf(&b, "%s \xC2\xB7 round %lld \xC2\xB7 %s: %s", db_col_text(st, 0),
-               (long long)sqlite3_column_int64(st, 1), db_col_text(st, 3), db_col_text(st, 4));
+               (long long)db_col_int64(st, 1), db_col_text(st, 3), db_col_text(st, 4));
     p->y -= 2;
     pdf_need(p, 3 * 10 * 1.35f);
     pdf_para(p, p->bold, 10, 0, 0, b.z);
@@ -769,12 +769,12 @@ static int pdf_evidence(struct pdf *p, sqlite3 *db, int64_t id){
     buf_printf(&b, "SHA-256 %s", db_col_text(st, 7));
     pdf_para(p, p->mono, 8, 10, 0, b.z);
     buf_reset(&b);
-    buf_printf(&b, "%s, %lld bytes, uploaded by %s, %s", db_col_text(st, 5), (long long)sqlite3_column_int64(st, 6),
-               person(&who, db_col_text(st, 8), db_col_text(st, 9)), utc(sqlite3_column_int64(st, 10), t));
+    buf_printf(&b, "%s, %lld bytes, uploaded by %s, %s", db_col_text(st, 5), (long long)db_col_int64(st, 6),
+               person(&who, db_col_text(st, 8), db_col_text(st, 9)), utc(db_col_int64(st, 10), t));
     if( db_col_text(st, 11)[0] ) buf_printf(&b, " from IP %s", db_col_text(st, 11));
     pdf_para(p, p->regular, 9, 10, 0.35f, b.z);
   }
-  if( step!=SQLITE_DONE ) goto out;
+  if( step!=DB_DONE ) goto out;
   if( !any ) pdf_para(p, p->regular, 10, 0, 0.35f, "None.");
   rc = 0;
 out:

@@ -3,11 +3,12 @@
 #define HP_EXPORT_H
 #include <stdint.h>
 #include <stddef.h>
-#include <sqlite3.h>
 #include <jansson.h>
 #include "arena.h"
 
 struct app;
+struct db;
+struct db_stmt;
 
 /* Receives the output in pieces; returns 0 to go on, nonzero to stop (the reader went away). */
 typedef int (*export_write_fn)(void *ctx, const char *z, size_t n);
@@ -39,7 +40,7 @@ struct export_filter {
 ** The SQL text depends on which members are set, never on their values.
 */
 void export_filter_sql(const struct export_filter *f, struct buf *where);
-int export_filter_bind(sqlite3_stmt *st, const struct export_filter *f);   /* 0 ok, -1 */
+int export_filter_bind(struct db_stmt *st, const struct export_filter *f);   /* 0 ok, -1 */
 /* The filter as a JSON object (for the audit.export record).  New reference; NULL on OOM. */
 json_t *export_filter_json(const struct export_filter *f);
 
@@ -71,7 +72,7 @@ size_t export_pdf_text(const char *utf8, char *out, size_t nout);
 ** the number written.  Returns HP_OK, or HP_ERROR on a database error or
 ** when w asked to stop (both logged).
 */
-int export_audit(sqlite3 *db, const struct export_filter *f, enum export_format fmt,
+int export_audit(struct db *db, const struct export_filter *f, enum export_format fmt,
                  export_write_fn w, void *ctx, int64_t *nrows);
 
 /*

@@ -314,7 +314,7 @@ static int load_ctx(struct app *a, struct arena *ar, int64_t activity_id, int64_
   const char *bz;
   int bn, found = 0;
   memset(x, 0, sizeof(*x));
-  sqlite3_stmt *st = activity_id>0 ? db_prepare(a->db,
+  struct db_stmt *st = activity_id>0 ? db_prepare(a->db,
       "SELECT a.id, r.id, r.name, r.version, r.artifact, r.status, r.started_by, a.name, a.kind, a.status,"
       " p.name, a.round, coalesce(a.deadline_at,0), a.signature_required, a.actions_json, r.origin_json"
       " FROM activities a JOIN releases r ON r.id=a.release_id JOIN phases p ON p.id=a.phase_id WHERE a.id=:id")
@@ -323,23 +323,23 @@ static int load_ctx(struct app *a, struct arena *ar, int64_t activity_id, int64_
       " r.origin_json FROM releases r WHERE r.id=:id");
   if( st==NULL ) return -1;
   db_bind_int64(st, ":id", activity_id>0 ? activity_id : release_id);
-  if( db_step(st)==SQLITE_ROW ){
+  if( db_step(st)==DB_ROW ){
     found = 1;
-    x->activity_id = sqlite3_column_int64(st, 0);
-    x->release_id = sqlite3_column_int64(st, 1);
+    x->activity_id = db_col_int64(st, 0);
+    x->release_id = db_col_int64(st, 1);
     x->rel.id = x->release_id;
     x->rel.name = db_col_dup(ar, st, 2);
     x->rel.version = db_col_dup(ar, st, 3);
     x->rel.artifact = db_col_dup(ar, st, 4);
     x->rel_status = db_col_dup(ar, st, 5);
-    x->started_by = sqlite3_column_int64(st, 6);
+    x->started_by = db_col_int64(st, 6);
     x->act_name = db_col_dup(ar, st, 7);
     x->act_kind = db_col_dup(ar, st, 8);
     x->act_status = db_col_dup(ar, st, 9);
     x->phase = db_col_dup(ar, st, 10);
-    x->round = sqlite3_column_int(st, 11);
-    x->deadline_at = sqlite3_column_int64(st, 12);
-    x->signature_required = sqlite3_column_int(st, 13);
+    x->round = db_col_int(st, 11);
+    x->deadline_at = db_col_int64(st, 12);
+    x->signature_required = db_col_int(st, 13);
     x->actions_json = db_col_dup(ar, st, 14);
     x->origin_json = db_col_dup(ar, st, 15);
   }
@@ -410,8 +410,8 @@ static int load_chans(struct app *a, struct arena *ar, const char *types_json, c
     "SELECT id, name, type, team, config_json FROM notify_channels c WHERE enabled=1"
     " AND type IN (SELECT value FROM json_each(:types))"
     " AND (type NOT IN ('slack','teams') OR team='' OR %s) ORDER BY id LIMIT :lim",
-    team_sql ? team_sql : "1");
-  sqlite3_stmt *st = db_prepare(a->db, sql);
+    team_sql ? team_sql : "1=1");
+  struct db_stmt *st = db_prepare(a->db, sql);
   int n = 0;
   if( st==NULL ) return -1;
   db_bind_text(st, ":types", types_json);
@@ -419,8 +419,8 @@ static int load_chans(struct app *a, struct arena *ar, const char *types_json, c
   if( team_sql && strstr(team_sql, ":r") ) db_bind_int64(st, ":r", rel);
   db_bind_int64(st, ":lim", max);
   int step;
-  while( (step = db_step(st))==SQLITE_ROW && n<max ){
-    out[n].id = sqlite3_column_int64(st, 0);
+  while( (step = db_step(st))==DB_ROW && n<max ){
+    out[n].id = db_col_int64(st, 0);
     out[n].name = db_col_dup(ar, st, 1);
     out[n].type = db_col_dup(ar, st, 2);
     out[n].team = db_col_dup(ar, st, 3);
@@ -428,12 +428,12 @@ static int load_chans(struct app *a, struct arena *ar, const char *types_json, c
     if( !json_is_object(out[n].cfg) ){ json_decref(out[n].cfg); out[n].cfg = json_object(); }
     n++;
     if( out[n-1].name==NULL || out[n-1].type==NULL || out[n-1].team==NULL || out[n-1].cfg==NULL ){
-      step = SQLITE_NOMEM;                     /* out of memory: no half-read channel */
+      step = DB_ERROR;                     /* out of memory: no half-read channel */
       break;
     }
   }
   db_finish(st);
-  if( step!=SQLITE_ROW && step!=SQLITE_DONE ){ chans_free(out, n); return -1; }
+  if( step!=DB_ROW && step!=DB_DONE ){ chans_free(out, n); return -1; }
   return n;
 }
 
@@ -495,7 +495,7 @@ static int outbox_put(struct app *a, const char *channel, int64_t channel_id, co
   char *pj = json_dumps(payload, JSON_COMPACT|JSON_SORT_KEYS);
   json_decref(payload);
   if( pj==NULL ) return -1;
-  sqlite3_stmt *st = db_prepare(a->db,
+  struct db_stmt *st = db_prepare(a->db,
     "INSERT OR IGNORE INTO outbox(channel,recipient,event,payload_json,idempotency_key,status,attempts,"
     "next_attempt_at,created_at,channel_id,release_id,activity_id)"
     " VALUES(:ch,:rcpt,:ev,:p,:k,'pending',0,:now,:now,:cid,:rid,:aid)");
@@ -510,7 +510,7 @@ static int outbox_put(struct app *a, const char *channel, int64_t channel_id, co
     if( channel_id>0 ) db_bind_int64(st, ":cid", channel_id); else db_bind_null(st, ":cid");
     if( x && x->release_id ) db_bind_int64(st, ":rid", x->release_id); else db_bind_null(st, ":rid");
     if( x && x->activity_id ) db_bind_int64(st, ":aid", x->activity_id); else db_bind_null(st, ":aid");
-    rc = db_step(st)==SQLITE_DONE ? 0 : -1;
+    rc = db_step(st)==DB_DONE ? 0 : -1;
     db_finish(st);
   }
   free(pj);
@@ -707,12 +707,12 @@ static int load_people(struct app *a, struct arena *ar, const struct ctx *x, int
   static const char *const actors_sql =
     "SELECT u.id, u.username, u.display_name, u.email,"
     "  (SELECT external_id FROM user_identities i WHERE i.user_id=u.id AND i.provider='sms'), u.time_zone"
-    " FROM users u WHERE u.id IN (SELECT value FROM json_each(:people)) AND u.disabled=0 ORDER BY u.id LIMIT :lim";
+    " FROM users u WHERE u.id IN (SELECT CAST(value AS INTEGER) FROM json_each(:people)) AND u.disabled=0 ORDER BY u.id LIMIT :lim";
   static const char *const starter_sql =
     "SELECT u.id, u.username, u.display_name, u.email,"
     " (SELECT external_id FROM user_identities i WHERE i.user_id=u.id AND i.provider='sms'), u.time_zone"
     " FROM users u WHERE u.id=:s AND u.disabled=0";
-  sqlite3_stmt *st = db_prepare(a->db, who==0 ? actors_sql : starter_sql);
+  struct db_stmt *st = db_prepare(a->db, who==0 ? actors_sql : starter_sql);
   int n = 0, step;
   if( st==NULL ) return -1;
   if( who==0 ){
@@ -721,8 +721,8 @@ static int load_people(struct app *a, struct arena *ar, const struct ctx *x, int
   }else{
     db_bind_int64(st, ":s", x->started_by);
   }
-  while( (step = db_step(st))==SQLITE_ROW && n<max ){
-    out[n].id = sqlite3_column_int64(st, 0);
+  while( (step = db_step(st))==DB_ROW && n<max ){
+    out[n].id = db_col_int64(st, 0);
     out[n].username = db_col_dup(ar, st, 1);
     out[n].display = db_col_dup(ar, st, 2);
     out[n].email = db_col_dup(ar, st, 3);
@@ -731,7 +731,7 @@ static int load_people(struct app *a, struct arena *ar, const struct ctx *x, int
     n++;
   }
   db_finish(st);
-  return step==SQLITE_ROW || step==SQLITE_DONE ? n : -1;
+  return step==DB_ROW || step==DB_DONE ? n : -1;
 }
 
 /* The person's choices for one preference event: bits 1 email, 2 sms, 4 inapp. */
@@ -740,15 +740,15 @@ static unsigned prefs_of(struct app *a, int64_t uid, const char *pref){
   for(int i=0; notify_personal_channels[i]; i++){
     if( notify_pref_default(notify_personal_channels[i]) ) bits |= 1u<<i;
   }
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT channel, enabled FROM user_prefs WHERE user_id=:u AND event=:e");
+  struct db_stmt *st = db_prepare(a->db, "SELECT channel, enabled FROM user_prefs WHERE user_id=:u AND event=:e");
   if( st==NULL ) return bits;
   db_bind_int64(st, ":u", uid);
   db_bind_text(st, ":e", pref ? pref : "");
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     const char *ch = db_col_text(st, 0);
     for(int i=0; notify_personal_channels[i]; i++){
       if( strcmp(ch, notify_personal_channels[i])!=0 ) continue;
-      if( sqlite3_column_int(st, 1) ) bits |= 1u<<i; else bits &= ~(1u<<i);
+      if( db_col_int(st, 1) ) bits |= 1u<<i; else bits &= ~(1u<<i);
     }
   }
   db_finish(st);
@@ -756,13 +756,13 @@ static unsigned prefs_of(struct app *a, int64_t uid, const char *pref){
 }
 
 static int inapp_put(struct app *a, int64_t uid, const char *text, const char *link){
-  sqlite3_stmt *st = db_prepare(a->db, "INSERT INTO notifications(user_id,text,link,created_at) VALUES(:u,:t,:l,:now)");
+  struct db_stmt *st = db_prepare(a->db, "INSERT INTO notifications(user_id,text,link,created_at) VALUES(:u,:t,:l,:now)");
   if( st==NULL ) return -1;
   db_bind_int64(st, ":u", uid);
   db_bind_text(st, ":t", text);
   db_bind_text(st, ":l", link);
   db_bind_int64(st, ":now", app_now_ms(a));
-  int rc = db_step(st)==SQLITE_DONE ? 0 : -1;
+  int rc = db_step(st)==DB_DONE ? 0 : -1;
   db_finish(st);
   return rc;
 }
@@ -970,12 +970,12 @@ int notify_channel_test(struct app *a, const struct audit_ctx *c, int64_t channe
   memset(&x, 0, sizeof(x));
   memset(&ch, 0, sizeof(ch));
   if( db_begin_write(a->db) ){ arena_free(&ar); snprintf(err, nerr, "The database is busy; try again."); return HP_UNAVAILABLE; }
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT id, name, type, team, config_json FROM notify_channels WHERE id=:id");
+  struct db_stmt *st = db_prepare(a->db, "SELECT id, name, type, team, config_json FROM notify_channels WHERE id=:id");
   n = 0;
   if( st ){
     db_bind_int64(st, ":id", channel_id);
-    if( db_step(st)==SQLITE_ROW ){
-      ch.id = sqlite3_column_int64(st, 0);
+    if( db_step(st)==DB_ROW ){
+      ch.id = db_col_int64(st, 0);
       ch.name = db_col_dup(&ar, st, 1);
       ch.type = db_col_dup(&ar, st, 2);
       ch.team = db_col_dup(&ar, st, 3);
@@ -1009,7 +1009,7 @@ int notify_channel_test(struct app *a, const struct audit_ctx *c, int64_t channe
     st = db_prepare(a->db, "SELECT external_id FROM user_identities WHERE user_id=:u AND provider='sms'");
     if( st ){
       db_bind_int64(st, ":u", u->id);
-      if( db_step(st)==SQLITE_ROW ) phone = db_col_dup(&ar, st, 0);
+      if( db_step(st)==DB_ROW ) phone = db_col_dup(&ar, st, 0);
       db_finish(st);
     }
     if( phone==NULL ){
@@ -1107,20 +1107,20 @@ int notify_channel_check(const char *type, json_t *cfg, struct hp_err *e){
 /* Read a setting into buf ("" when absent). */
 static void setting_get(struct app *a, const char *key, char *buf, size_t n){
   buf[0] = 0;
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT value FROM settings WHERE key=:k");
+  struct db_stmt *st = db_prepare(a->db, "SELECT value FROM settings WHERE key=:k");
   if( st==NULL ) return;
   db_bind_text(st, ":k", key);
-  if( db_step(st)==SQLITE_ROW ) snprintf(buf, n, "%s", db_col_text(st, 0));
+  if( db_step(st)==DB_ROW ) snprintf(buf, n, "%s", db_col_text(st, 0));
   db_finish(st);
 }
 
 static int setting_put(struct app *a, const char *key, const char *value){
-  sqlite3_stmt *st = db_prepare(a->db, "INSERT INTO settings(key,value) VALUES(:k,:v)"
+  struct db_stmt *st = db_prepare(a->db, "INSERT INTO settings(key,value) VALUES(:k,:v)"
                                        " ON CONFLICT(key) DO UPDATE SET value=excluded.value");
   if( st==NULL ) return -1;
   db_bind_text(st, ":k", key);
   db_bind_text(st, ":v", value);
-  int rc = db_step(st)==SQLITE_DONE ? 0 : -1;
+  int rc = db_step(st)==DB_DONE ? 0 : -1;
   db_finish(st);
   return rc;
 }
@@ -1168,7 +1168,7 @@ static int config_apply(struct app *a, json_t *root, char *msg, size_t nmsg){
     char *cj = cfg ? json_dumps(cfg, JSON_COMPACT|JSON_SORT_KEYS) : NULL;
     json_decref(cfg);
     if( cj==NULL ) goto out;
-    sqlite3_stmt *st = db_prepare(a->db,
+    struct db_stmt *st = db_prepare(a->db,
       "INSERT INTO notify_channels(name,type,team,config_json,enabled,source,created_at,updated_at)"
       " VALUES(:n,:t,:team,:c,:e,'file',:now,:now) ON CONFLICT(name) DO UPDATE SET type=excluded.type,"
       " team=excluded.team, config_json=excluded.config_json, enabled=excluded.enabled, source='file',"
@@ -1181,7 +1181,7 @@ static int config_apply(struct app *a, json_t *root, char *msg, size_t nmsg){
       db_bind_text(st, ":c", cj);
       db_bind_int64(st, ":e", en==NULL || json_is_true(en));
       db_bind_int64(st, ":now", app_now_ms(a));
-      bad = db_step(st)!=SQLITE_DONE;
+      bad = db_step(st)!=DB_DONE;
       db_finish(st);
     }
     free(cj);
@@ -1189,11 +1189,11 @@ static int config_apply(struct app *a, json_t *root, char *msg, size_t nmsg){
     json_array_append_new(names, json_string(name));
   }
   char *nj = json_dumps(names, JSON_COMPACT);
-  sqlite3_stmt *st = nj ? db_prepare(a->db, "DELETE FROM notify_channels WHERE source='file'"
+  struct db_stmt *st = nj ? db_prepare(a->db, "DELETE FROM notify_channels WHERE source='file'"
                                             " AND lower(name) NOT IN (SELECT lower(value) FROM json_each(:names))") : NULL;
   if( st ){
     db_bind_text(st, ":names", nj);
-    rc = db_step(st)==SQLITE_DONE ? 0 : -1;
+    rc = db_step(st)==DB_DONE ? 0 : -1;
     db_finish(st);
   }
   free(nj);
@@ -1280,11 +1280,11 @@ int notify_link_identity(struct app *a, const struct audit_ctx *c, int64_t user_
   if( why ){ snprintf(err, nerr, "%s", why); return HP_UNPROCESSABLE; }
   if( db_begin_write(a->db) ){ snprintf(err, nerr, "The database is busy; try again."); return HP_UNAVAILABLE; }
   int rc = HP_ERROR;
-  sqlite3_stmt *st = db_prepare(a->db, "DELETE FROM user_identities WHERE user_id=:u AND provider=:p");
+  struct db_stmt *st = db_prepare(a->db, "DELETE FROM user_identities WHERE user_id=:u AND provider=:p");
   if( st ){
     db_bind_int64(st, ":u", user_id);
     db_bind_text(st, ":p", provider);
-    rc = db_step(st)==SQLITE_DONE ? HP_OK : HP_ERROR;
+    rc = db_step(st)==DB_DONE ? HP_OK : HP_ERROR;
     db_finish(st);
   }
   if( rc==HP_OK && !unlink ){
@@ -1296,7 +1296,7 @@ int notify_link_identity(struct app *a, const struct audit_ctx *c, int64_t user_
       db_bind_text(st, ":x", external_id);
       db_bind_int64(st, ":now", app_now_ms(a));
       int step = db_step(st);
-      rc = step==SQLITE_DONE ? HP_OK : (step & 0xff)==SQLITE_CONSTRAINT ? HP_CONFLICT : HP_ERROR;
+      rc = step==DB_DONE ? HP_OK : (step & 0xff)==DB_CONSTRAINT ? HP_CONFLICT : HP_ERROR;
       db_finish(st);
     }
     if( rc==HP_CONFLICT ) snprintf(err, nerr, "That %s identity belongs to someone else already.", provider);
@@ -1313,25 +1313,25 @@ int notify_link_identity(struct app *a, const struct audit_ctx *c, int64_t user_
 
 int64_t notify_unread_count(struct app *a, int64_t user_id){
   /* Counted up to the cap only: every page shows this, and its cost must not grow with the pile. */
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT count(*) FROM (SELECT 1 FROM notifications"
+  struct db_stmt *st = db_prepare(a->db, "SELECT count(*) FROM (SELECT 1 FROM notifications"
                                        " WHERE user_id=:u AND read_at IS NULL LIMIT " HP_STR(NOTIFY_UNREAD_CAP) ")");
   int64_t n = 0;
   if( st==NULL ) return 0;
   db_bind_int64(st, ":u", user_id);
-  if( db_step(st)==SQLITE_ROW ) n = sqlite3_column_int64(st, 0);
+  if( db_step(st)==DB_ROW ) n = db_col_int64(st, 0);
   db_finish(st);
   return n;
 }
 
 int notify_outbox_retry(struct app *a, const struct audit_ctx *c, int64_t id){
   if( db_begin_write(a->db) ) return HP_UNAVAILABLE;
-  sqlite3_stmt *st = db_prepare(a->db, "UPDATE outbox SET status='pending', attempts=0, next_attempt_at=:now,"
+  struct db_stmt *st = db_prepare(a->db, "UPDATE outbox SET status='pending', attempts=0, next_attempt_at=:now,"
                                        " last_error='' WHERE id=:id AND status='failed'");
   int rc = HP_ERROR;
   if( st ){
     db_bind_int64(st, ":now", app_now_ms(a));
     db_bind_int64(st, ":id", id);
-    if( db_step(st)==SQLITE_DONE ) rc = sqlite3_changes(a->db)==1 ? HP_OK : HP_NOT_FOUND;
+    if( db_step(st)==DB_DONE ) rc = db_changes(a->db)==1 ? HP_OK : HP_NOT_FOUND;
     db_finish(st);
   }
   if( rc==HP_OK && audit_append(a, c, "notify.retry", "outbox", id, 0, NULL) ) rc = HP_ERROR;
@@ -1592,7 +1592,7 @@ static void job_record(struct app *a, struct job *j, int ok, const char *error){
   int attempts = j->attempts + 1;
   int failed = !ok && attempts>=max;
   if( db_begin_write(a->db) ){ log_msg("notify: outbox %lld: database busy; the result is retried", (long long)j->id); return; }
-  sqlite3_stmt *st = db_prepare(a->db, ok
+  struct db_stmt *st = db_prepare(a->db, ok
     ? "UPDATE outbox SET status='sent', attempts=:n, sent_at=:now, last_error='' WHERE id=:id AND status='pending'"
     : "UPDATE outbox SET status=:s, attempts=:n, next_attempt_at=:next, last_error=:e WHERE id=:id AND status='pending'");
   int bad = st==NULL;
@@ -1606,7 +1606,7 @@ static void job_record(struct app *a, struct job *j, int ok, const char *error){
       db_bind_int64(st, ":next", now + notify_backoff_ms(base, attempts));
       db_bind_text(st, ":e", error ? error : "unknown error");
     }
-    bad = db_step(st)!=SQLITE_DONE;
+    bad = db_step(st)!=DB_DONE;
     db_finish(st);
   }
   if( !bad && strcmp(j->channel, "action")==0 && (ok || failed) ){
@@ -1705,12 +1705,12 @@ static int fetch_and_start(struct app *a, CURLM *m, struct job *jobs, int *infli
   json_decref(busy);
   if( bj==NULL ) return 0;
   int room = NOTIFY_MAX_INFLIGHT - *inflight, started = 0;
-  sqlite3_stmt *st = room>0 ? db_prepare(a->db,
+  struct db_stmt *st = room>0 ? db_prepare(a->db,
     "SELECT o.id, o.channel, o.recipient, o.event, o.payload_json, o.idempotency_key, o.attempts,"
     " coalesce(o.channel_id,0), coalesce(o.release_id,0), coalesce(o.activity_id,0),"
     " c.id IS NOT NULL, coalesce(c.enabled,0), coalesce(c.config_json,'{}')"
     " FROM outbox o LEFT JOIN notify_channels c ON c.id=o.channel_id"
-    " WHERE o.status='pending' AND o.next_attempt_at<=:now AND o.id NOT IN (SELECT value FROM json_each(:busy))"
+    " WHERE o.status='pending' AND o.next_attempt_at<=:now AND o.id NOT IN (SELECT CAST(value AS INTEGER) FROM json_each(:busy))"
     " ORDER BY o.next_attempt_at, o.id LIMIT :lim") : NULL;
   if( st==NULL ){ free(bj); return 0; }
   db_bind_int64(st, ":now", app_now_ms(a));
@@ -1719,22 +1719,22 @@ static int fetch_and_start(struct app *a, CURLM *m, struct job *jobs, int *infli
   /* Read every row first: delivering writes, and the statement must not stay open meanwhile. */
   struct job batch[NOTIFY_MAX_INFLIGHT];
   int nb = 0;
-  while( nb<room && db_step(st)==SQLITE_ROW ){
+  while( nb<room && db_step(st)==DB_ROW ){
     struct job *j = &batch[nb];
     memset(j, 0, sizeof(*j));
     j->used = 1;
-    j->id = sqlite3_column_int64(st, 0);
+    j->id = db_col_int64(st, 0);
     j->channel = strdup(db_col_text(st, 1));
     j->recipient = strdup(db_col_text(st, 2));
     j->event = strdup(db_col_text(st, 3));
     j->payload = json_loads(db_col_text(st, 4), 0, NULL);
     j->key = strdup(db_col_text(st, 5));
-    j->attempts = sqlite3_column_int(st, 6);
-    j->channel_id = sqlite3_column_int64(st, 7);
-    j->release_id = sqlite3_column_int64(st, 8);
-    j->activity_id = sqlite3_column_int64(st, 9);
-    j->chan_found = sqlite3_column_int(st, 10);
-    j->chan_enabled = sqlite3_column_int(st, 11);
+    j->attempts = db_col_int(st, 6);
+    j->channel_id = db_col_int64(st, 7);
+    j->release_id = db_col_int64(st, 8);
+    j->activity_id = db_col_int64(st, 9);
+    j->chan_found = db_col_int(st, 10);
+    j->chan_enabled = db_col_int(st, 11);
     j->cfg = json_loads(db_col_text(st, 12), 0, NULL);
     if( !json_is_object(j->cfg) ){ json_decref(j->cfg); j->cfg = json_object(); }
     if( !json_is_object(j->payload) ){ json_decref(j->payload); j->payload = json_object(); }
@@ -1768,11 +1768,11 @@ int notify_deliver_due(struct app *a){
   struct job jobs[NOTIFY_MAX_INFLIGHT];
   int inflight = 0, finished = 0;
   notify_config_sync(a, 0);
-  sqlite3_stmt *st = db_prepare(a->db, "SELECT EXISTS(SELECT 1 FROM outbox WHERE status='pending' AND next_attempt_at<=:now)");
+  struct db_stmt *st = db_prepare(a->db, "SELECT EXISTS(SELECT 1 FROM outbox WHERE status='pending' AND next_attempt_at<=:now)");
   int due = 0;
   if( st ){
     db_bind_int64(st, ":now", app_now_ms(a));
-    if( db_step(st)==SQLITE_ROW ) due = sqlite3_column_int(st, 0);
+    if( db_step(st)==DB_ROW ) due = db_col_int(st, 0);
     db_finish(st);
   }
   if( !due ) return 0;

@@ -65,7 +65,7 @@ static int load_round_files(struct req *r, int64_t activity_id, int64_t round,
                             struct file_row **out, size_t *n){
   *out = NULL;
   *n = 0;
-  sqlite3_stmt *st = db_prepare(r->app->db,
+  struct db_stmt *st = db_prepare(r->app->db,
     "SELECT e.id, e.field_key, e.original_name, e.mime, e.size, e.at, u.display_name, e.sha256"
     " FROM evidence e JOIN users u ON u.id=e.uploaded_by"
     " WHERE e.activity_id=:id AND e.round=:round ORDER BY e.at, e.id LIMIT :lim");
@@ -76,13 +76,13 @@ static int load_round_files(struct req *r, int64_t activity_id, int64_t round,
   struct file_row *v = arena_alloc(&r->arena, sizeof(*v)*INPUTS_MAX_ROWS);
   if( v==NULL ){ db_finish(st); return HP_ERROR; }
   size_t k = 0;
-  while( db_step(st)==SQLITE_ROW ){
-    v[k].id = sqlite3_column_int64(st, 0);
+  while( db_step(st)==DB_ROW ){
+    v[k].id = db_col_int64(st, 0);
     v[k].key = db_col_dup(&r->arena, st, 1);
     v[k].name = db_col_dup(&r->arena, st, 2);
     v[k].mime = db_col_dup(&r->arena, st, 3);
-    v[k].size = sqlite3_column_int64(st, 4);
-    v[k].at = sqlite3_column_int64(st, 5);
+    v[k].size = db_col_int64(st, 4);
+    v[k].at = db_col_int64(st, 5);
     v[k].who = db_col_dup(&r->arena, st, 6);
     v[k].sha = db_col_dup(&r->arena, st, 7);
     if( v[k].key ) k++;
@@ -246,10 +246,10 @@ int activity_view_evidence(struct req *r, tmpl_dict *d, int64_t activity_id, int
   if( !sees_evidence ){
     tmpl_dict *x = tmpl_include(d, "EVIDENCE", "_evidence.tpl");
     if( x==NULL ) return HP_ERROR;
-    sqlite3_stmt *st = db_prepare(r->app->db, "SELECT count(*) FROM evidence WHERE activity_id=:id");
+    struct db_stmt *st = db_prepare(r->app->db, "SELECT count(*) FROM evidence WHERE activity_id=:id");
     if( st==NULL ) return HP_ERROR;
     db_bind_int64(st, ":id", activity_id);
-    int64_t n = db_step(st)==SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    int64_t n = db_step(st)==DB_ROW ? db_col_int64(st, 0) : 0;
     db_finish(st);
     if( n==0 ){ tmpl_show(x, "NO_FILES"); return HP_OK; }
     tmpl_dict *h = tmpl_section(x, "FILES_HIDDEN");
@@ -257,7 +257,7 @@ int activity_view_evidence(struct req *r, tmpl_dict *d, int64_t activity_id, int
     tmpl_set(h, "WHO", MAYACT_EVIDENCE_REFUSED);
     return HP_OK;
   }
-  sqlite3_stmt *st = db_prepare(r->app->db,
+  struct db_stmt *st = db_prepare(r->app->db,
     "SELECT e.id, e.original_name, e.mime, e.size, e.sha256, e.field_key, e.round, e.at,"
     " u.display_name, coalesce(f.label, e.field_key)"
     " FROM evidence e JOIN users u ON u.id=e.uploaded_by"
@@ -269,19 +269,19 @@ int activity_view_evidence(struct req *r, tmpl_dict *d, int64_t activity_id, int
   tmpl_dict *x = tmpl_include(d, "EVIDENCE", "_evidence.tpl");
   if( x==NULL ){ db_finish(st); return HP_ERROR; }
   int n = 0;
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     if( ++n > EVIDENCE_LIST_MAX ){ tmpl_show(x, "MORE_FILES"); break; }
     tmpl_dict *f = tmpl_section(x, "FILE");
-    int64_t id = sqlite3_column_int64(st, 0), at = sqlite3_column_int64(st, 7);
+    int64_t id = db_col_int64(st, 0), at = db_col_int64(st, 7);
     const char *mime = db_col_text(st, 2);
     tmpl_set_int(f, "FILE_ID", id);
     tmpl_set(f, "FILE_NAME", db_col_text(st, 1));
     tmpl_set(f, "FILE_TYPE", mime);
-    tmpl_set(f, "FILE_SIZE", evidence_human_size(sqlite3_column_int64(st, 3), sz, sizeof(sz)));
-    tmpl_set_int(f, "FILE_BYTES", sqlite3_column_int64(st, 3));
+    tmpl_set(f, "FILE_SIZE", evidence_human_size(db_col_int64(st, 3), sz, sizeof(sz)));
+    tmpl_set_int(f, "FILE_BYTES", db_col_int64(st, 3));
     tmpl_set(f, "FILE_SHA256", db_col_text(st, 4));
     tmpl_set(f, "FILE_FIELD", db_col_text(st, 9));
-    tmpl_set_int(f, "FILE_ROUND", sqlite3_column_int64(st, 6));
+    tmpl_set_int(f, "FILE_ROUND", db_col_int64(st, 6));
     tmpl_set(f, "FILE_WHO", db_col_text(st, 8));
     tmpl_set(f, "FILE_ISO", app_iso_time(at, iso, (int)sizeof(iso)));
     tmpl_set(f, "FILE_UTC", page_time(r, at));
@@ -302,11 +302,11 @@ int activity_view_decision_wanted(struct req *r, int64_t activity_id){
   if( r->user==NULL ) return 0;
   if( mayact_may(r->app, activity_id, r->user->id, 0, app_now_ms(r->app)) ) return 1;
   if( !(r->user->roles & (ROLE_ADMIN|ROLE_RELEASE_MANAGER)) ) return 0;
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT 1 FROM activities WHERE id=:a AND kind='manual' AND status='on_hold'");
+  struct db_stmt *st = db_prepare(r->app->db, "SELECT 1 FROM activities WHERE id=:a AND kind='manual' AND status='on_hold'");
   int yes = 0;
   if( st==NULL ) return 0;
   db_bind_int64(st, ":a", activity_id);
-  yes = db_step(st)==SQLITE_ROW;
+  yes = db_step(st)==DB_ROW;
   db_finish(st);
   return yes;
 }
@@ -339,17 +339,17 @@ static void signature_section(struct req *r, tmpl_dict *form, int64_t activity_i
 }
 
 int activity_view_decision(struct req *r, tmpl_dict *act, int64_t activity_id){
-  sqlite3_stmt *st = db_prepare(r->app->db,
+  struct db_stmt *st = db_prepare(r->app->db,
     "SELECT kind, status, signature_required, signature_meaning, responsible_user_id,"
     " (SELECT display_name FROM users WHERE id=a.responsible_user_id) FROM activities a WHERE id=:id");
   if( st==NULL ) return 0;
   db_bind_int64(st, ":id", activity_id);
-  if( db_step(st)!=SQLITE_ROW ){ db_finish(st); return 0; }
+  if( db_step(st)!=DB_ROW ){ db_finish(st); return 0; }
   const char *kind = db_col_dup(&r->arena, st, 0);
   const char *status = db_col_dup(&r->arena, st, 1);
-  int sig = sqlite3_column_int(st, 2);
+  int sig = db_col_int(st, 2);
   const char *meaning = db_col_dup(&r->arena, st, 3);
-  int64_t holder = sqlite3_column_int64(st, 4);
+  int64_t holder = db_col_int64(st, 4);
   const char *holder_name = db_col_dup(&r->arena, st, 5);
   db_finish(st);
   if( strcmp(status, "on_hold")!=0 || r->user==NULL ) return 0;
@@ -367,7 +367,7 @@ int activity_view_decision(struct req *r, tmpl_dict *act, int64_t activity_id){
   int decides = 0, more = 0;
   if( strcmp(kind, "approval")==0 ){
     /* People who delegated to the viewer and whom the viewer may act for now. */
-    sqlite3_stmt *d = db_prepare(r->app->db,
+    struct db_stmt *d = db_prepare(r->app->db,
       "SELECT DISTINCT u.id, u.display_name FROM may_act m JOIN users u ON u.id=m.for_user_id"
       " WHERE m.activity_id=:a AND m.user_id=:me AND m.reason='delegation' AND " MAYACT_OPEN("m")
       " ORDER BY u.display_name");
@@ -377,10 +377,10 @@ int activity_view_decision(struct req *r, tmpl_dict *act, int64_t activity_id){
       db_bind_int64(d, ":me", r->user->id);
       db_bind_int64(d, ":now", now);
       db_bind_int64(d, ":a", activity_id);
-      while( db_step(d)==SQLITE_ROW ){
+      while( db_step(d)==DB_ROW ){
         if( form==NULL ) form = tmpl_section(act, "APPROVAL_FORM");
         tmpl_dict *o = tmpl_section(form, "ACTING_FOR");
-        tmpl_set_int(o, "ID", sqlite3_column_int64(d, 0));
+        tmpl_set_int(o, "ID", db_col_int64(d, 0));
         tmpl_set(o, "NAME", db_col_text(d, 1));
         nfor++;
       }

@@ -69,11 +69,11 @@ int api_keptn_event(struct req *r){
                   : service==NULL ? "data.service is missing" : NULL;
   if( why ){ json_decref(ce); return api_fail(r, 422, "invalid", why); }
   /* the same event again: the release it started */
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT id FROM releases WHERE json_extract(origin_json, '$.keptn.triggeredid')=:t");
+  struct db_stmt *st = db_prepare(r->app->db, "SELECT id FROM releases WHERE json_extract(origin_json, '$.keptn.triggeredid')=:t");
   int64_t existing = 0;
   if( st ){
     db_bind_text(st, ":t", id);
-    if( db_step(st)==SQLITE_ROW ) existing = sqlite3_column_int64(st, 0);
+    if( db_step(st)==DB_ROW ) existing = db_col_int64(st, 0);
     db_finish(st);
   }
   if( existing ){ json_decref(ce); return api_reply(r, 200, json_pack("{s:I,s:b}", "release", (json_int_t)existing, "existing", 1)); }

@@ -24,25 +24,25 @@
 /* ---------------------------------------------------------------- JSON helpers */
 
 /* Column i as an ISO 8601 UTC time, or JSON null. */
-static json_t *j_time(sqlite3_stmt *st, int i){
+static json_t *j_time(struct db_stmt *st, int i){
   char buf[40];
-  if( sqlite3_column_type(st, i)==SQLITE_NULL ) return json_null();
-  return json_string(app_iso_time(sqlite3_column_int64(st, i), buf, sizeof(buf)));
+  if( db_col_null(st, i) ) return json_null();
+  return json_string(app_iso_time(db_col_int64(st, i), buf, sizeof(buf)));
 }
 
 /* Column i as a string, or JSON null. */
-static json_t *j_text(sqlite3_stmt *st, int i){
-  if( sqlite3_column_type(st, i)==SQLITE_NULL ) return json_null();
+static json_t *j_text(struct db_stmt *st, int i){
+  if( db_col_null(st, i) ) return json_null();
   return json_string(db_col_text(st, i));
 }
 
-static json_t *j_int(sqlite3_stmt *st, int i){
-  return json_integer((json_int_t)sqlite3_column_int64(st, i));
+static json_t *j_int(struct db_stmt *st, int i){
+  return json_integer((json_int_t)db_col_int64(st, i));
 }
 
 /* Column i holding JSON text, parsed; JSON null when NULL or unparsable. */
-static json_t *j_parsed(sqlite3_stmt *st, int i){
-  if( sqlite3_column_type(st, i)==SQLITE_NULL ) return json_null();
+static json_t *j_parsed(struct db_stmt *st, int i){
+  if( db_col_null(st, i) ) return json_null();
   json_t *j = json_loads(db_col_text(st, i), JSON_DECODE_ANY, NULL);
   return j ? j : json_null();
 }
@@ -105,8 +105,8 @@ static int reply_rc(struct req *r, int rc, const char *err){
   " r.created_at, r.finished_at, t.name, t.version, u.id, u.username, u.display_name" \
   " FROM releases r JOIN templates t ON t.id=r.template_id JOIN users u ON u.id=r.started_by"
 
-static json_t *release_summary(sqlite3_stmt *st){
-  int64_t id = sqlite3_column_int64(st, 0);
+static json_t *release_summary(struct db_stmt *st){
+  int64_t id = db_col_int64(st, 0);
   return json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:o,s:o},s:{s:o,s:o,s:o},s:o,s:o,s:o}",
     "id", (json_int_t)id, "name", j_text(st, 1), "version", j_text(st, 2), "artifact", j_text(st, 3),
     "artifact_digest", j_text(st, 4), "status", j_text(st, 5), "on_reject", j_text(st, 6),
@@ -116,7 +116,7 @@ static json_t *release_summary(sqlite3_stmt *st){
 }
 
 int api_release_json(struct app *a, int64_t release_id, json_t **out){
-  sqlite3_stmt *st = NULL;
+  struct db_stmt *st = NULL;
   json_t *rel = NULL, *by_id = json_object(), *phases_by_id = json_object();
   int rc = HP_ERROR;
   char key[32];
@@ -126,8 +126,8 @@ int api_release_json(struct app *a, int64_t release_id, json_t **out){
   if( st==NULL ) goto out;
   db_bind_int64(st, ":id", release_id);
   int step = db_step(st);
-  if( step==SQLITE_DONE ){ rc = HP_NOT_FOUND; goto out; }
-  if( step!=SQLITE_ROW || (rel = release_summary(st))==NULL ) goto out;
+  if( step==DB_DONE ){ rc = HP_NOT_FOUND; goto out; }
+  if( step!=DB_ROW || (rel = release_summary(st))==NULL ) goto out;
   db_finish(st);
 
   json_t *vars = json_object(), *phases = json_array();
@@ -136,15 +136,15 @@ int api_release_json(struct app *a, int64_t release_id, json_t **out){
   st = db_prepare(a->db, "SELECT key, value FROM release_vars WHERE release_id=:id ORDER BY key");
   if( st==NULL ) goto out;
   db_bind_int64(st, ":id", release_id);
-  while( db_step(st)==SQLITE_ROW ) json_object_set_new(vars, db_col_text(st, 0), j_text(st, 1));
+  while( db_step(st)==DB_ROW ) json_object_set_new(vars, db_col_text(st, 0), j_text(st, 1));
   db_finish(st);
 
   st = db_prepare(a->db, "SELECT id, name, position, status, started_at, finished_at FROM phases"
                          " WHERE release_id=:id ORDER BY position");
   if( st==NULL ) goto out;
   db_bind_int64(st, ":id", release_id);
-  while( db_step(st)==SQLITE_ROW ){
-    int64_t pid = sqlite3_column_int64(st, 0);
+  while( db_step(st)==DB_ROW ){
+    int64_t pid = db_col_int64(st, 0);
     json_t *ph = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:i,s:[],s:o}", "id", (json_int_t)pid,
       "name", j_text(st, 1), "position", j_int(st, 2), "status", j_text(st, 3),
       "started_at", j_time(st, 4), "finished_at", j_time(st, 5), "waiting", 0, "activities",
@@ -162,15 +162,15 @@ int api_release_json(struct app *a, int64_t release_id, json_t **out){
                          " FROM activities a WHERE a.release_id=:id ORDER BY a.phase_id, a.position");
   if( st==NULL ) goto out;
   db_bind_int64(st, ":id", release_id);
-  while( db_step(st)==SQLITE_ROW ){
-    int64_t aid = sqlite3_column_int64(st, 0);
+  while( db_step(st)==DB_ROW ){
+    int64_t aid = db_col_int64(st, 0);
     json_t *act = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:[],s:o,s:o,s:o,s:o}", "id", (json_int_t)aid,
       "name", j_text(st, 2), "kind", j_text(st, 3), "status", j_text(st, 4), "round", j_int(st, 5),
       "result", j_text(st, 6), "description", j_text(st, 10), "depends_on",
       "activated_at", j_time(st, 7), "deadline_at", j_time(st, 8), "finished_at", j_time(st, 9),
       "url", j_url("/activities/%lld", aid));
     if( act==NULL ) goto out;
-    snprintf(key, sizeof(key), "%lld", (long long)sqlite3_column_int64(st, 1));
+    snprintf(key, sizeof(key), "%lld", (long long)db_col_int64(st, 1));
     json_t *ph = json_object_get(phases_by_id, key);
     if( ph==NULL ){ json_decref(act); continue; }
     json_array_append_new(json_object_get(ph, "activities"), act);
@@ -189,8 +189,8 @@ int api_release_json(struct app *a, int64_t release_id, json_t **out){
                          " WHERE a.release_id=:id ORDER BY b.phase_id, b.position");
   if( st==NULL ) goto out;
   db_bind_int64(st, ":id", release_id);
-  while( db_step(st)==SQLITE_ROW ){
-    snprintf(key, sizeof(key), "%lld", (long long)sqlite3_column_int64(st, 0));
+  while( db_step(st)==DB_ROW ){
+    snprintf(key, sizeof(key), "%lld", (long long)db_col_int64(st, 0));
     json_t *act = json_object_get(by_id, key);
     if( act ) json_array_append_new(json_object_get(act, "depends_on"), j_text(st, 1));
   }
@@ -212,7 +212,7 @@ static json_t *policy_rules(json_t *policy){
 }
 
 int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out){
-  sqlite3_stmt *st = NULL;
+  struct db_stmt *st = NULL;
   json_t *act = NULL;
   int rc = HP_ERROR;
   *out = NULL;
@@ -229,9 +229,9 @@ int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out){
   if( st==NULL ) goto out;
   db_bind_int64(st, ":id", activity_id);
   int step = db_step(st);
-  if( step==SQLITE_DONE ){ rc = HP_NOT_FOUND; goto out; }
-  if( step!=SQLITE_ROW ) goto out;
-  int round = sqlite3_column_int(st, 4);
+  if( step==DB_DONE ){ rc = HP_NOT_FOUND; goto out; }
+  if( step!=DB_ROW ) goto out;
+  int round = db_col_int(st, 4);
   json_t *policy = j_parsed(st, 9);
   act = json_pack("{s:I,s:o,s:o,s:o,s:i,s:o,s:o,s:o,s:o,s:o,"
                   "s:{s:o,s:o,s:o},s:{s:o,s:o},s:I,s:o,s:o,s:o,s:{s:b,s:o},s:b,"
@@ -241,10 +241,10 @@ int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out){
     "description", j_text(st, 7), "instructions", j_text(st, 8), "policy", policy,
     "responsible", "kind", j_text(st, 10), "name", j_text(st, 11), "user", j_text(st, 12),
     "when", "pass", j_text(st, 13), "warning", j_text(st, 14),
-    "deadline_s", (json_int_t)sqlite3_column_int64(st, 15), "deadline_at", j_time(st, 16),
+    "deadline_s", (json_int_t)db_col_int64(st, 15), "deadline_at", j_time(st, 16),
     "activated_at", j_time(st, 17), "finished_at", j_time(st, 18),
-    "signature", "required", sqlite3_column_int(st, 19), "meaning", j_text(st, 20),
-    "escalated", sqlite3_column_int(st, 21),
+    "signature", "required", db_col_int(st, 19), "meaning", j_text(st, 20),
+    "escalated", db_col_int(st, 21),
     "release", "id", j_int(st, 22), "name", j_text(st, 23), "version", j_text(st, 24), "status", j_text(st, 25),
     "phase", "id", j_int(st, 26), "name", j_text(st, 27), "status", j_text(st, 28),
     "on_timeout", j_parsed(st, 29), "reminders_s", j_parsed(st, 30), "actions", j_parsed(st, 31),
@@ -252,10 +252,10 @@ int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out){
   if( act==NULL ) goto out;
   /* a change window holds it until scheduled_until; the freeze its round carries the emergency rule of */
   json_object_set_new(act, "scheduled_until", j_time(st, 33));
-  json_object_set_new(act, "freeze", sqlite3_column_type(st, 34)==SQLITE_NULL ? json_null()
-    : json_pack("{s:I,s:o,s:{s:o,s:o,s:i},s:o,s:o}", "id", (json_int_t)sqlite3_column_int64(st, 34),
+  json_object_set_new(act, "freeze", db_col_null(st, 34) ? json_null()
+    : json_pack("{s:I,s:o,s:{s:o,s:o,s:i},s:o,s:o}", "id", (json_int_t)db_col_int64(st, 34),
                 "reason", j_text(st, 35), "approver", "kind", j_text(st, 36), "name", j_text(st, 37),
-                "min", sqlite3_column_int(st, 38), "starts_at", j_time(st, 39), "ends_at", j_time(st, 40)));
+                "min", db_col_int(st, 38), "starts_at", j_time(st, 39), "ends_at", j_time(st, 40)));
   /* the instructions as people read them: placeholders filled (the template's text beside them) */
   {
     struct arena ar;
@@ -263,7 +263,7 @@ int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out){
     struct buf b;
     arena_init(&ar);
     memset(&v, 0, sizeof(v));
-    v.id = sqlite3_column_int64(st, 22);
+    v.id = db_col_int64(st, 22);
     v.name = db_col_dup(&ar, st, 23);
     v.version = db_col_dup(&ar, st, 24);
     v.artifact = db_col_dup(&ar, st, 32);
@@ -290,7 +290,7 @@ int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out){
                          " WHERE d.activity_id=:id ORDER BY b.phase_id, b.position");
   if( st==NULL ) goto out;
   db_bind_int64(st, ":id", activity_id);
-  while( db_step(st)==SQLITE_ROW ) json_array_append_new(deps, j_text(st, 0));
+  while( db_step(st)==DB_ROW ) json_array_append_new(deps, j_text(st, 0));
   db_finish(st);
 
   /* eligible people of the current round, per rule of the policy (rule -1: added by escalation) */
@@ -308,8 +308,8 @@ int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out){
   if( st==NULL ){ json_decref(escalation); goto out; }
   db_bind_int64(st, ":id", activity_id);
   db_bind_int64(st, ":round", round);
-  while( db_step(st)==SQLITE_ROW ){
-    int k = sqlite3_column_int(st, 0);
+  while( db_step(st)==DB_ROW ){
+    int k = db_col_int(st, 0);
     json_t *target = k<0 ? escalation : json_object_get(json_array_get(eligible, (size_t)k), "users");
     if( target ) json_array_append_new(target, j_text(st, 1));
   }
@@ -330,10 +330,10 @@ int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out){
   if( st==NULL ) goto out;
   db_bind_int64(st, ":id", activity_id);
   db_bind_int64(st, ":round", round);
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     json_t *v = json_pack("{s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o}", "user", j_text(st, 0),
       "display_name", j_text(st, 1), "decision", j_text(st, 2), "comment", j_text(st, 3), "at", j_time(st, 4),
-      "signed", sqlite3_column_int(st, 5), "signature_name", j_text(st, 6), "signature_meaning", j_text(st, 7),
+      "signed", db_col_int(st, 5), "signature_name", j_text(st, 6), "signature_meaning", j_text(st, 7),
       "actor", j_text(st, 8), "channel", j_text(st, 9));
     if( v ) json_object_set_new(v, "signature_method", j_text(st, 10));
     if( v ) json_object_set_new(v, "artifact_digest", j_text(st, 11));
@@ -350,7 +350,7 @@ int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out){
   if( st==NULL ) goto out;
   db_bind_int64(st, ":id", activity_id);
   db_bind_int64(st, ":round", round);
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     json_array_append_new(inputs, json_pack("{s:o,s:o,s:o,s:o}", "key", j_text(st, 0), "value", j_text(st, 1),
                                             "user", j_text(st, 2), "at", j_time(st, 3)));
   }
@@ -361,8 +361,8 @@ int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out){
   if( st==NULL ) goto out;
   db_bind_int64(st, ":id", activity_id);
   db_bind_int64(st, ":round", round);
-  while( db_step(st)==SQLITE_ROW ){
-    int64_t eid = sqlite3_column_int64(st, 0);
+  while( db_step(st)==DB_ROW ){
+    int64_t eid = db_col_int64(st, 0);
     json_array_append_new(evidence, json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)eid,
       "field", j_text(st, 1), "sha256", j_text(st, 2), "size", j_int(st, 3), "mime", j_text(st, 4),
       "name", j_text(st, 5), "uploaded_by", j_text(st, 6), "at", j_time(st, 7),
@@ -377,15 +377,15 @@ int api_release_activity_json(struct app *a, int64_t activity_id, json_t **out){
   st = db_prepare(a->db, "SELECT key, value FROM outputs WHERE activity_id=:id ORDER BY key");
   if( st==NULL ) goto out;
   db_bind_int64(st, ":id", activity_id);
-  while( db_step(st)==SQLITE_ROW ) json_object_set_new(outputs, db_col_text(st, 0), j_text(st, 1));
+  while( db_step(st)==DB_ROW ) json_object_set_new(outputs, db_col_text(st, 0), j_text(st, 1));
   db_finish(st);
   st = db_prepare(a->db, "SELECT key, label, type, required, help, rules_json FROM fields"
                          " WHERE activity_id=:id ORDER BY position");
   if( st==NULL ) goto out;
   db_bind_int64(st, ":id", activity_id);
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     json_array_append_new(fields, json_pack("{s:o,s:o,s:o,s:b,s:o,s:o}", "key", j_text(st, 0),
-      "label", j_text(st, 1), "type", j_text(st, 2), "required", sqlite3_column_int(st, 3),
+      "label", j_text(st, 1), "type", j_text(st, 2), "required", db_col_int(st, 3),
       "help", j_text(st, 4), "rules", j_parsed(st, 5)));
   }
   rc = HP_OK;
@@ -503,7 +503,7 @@ int api_release_list(struct req *r){
   if( !req_qint(r, "page", 1, 1000000, 1, &page) ) return api_fail(r, 422, "invalid", "page must be a whole number from 1.");
   if( !req_qint(r, "older", 1, INT64_MAX, 0, &older) ) return api_fail(r, 422, "invalid", "older must be a release id.");
   if( older>0 && req_query(r, "page") ) return api_fail(r, 422, "invalid", "Use older (from \"next\") or page, not both.");
-  sqlite3_stmt *st = db_prepare(r->app->db, older>0
+  struct db_stmt *st = db_prepare(r->app->db, older>0
     ? "SELECT " RELEASE_COLS " WHERE (:status IS NULL OR r.status=:status) AND r.id<:older ORDER BY r.id DESC LIMIT :lim"
     : "SELECT " RELEASE_COLS " WHERE (:status IS NULL OR r.status=:status) ORDER BY r.id DESC LIMIT :lim OFFSET :off");
   if( st==NULL ) return api_fail(r, 500, NULL, NULL);
@@ -514,19 +514,19 @@ int api_release_list(struct req *r){
   json_t *list = json_array();
   int n = 0, more = 0;
   int64_t last = 0;
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     if( n==PER_PAGE ){ more = 1; break; }
-    last = sqlite3_column_int64(st, 0);                      /* ids grow with created_at */
+    last = db_col_int64(st, 0);                      /* ids grow with created_at */
     json_array_append_new(list, release_summary(st));
     n++;
   }
   db_finish(st);
-  st = db_prepare(r->app->db, "SELECT count(*) FROM (SELECT 1 FROM releases WHERE (:status IS NULL OR status=:status) LIMIT :cap)");
+  st = db_prepare(r->app->db, "SELECT count(*) FROM (SELECT 1 FROM releases WHERE (:status IS NULL OR status=:status) LIMIT :cap) capped");
   int64_t total = 0;
   if( st ){
     db_bind_text(st, ":status", status);
     db_bind_int64(st, ":cap", RELEASES_TOTAL_CAP + 1);
-    if( db_step(st)==SQLITE_ROW ) total = sqlite3_column_int64(st, 0);
+    if( db_step(st)==DB_ROW ) total = db_col_int64(st, 0);
     db_finish(st);
   }
   json_t *next = more ? json_sprintf("/api/v1/releases?older=%lld%s%s", (long long)last, status ? "&status=" : "",
@@ -597,11 +597,11 @@ int api_release_retry(struct req *r){
   api_read_json(r, &body);
   if( body==NULL ) return HP_OK;
   if( unknown_key(r, body, keys) ) goto out;
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT count(*) FROM releases WHERE id=:id");
+  struct db_stmt *st = db_prepare(r->app->db, "SELECT count(*) FROM releases WHERE id=:id");
   int exists = 0;
   if( st ){
     db_bind_int64(st, ":id", rel);
-    if( db_step(st)==SQLITE_ROW ) exists = sqlite3_column_int(st, 0);
+    if( db_step(st)==DB_ROW ) exists = db_col_int(st, 0);
     db_finish(st);
   }
   if( !exists ){ api_fail(r, 404, NULL, "There is no such release."); goto out; }
@@ -618,7 +618,7 @@ int api_release_retry(struct req *r){
     db_bind_int64(st, ":r", rel);
     if( json_is_string(v) ) db_bind_text(st, ":n", json_string_value(v));
     else db_bind_int64(st, ":n", (int64_t)json_integer_value(v));
-    if( db_step(st)==SQLITE_ROW ) aid = sqlite3_column_int64(st, 0);
+    if( db_step(st)==DB_ROW ) aid = db_col_int64(st, 0);
     db_finish(st);
   }
   if( aid==0 ){
@@ -694,7 +694,7 @@ int api_release_approvals(struct req *r){
     APPROVALS_SQL(QUEUE_ALL_KEYS(">", "ASC")), APPROVALS_SQL(QUEUE_MINE_KEYS(">", "ASC")),
 #undef APPROVALS_SQL
   };
-  sqlite3_stmt *st = db_prepare(r->app->db, sql[only_mine]);
+  struct db_stmt *st = db_prepare(r->app->db, sql[only_mine]);
   if( st==NULL ) return api_fail(r, 500, NULL, NULL);
   if( only_mine ){
     db_bind_int64(st, ":uid", r->user->id);
@@ -707,12 +707,12 @@ int api_release_approvals(struct req *r){
   json_t *list = json_array(), *next = json_null();
   int n = 0;
   int64_t last[3] = { 0, 0, 0 };
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     if( n==limit ){
       next = json_sprintf("%lld.%lld.%lld", (long long)last[0], (long long)last[1], (long long)last[2]);
       break;
     }
-    int64_t aid = sqlite3_column_int64(st, 0);
+    int64_t aid = db_col_int64(st, 0);
     json_t *it = json_pack("{s:I,s:o,s:o,s:o,s:s,s:{s:o,s:o,s:o},s:{s:o,s:o},s:o,s:o,s:o}",
       "id", (json_int_t)aid, "name", j_text(st, 1), "kind", j_text(st, 2), "round", j_int(st, 3),
       "status", "on_hold",
@@ -720,8 +720,8 @@ int api_release_approvals(struct req *r){
       "phase", "id", j_int(st, 9), "name", j_text(st, 10),
       "activated_at", j_time(st, 4), "deadline_at", j_time(st, 5), "url", j_url("/activities/%lld", aid));
     if( it ) json_array_append_new(list, it);
-    last[0] = sqlite3_column_int64(st, 11);
-    last[1] = sqlite3_column_int64(st, 12);
+    last[0] = db_col_int64(st, 11);
+    last[1] = db_col_int64(st, 12);
     last[2] = aid;
     n++;
   }
@@ -759,11 +759,11 @@ int api_release_activity_result(struct req *r){
   char err[400] = "";
   api_read_json(r, &body);
   if( body==NULL ) return HP_OK;
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT count(*) FROM activities WHERE id=:id");
+  struct db_stmt *st = db_prepare(r->app->db, "SELECT count(*) FROM activities WHERE id=:id");
   int exists = 0;
   if( st ){
     db_bind_int64(st, ":id", id);
-    if( db_step(st)==SQLITE_ROW ) exists = sqlite3_column_int(st, 0);
+    if( db_step(st)==DB_ROW ) exists = db_col_int(st, 0);
     db_finish(st);
   }
   if( !exists ){ api_fail(r, 404, NULL, "There is no such activity."); goto out; }

@@ -39,12 +39,12 @@ static enum slack_sig verify_request(struct req *r, const char *body, size_t n){
   const char *sig = req_param_env(r, "HTTP_X_SLACK_SIGNATURE");
   enum slack_sig best = SLACK_SIG_MISSING;
   int64_t now = app_now_ms(r->app);
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT json_extract(config_json,'$.signing_secret') FROM notify_channels"
+  struct db_stmt *st = db_prepare(r->app->db, "SELECT json_extract(config_json,'$.signing_secret') FROM notify_channels"
     " WHERE type='slack' AND enabled=1 AND json_valid(config_json) AND json_extract(config_json,'$.signing_secret')<>''"
     " ORDER BY id LIMIT :lim");
   if( st==NULL ) return SLACK_SIG_MISSING;
   db_bind_int64(st, ":lim", SLACK_MAX_SECRETS);
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     enum slack_sig v = slack_verify(db_col_text(st, 0), ts, sig, body, n, now);
     if( v==SLACK_SIG_OK || best==SLACK_SIG_MISSING ) best = v;
     if( v==SLACK_SIG_OK ) break;
@@ -112,11 +112,11 @@ int api_slack_actions(struct req *r){
 
   /* Who pressed it? */
   int64_t uid = 0;
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT i.user_id FROM user_identities i JOIN users u ON u.id=i.user_id"
+  struct db_stmt *st = db_prepare(r->app->db, "SELECT i.user_id FROM user_identities i JOIN users u ON u.id=i.user_id"
                                             " WHERE i.provider='slack' AND i.external_id=:x AND u.disabled=0");
   if( st==NULL ) return HP_ERROR;
   db_bind_text(st, ":x", slack_user ? slack_user : "");
-  if( db_step(st)==SQLITE_ROW ) uid = sqlite3_column_int64(st, 0);
+  if( db_step(st)==DB_ROW ) uid = db_col_int64(st, 0);
   db_finish(st);
   if( uid==0 || !sess_load_user(r, uid, &r->user) ){
     snprintf(err, sizeof(err), "Your Slack account (%.40s) is not linked to a Holdpoint user, so nothing was recorded. "
@@ -133,11 +133,11 @@ int api_slack_actions(struct req *r){
     " (SELECT count(*) FROM fields f WHERE f.activity_id=a.id AND f.required=1) FROM activities a WHERE id=:id");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":id", activity_id);
-  if( db_step(st)==SQLITE_ROW ){
+  if( db_step(st)==DB_ROW ){
     found = strcmp(db_col_text(st, 0), "approval")==0;
-    sig = sqlite3_column_int(st, 1);
+    sig = db_col_int(st, 1);
     name = arena_strdup(&r->arena, db_col_text(st, 2));
-    nreq = sqlite3_column_int(st, 3);
+    nreq = db_col_int(st, 3);
   }
   db_finish(st);
   if( !found ) return ephemeral(r, "There is no such approval in Holdpoint.");

@@ -86,7 +86,7 @@ static int add_approvers(struct req *r, tmpl_dict *d, int64_t id, int64_t round,
     tmpl_show(w, "POLICY_UNKNOWN");
     pol = NULL;
   }
-  sqlite3_stmt *st = db_prepare(r->app->db,
+  struct db_stmt *st = db_prepare(r->app->db,
     "SELECT e.rule_index, u.id, u.display_name, d.decision FROM eligible e JOIN users u ON u.id=e.user_id"
     " LEFT JOIN decisions d ON d.activity_id=e.activity_id AND d.round=e.round AND d.user_id=e.user_id"
     "  AND d.decision IN ('approve','reject')"
@@ -98,9 +98,9 @@ static int add_approvers(struct req *r, tmpl_dict *d, int64_t id, int64_t round,
   struct elig *el = arena_alloc(&r->arena, sizeof(*el)*ACT_MAX_ELIGIBLE);
   int nel = 0;
   if( el==NULL ){ db_finish(st); policy_free(pol); return HP_ERROR; }
-  while( db_step(st)==SQLITE_ROW ){
-    el[nel].rule = sqlite3_column_int(st, 0);
-    el[nel].uid = sqlite3_column_int64(st, 1);
+  while( db_step(st)==DB_ROW ){
+    el[nel].rule = db_col_int(st, 0);
+    el[nel].uid = db_col_int64(st, 1);
     el[nel].name = db_col_dup(&r->arena, st, 2);
     el[nel].decision = db_col_dup(&r->arena, st, 3);
     nel++;
@@ -185,7 +185,7 @@ static int add_approvers(struct req *r, tmpl_dict *d, int64_t id, int64_t round,
 /* Votes of the current round (VOTE rows, or NO_VOTES) and decisions of earlier rounds (EARLIER rows). */
 static int add_decisions(struct req *r, tmpl_dict *d, int64_t id, int64_t round, const char *kind){
   char iso[40];
-  sqlite3_stmt *st = db_prepare(r->app->db,
+  struct db_stmt *st = db_prepare(r->app->db,
     "SELECT d.round, d.decision, d.comment, d.at, d.signed, d.signature_meaning, d.channel,"
     " u.display_name, ac.display_name, d.user_id<>d.actor_id, d.signature_method, d.artifact_digest"
     " FROM decisions d JOIN users u ON u.id=d.user_id JOIN users ac ON ac.id=d.actor_id"
@@ -194,19 +194,19 @@ static int add_decisions(struct req *r, tmpl_dict *d, int64_t id, int64_t round,
   db_bind_int64(st, ":id", id);
   db_bind_int64(st, ":lim", ACT_MAX_DECISIONS);
   int ncur = 0, nold = 0;
-  while( db_step(st)==SQLITE_ROW ){
-    int64_t rnd = sqlite3_column_int64(st, 0);
+  while( db_step(st)==DB_ROW ){
+    int64_t rnd = db_col_int64(st, 0);
     tmpl_dict *v = tmpl_section(d, rnd==round ? "VOTE" : "EARLIER");
     const char *decision = db_col_text(st, 1);
-    int64_t at = sqlite3_column_int64(st, 3);
+    int64_t at = db_col_int64(st, 3);
     tmpl_set_int(v, "VOTE_ROUND", rnd);
     tmpl_set(v, "VOTE_STATUS", decision_status(decision));
     tmpl_set(v, "VOTE_LABEL", page_status_label(decision));
     tmpl_set(v, "VOTER", db_col_text(st, 7));
-    if( sqlite3_column_int(st, 9) ) tmpl_set(tmpl_section(v, "ACTING"), "ACTOR", db_col_text(st, 8));
+    if( db_col_int(st, 9) ) tmpl_set(tmpl_section(v, "ACTING"), "ACTOR", db_col_text(st, 8));
     if( db_col_text(st, 2)[0] ) tmpl_set(tmpl_section(v, "COMMENT"), "VOTE_COMMENT", db_col_text(st, 2));
     if( db_col_text(st, 11)[0] ) tmpl_set(tmpl_section(v, "VOTE_DIGEST"), "VOTE_DIGEST", db_col_text(st, 11));
-    if( sqlite3_column_int(st, 4) ){
+    if( db_col_int(st, 4) ){
       tmpl_dict *sg = tmpl_section(v, "SIGNED");
       tmpl_set(sg, "SIGNED_MEANING", db_col_text(st, 5));
       tmpl_set(sg, "SIGNED_METHOD", export_signature_method_label(db_col_text(st, 10)));
@@ -232,15 +232,15 @@ static int add_decisions(struct req *r, tmpl_dict *d, int64_t id, int64_t round,
 ** first.  HP_OK or HP_ERROR.
 */
 static int add_since_previous(struct req *r, tmpl_dict *d, int64_t rid){
-  sqlite3 *db = r->app->db;
-  sqlite3_stmt *st = db_prepare(db,
+  struct db *db = r->app->db;
+  struct db_stmt *st = db_prepare(db,
     "SELECT p.id, p.version, p.artifact, c.version, c.artifact FROM releases c"
     " JOIN releases p ON p.name=c.name AND p.id<c.id WHERE c.id=:id ORDER BY p.id DESC LIMIT 1");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":id", rid);
   int step = db_step(st);
-  if( step!=SQLITE_ROW ){ db_finish(st); return step==SQLITE_DONE ? HP_OK : HP_ERROR; }
-  int64_t prev = sqlite3_column_int64(st, 0);
+  if( step!=DB_ROW ){ db_finish(st); return step==DB_DONE ? HP_OK : HP_ERROR; }
+  int64_t prev = db_col_int64(st, 0);
   tmpl_dict *s = tmpl_section(d, "SINCE");
   tmpl_set_int(s, "PREV_ID", prev);
   tmpl_set(s, "PREV_VERSION", db_col_text(st, 1)[0] ? db_col_text(st, 1) : "(no version)");
@@ -255,27 +255,27 @@ static int add_since_previous(struct req *r, tmpl_dict *d, int64_t rid){
     "SELECT coalesce(c.key, p.key), p.value, c.value FROM"
     " (SELECT key, value FROM release_vars WHERE release_id=:cur) c"
     " FULL JOIN (SELECT key, value FROM release_vars WHERE release_id=:prev) p ON p.key=c.key"
-    " WHERE c.value IS NOT p.value ORDER BY 1 LIMIT 100");
+    " WHERE c.value IS DISTINCT FROM p.value ORDER BY 1 LIMIT 100");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":cur", rid);
   db_bind_int64(st, ":prev", prev);
   int n = 0;
-  while( (step = db_step(st))==SQLITE_ROW ){
+  while( (step = db_step(st))==DB_ROW ){
     tmpl_dict *c = tmpl_section(s, "CHANGE");
     tmpl_set(c, "CHANGE_WHAT", arena_printf(&r->arena, "variable %s", db_col_text(st, 0)));
-    tmpl_set(c, "CHANGE_FROM", sqlite3_column_type(st, 1)==SQLITE_NULL ? "not set" : db_col_text(st, 1));
-    tmpl_set(c, "CHANGE_TO", sqlite3_column_type(st, 2)==SQLITE_NULL ? "not set" : db_col_text(st, 2));
+    tmpl_set(c, "CHANGE_FROM", db_col_null(st, 1) ? "not set" : db_col_text(st, 1));
+    tmpl_set(c, "CHANGE_TO", db_col_null(st, 2) ? "not set" : db_col_text(st, 2));
     n++;
   }
   db_finish(st);
-  return step==SQLITE_DONE ? HP_OK : HP_ERROR;
+  return step==DB_DONE ? HP_OK : HP_ERROR;
 }
 
 /* History: the audit rows about this activity (newest ACT_HISTORY_MAX, oldest first). */
 static int add_history(struct req *r, tmpl_dict *d, int64_t id, int64_t rid, const char *act_name,
                        int show_files){
   char iso[40];
-  sqlite3_stmt *st = db_prepare(r->app->db,
+  struct db_stmt *st = db_prepare(r->app->db,
     "SELECT * FROM (SELECT l.seq, l.at, coalesce(u.display_name, nullif(l.actor_name,''), 'Holdpoint'),"
     " l.action, l.details_json FROM audit_log l LEFT JOIN users u ON u.id=l.actor_id"
     " WHERE l.object_type='activity' AND l.object_id=:id AND l.action NOT IN (" PAGE_TIMELINE_NOISE ")"
@@ -286,9 +286,9 @@ static int add_history(struct req *r, tmpl_dict *d, int64_t id, int64_t rid, con
   db_bind_int64(st, ":rid", rid);
   db_bind_int64(st, ":lim", ACT_HISTORY_MAX + 1);
   int n = 0;
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     tmpl_dict *e = tmpl_section(d, "EVENT");
-    int64_t at = sqlite3_column_int64(st, 1);
+    int64_t at = db_col_int64(st, 1);
     tmpl_set(e, "EVENT_ISO", app_iso_time(at, iso, (int)sizeof(iso)));
     tmpl_set(e, "EVENT_UTC", page_time(r, at));
     tmpl_set(e, "EVENT_AGO", page_ago(r, at));
@@ -318,13 +318,13 @@ enum {
 */
 int page_activity(struct req *r){
   int64_t id = r->ids[0];
-  sqlite3 *db = r->app->db;
-  sqlite3_stmt *st = db_prepare(db,
+  struct db *db = r->app->db;
+  struct db_stmt *st = db_prepare(db,
     "SELECT a.name, a.kind, a.status, a.description, a.instructions, a.policy_json,"
     " a.responsible_kind, a.responsible_name, a.deadline_at, a.result, a.result_details, a.round,"
     " a.activated_at, a.finished_at, a.signature_required, a.signature_meaning, a.escalated,"
     " p.id, p.name, rl.id, rl.name, rl.version, rl.artifact, rl.status, tu.display_name, rl.started_by,"
-    " CASE WHEN a.status='on_hold' THEN " MAYACT_VIEWER("a") " ELSE 0 END, a.scheduled_until,"
+    " CASE WHEN a.status='on_hold' THEN " MAYACT_VIEWER("a") " ELSE FALSE END, a.scheduled_until,"
     " (SELECT t.name FROM templates t WHERE t.id=rl.template_id)"
     " FROM activities a JOIN phases p ON p.id=a.phase_id JOIN releases rl ON rl.id=a.release_id"
     " LEFT JOIN users tu ON tu.id=a.responsible_user_id WHERE a.id=:id");
@@ -332,14 +332,14 @@ int page_activity(struct req *r){
   db_bind_int64(st, ":id", id);
   db_bind_int64(st, ":uid", r->user->id);
   db_bind_int64(st, ":now", app_now_ms(r->app));
-  if( db_step(st)!=SQLITE_ROW ){ db_finish(st); return HP_NOT_FOUND; }
+  if( db_step(st)!=DB_ROW ){ db_finish(st); return HP_NOT_FOUND; }
   struct arena *ar = &r->arena;
   const char *name = db_col_dup(ar, st, A_NAME), *kind = db_col_dup(ar, st, A_KIND), *status = db_col_dup(ar, st, A_STATUS);
   const char *instructions = db_col_dup(ar, st, A_INSTRUCTIONS), *policy_json = db_col_dup(ar, st, A_POLICY);
   const char *resp_kind = db_col_dup(ar, st, A_RESP_KIND), *resp_name = db_col_dup(ar, st, A_RESP_NAME);
-  int64_t deadline = sqlite3_column_int64(st, A_DEADLINE), round = sqlite3_column_int64(st, A_ROUND);
-  int64_t rid = sqlite3_column_int64(st, A_RELEASE_ID), starter = sqlite3_column_int64(st, A_STARTER);
-  int can_act = sqlite3_column_int(st, A_CAN_ACT);
+  int64_t deadline = db_col_int64(st, A_DEADLINE), round = db_col_int64(st, A_ROUND);
+  int64_t rid = db_col_int64(st, A_RELEASE_ID), starter = db_col_int64(st, A_STARTER);
+  int can_act = db_col_int(st, A_CAN_ACT);
   struct vars_release v;
   memset(&v, 0, sizeof(v));
   v.id = rid;
@@ -364,8 +364,8 @@ int page_activity(struct req *r){
   if( db_col_text(st, A_DESCRIPTION)[0] ) tmpl_set(tmpl_section(d, "DESCRIPTION"), "DESCRIPTION", db_col_text(st, A_DESCRIPTION));
   tmpl_set_int(d, "ROUND", round);
   if( round>1 ) tmpl_show(d, "LATER_ROUND");
-  if( sqlite3_column_int(st, A_ESCALATED) ) tmpl_show(d, "ESCALATED");
-  tmpl_set_int(d, "PHASE_ID", sqlite3_column_int64(st, A_PHASE_ID));
+  if( db_col_int(st, A_ESCALATED) ) tmpl_show(d, "ESCALATED");
+  tmpl_set_int(d, "PHASE_ID", db_col_int64(st, A_PHASE_ID));
   tmpl_set(d, "PHASE_NAME", db_col_text(st, A_PHASE_NAME));
   tmpl_set_int(d, "RELEASE_ID", rid);
   tmpl_set(d, "RELEASE_NAME", v.name);
@@ -376,8 +376,8 @@ int page_activity(struct req *r){
   if( strcmp(status, "scheduled")==0 ){
     /* Its turn came outside its change window: when it starts, and which windows hold it. */
     tmpl_dict *s = tmpl_section(d, "SCHEDULED");
-    if( sqlite3_column_type(st, A_SCHEDULED_UNTIL)!=SQLITE_NULL ){
-      int64_t at = sqlite3_column_int64(st, A_SCHEDULED_UNTIL);
+    if( !db_col_null(st, A_SCHEDULED_UNTIL) ){
+      int64_t at = db_col_int64(st, A_SCHEDULED_UNTIL);
       tmpl_set(tmpl_section(s, "OPENS"), "OPENS_AT", page_time(r, at));
     }else{
       tmpl_show(s, "OPENS_UNKNOWN");
@@ -400,17 +400,17 @@ int page_activity(struct req *r){
       tmpl_show(s, end<=app_now_ms(r->app) ? "FREEZE_OVER" : "FREEZE_ON");
     }
   }
-  if( sqlite3_column_type(st, A_ACTIVATED)!=SQLITE_NULL ){
+  if( !db_col_null(st, A_ACTIVATED) ){
     tmpl_dict *s = tmpl_section(d, "ACTIVATED");
-    tmpl_set(s, "ACTIVATED_UTC", page_time(r, sqlite3_column_int64(st, A_ACTIVATED)));
-    tmpl_set(s, "ACTIVATED_AGO", page_ago(r, sqlite3_column_int64(st, A_ACTIVATED)));
+    tmpl_set(s, "ACTIVATED_UTC", page_time(r, db_col_int64(st, A_ACTIVATED)));
+    tmpl_set(s, "ACTIVATED_AGO", page_ago(r, db_col_int64(st, A_ACTIVATED)));
   }else{
     tmpl_show(d, "NOT_ACTIVATED");
   }
-  if( sqlite3_column_type(st, A_FINISHED)!=SQLITE_NULL ){
+  if( !db_col_null(st, A_FINISHED) ){
     tmpl_dict *s = tmpl_section(d, "FINISHED");
-    tmpl_set(s, "FINISHED_UTC", page_time(r, sqlite3_column_int64(st, A_FINISHED)));
-    tmpl_set(s, "FINISHED_AGO", page_ago(r, sqlite3_column_int64(st, A_FINISHED)));
+    tmpl_set(s, "FINISHED_UTC", page_time(r, db_col_int64(st, A_FINISHED)));
+    tmpl_set(s, "FINISHED_AGO", page_ago(r, db_col_int64(st, A_FINISHED)));
   }
   /* Deadline: a live countdown while waiting; afterwards only when it was. */
   if( deadline>0 && on_hold ){
@@ -420,12 +420,12 @@ int page_activity(struct req *r){
   }else{
     tmpl_show(d, "NO_DEADLINE");
   }
-  if( sqlite3_column_int(st, A_SIG_REQUIRED) ){
+  if( db_col_int(st, A_SIG_REQUIRED) ){
     tmpl_set(tmpl_section(d, "SIGNATURE"), "SIGNATURE_MEANING", db_col_text(st, A_SIG_MEANING));
   }
   if( strcmp(kind, "automated")==0 ){
     tmpl_dict *a = tmpl_section(d, "AUTOMATED");
-    if( sqlite3_column_type(st, A_RESULT)!=SQLITE_NULL ){
+    if( !db_col_null(st, A_RESULT) ){
       tmpl_dict *res = tmpl_section(a, "RESULT");
       tmpl_set(res, "RESULT", db_col_text(st, A_RESULT));
       tmpl_set(res, "RESULT_LABEL", page_status_label(db_col_text(st, A_RESULT)));
@@ -433,7 +433,7 @@ int page_activity(struct req *r){
     }else{
       tmpl_show(a, "NO_RESULT");
     }
-  }else if( sqlite3_column_type(st, A_RESULT)!=SQLITE_NULL ){
+  }else if( !db_col_null(st, A_RESULT) ){
     tmpl_dict *res = tmpl_section(d, "OUTCOME");
     tmpl_set(res, "RESULT", db_col_text(st, A_RESULT));
     tmpl_set(res, "RESULT_LABEL", page_status_label(db_col_text(st, A_RESULT)));
@@ -468,16 +468,16 @@ int page_activity(struct req *r){
   if( st==NULL ) goto fail;
   db_bind_int64(st, ":id", id);
   int ndeps = 0, nwhy = 0;
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     tmpl_dict *x = tmpl_section(d, "DEP");
-    tmpl_set_int(x, "DEP_ID", sqlite3_column_int64(st, 0));
+    tmpl_set_int(x, "DEP_ID", db_col_int64(st, 0));
     tmpl_set(x, "DEP_NAME", db_col_text(st, 1));
     page_badge(x, db_col_text(st, 2));
     ndeps++;
     /* why it is on hold: what each step before it reported, with its data as labelled fields */
     if( db_col_text(st, 3)[0] ){
       tmpl_dict *w = tmpl_section(d, "WHY");
-      tmpl_set_int(w, "WHY_ID", sqlite3_column_int64(st, 0));
+      tmpl_set_int(w, "WHY_ID", db_col_int64(st, 0));
       tmpl_set(w, "WHY_NAME", db_col_text(st, 1));
       tmpl_set(w, "WHY_RESULT", db_col_text(st, 3));
       tmpl_set(w, "WHY_RESULT_LABEL", page_status_label(db_col_text(st, 3)));

@@ -124,7 +124,7 @@ static int check_name_email(struct req *r, const char **display, const char **em
 
 /* Load one user with roles.  Returns 1 found, 0 not. */
 static int load_user(struct req *r, int64_t id, struct admin_user *u){
-  sqlite3_stmt *st = db_prepare(r->app->db,
+  struct db_stmt *st = db_prepare(r->app->db,
     "SELECT username, display_name, email, disabled, created_at, is_admin,"
     " (SELECT group_concat(role, ',') FROM user_roles WHERE user_id=users.id), auth_source,"
     " (SELECT confirmed_at IS NOT NULL FROM totp WHERE user_id=users.id)"
@@ -133,16 +133,16 @@ static int load_user(struct req *r, int64_t id, struct admin_user *u){
   memset(u, 0, sizeof(*u));
   if( st==NULL ) return 0;
   db_bind_int64(st, ":id", id);
-  if( db_step(st)==SQLITE_ROW ){
+  if( db_step(st)==DB_ROW ){
     u->id = id;
     u->username = db_col_dup(&r->arena, st, 0);
     u->display_name = db_col_dup(&r->arena, st, 1);
     u->email = db_col_dup(&r->arena, st, 2);
-    u->disabled = sqlite3_column_int(st, 3);
-    u->created_at = sqlite3_column_int64(st, 4);
-    u->roles = roles_from_list(db_col_text(st, 6)) | (sqlite3_column_int(st, 5) ? ROLE_ADMIN : 0);
+    u->disabled = db_col_int(st, 3);
+    u->created_at = db_col_int64(st, 4);
+    u->roles = roles_from_list(db_col_text(st, 6)) | (db_col_int(st, 5) ? ROLE_ADMIN : 0);
     u->auth_source = db_col_dup(&r->arena, st, 7);
-    u->two_step = sqlite3_column_int(st, 8);
+    u->two_step = db_col_int(st, 8);
     found = u->username!=NULL && u->auth_source!=NULL;
   }
   db_finish(st);
@@ -170,7 +170,7 @@ static void add_errors(struct req *r, tmpl_dict *d){
 
 /* GET /admin — counts and the ways into people and teams administration. */
 int page_admin_home(struct req *r){
-  sqlite3 *db = r->app->db;
+  struct db *db = r->app->db;
   int64_t now = app_now_ms(r->app);
   tmpl_dict *d = tmpl_dict_new("admin_home");
   if( d==NULL ) return HP_ERROR;
@@ -187,20 +187,20 @@ int page_admin_home(struct req *r){
   tmpl_set_int(d, "SCHEDULED", db_int(db, "SELECT count(*) FROM activities WHERE status='scheduled'", 0));
   tmpl_set_int(d, "ADMINS", db_int(db, "SELECT count(*) FROM users WHERE is_admin=1 AND disabled=0", 0));
   tmpl_set_int(d, "TOKENS", db_int(db, "SELECT count(*) FROM api_tokens WHERE revoked_at IS NULL", 0));
-  sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM sessions WHERE ended_at IS NULL"
+  struct db_stmt *st = db_prepare(db, "SELECT count(*) FROM sessions WHERE ended_at IS NULL"
                                     " AND expires_at>:now AND last_seen_at>:idle");
   int64_t nsess = 0;
   if( st ){
     db_bind_int64(st, ":now", now);
     db_bind_int64(st, ":idle", now - (int64_t)r->app->cfg.session_idle*1000);
-    if( db_step(st)==SQLITE_ROW ) nsess = sqlite3_column_int64(st, 0);
+    if( db_step(st)==DB_ROW ) nsess = db_col_int64(st, 0);
     db_finish(st);
   }
   tmpl_set_int(d, "SESSIONS", nsess);
   st = db_prepare(db, "SELECT count(*) FROM login_failures WHERE at>:day");
   if( st ){
     db_bind_int64(st, ":day", now - 24*3600*1000LL);
-    if( db_step(st)==SQLITE_ROW ) tmpl_set_int(d, "FAILED_SIGNINS", sqlite3_column_int64(st, 0));
+    if( db_step(st)==DB_ROW ) tmpl_set_int(d, "FAILED_SIGNINS", db_col_int64(st, 0));
     db_finish(st);
   }
   return page_render(r, 200, "admin_home.tpl", d, "Administration");
@@ -214,30 +214,30 @@ int page_admin_home(struct req *r){
 ** being slowed down now (auth.c's rule, asked, not repeated).
 */
 int page_admin_signins(struct req *r){
-  sqlite3 *db = r->app->db;
+  struct db *db = r->app->db;
   int64_t now = app_now_ms(r->app);
   int max = r->app->cfg.login_max_failures, n = 0;
   tmpl_dict *d = tmpl_dict_new("admin_signins");
   if( d==NULL ) return HP_ERROR;
   tmpl_set_int(d, "MAX", max);
-  sqlite3_stmt *st = db_prepare(db,
-    "SELECT f.username, f.ip, count(*), max(f.at), sum(f.at>:win), u.id,"
+  struct db_stmt *st = db_prepare(db,
+    "SELECT f.username, f.ip, count(*), max(f.at), sum(f.at>:win), max(u.id),"
     "       max(CASE WHEN f.at>:win THEN f.at END)"
     "  FROM login_failures f LEFT JOIN users u ON u.username=f.username"
     " WHERE f.at>:day GROUP BY f.username, f.ip ORDER BY max(f.at) DESC LIMIT 201");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":win", now - AUTH_THROTTLE_WINDOW_MS);
   db_bind_int64(st, ":day", now - 24*3600*1000LL);
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     if( ++n > 200 ){ tmpl_show(d, "MORE"); break; }
     tmpl_dict *row = tmpl_section(d, "ROW");
-    int64_t uid = sqlite3_column_int64(st, 5);
-    int recent = sqlite3_column_int(st, 4);
+    int64_t uid = db_col_int64(st, 5);
+    int recent = db_col_int(st, 4);
     tmpl_set(row, "ROW_USERNAME", db_col_text(st, 0));
     tmpl_set(row, "ROW_IP", db_col_text(st, 1));
-    tmpl_set_int(row, "ROW_COUNT", sqlite3_column_int64(st, 2));
+    tmpl_set_int(row, "ROW_COUNT", db_col_int64(st, 2));
     tmpl_set_int(row, "ROW_RECENT", recent);
-    tmpl_set(row, "ROW_LAST", page_ago(r, sqlite3_column_int64(st, 3)));
+    tmpl_set(row, "ROW_LAST", page_ago(r, db_col_int64(st, 3)));
     if( uid ){
       tmpl_set_int(tmpl_section(row, "ROW_USER_ID"), "ROW_USER_ID", uid);
       tmpl_show(row, "ROW_KNOWN");
@@ -245,7 +245,7 @@ int page_admin_signins(struct req *r){
       tmpl_show(row, "ROW_NO_USER");
       tmpl_show(row, "ROW_UNKNOWN");
     }
-    int64_t until = recent>=max ? sqlite3_column_int64(st, 6) + auth_pair_delay_ms(recent, max) : 0;
+    int64_t until = recent>=max ? db_col_int64(st, 6) + auth_pair_delay_ms(recent, max) : 0;
     if( until > now ){
       tmpl_set(tmpl_section(row, "ROW_WAITING"), "ROW_UNTIL", page_time(r, until));
     }else{
@@ -265,7 +265,7 @@ int page_admin_signins(struct req *r){
 ** empty form).  alert is a message above the form, or NULL.
 */
 static int users_page(struct req *r, int status, const struct user_form *f, const char *alert){
-  sqlite3 *db = r->app->db;
+  struct db *db = r->app->db;
   int64_t page, total, pages;
   req_qint(r, "page", 1, 1000000, 1, &page);
   total = db_int(db, "SELECT count(*) FROM users", 0);
@@ -275,7 +275,7 @@ static int users_page(struct req *r, int status, const struct user_form *f, cons
   if( d==NULL ) return HP_ERROR;
   tmpl_set(d, "CSRF", r->csrf_token);
   tmpl_set_int(d, "TOTAL", total);
-  sqlite3_stmt *st = db_prepare(db,
+  struct db_stmt *st = db_prepare(db,
     "SELECT u.id, u.username, u.display_name, u.email, u.disabled, u.is_admin,"
     " (SELECT group_concat(role, ',') FROM user_roles WHERE user_id=u.id),"
     " (SELECT group_concat(t.name, ', ') FROM team_members m JOIN teams t ON t.id=m.team_id WHERE m.user_id=u.id)"
@@ -284,16 +284,16 @@ static int users_page(struct req *r, int status, const struct user_form *f, cons
   db_bind_int64(st, ":lim", ADMIN_PAGE_SIZE);
   db_bind_int64(st, ":off", (page-1)*ADMIN_PAGE_SIZE);
   int n = 0;
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     tmpl_dict *s = tmpl_section(d, "USER");
-    unsigned roles = roles_from_list(db_col_text(st, 6)) | (sqlite3_column_int(st, 5) ? ROLE_ADMIN : 0);
-    tmpl_set_int(s, "USER_ID", sqlite3_column_int64(st, 0));
+    unsigned roles = roles_from_list(db_col_text(st, 6)) | (db_col_int(st, 5) ? ROLE_ADMIN : 0);
+    tmpl_set_int(s, "USER_ID", db_col_int64(st, 0));
     tmpl_set(s, "USER_USERNAME", db_col_text(st, 1));
     tmpl_set(s, "USER_DISPLAY", db_col_text(st, 2));
     tmpl_set(s, "USER_EMAIL", db_col_text(st, 3));
     tmpl_set(s, "USER_ROLES", role_text(r, roles));
     tmpl_set(s, "USER_TEAMS", db_col_text(st, 7)[0] ? db_col_text(st, 7) : "—");
-    tmpl_show(s, sqlite3_column_int(st, 4) ? "USER_DISABLED" : "USER_ACTIVE");
+    tmpl_show(s, db_col_int(st, 4) ? "USER_DISABLED" : "USER_ACTIVE");
     n++;
   }
   db_finish(st);
@@ -312,7 +312,7 @@ static int users_page(struct req *r, int status, const struct user_form *f, cons
   add_role_options(d, f ? f->roles : 0);
   st = db_prepare(db, "SELECT name, description FROM teams ORDER BY name");
   int nteams = 0;
-  while( st && db_step(st)==SQLITE_ROW ){
+  while( st && db_step(st)==DB_ROW ){
     tmpl_dict *s = tmpl_section(d, "TEAM_OPTION");
     const char *name = db_col_text(st, 0);
     tmpl_set(s, "TEAM_NAME", name);
@@ -417,16 +417,16 @@ static int user_page(struct req *r, int status, int64_t id, const struct user_fo
 
   /* live sessions and tokens, so the admin sees what disabling ends */
   int64_t now = app_now_ms(r->app);
-  sqlite3_stmt *st = db_prepare(r->app->db,
+  struct db_stmt *st = db_prepare(r->app->db,
     "SELECT (SELECT count(*) FROM sessions WHERE user_id=:u AND ended_at IS NULL AND expires_at>:now"
     " AND last_seen_at>:idle), (SELECT count(*) FROM api_tokens WHERE user_id=:u AND revoked_at IS NULL)");
   if( st ){
     db_bind_int64(st, ":u", u.id);
     db_bind_int64(st, ":now", now);
     db_bind_int64(st, ":idle", now - (int64_t)r->app->cfg.session_idle*1000);
-    if( db_step(st)==SQLITE_ROW ){
-      tmpl_set_int(d, "SESSIONS", sqlite3_column_int64(st, 0));
-      tmpl_set_int(d, "TOKENS", sqlite3_column_int64(st, 1));
+    if( db_step(st)==DB_ROW ){
+      tmpl_set_int(d, "SESSIONS", db_col_int64(st, 0));
+      tmpl_set_int(d, "TOKENS", db_col_int64(st, 1));
     }
     db_finish(st);
   }
@@ -437,10 +437,10 @@ static int user_page(struct req *r, int status, int64_t id, const struct user_fo
     " WHERE m.team_id=t.id AND m.user_id=:u) FROM teams t ORDER BY t.name");
   int nin = 0, nout = 0;
   if( st ) db_bind_int64(st, ":u", u.id);
-  while( st && db_step(st)==SQLITE_ROW ){
-    int in = sqlite3_column_int(st, 3);
+  while( st && db_step(st)==DB_ROW ){
+    int in = db_col_int(st, 3);
     tmpl_dict *s = tmpl_section(d, in ? "MEMBER_OF" : "NOT_MEMBER_OF");
-    tmpl_set_int(s, "TEAM_ID", sqlite3_column_int64(st, 0));
+    tmpl_set_int(s, "TEAM_ID", db_col_int64(st, 0));
     tmpl_set(s, "TEAM_NAME", db_col_text(st, 1));
     tmpl_set(s, "TEAM_DESCRIPTION", db_col_text(st, 2));
     if( in ) nin++; else nout++;
@@ -583,13 +583,13 @@ int page_admin_user_enable(struct req *r){
 ** err_member and keeps the typed username.
 */
 static int teams_page(struct req *r, int status, int64_t err_team, const char *err_member){
-  sqlite3 *db = r->app->db;
+  struct db *db = r->app->db;
   tmpl_dict *d = tmpl_dict_new("admin_teams");
   if( d==NULL ) return HP_ERROR;
   tmpl_set(d, "CSRF", r->csrf_token);
   tmpl_set(d, "NAME", req_form(r, "name") && err_team==0 ? req_form(r, "name") : "");
   tmpl_set(d, "DESCRIPTION", req_form(r, "description") && err_team==0 ? req_form(r, "description") : "");
-  sqlite3_stmt *st = db_prepare(db,
+  struct db_stmt *st = db_prepare(db,
     "SELECT t.id, t.name, t.description, u.id, u.username, u.display_name, u.disabled"
     " FROM teams t LEFT JOIN team_members m ON m.team_id=t.id LEFT JOIN users u ON u.id=m.user_id"
     " ORDER BY t.name, t.id, u.username");
@@ -597,8 +597,8 @@ static int teams_page(struct req *r, int status, int64_t err_team, const char *e
   tmpl_dict *team = NULL;
   int64_t cur = 0;
   int nteams = 0, nmembers = 0;
-  while( db_step(st)==SQLITE_ROW ){
-    int64_t tid = sqlite3_column_int64(st, 0);
+  while( db_step(st)==DB_ROW ){
+    int64_t tid = db_col_int64(st, 0);
     if( team==NULL || tid!=cur ){
       if( team ) tmpl_show(team, nmembers ? "HAS_MEMBERS" : "NO_MEMBERS");
       team = tmpl_section(d, "TEAM");
@@ -617,12 +617,12 @@ static int teams_page(struct req *r, int status, int64_t err_team, const char *e
         tmpl_set(a, "ALERT_MESSAGE", err_member);
       }
     }
-    if( sqlite3_column_type(st, 3)==SQLITE_NULL ) continue;
+    if( db_col_null(st, 3) ) continue;
     tmpl_dict *m = tmpl_section(team, "MEMBER");
-    tmpl_set_int(m, "MEMBER_ID", sqlite3_column_int64(st, 3));
+    tmpl_set_int(m, "MEMBER_ID", db_col_int64(st, 3));
     tmpl_set(m, "MEMBER_USERNAME_SHOWN", db_col_text(st, 4));
     tmpl_set(m, "MEMBER_NAME", db_col_text(st, 5));
-    if( sqlite3_column_int(st, 6) ) tmpl_show(m, "MEMBER_DISABLED");
+    if( db_col_int(st, 6) ) tmpl_show(m, "MEMBER_DISABLED");
     nmembers++;
   }
   db_finish(st);
@@ -631,7 +631,7 @@ static int teams_page(struct req *r, int status, int64_t err_team, const char *e
   st = db_prepare(db, "SELECT username, display_name FROM users WHERE disabled=0 ORDER BY username LIMIT :lim");
   if( st ){
     db_bind_int64(st, ":lim", ADMIN_MAX_LISTED);
-    while( db_step(st)==SQLITE_ROW ){
+    while( db_step(st)==DB_ROW ){
       tmpl_dict *s = tmpl_section(d, "KNOWN_USER");
       tmpl_set(s, "KNOWN_USERNAME", db_col_text(st, 0));
       tmpl_set(s, "KNOWN_NAME", db_col_text(st, 1));
@@ -673,24 +673,24 @@ int page_admin_team_add(struct req *r){
 
 /* 1 when a team with this id exists; its name goes to *name (arena). */
 static int team_exists(struct req *r, int64_t id, const char **name){
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT name FROM teams WHERE id=:id");
+  struct db_stmt *st = db_prepare(r->app->db, "SELECT name FROM teams WHERE id=:id");
   int found = 0;
   *name = NULL;
   if( st==NULL ) return 0;
   db_bind_int64(st, ":id", id);
-  if( db_step(st)==SQLITE_ROW ){ *name = db_col_dup(&r->arena, st, 0); found = *name!=NULL; }
+  if( db_step(st)==DB_ROW ){ *name = db_col_dup(&r->arena, st, 0); found = *name!=NULL; }
   db_finish(st);
   return found;
 }
 
 /* 1 when user_id is a member of team_id. */
 static int is_member(struct req *r, int64_t team_id, int64_t user_id){
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT 1 FROM team_members WHERE team_id=:t AND user_id=:u");
+  struct db_stmt *st = db_prepare(r->app->db, "SELECT 1 FROM team_members WHERE team_id=:t AND user_id=:u");
   int found = 0;
   if( st==NULL ) return 0;
   db_bind_int64(st, ":t", team_id);
   db_bind_int64(st, ":u", user_id);
-  found = db_step(st)==SQLITE_ROW;
+  found = db_step(st)==DB_ROW;
   db_finish(st);
   return found;
 }

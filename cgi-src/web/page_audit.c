@@ -156,11 +156,11 @@ static int audit_beyond(struct req *r, const struct export_filter *base, int new
   f.before_seq = newer ? 0 : seq;
   f.after_seq = newer ? seq : 0;
   buf_init(&sql);
-  buf_puts(&sql, "SELECT EXISTS(SELECT 1 FROM audit_log a WHERE 1");
+  buf_puts(&sql, "SELECT EXISTS(SELECT 1 FROM audit_log a WHERE 1=1");
   export_filter_sql(&f, &sql);
   buf_puts(&sql, ")");
-  sqlite3_stmt *st = sql.oom ? NULL : db_prepare(r->app->db, sql.z);
-  if( st && export_filter_bind(st, &f)==0 && db_step(st)==SQLITE_ROW ) found = sqlite3_column_int(st, 0);
+  struct db_stmt *st = sql.oom ? NULL : db_prepare(r->app->db, sql.z);
+  if( st && export_filter_bind(st, &f)==0 && db_step(st)==DB_ROW ) found = db_col_int(st, 0);
   db_finish(st);
   buf_free(&sql);
   return found;
@@ -191,12 +191,12 @@ static void object_cell(struct req *r, tmpl_dict *row, const char *type, int64_t
 
 /* The distinct actions in the trail, for the action filter's suggestions (an index skip-scan). */
 static void action_options(struct req *r, tmpl_dict *d){
-  sqlite3_stmt *st = db_prepare(r->app->db,
+  struct db_stmt *st = db_prepare(r->app->db,
     "WITH RECURSIVE x(action) AS ("
     "  SELECT min(action) FROM audit_log"
     "  UNION ALL SELECT (SELECT min(action) FROM audit_log WHERE action > x.action) FROM x WHERE x.action IS NOT NULL"
     ") SELECT action FROM x WHERE action IS NOT NULL LIMIT 500");
-  while( st && db_step(st)==SQLITE_ROW ){
+  while( st && db_step(st)==DB_ROW ){
     tmpl_set(tmpl_section(d, "ACTION_OPTION"), "ACTION_VALUE", db_col_text(st, 0));
   }
   db_finish(st);
@@ -207,7 +207,7 @@ static int audit_rows(struct req *r, tmpl_dict *d, const struct audit_query *q, 
   struct buf sql;
   int rc = HP_ERROR, n = 0, step;
   int newer_paging = q->f.after_seq!=0;
-  sqlite3_stmt *st = NULL;
+  struct db_stmt *st = NULL;
   buf_init(&sql);
   buf_puts(&sql,
     "SELECT a.seq, a.at, a.actor_id, a.actor_name, coalesce(a.acting_for_id,0), coalesce(f.username,''),"
@@ -221,7 +221,7 @@ static int audit_rows(struct req *r, tmpl_dict *d, const struct audit_query *q, 
     "   WHEN 'evidence' THEN (SELECT original_name FROM evidence WHERE id=a.object_id)"
     " END, '')"
     " FROM audit_log a LEFT JOIN users f ON f.id=a.acting_for_id AND a.acting_for_id>0"
-    " LEFT JOIN releases rl ON rl.id=a.release_id AND a.release_id>0 WHERE 1");
+    " LEFT JOIN releases rl ON rl.id=a.release_id AND a.release_id>0 WHERE 1=1");
   export_filter_sql(&q->f, &sql);
   buf_printf(&sql, " ORDER BY a.seq %s LIMIT %d", newer_paging ? "ASC" : "DESC", AUDIT_PAGE_SIZE + 1);
   if( sql.oom ) goto out;
@@ -230,27 +230,27 @@ static int audit_rows(struct req *r, tmpl_dict *d, const struct audit_query *q, 
   /* Newer pages are read upwards from `after`; rows are collected, then shown newest first. */
   struct cell { const char *time, *iso, *actor, *acting, *ip, *sess, *action, *otype, *oname, *details, *rname, *rver;
                 int64_t seq, oid, rid; } cells[AUDIT_PAGE_SIZE + 1];
-  while( (step = db_step(st))==SQLITE_ROW ){
+  while( (step = db_step(st))==DB_ROW ){
     if( n==AUDIT_PAGE_SIZE ){ n++; break; }        /* one more than a page: there is more */
     struct cell *c = &cells[n++];
-    c->seq = sqlite3_column_int64(st, 0);
-    c->time = ms_time(r, sqlite3_column_int64(st, 1), &c->iso);
+    c->seq = db_col_int64(st, 0);
+    c->time = ms_time(r, db_col_int64(st, 1), &c->iso);
     const char *actor = db_col_text(st, 3);
-    c->actor = arena_strdup(&r->arena, actor[0] ? actor : sqlite3_column_int64(st, 2) ? "unknown" : "system");
-    c->acting = sqlite3_column_int64(st, 4) ? arena_strdup(&r->arena, db_col_text(st, 5)[0] ? db_col_text(st, 5)
-                  : arena_printf(&r->arena, "user #%lld", (long long)sqlite3_column_int64(st, 4))) : NULL;
+    c->actor = arena_strdup(&r->arena, actor[0] ? actor : db_col_int64(st, 2) ? "unknown" : "system");
+    c->acting = db_col_int64(st, 4) ? arena_strdup(&r->arena, db_col_text(st, 5)[0] ? db_col_text(st, 5)
+                  : arena_printf(&r->arena, "user #%lld", (long long)db_col_int64(st, 4))) : NULL;
     c->ip = db_col_dup(&r->arena, st, 6);
     c->sess = db_col_dup(&r->arena, st, 7);
     c->action = db_col_dup(&r->arena, st, 8);
     c->otype = db_col_dup(&r->arena, st, 9);
-    c->oid = sqlite3_column_int64(st, 10);
-    c->rid = sqlite3_column_int64(st, 11);
+    c->oid = db_col_int64(st, 10);
+    c->rid = db_col_int64(st, 11);
     c->details = db_col_dup(&r->arena, st, 12);
     c->rname = db_col_dup(&r->arena, st, 13);
     c->rver = db_col_dup(&r->arena, st, 14);
     c->oname = db_col_dup(&r->arena, st, 15);
   }
-  if( step!=SQLITE_ROW && step!=SQLITE_DONE ) goto out;
+  if( step!=DB_ROW && step!=DB_DONE ) goto out;
   int more = n > AUDIT_PAGE_SIZE;
   if( more ) n = AUDIT_PAGE_SIZE;
   for(int k=0; k<n; k++){
@@ -388,8 +388,8 @@ static const char *stamp(struct req *r){
 }
 
 static int release_exists(struct req *r, int64_t id){
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT 1 FROM releases WHERE id=:id");
-  int found = st && db_bind_int64(st, ":id", id)==0 && db_step(st)==SQLITE_ROW;
+  struct db_stmt *st = db_prepare(r->app->db, "SELECT 1 FROM releases WHERE id=:id");
+  int found = st && db_bind_int64(st, ":id", id)==0 && db_step(st)==DB_ROW;
   db_finish(st);
   return found;
 }
@@ -463,7 +463,7 @@ int page_audit_release_pdf(struct req *r){
     download_begin(&dl);
     return HP_OK;
   }
-  sqlite3 *db = r->app->db;
+  struct db *db = r->app->db;
   if( db_begin_write(db) ) return HP_UNAVAILABLE;
   if( req_audit(r, "audit.export", "release", id, id, "{s:s}", "format", "pdf")
    || audit_head(r->app, head, sizeof(head)) || db_commit(db) ){
@@ -504,7 +504,7 @@ static const char *recipient_shown(struct req *r, const char *z){
 }
 
 static int approvals_release(struct req *r, tmpl_dict *d, int64_t id){
-  sqlite3_stmt *st = db_prepare(r->app->db,
+  struct db_stmt *st = db_prepare(r->app->db,
     "SELECT r.name, r.version, r.artifact, r.status, coalesce(t.name,''), coalesce(t.version,0),"
     " coalesce(u.display_name,''), coalesce(u.username,''), r.created_at, coalesce(r.finished_at,0)"
     " FROM releases r LEFT JOIN templates t ON t.id=r.template_id LEFT JOIN users u ON u.id=r.started_by"
@@ -512,8 +512,8 @@ static int approvals_release(struct req *r, tmpl_dict *d, int64_t id){
   int rc = HP_ERROR;
   if( st==NULL || db_bind_int64(st, ":id", id) ) goto out;
   int step = db_step(st);
-  if( step==SQLITE_DONE ){ rc = HP_NOT_FOUND; goto out; }
-  if( step!=SQLITE_ROW ) goto out;
+  if( step==DB_DONE ){ rc = HP_NOT_FOUND; goto out; }
+  if( step!=DB_ROW ) goto out;
   tmpl_set_int(d, "RELEASE_ID", id);
   tmpl_set(d, "RELEASE_NAME", db_col_text(st, 0));
   tmpl_set(d, "RELEASE_VERSION", db_col_text(st, 1));
@@ -522,15 +522,15 @@ static int approvals_release(struct req *r, tmpl_dict *d, int64_t id){
   tmpl_set(d, "STATUS_LABEL", page_status_label(db_col_text(st, 3)));
   if( db_col_text(st, 4)[0] ){
     tmpl_set(d, "TEMPLATE", arena_printf(&r->arena, "%s, version %lld", db_col_text(st, 4),
-                                         (long long)sqlite3_column_int64(st, 5)));
+                                         (long long)db_col_int64(st, 5)));
   }
   tmpl_set(d, "STARTED_BY", person(r, db_col_text(st, 6), db_col_text(st, 7)));
   const char *iso;
-  tmpl_set(d, "STARTED_AT", ms_time(r, sqlite3_column_int64(st, 8), &iso));
+  tmpl_set(d, "STARTED_AT", ms_time(r, db_col_int64(st, 8), &iso));
   tmpl_set(d, "STARTED_ISO", iso);
-  if( sqlite3_column_int64(st, 9) ){
+  if( db_col_int64(st, 9) ){
     tmpl_dict *f = tmpl_section(d, "FINISHED");
-    tmpl_set(f, "FINISHED_AT", ms_time(r, sqlite3_column_int64(st, 9), &iso));
+    tmpl_set(f, "FINISHED_AT", ms_time(r, db_col_int64(st, 9), &iso));
     tmpl_set(f, "FINISHED_ISO", iso);
   }
   rc = HP_OK;
@@ -540,15 +540,15 @@ out:
 }
 
 /* Prepare and bind :id; NULL on error. */
-static sqlite3_stmt *rel_query(struct req *r, const char *sql, int64_t id){
-  sqlite3_stmt *st = db_prepare(r->app->db, sql);
+static struct db_stmt *rel_query(struct req *r, const char *sql, int64_t id){
+  struct db_stmt *st = db_prepare(r->app->db, sql);
   if( st && db_bind_int64(st, ":id", id) ){ db_finish(st); st = NULL; }
   return st;
 }
 
 /* The approval activities that were triggered, each with one ROUND per round so far. */
 static int approvals_activities(struct req *r, tmpl_dict *d, int64_t id, struct appr **out, int *nout){
-  sqlite3_stmt *st = rel_query(r,
+  struct db_stmt *st = rel_query(r,
     "SELECT a.id, a.name, a.status, coalesce(a.result,''), a.round, ph.name, a.signature_required,"
     " a.signature_meaning, coalesce(a.activated_at,0), coalesce(a.finished_at,0),"
     " (a.activated_at IS NOT NULL OR a.round>1 OR EXISTS(SELECT 1 FROM decisions x WHERE x.activity_id=a.id)),"
@@ -558,8 +558,8 @@ static int approvals_activities(struct req *r, tmpl_dict *d, int64_t id, struct 
   int rc = HP_ERROR, n = 0, cap = 0, step;
   struct appr *v = NULL;
   if( st==NULL ) goto out;
-  while( (step = db_step(st))==SQLITE_ROW ){
-    if( !sqlite3_column_int(st, 10) ){
+  while( (step = db_step(st))==DB_ROW ){
+    if( !db_col_int(st, 10) ){
       tmpl_set(tmpl_section(d, "NOT_TRIGGERED"), "NT_NAME", db_col_text(st, 1));
       tmpl_show(d, "HAS_NOT_TRIGGERED");
       continue;
@@ -574,8 +574,8 @@ static int approvals_activities(struct req *r, tmpl_dict *d, int64_t id, struct 
     }
     struct appr *a = &v[n++];
     memset(a, 0, sizeof(*a));
-    a->id = sqlite3_column_int64(st, 0);
-    a->rounds = sqlite3_column_int(st, 4);
+    a->id = db_col_int64(st, 0);
+    a->rounds = db_col_int(st, 4);
     if( a->rounds<1 ) a->rounds = 1;
     if( a->rounds>1000 ) a->rounds = 1000;
     a->d = tmpl_section(d, "ACTIVITY");
@@ -587,16 +587,16 @@ static int approvals_activities(struct req *r, tmpl_dict *d, int64_t id, struct 
     tmpl_set(a->d, "PHASE", db_col_text(st, 5));
     tmpl_set(a->d, "ACT_KIND", strcmp(db_col_text(st, 11), "manual")==0 ? "Manual task" : "Approval");
     tmpl_set_int(a->d, "ROUNDS", a->rounds);
-    if( sqlite3_column_int(st, 6) ) tmpl_set(tmpl_section(a->d, "SIG_REQUIRED"), "REQUIRED_MEANING", db_col_text(st, 7));
+    if( db_col_int(st, 6) ) tmpl_set(tmpl_section(a->d, "SIG_REQUIRED"), "REQUIRED_MEANING", db_col_text(st, 7));
     const char *iso;
-    if( sqlite3_column_int64(st, 8) ){
+    if( db_col_int64(st, 8) ){
       tmpl_dict *x = tmpl_section(a->d, "ACTIVATED");
-      tmpl_set(x, "ACTIVATED_AT", ms_time(r, sqlite3_column_int64(st, 8), &iso));
+      tmpl_set(x, "ACTIVATED_AT", ms_time(r, db_col_int64(st, 8), &iso));
       tmpl_set(x, "ACTIVATED_ISO", iso);
     }
-    if( sqlite3_column_int64(st, 9) ){
+    if( db_col_int64(st, 9) ){
       tmpl_dict *x = tmpl_section(a->d, "ACT_FINISHED");
-      tmpl_set(x, "ACT_FINISHED_AT", ms_time(r, sqlite3_column_int64(st, 9), &iso));
+      tmpl_set(x, "ACT_FINISHED_AT", ms_time(r, db_col_int64(st, 9), &iso));
       tmpl_set(x, "ACT_FINISHED_ISO", iso);
     }
     a->round = arena_alloc(&r->arena, (size_t)a->rounds * sizeof(*a->round));
@@ -609,7 +609,7 @@ static int approvals_activities(struct req *r, tmpl_dict *d, int64_t id, struct 
       else tmpl_show(a->round[k], "EARLIER");
     }
   }
-  if( step!=SQLITE_DONE ) goto out;
+  if( step!=DB_DONE ) goto out;
   rc = HP_OK;
 out:
   db_finish(st);
@@ -620,15 +620,15 @@ out:
 
 /* Who was eligible in each round. */
 static int approvals_eligible(struct req *r, int64_t id, struct appr *v, int n){
-  sqlite3_stmt *st = rel_query(r,
+  struct db_stmt *st = rel_query(r,
     "SELECT e.activity_id, e.round, group_concat(DISTINCT u.username)"
     " FROM eligible e JOIN activities a ON a.id=e.activity_id JOIN users u ON u.id=e.user_id"
     " WHERE a.release_id=:id AND a.kind IN ('approval','manual') GROUP BY e.activity_id, e.round", id);
   int step;
   if( st==NULL ) return HP_ERROR;
-  while( (step = db_step(st))==SQLITE_ROW ){
-    struct appr *a = appr_find(v, n, sqlite3_column_int64(st, 0));
-    int k = sqlite3_column_int(st, 1);
+  while( (step = db_step(st))==DB_ROW ){
+    struct appr *a = appr_find(v, n, db_col_int64(st, 0));
+    int k = db_col_int(st, 1);
     if( a==NULL || k<1 || k>a->rounds ) continue;
     tmpl_dict *e = tmpl_section(a->round[k-1], "ELIGIBLE");
     struct buf b;                       /* "carol,dave" -> "carol, dave" */
@@ -641,12 +641,12 @@ static int approvals_eligible(struct req *r, int64_t id, struct appr *v, int n){
     buf_free(&b);
   }
   db_finish(st);
-  return step==SQLITE_DONE ? HP_OK : HP_ERROR;
+  return step==DB_DONE ? HP_OK : HP_ERROR;
 }
 
 /* What was filled in and uploaded in each round: the form's values by label, and the files. */
 static int approvals_inputs(struct req *r, int64_t id, struct appr *v, int n){
-  sqlite3_stmt *st = rel_query(r,
+  struct db_stmt *st = rel_query(r,
     "SELECT i.activity_id, i.round, coalesce(f.label, i.field_key), i.value, coalesce(f.type,''),"
     " coalesce(u.display_name,''), coalesce(u.username,'')"
     " FROM inputs i JOIN activities a ON a.id=i.activity_id"
@@ -654,9 +654,9 @@ static int approvals_inputs(struct req *r, int64_t id, struct appr *v, int n){
     " WHERE a.release_id=:id AND a.kind IN ('approval','manual') ORDER BY i.activity_id, i.round, f.position", id);
   int step;
   if( st==NULL ) return HP_ERROR;
-  while( (step = db_step(st))==SQLITE_ROW ){
-    struct appr *a = appr_find(v, n, sqlite3_column_int64(st, 0));
-    int k = sqlite3_column_int(st, 1);
+  while( (step = db_step(st))==DB_ROW ){
+    struct appr *a = appr_find(v, n, db_col_int64(st, 0));
+    int k = db_col_int(st, 1);
     if( a==NULL || k<1 || k>a->rounds ) continue;
     tmpl_dict *x = tmpl_section(a->round[k-1], "INPUT");
     tmpl_show(a->round[k-1], "HAS_INPUTS");
@@ -667,31 +667,31 @@ static int approvals_inputs(struct req *r, int64_t id, struct appr *v, int n){
     tmpl_set(x, "INPUT_BY", person(r, db_col_text(st, 5), db_col_text(st, 6)));
   }
   db_finish(st);
-  if( step!=SQLITE_DONE ) return HP_ERROR;
+  if( step!=DB_DONE ) return HP_ERROR;
   st = rel_query(r,
     "SELECT e.activity_id, e.round, coalesce(f.label, e.field_key), e.original_name, e.sha256, e.id"
     " FROM evidence e JOIN activities a ON a.id=e.activity_id"
     " LEFT JOIN fields f ON f.activity_id=e.activity_id AND f.key=e.field_key"
     " WHERE a.release_id=:id AND a.kind IN ('approval','manual') ORDER BY e.activity_id, e.round, e.at, e.id", id);
   if( st==NULL ) return HP_ERROR;
-  while( (step = db_step(st))==SQLITE_ROW ){
-    struct appr *a = appr_find(v, n, sqlite3_column_int64(st, 0));
-    int k = sqlite3_column_int(st, 1);
+  while( (step = db_step(st))==DB_ROW ){
+    struct appr *a = appr_find(v, n, db_col_int64(st, 0));
+    int k = db_col_int(st, 1);
     if( a==NULL || k<1 || k>a->rounds ) continue;
     tmpl_dict *x = tmpl_section(a->round[k-1], "FILE");
     tmpl_show(a->round[k-1], "HAS_FILES");
     tmpl_set(x, "FILE_FIELD", db_col_text(st, 2));
     tmpl_set(x, "FILE_NAME", db_col_text(st, 3));
     tmpl_set(x, "FILE_SHA", db_col_text(st, 4));
-    tmpl_set_int(x, "FILE_ID", sqlite3_column_int64(st, 5));
+    tmpl_set_int(x, "FILE_ID", db_col_int64(st, 5));
   }
   db_finish(st);
-  return step==SQLITE_DONE ? HP_OK : HP_ERROR;
+  return step==DB_DONE ? HP_OK : HP_ERROR;
 }
 
 /* Every vote, by round, with its signature manifestation and who acted for whom. */
 static int approvals_votes(struct req *r, int64_t id, struct appr *v, int n){
-  sqlite3_stmt *st = rel_query(r,
+  struct db_stmt *st = rel_query(r,
     "SELECT d.activity_id, d.round, d.decision, d.comment, d.signed, d.signature_name, d.signature_meaning,"
     " d.at, d.ip, d.channel, d.session_hash, coalesce(u.display_name,''), coalesce(u.username,''),"
     " coalesce(ac.display_name,''), coalesce(ac.username,''), d.actor_id<>d.user_id"
@@ -700,19 +700,19 @@ static int approvals_votes(struct req *r, int64_t id, struct appr *v, int n){
     " WHERE a.release_id=:id AND a.kind IN ('approval','manual') ORDER BY d.activity_id, d.round, d.at, d.id", id);
   int step;
   if( st==NULL ) return HP_ERROR;
-  while( (step = db_step(st))==SQLITE_ROW ){
-    struct appr *a = appr_find(v, n, sqlite3_column_int64(st, 0));
-    int k = sqlite3_column_int(st, 1);
+  while( (step = db_step(st))==DB_ROW ){
+    struct appr *a = appr_find(v, n, db_col_int64(st, 0));
+    int k = db_col_int(st, 1);
     if( a==NULL ) continue;
     if( k<1 ) k = 1;
     if( k>a->rounds ) k = a->rounds;
     a->votes[k-1]++;
     tmpl_dict *x = tmpl_section(a->round[k-1], "VOTE");
     const char *iso;
-    tmpl_set(x, "VOTE_AT", ms_time(r, sqlite3_column_int64(st, 7), &iso));
+    tmpl_set(x, "VOTE_AT", ms_time(r, db_col_int64(st, 7), &iso));
     tmpl_set(x, "VOTE_ISO", iso);
     tmpl_set(x, "VOTER", person(r, db_col_text(st, 11), db_col_text(st, 12)));
-    if( sqlite3_column_int(st, 15) ){
+    if( db_col_int(st, 15) ){
       tmpl_set(tmpl_section(x, "ACTING"), "ACTOR", person(r, db_col_text(st, 13), db_col_text(st, 14)));
     }
     const char *dec = db_col_text(st, 2);
@@ -721,10 +721,10 @@ static int approvals_votes(struct req *r, int64_t id, struct appr *v, int n){
     tmpl_set(x, "DECISION_CLASS", strcmp(dec, "approve")==0 ? "approved" : strcmp(dec, "reject")==0 ? "rejected" : "pending");
     if( db_col_text(st, 3)[0] ) tmpl_set(tmpl_section(x, "COMMENT"), "COMMENT_TEXT", db_col_text(st, 3));
     else tmpl_show(x, "NO_COMMENT");
-    if( sqlite3_column_int(st, 4) ){
+    if( db_col_int(st, 4) ){
       tmpl_dict *s = tmpl_section(x, "SIGNED");
       tmpl_set(s, "SIG_NAME", db_col_text(st, 5));
-      tmpl_set(s, "SIG_AT", ms_time(r, sqlite3_column_int64(st, 7), NULL));
+      tmpl_set(s, "SIG_AT", ms_time(r, db_col_int64(st, 7), NULL));
       tmpl_set(s, "SIG_MEANING", db_col_text(st, 6));
     }else{
       tmpl_show(x, "UNSIGNED");
@@ -736,7 +736,7 @@ static int approvals_votes(struct req *r, int64_t id, struct appr *v, int n){
     }
   }
   db_finish(st);
-  if( step!=SQLITE_DONE ) return HP_ERROR;
+  if( step!=DB_DONE ) return HP_ERROR;
   for(int i=0; i<n; i++){
     for(int k=0; k<v[i].rounds; k++){
       tmpl_show(v[i].round[k], v[i].votes[k] ? "HAS_VOTES" : "NO_VOTES");
@@ -751,30 +751,30 @@ static int approvals_votes(struct req *r, int64_t id, struct appr *v, int n){
 ** details.activity_id).
 */
 static int approvals_history(struct req *r, int64_t id, struct appr *v, int n){
-  sqlite3_stmt *st = rel_query(r,
+  struct db_stmt *st = rel_query(r,
     "SELECT a.seq, a.at, a.actor_name, a.action, a.details_json,"
     " CASE WHEN a.object_type='activity' THEN a.object_id"
-    "      WHEN json_valid(a.details_json) THEN json_extract(a.details_json,'$.activity_id') END"
+    "      WHEN json_valid(a.details_json) THEN CAST(json_extract(a.details_json,'$.activity_id') AS INTEGER) END"
     " FROM audit_log a WHERE a.release_id=:id AND (a.object_type='activity' OR a.action LIKE 'action.%')"
     " ORDER BY a.seq", id);
   int step;
   if( st==NULL ) return HP_ERROR;
-  while( (step = db_step(st))==SQLITE_ROW ){
-    struct appr *a = appr_find(v, n, sqlite3_column_int64(st, 5));
+  while( (step = db_step(st))==DB_ROW ){
+    struct appr *a = appr_find(v, n, db_col_int64(st, 5));
     if( a==NULL ) continue;
     const char *action = db_col_text(st, 3), *iso;
     int is_action = strncmp(action, "action.", 7)==0;
     tmpl_dict *x = tmpl_section(a->d, is_action ? "ACTION_RUN" : "HISTORY");
     if( is_action ) a->actions++; else a->history++;
-    tmpl_set_int(x, "H_SEQ", sqlite3_column_int64(st, 0));
-    tmpl_set(x, "H_AT", ms_time(r, sqlite3_column_int64(st, 1), &iso));
+    tmpl_set_int(x, "H_SEQ", db_col_int64(st, 0));
+    tmpl_set(x, "H_AT", ms_time(r, db_col_int64(st, 1), &iso));
     tmpl_set(x, "H_ISO", iso);
     tmpl_set(x, "H_ACTOR", db_col_text(st, 2)[0] ? db_col_text(st, 2) : "system");
     tmpl_set(x, "H_ACTION", action);
     if( strcmp(db_col_text(st, 4), "{}")!=0 ) page_json_fields(tmpl_section(x, "H_DETAILS"), "FIELD", db_col_text(st, 4));
   }
   db_finish(st);
-  return step==SQLITE_DONE ? HP_OK : HP_ERROR;
+  return step==DB_DONE ? HP_OK : HP_ERROR;
 }
 
 /*
@@ -783,7 +783,7 @@ static int approvals_history(struct req *r, int64_t id, struct appr *v, int n){
 ** activity_id, written with each message, and notifications' link).
 */
 static int approvals_notifications(struct req *r, int64_t id, struct appr *v, int n){
-  sqlite3_stmt *st = rel_query(r,
+  struct db_stmt *st = rel_query(r,
     "SELECT o.activity_id, o.channel, o.recipient, o.event, o.status, o.attempts, o.created_at, coalesce(o.sent_at,0)"
     " FROM outbox o WHERE o.activity_id IN (SELECT id FROM activities WHERE release_id=:id AND kind IN ('approval','manual'))"
     " UNION ALL"
@@ -794,22 +794,22 @@ static int approvals_notifications(struct req *r, int64_t id, struct appr *v, in
     " ORDER BY 7", id);
   int step;
   if( st==NULL ) return HP_ERROR;
-  while( (step = db_step(st))==SQLITE_ROW ){
-    struct appr *a = appr_find(v, n, sqlite3_column_int64(st, 0));
+  while( (step = db_step(st))==DB_ROW ){
+    struct appr *a = appr_find(v, n, db_col_int64(st, 0));
     if( a==NULL ) continue;
     a->notes++;
     tmpl_dict *x = tmpl_section(a->d, "NOTE");
     const char *iso;
-    tmpl_set(x, "N_AT", ms_time(r, sqlite3_column_int64(st, 6), &iso));
+    tmpl_set(x, "N_AT", ms_time(r, db_col_int64(st, 6), &iso));
     tmpl_set(x, "N_ISO", iso);
     tmpl_set(x, "N_CHANNEL", db_col_text(st, 1));
     tmpl_set(x, "N_RECIPIENT", recipient_shown(r, db_col_text(st, 2)));
     tmpl_set(x, "N_EVENT", db_col_text(st, 3));
     tmpl_set(x, "N_STATUS", db_col_text(st, 4));
-    tmpl_set_int(x, "N_ATTEMPTS", sqlite3_column_int64(st, 5));
+    tmpl_set_int(x, "N_ATTEMPTS", db_col_int64(st, 5));
   }
   db_finish(st);
-  return step==SQLITE_DONE ? HP_OK : HP_ERROR;
+  return step==DB_DONE ? HP_OK : HP_ERROR;
 }
 
 /*

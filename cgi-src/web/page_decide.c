@@ -103,11 +103,11 @@ static const char *signature_refusal(struct req *r, int rc, int64_t wait_ms){
 
 /* Is a signature required on this activity?  -1 unknown activity. */
 static int needs_signature(struct req *r, int64_t id){
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT signature_required FROM activities WHERE id=:id");
+  struct db_stmt *st = db_prepare(r->app->db, "SELECT signature_required FROM activities WHERE id=:id");
   int v = -1;
   if( st==NULL ) return -1;
   db_bind_int64(st, ":id", id);
-  if( db_step(st)==SQLITE_ROW ) v = sqlite3_column_int(st, 0);
+  if( db_step(st)==DB_ROW ) v = db_col_int(st, 0);
   db_finish(st);
   return v;
 }
@@ -182,10 +182,10 @@ int page_activity_assign(struct req *r){
   struct hp_err err;
   int64_t uid = 0;
   if( !req_text(r, "username", 1, 64, &username) ) return show_again(r, HP_UNPROCESSABLE, "username", "Enter a username.");
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT id FROM users WHERE username=:u AND disabled=0");
+  struct db_stmt *st = db_prepare(r->app->db, "SELECT id FROM users WHERE username=:u AND disabled=0");
   if( st ){
     db_bind_text(st, ":u", username);
-    if( db_step(st)==SQLITE_ROW ) uid = sqlite3_column_int64(st, 0);
+    if( db_step(st)==DB_ROW ) uid = db_col_int64(st, 0);
     db_finish(st);
   }
   if( uid==0 ) return show_again(r, HP_UNPROCESSABLE, "username", "There is no such person.");
@@ -444,10 +444,10 @@ int api_activity_decision(struct req *r){
   voter_from_req(r, &v, "api");
   const char *for_name = json_string_value(json_object_get(j, "acting_for"));
   if( for_name ){
-    sqlite3_stmt *st = db_prepare(r->app->db, "SELECT id FROM users WHERE username=:u");
+    struct db_stmt *st = db_prepare(r->app->db, "SELECT id FROM users WHERE username=:u");
     if( st ){
       db_bind_text(st, ":u", for_name);
-      if( db_step(st)==SQLITE_ROW ) v.acting_for = sqlite3_column_int64(st, 0);
+      if( db_step(st)==DB_ROW ) v.acting_for = db_col_int64(st, 0);
       db_finish(st);
     }
     if( v.acting_for==0 ){ json_decref(j); return api_fail(r, 422, "invalid", "acting_for: no such user."); }
@@ -481,21 +481,21 @@ int page_delegation(struct req *r){
   tmpl_set(d, "ENDS", req_form(r, "ends"));
   page_field_errors(r, d);
   int64_t now = app_now_ms(r->app);
-  sqlite3_stmt *st = db_prepare(r->app->db,
+  struct db_stmt *st = db_prepare(r->app->db,
     "SELECT g.id, u.display_name, u.username, g.starts_at, g.ends_at, g.revoked_at FROM delegations g"
     " JOIN users u ON u.id=g.delegate_id WHERE g.user_id=:me ORDER BY g.starts_at DESC LIMIT 50");
   int n = 0;
   if( st ){
     db_bind_int64(st, ":me", r->user->id);
-    while( db_step(st)==SQLITE_ROW ){
+    while( db_step(st)==DB_ROW ){
       tmpl_dict *row = tmpl_section(d, "MINE");
-      tmpl_set_int(row, "ID", sqlite3_column_int64(st, 0));
+      tmpl_set_int(row, "ID", db_col_int64(st, 0));
       tmpl_set(row, "NAME", db_col_text(st, 1));
       tmpl_set(row, "USERNAME", db_col_text(st, 2));
-      tmpl_set(row, "STARTS", page_time(r, sqlite3_column_int64(st, 3)));
-      tmpl_set(row, "ENDS", page_time(r, sqlite3_column_int64(st, 4)));
-      int revoked = sqlite3_column_type(st, 5)!=SQLITE_NULL;
-      int64_t ends = sqlite3_column_int64(st, 4), starts = sqlite3_column_int64(st, 3);
+      tmpl_set(row, "STARTS", page_time(r, db_col_int64(st, 3)));
+      tmpl_set(row, "ENDS", page_time(r, db_col_int64(st, 4)));
+      int revoked = !db_col_null(st, 5);
+      int64_t ends = db_col_int64(st, 4), starts = db_col_int64(st, 3);
       tmpl_set(row, "STATE", revoked ? "Ended early" : ends<=now ? "Over" : starts>now ? "Planned" : "Active");
       if( !revoked && ends>now ) tmpl_show(row, "CAN_END");
       tmpl_set(row, "CSRF", r->csrf_token);
@@ -511,11 +511,11 @@ int page_delegation(struct req *r){
   if( st ){
     db_bind_int64(st, ":me", r->user->id);
     db_bind_int64(st, ":now", now);
-    while( db_step(st)==SQLITE_ROW ){
+    while( db_step(st)==DB_ROW ){
       tmpl_dict *row = tmpl_section(d, "FOR_OTHERS");
       tmpl_set(row, "NAME", db_col_text(st, 0));
-      tmpl_set(row, "STARTS", page_time(r, sqlite3_column_int64(st, 1)));
-      tmpl_set(row, "ENDS", page_time(r, sqlite3_column_int64(st, 2)));
+      tmpl_set(row, "STARTS", page_time(r, db_col_int64(st, 1)));
+      tmpl_set(row, "ENDS", page_time(r, db_col_int64(st, 2)));
       n++;
     }
     db_finish(st);
@@ -536,10 +536,10 @@ int page_delegation_add(struct req *r){
   if( ok && strlen(ends)==10 ) e += 86400*1000;           /* a date means "to the end of that day" */
   int64_t uid = 0;
   if( ok ){
-    sqlite3_stmt *st = db_prepare(r->app->db, "SELECT id FROM users WHERE username=:u AND disabled=0");
+    struct db_stmt *st = db_prepare(r->app->db, "SELECT id FROM users WHERE username=:u AND disabled=0");
     if( st ){
       db_bind_text(st, ":u", who);
-      if( db_step(st)==SQLITE_ROW ) uid = sqlite3_column_int64(st, 0);
+      if( db_step(st)==DB_ROW ) uid = db_col_int64(st, 0);
       db_finish(st);
     }
     if( uid==0 ){ req_field_error(r, "delegate", "There is no such person."); ok = 0; }

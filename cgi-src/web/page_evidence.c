@@ -698,7 +698,7 @@ int page_evidence_api_list(struct req *r){
   if( rc==HP_NOT_FOUND ) return api_fail(r, 404, NULL, "There is no such activity.");
   if( rc ) return rc;
   if( !may_see_evidence(r, act.release_id, "activity", act.id) ) return HP_OK;
-  sqlite3_stmt *st = db_prepare(r->app->db,
+  struct db_stmt *st = db_prepare(r->app->db,
     "SELECT e.id, e.round, e.field_key, e.original_name, e.size, e.mime, e.sha256, u.username, e.at"
     " FROM evidence e JOIN users u ON u.id=e.uploaded_by WHERE e.activity_id=:id"
     " ORDER BY e.at DESC, e.id DESC LIMIT :lim");
@@ -706,11 +706,11 @@ int page_evidence_api_list(struct req *r){
   db_bind_int64(st, ":id", act.id);
   db_bind_int64(st, ":lim", EVIDENCE_LIST_MAX);
   json_t *list = json_array();
-  while( list && db_step(st)==SQLITE_ROW ){
-    int64_t id = sqlite3_column_int64(st, 0);
-    json_t *j = evidence_json(id, act.id, sqlite3_column_int64(st, 1), db_col_text(st, 2),
-                              db_col_text(st, 3), sqlite3_column_int64(st, 4), db_col_text(st, 5),
-                              db_col_text(st, 6), db_col_text(st, 7), sqlite3_column_int64(st, 8));
+  while( list && db_step(st)==DB_ROW ){
+    int64_t id = db_col_int64(st, 0);
+    json_t *j = evidence_json(id, act.id, db_col_int64(st, 1), db_col_text(st, 2),
+                              db_col_text(st, 3), db_col_int64(st, 4), db_col_text(st, 5),
+                              db_col_text(st, 6), db_col_text(st, 7), db_col_int64(st, 8));
     json_array_append_new(list, j);
   }
   db_finish(st);
@@ -727,12 +727,12 @@ static int stored_path_ok(const char *p){
 }
 
 int page_evidence_download(struct req *r){
-  sqlite3_stmt *st = db_prepare(r->app->db,
+  struct db_stmt *st = db_prepare(r->app->db,
     "SELECT e.original_name, e.mime, e.size, e.sha256, e.stored_path, e.activity_id, a.release_id"
     " FROM evidence e JOIN activities a ON a.id=e.activity_id WHERE e.id=:id");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":id", r->ids[0]);
-  if( db_step(st)!=SQLITE_ROW ){
+  if( db_step(st)!=DB_ROW ){
     db_finish(st);
     if( r->is_api ) return api_fail(r, 404, NULL, "There is no such evidence.");
     return HP_NOT_FOUND;
@@ -740,8 +740,8 @@ int page_evidence_download(struct req *r){
   struct arena *a = &r->arena;
   const char *name = db_col_dup(a, st, 0), *mime = db_col_dup(a, st, 1), *sha = db_col_dup(a, st, 3);
   const char *path = db_col_dup(a, st, 4);
-  int64_t size = sqlite3_column_int64(st, 2), act = sqlite3_column_int64(st, 5);
-  int64_t rel = sqlite3_column_int64(st, 6);
+  int64_t size = db_col_int64(st, 2), act = db_col_int64(st, 5);
+  int64_t rel = db_col_int64(st, 6);
   db_finish(st);
   if( !may_see_evidence(r, rel, "evidence", r->ids[0]) ) return HP_OK;
   if( name==NULL || mime==NULL || sha==NULL || path==NULL || !stored_path_ok(path) ){

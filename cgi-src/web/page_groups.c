@@ -11,7 +11,7 @@
 static int groups_page(struct req *r, int status){
   tmpl_dict *d = tmpl_dict_new("admin_groups");
   if( d==NULL ) return HP_ERROR;
-  sqlite3 *db = r->app->db;
+  struct db *db = r->app->db;
   tmpl_set(d, "CSRF", r->csrf_token);
   const char *g = req_form(r, "group"), *t = req_form(r, "target");
   tmpl_set(d, "GROUP", g ? g : "");
@@ -22,9 +22,9 @@ static int groups_page(struct req *r, int status){
   if( p->group_map_file[0] ) tmpl_set(tmpl_section(d, "FILE"), "FILE_PATH", p->group_map_file);
   if( p->oidc_issuer[0]==0 && p->ldap_url[0]==0 ) tmpl_show(d, "NO_PROVIDER");
   int n = 0;
-  sqlite3_stmt *st = db_prepare(db, "SELECT id, grp, target_kind, target, source FROM group_map ORDER BY grp, target_kind, target");
+  struct db_stmt *st = db_prepare(db, "SELECT id, grp, target_kind, target, source FROM group_map ORDER BY grp, target_kind, target");
   if( st==NULL ) return HP_ERROR;
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     tmpl_dict *row = tmpl_section(d, "MAP");
     tmpl_set(row, "ID", db_col_text(st, 0));
     tmpl_set(row, "GRP", db_col_text(st, 1));
@@ -40,7 +40,7 @@ static int groups_page(struct req *r, int status){
   st = db_prepare(db, "SELECT j.value, count(*) FROM users u, json_each(u.groups_json) j"
                       " WHERE u.auth_source<>'local' AND u.disabled=0 GROUP BY j.value ORDER BY j.value LIMIT 100");
   if( st==NULL ) return HP_ERROR;
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     tmpl_dict *s = tmpl_section(d, "SEEN");
     tmpl_set(s, "SEEN_GROUP", db_col_text(st, 0));
     tmpl_set(s, "SEEN_PEOPLE", db_col_text(st, 1));

@@ -31,7 +31,7 @@
 ** with what did not pass.  0 or -1.
 */
 static int stuck_releases(struct req *r, tmpl_dict *d){
-  sqlite3_stmt *st = db_prepare(r->app->db,
+  struct db_stmt *st = db_prepare(r->app->db,
     "SELECT rl.id, rl.name, rl.version, rl.status,"
     " (SELECT group_concat(a.name, ', ') FROM activities a WHERE a.release_id=rl.id"
     "   AND a.status IN ('rejected','failed','aborted'))"
@@ -40,10 +40,10 @@ static int stuck_releases(struct req *r, tmpl_dict *d){
     " ORDER BY rl.created_at DESC, rl.id DESC LIMIT 20");
   if( st==NULL ) return -1;
   tmpl_dict *sec = NULL;
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     if( sec==NULL ) sec = tmpl_section(d, "STUCK");
     tmpl_dict *x = tmpl_section(sec, "STUCK_RELEASE");
-    tmpl_set_int(x, "RELEASE_ID", sqlite3_column_int64(st, 0));
+    tmpl_set_int(x, "RELEASE_ID", db_col_int64(st, 0));
     tmpl_set(x, "RELEASE_NAME", db_col_text(st, 1));
     tmpl_set(x, "RELEASE_VERSION", db_col_text(st, 2));
     page_badge(x, db_col_text(st, 3));
@@ -76,9 +76,9 @@ static const char *count_text(struct req *r, int64_t n){
 int page_inbox(struct req *r){
   int64_t mine_q, k[3] = { 0, 0, 0 };
   if( r->user==NULL ) return resp_redirect(r, "/login");
-  sqlite3 *db = r->app->db;
+  struct db *db = r->app->db;
   int64_t now = app_now_ms(r->app);
-  sqlite3_stmt *st = db_prepare(db,
+  struct db_stmt *st = db_prepare(db,
     "SELECT (SELECT count(*) FROM (" QUEUE_ALL_KEYS(">", "ASC") ")),"
     " (SELECT count(*) FROM (" QUEUE_MINE_KEYS(">", "ASC") "))");
   if( st==NULL ) return HP_ERROR;
@@ -89,9 +89,9 @@ int page_inbox(struct req *r){
   db_bind_int64(st, ":k2", INT64_MIN);
   db_bind_int64(st, ":k3", INT64_MIN);
   int64_t total = 0, for_me = 0;
-  if( db_step(st)==SQLITE_ROW ){
-    total = sqlite3_column_int64(st, 0);
-    for_me = sqlite3_column_int64(st, 1);
+  if( db_step(st)==DB_ROW ){
+    total = db_col_int64(st, 0);
+    for_me = db_col_int64(st, 1);
   }
   db_finish(st);
   req_qint(r, "mine", 0, 1, for_me>0 ? 1 : 0, &mine_q);
@@ -116,25 +116,25 @@ int page_inbox(struct req *r){
   db_bind_int64(st, ":k3", k[2]);
   struct inbox_row *rows = arena_alloc(&r->arena, sizeof(*rows) * (INBOX_PER_PAGE + 1));
   int n = 0, more = 0;
-  while( rows && db_step(st)==SQLITE_ROW ){
+  while( rows && db_step(st)==DB_ROW ){
     if( n==INBOX_PER_PAGE ){ more = 1; break; }
     struct inbox_row *w = &rows[n++];
-    w->id = sqlite3_column_int64(st, 0);
+    w->id = db_col_int64(st, 0);
     w->name = db_col_dup(&r->arena, st, 1);
     w->kind = db_col_dup(&r->arena, st, 2);
-    w->has_activated = sqlite3_column_type(st, 3)!=SQLITE_NULL;
-    w->activated_at = sqlite3_column_int64(st, 3);
-    w->has_deadline = sqlite3_column_type(st, 4)!=SQLITE_NULL;
-    w->deadline_at = sqlite3_column_int64(st, 4);
-    w->release_id = sqlite3_column_int64(st, 5);
+    w->has_activated = !db_col_null(st, 3);
+    w->activated_at = db_col_int64(st, 3);
+    w->has_deadline = !db_col_null(st, 4);
+    w->deadline_at = db_col_int64(st, 4);
+    w->release_id = db_col_int64(st, 5);
     w->release_name = db_col_dup(&r->arena, st, 6);
     w->release_version = db_col_dup(&r->arena, st, 7);
-    w->phase_id = sqlite3_column_int64(st, 8);
+    w->phase_id = db_col_int64(st, 8);
     w->phase_name = db_col_dup(&r->arena, st, 9);
-    w->yours = sqlite3_column_int(st, 10);
-    w->quick = sqlite3_column_int(st, 11);
-    w->due = sqlite3_column_int64(st, 12);
-    w->since = sqlite3_column_int64(st, 13);
+    w->yours = db_col_int(st, 10);
+    w->quick = db_col_int(st, 11);
+    w->due = db_col_int64(st, 12);
+    w->since = db_col_int64(st, 13);
   }
   db_finish(st);
   if( rows==NULL ) return HP_ERROR;

@@ -78,8 +78,8 @@ static int insights_page(struct req *r, int status, struct period *p, json_t *j)
   if( d==NULL ) return HP_ERROR;
   tmpl_set(d, "FROM", p->from ? p->from : "");
   tmpl_set(d, "TO", p->to ? p->to : "");
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT DISTINCT name FROM templates ORDER BY name LIMIT 500");
-  while( st && db_step(st)==SQLITE_ROW ){
+  struct db_stmt *st = db_prepare(r->app->db, "SELECT DISTINCT name FROM templates ORDER BY name LIMIT 500");
+  while( st && db_step(st)==DB_ROW ){
     tmpl_dict *t = tmpl_section(d, "TEMPLATE");
     tmpl_set(t, "TEMPLATE_NAME", db_col_text(st, 0));
     if( strcmp(db_col_text(st, 0), p->tpl)==0 ) tmpl_show(t, "SELECTED");

@@ -111,7 +111,7 @@ int page_login_continue(struct req *r, const char *title, const char *message, c
 }
 
 int page_login_finish(struct req *r, int64_t uid, const char *method, const char *next, const char *tz){
-  sqlite3 *db = r->app->db;
+  struct db *db = r->app->db;
   char device_new[65];
   const char *device = sess_device_hash(r);
   if( db_begin_write(db) ) return HP_UNAVAILABLE;
@@ -146,7 +146,7 @@ static int ask_second_step(struct req *r, int64_t uid, const char *next, const c
   util_sha256_hex(tok, 64, h);
   int64_t now = app_now_ms(r->app);
   if( db_begin_write(r->app->db) ) return HP_UNAVAILABLE;
-  sqlite3_stmt *st = db_prepare(r->app->db, "INSERT INTO login_pending(id_hash,user_id,next,tz,created_at,expires_at)"
+  struct db_stmt *st = db_prepare(r->app->db, "INSERT INTO login_pending(id_hash,user_id,next,tz,created_at,expires_at)"
                                             " VALUES(:h,:u,:n,:tz,:now,:exp)");
   int ok = st!=NULL;
   if( st ){
@@ -156,7 +156,7 @@ static int ask_second_step(struct req *r, int64_t uid, const char *next, const c
     db_bind_text(st, ":tz", tz && util_tz_valid(tz) ? tz : "");
     db_bind_int64(st, ":now", now);
     db_bind_int64(st, ":exp", now + PENDING_MS);
-    ok = db_step(st)==SQLITE_DONE;
+    ok = db_step(st)==DB_DONE;
     db_finish(st);
   }
   /* old, unfinished ones go */
@@ -165,7 +165,7 @@ static int ask_second_step(struct req *r, int64_t uid, const char *next, const c
     ok = st!=NULL;
     if( st ){
       db_bind_int64(st, ":old", now - 86400000);
-      ok = db_step(st)==SQLITE_DONE;
+      ok = db_step(st)==DB_DONE;
       db_finish(st);
     }
   }
@@ -227,12 +227,12 @@ int page_login(struct req *r){
   /* Which door: a local account's name uses its password here; any other name the directory's. */
   int local = 0;
   int64_t known = 0;
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT id, auth_source='local' FROM users WHERE username=:u");
+  struct db_stmt *st = db_prepare(r->app->db, "SELECT id, auth_source='local' FROM users WHERE username=:u");
   if( st ){
     db_bind_text(st, ":u", username);
-    if( db_step(st)==SQLITE_ROW ){
-      known = sqlite3_column_int64(st, 0);
-      local = sqlite3_column_int(st, 1) ? 1 : -1;
+    if( db_step(st)==DB_ROW ){
+      known = db_col_int64(st, 0);
+      local = db_col_int(st, 1) ? 1 : -1;
     }
     db_finish(st);
   }
@@ -260,16 +260,16 @@ static int64_t pending_load(struct req *r, const char **hash, const char **next,
   int64_t uid = 0;
   if( tok==NULL || strlen(tok)!=64 ) return 0;
   util_sha256_hex(tok, 64, h);
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT user_id, next, tz, failures FROM login_pending"
+  struct db_stmt *st = db_prepare(r->app->db, "SELECT user_id, next, tz, failures FROM login_pending"
                                             " WHERE id_hash=:h AND expires_at>:now");
   if( st==NULL ) return 0;
   db_bind_text(st, ":h", h);
   db_bind_int64(st, ":now", app_now_ms(r->app));
-  if( db_step(st)==SQLITE_ROW ){
-    uid = sqlite3_column_int64(st, 0);
+  if( db_step(st)==DB_ROW ){
+    uid = db_col_int64(st, 0);
     *next = db_col_dup(&r->arena, st, 1);
     *tz = db_col_dup(&r->arena, st, 2);
-    *failures = sqlite3_column_int(st, 3);
+    *failures = db_col_int(st, 3);
     *hash = arena_strdup(&r->arena, h);
   }
   db_finish(st);
@@ -305,16 +305,16 @@ int page_login_two_step(struct req *r){
   int64_t uid = pending_load(r, &h, &next, &tz, &failures);
   if( uid==0 ) return pending_gone(r);
   if( !req_text(r, "code", 1, 64, &code) ) return second_step_page(r, 422, NULL);
-  sqlite3 *db = r->app->db;
+  struct db *db = r->app->db;
   if( db_begin_write(db) ) return HP_UNAVAILABLE;
   int k = twostep_check(r->app, uid, code, &method);
   int spent = k>0 || (k==0 && failures+1>=PENDING_TRIES);     /* signed in, or the last try failed */
-  sqlite3_stmt *st = db_prepare(db, spent ? "DELETE FROM login_pending WHERE id_hash=:h"
+  struct db_stmt *st = db_prepare(db, spent ? "DELETE FROM login_pending WHERE id_hash=:h"
                                           : "UPDATE login_pending SET failures=failures+1 WHERE id_hash=:h");
   int ok = k>=0 && st!=NULL;
   if( st ){
     db_bind_text(st, ":h", h);
-    ok = ok && db_step(st)==SQLITE_DONE;
+    ok = ok && db_step(st)==DB_DONE;
     db_finish(st);
   }
   if( ok && k==0 ) ok = req_audit(r, "auth.two_step_failed", "user", uid, 0, NULL)==0;
@@ -335,7 +335,7 @@ int page_login_two_step(struct req *r){
 
 /* POST /logout — end this session and clear the cookie. */
 int page_logout(struct req *r){
-  sqlite3 *db = r->app->db;
+  struct db *db = r->app->db;
   if( db_begin_write(db) ) return HP_UNAVAILABLE;
   if( sess_end(r, r->session_hash) || req_audit(r, "auth.logout", "user", r->user->id, 0, NULL)
    || db_commit(db) ){

@@ -25,7 +25,7 @@ static int has_control(const char *z){
 /* Add one SESSIONS row per live session of the person, the current one marked. */
 static void add_sessions(struct req *r, tmpl_dict *d){
   int64_t now = app_now_ms(r->app);
-  sqlite3_stmt *st = db_prepare(r->app->db,
+  struct db_stmt *st = db_prepare(r->app->db,
     "SELECT rowid, created_at, last_seen_at, ip, user_agent, id_hash=:cur FROM sessions"
     " WHERE user_id=:u AND ended_at IS NULL AND expires_at>:now AND last_seen_at>:idle"
     " ORDER BY id_hash=:cur DESC, last_seen_at DESC LIMIT :lim");
@@ -36,15 +36,15 @@ static void add_sessions(struct req *r, tmpl_dict *d){
   db_bind_int64(st, ":now", now);
   db_bind_int64(st, ":idle", now - (int64_t)r->app->cfg.session_idle*1000);
   db_bind_int64(st, ":lim", ME_MAX_SESSIONS);
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     tmpl_dict *s = tmpl_section(d, "SESSION");
-    int64_t created = sqlite3_column_int64(st, 1), seen = sqlite3_column_int64(st, 2);
-    tmpl_set_int(s, "SESSION_ID", sqlite3_column_int64(st, 0));
+    int64_t created = db_col_int64(st, 1), seen = db_col_int64(st, 2);
+    tmpl_set_int(s, "SESSION_ID", db_col_int64(st, 0));
     tmpl_set(s, "SESSION_CREATED", page_time(r, created));
     tmpl_set(s, "SESSION_SEEN", page_ago(r, seen));
     tmpl_set(s, "SESSION_IP", db_col_text(st, 3)[0] ? db_col_text(st, 3) : "unknown");
     tmpl_set(s, "SESSION_AGENT", db_col_text(st, 4)[0] ? db_col_text(st, 4) : "unknown");
-    if( sqlite3_column_int(st, 5) ) tmpl_show(s, "THIS_SESSION");
+    if( db_col_int(st, 5) ) tmpl_show(s, "THIS_SESSION");
     else tmpl_show(s, "OTHER_SESSION");
     n++;
   }
@@ -55,18 +55,18 @@ static void add_sessions(struct req *r, tmpl_dict *d){
 
 /* Add one TOKEN row per API token of the person, newest first. */
 static void add_tokens(struct req *r, tmpl_dict *d){
-  sqlite3_stmt *st = db_prepare(r->app->db,
+  struct db_stmt *st = db_prepare(r->app->db,
     "SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens"
     " WHERE user_id=:u ORDER BY revoked_at IS NOT NULL, id DESC");
   int n = 0;
   if( st==NULL ) return;
   db_bind_int64(st, ":u", r->user->id);
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     tmpl_dict *s = tmpl_section(d, "TOKEN");
-    int64_t used = sqlite3_column_int64(st, 3), revoked = sqlite3_column_int64(st, 4);
-    tmpl_set_int(s, "TOKEN_ID", sqlite3_column_int64(st, 0));
+    int64_t used = db_col_int64(st, 3), revoked = db_col_int64(st, 4);
+    tmpl_set_int(s, "TOKEN_ID", db_col_int64(st, 0));
     tmpl_set(s, "TOKEN_LABEL", db_col_text(st, 1));
-    tmpl_set(s, "TOKEN_CREATED", page_time(r, sqlite3_column_int64(st, 2)));
+    tmpl_set(s, "TOKEN_CREATED", page_time(r, db_col_int64(st, 2)));
     tmpl_set(s, "TOKEN_USED", used>0 ? page_ago(r, used) : "never");
     if( revoked>0 ){
       tmpl_set(tmpl_section(s, "TOKEN_REVOKED"), "TOKEN_REVOKED_AT", page_time(r, revoked));
@@ -110,12 +110,12 @@ static void add_profile(struct req *r, tmpl_dict *d){
     }
   }
   if( nroles==0 ) tmpl_show(d, "NO_ROLES");
-  sqlite3_stmt *st = db_prepare(r->app->db,
+  struct db_stmt *st = db_prepare(r->app->db,
     "SELECT t.name, t.description FROM team_members m JOIN teams t ON t.id=m.team_id"
     " WHERE m.user_id=:u ORDER BY t.name");
   if( st ){
     db_bind_int64(st, ":u", u->id);
-    while( db_step(st)==SQLITE_ROW ){
+    while( db_step(st)==DB_ROW ){
       tmpl_dict *s = tmpl_section(d, "TEAM");
       tmpl_set(s, "TEAM_NAME", db_col_text(st, 0));
       tmpl_set(s, "TEAM_DESCRIPTION", db_col_text(st, 1));
@@ -194,8 +194,8 @@ int page_me(struct req *r){
 */
 int page_me_end_session(struct req *r){
   int64_t sid = r->ids[0];
-  sqlite3 *db = r->app->db;
-  sqlite3_stmt *st;
+  struct db *db = r->app->db;
+  struct db_stmt *st;
   int rc = HP_ERROR, current = 0;
   if( db_begin_write(db) ) return HP_UNAVAILABLE;
   st = db_prepare(db, "SELECT id_hash=:cur FROM sessions WHERE rowid=:id AND user_id=:u AND ended_at IS NULL");
@@ -203,19 +203,19 @@ int page_me_end_session(struct req *r){
   db_bind_text(st, ":cur", r->session_hash ? r->session_hash : "");
   db_bind_int64(st, ":id", sid);
   db_bind_int64(st, ":u", r->user->id);
-  if( db_step(st)!=SQLITE_ROW ){
+  if( db_step(st)!=DB_ROW ){
     db_finish(st);
     rc = HP_NOT_FOUND;
     goto out;
   }
-  current = sqlite3_column_int(st, 0);
+  current = db_col_int(st, 0);
   db_finish(st);
   st = db_prepare(db, "UPDATE sessions SET ended_at=:now WHERE rowid=:id AND user_id=:u AND ended_at IS NULL");
   if( st==NULL ) goto out;
   db_bind_int64(st, ":now", app_now_ms(r->app));
   db_bind_int64(st, ":id", sid);
   db_bind_int64(st, ":u", r->user->id);
-  int ok = db_step(st)==SQLITE_DONE && sqlite3_changes(db)==1;
+  int ok = db_step(st)==DB_DONE && db_changes(db)==1;
   db_finish(st);
   if( !ok || req_audit(r, "session.end", "session", sid, 0, "{s:b}", "current", current) ) goto out;
   if( db_commit(db) ) goto out;
@@ -241,16 +241,16 @@ out:
 */
 int page_me_token_new(struct req *r){
   const char *name;
-  sqlite3 *db = r->app->db;
+  struct db *db = r->app->db;
   if( req_text(r, "token_name", 1, 100, &name) && has_control(name) ){
     req_field_error(r, "token_name", "Use letters, digits, spaces and punctuation only.");
   }
   if( r->errors==NULL ){
-    sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM api_tokens WHERE user_id=:u AND revoked_at IS NULL");
+    struct db_stmt *st = db_prepare(db, "SELECT count(*) FROM api_tokens WHERE user_id=:u AND revoked_at IS NULL");
     int64_t n = 0;
     if( st==NULL ) return HP_ERROR;
     db_bind_int64(st, ":u", r->user->id);
-    if( db_step(st)==SQLITE_ROW ) n = sqlite3_column_int64(st, 0);
+    if( db_step(st)==DB_ROW ) n = db_col_int64(st, 0);
     db_finish(st);
     if( n>=ME_MAX_TOKENS ){
       req_field_error(r, "token_name", "You have %d active tokens. Revoke one you no longer use first.", ME_MAX_TOKENS);
@@ -275,14 +275,14 @@ int page_me_token_new(struct req *r){
 */
 int page_me_token_revoke(struct req *r){
   int64_t tid = r->ids[0], revoked = 0;
-  sqlite3 *db = r->app->db;
+  struct db *db = r->app->db;
   int rc = HP_ERROR, found = 0;
   if( db_begin_write(db) ) return HP_UNAVAILABLE;
-  sqlite3_stmt *st = db_prepare(db, "SELECT revoked_at IS NOT NULL FROM api_tokens WHERE id=:id AND user_id=:u");
+  struct db_stmt *st = db_prepare(db, "SELECT revoked_at IS NOT NULL FROM api_tokens WHERE id=:id AND user_id=:u");
   if( st==NULL ) goto out;
   db_bind_int64(st, ":id", tid);
   db_bind_int64(st, ":u", r->user->id);
-  if( db_step(st)==SQLITE_ROW ){ found = 1; revoked = sqlite3_column_int(st, 0); }
+  if( db_step(st)==DB_ROW ){ found = 1; revoked = db_col_int(st, 0); }
   db_finish(st);
   if( !found ){ rc = HP_NOT_FOUND; goto out; }
   if( !revoked ){

@@ -85,11 +85,11 @@ static void counters(struct buf *b, const struct stats *s){
 
 /* What the database says now: waiting activities by age, decisions, the outbox, the job runner. */
 static int gauges(struct req *r, struct buf *b, const struct stats *s){
-  sqlite3 *db = r->app->db;
+  struct db *db = r->app->db;
   int64_t now = app_now_ms(r->app);
   static const struct { const char *le; int64_t ms; } ages[] = {
     { "3600", 3600000 }, { "14400", 14400000 }, { "86400", 86400000 }, { "259200", 259200000 }, { "+Inf", -1 } };
-  sqlite3_stmt *st = db_prepare(db,
+  struct db_stmt *st = db_prepare(db,
     "SELECT kind, count(*), sum(:now-activated_at<=3600000), sum(:now-activated_at<=14400000),"
     " sum(:now-activated_at<=86400000), sum(:now-activated_at<=259200000), min(activated_at)"
     " FROM activities WHERE status='on_hold' AND kind IN ('approval','manual') GROUP BY kind");
@@ -100,14 +100,14 @@ static int gauges(struct req *r, struct buf *b, const struct stats *s){
   buf_puts(b, "# HELP holdpoint_waiting_activities People's activities On Hold, by kind and how long they have waited (cumulative, seconds).\n"
               "# TYPE holdpoint_waiting_activities gauge\n");
   int seen[2] = { 0, 0 };
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     const char *kind = db_col_text(st, 0);
     seen[strcmp(kind, "manual")==0] = 1;
     for(int k=0; k<5; k++){
-      int64_t v = ages[k].ms<0 ? sqlite3_column_int64(st, 1) : sqlite3_column_int64(st, 2+k);
+      int64_t v = ages[k].ms<0 ? db_col_int64(st, 1) : db_col_int64(st, 2+k);
       buf_printf(b, "holdpoint_waiting_activities{kind=\"%s\",waited_le=\"%s\"} %lld\n", kind, ages[k].le, (long long)v);
     }
-    int64_t first = sqlite3_column_int64(st, 6);
+    int64_t first = db_col_int64(st, 6);
     buf_printf(&oldest, "holdpoint_oldest_wait_seconds{kind=\"%s\"} %.3f\n", kind, first>0 ? (double)(now - first)/1000 : 0.0);
   }
   db_finish(st);
@@ -124,21 +124,21 @@ static int gauges(struct req *r, struct buf *b, const struct stats *s){
 
   st = db_prepare(db, "SELECT count(*), coalesce(min(scheduled_until),0) FROM activities WHERE status='scheduled'");
   if( st==NULL ) return -1;
-  if( db_step(st)==SQLITE_ROW ){
-    int64_t next = sqlite3_column_int64(st, 1);
+  if( db_step(st)==DB_ROW ){
+    int64_t next = db_col_int64(st, 1);
     buf_printf(b, "# HELP holdpoint_scheduled_activities Activities waiting for their change window to open.\n"
                   "# TYPE holdpoint_scheduled_activities gauge\nholdpoint_scheduled_activities %lld\n"
                   "# HELP holdpoint_next_window_opening_seconds Seconds until the first of them starts (0: none, or due now).\n"
                   "# TYPE holdpoint_next_window_opening_seconds gauge\nholdpoint_next_window_opening_seconds %.3f\n",
-               (long long)sqlite3_column_int64(st, 0), next>now ? (double)(next - now)/1000 : 0.0);
+               (long long)db_col_int64(st, 0), next>now ? (double)(next - now)/1000 : 0.0);
   }
   db_finish(st);
 
   st = db_prepare(db, "SELECT decision, count(*) FROM decisions GROUP BY decision ORDER BY decision");
   if( st==NULL ) return -1;
   buf_puts(b, "# HELP holdpoint_decisions_total Decisions recorded, by what was decided.\n# TYPE holdpoint_decisions_total counter\n");
-  while( db_step(st)==SQLITE_ROW ){
-    buf_printf(b, "holdpoint_decisions_total{decision=\"%s\"} %lld\n", db_col_text(st, 0), (long long)sqlite3_column_int64(st, 1));
+  while( db_step(st)==DB_ROW ){
+    buf_printf(b, "holdpoint_decisions_total{decision=\"%s\"} %lld\n", db_col_text(st, 0), (long long)db_col_int64(st, 1));
   }
   db_finish(st);
 
@@ -149,13 +149,13 @@ static int gauges(struct req *r, struct buf *b, const struct stats *s){
   buf_init(&fails);
   buf_puts(b, "# HELP holdpoint_outbox_messages Notifications not delivered yet (pending) or given up (failed), by channel.\n"
               "# TYPE holdpoint_outbox_messages gauge\n");
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     const char *ch = db_col_text(st, 0), *status = db_col_text(st, 1);
     for(const char *p = ch; *p; p++) if( *p=='"' || *p=='\\' || *p=='\n' ){ ch = "(unnamed)"; break; }
     if( strcmp(status, "sent")!=0 ) buf_printf(b, "holdpoint_outbox_messages{channel=\"%s\",status=\"%s\"} %lld\n", ch, status,
-                                               (long long)sqlite3_column_int64(st, 2));
+                                               (long long)db_col_int64(st, 2));
     buf_printf(&fails, "holdpoint_outbox_retried_messages{channel=\"%s\",status=\"%s\"} %lld\n", ch, status,
-               (long long)sqlite3_column_int64(st, 3));
+               (long long)db_col_int64(st, 3));
   }
   db_finish(st);
   buf_puts(b, "# HELP holdpoint_outbox_retried_messages Messages whose delivery failed at least once, by channel and where they are now.\n"

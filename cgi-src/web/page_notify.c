@@ -64,13 +64,13 @@ static int has_ctl(const char *z){
 
 int page_notify_list(struct req *r){
   int64_t page, total, unread;
-  sqlite3 *db = r->app->db;
+  struct db *db = r->app->db;
   req_qint(r, "page", 1, 1000000, 1, &page);
-  sqlite3_stmt *st = db_prepare(db, "SELECT count(*), coalesce(sum(read_at IS NULL),0) FROM notifications WHERE user_id=:u");
+  struct db_stmt *st = db_prepare(db, "SELECT count(*), coalesce(sum(read_at IS NULL),0) FROM notifications WHERE user_id=:u");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":u", r->user->id);
   total = unread = 0;
-  if( db_step(st)==SQLITE_ROW ){ total = sqlite3_column_int64(st, 0); unread = sqlite3_column_int64(st, 1); }
+  if( db_step(st)==DB_ROW ){ total = db_col_int64(st, 0); unread = db_col_int64(st, 1); }
   db_finish(st);
   int64_t pages = total ? (total + NOTIFY_PAGE_SIZE - 1)/NOTIFY_PAGE_SIZE : 1;
   if( page>pages ) page = pages;
@@ -88,21 +88,21 @@ int page_notify_list(struct req *r){
   db_bind_int64(st, ":lim", NOTIFY_PAGE_SIZE);
   db_bind_int64(st, ":off", (page - 1)*NOTIFY_PAGE_SIZE);
   int n = 0, step;
-  while( (step = db_step(st))==SQLITE_ROW ){
+  while( (step = db_step(st))==DB_ROW ){
     tmpl_dict *x = tmpl_section(d, "NOTE");
-    tmpl_set_int(x, "NOTE_ID", sqlite3_column_int64(st, 0));
+    tmpl_set_int(x, "NOTE_ID", db_col_int64(st, 0));
     tmpl_set(x, "NOTE_TEXT", db_col_text(st, 1));
     const char *link = db_col_text(st, 2);
     if( link[0]=='/' && link[1]!='/' ) tmpl_set(tmpl_section(x, "NOTE_LINK"), "NOTE_HREF", link);
     else tmpl_show(x, "NOTE_NOLINK");
-    tmpl_set(x, "NOTE_AT", page_time(r, sqlite3_column_int64(st, 4)));
-    tmpl_set(x, "NOTE_AGO", page_ago(r, sqlite3_column_int64(st, 4)));
+    tmpl_set(x, "NOTE_AT", page_time(r, db_col_int64(st, 4)));
+    tmpl_set(x, "NOTE_AGO", page_ago(r, db_col_int64(st, 4)));
     tmpl_set_int(x, "PAGE", page);
-    tmpl_show(x, sqlite3_column_type(st, 3)==SQLITE_NULL ? "NOTE_UNREAD" : "NOTE_READ");
+    tmpl_show(x, db_col_null(st, 3) ? "NOTE_UNREAD" : "NOTE_READ");
     n++;
   }
   db_finish(st);
-  if( step!=SQLITE_DONE ){ tmpl_dict_free(d); return HP_ERROR; }
+  if( step!=DB_DONE ){ tmpl_dict_free(d); return HP_ERROR; }
   tmpl_show(d, n ? "HAS_NOTES" : "NO_NOTES");
   if( pages>1 ){
     tmpl_dict *p = tmpl_section(d, "PAGER");
@@ -123,25 +123,25 @@ static int back_to_list(struct req *r){
 
 /* POST /notifications/{id}/read — only the person's own notification. */
 int page_notify_read(struct req *r){
-  sqlite3 *db = r->app->db;
+  struct db *db = r->app->db;
   if( db_begin_write(db) ) return HP_UNAVAILABLE;
-  sqlite3_stmt *st = db_prepare(db, "UPDATE notifications SET read_at=:now WHERE id=:id AND user_id=:u AND read_at IS NULL");
+  struct db_stmt *st = db_prepare(db, "UPDATE notifications SET read_at=:now WHERE id=:id AND user_id=:u AND read_at IS NULL");
   int rc = HP_ERROR, found = 0;
   if( st ){
     db_bind_int64(st, ":now", app_now_ms(r->app));
     db_bind_int64(st, ":id", r->ids[0]);
     db_bind_int64(st, ":u", r->user->id);
-    if( db_step(st)==SQLITE_DONE ) rc = HP_OK;
+    if( db_step(st)==DB_DONE ) rc = HP_OK;
     db_finish(st);
   }
   if( rc==HP_OK ){
-    found = (int)sqlite3_changes(db);
+    found = (int)db_changes(db);
     if( !found ){
       st = db_prepare(db, "SELECT count(*) FROM notifications WHERE id=:id AND user_id=:u");
       if( st ){
         db_bind_int64(st, ":id", r->ids[0]);
         db_bind_int64(st, ":u", r->user->id);
-        if( db_step(st)==SQLITE_ROW ) found = sqlite3_column_int(st, 0);
+        if( db_step(st)==DB_ROW ) found = db_col_int(st, 0);
         db_finish(st);
       }
     }
@@ -153,14 +153,14 @@ int page_notify_read(struct req *r){
 
 /* POST /notifications/read-all */
 int page_notify_read_all(struct req *r){
-  sqlite3 *db = r->app->db;
+  struct db *db = r->app->db;
   if( db_begin_write(db) ) return HP_UNAVAILABLE;
-  sqlite3_stmt *st = db_prepare(db, "UPDATE notifications SET read_at=:now WHERE user_id=:u AND read_at IS NULL");
+  struct db_stmt *st = db_prepare(db, "UPDATE notifications SET read_at=:now WHERE user_id=:u AND read_at IS NULL");
   int rc = HP_ERROR, n = 0;
   if( st ){
     db_bind_int64(st, ":now", app_now_ms(r->app));
     db_bind_int64(st, ":u", r->user->id);
-    if( db_step(st)==SQLITE_DONE ){ rc = HP_OK; n = (int)sqlite3_changes(db); }
+    if( db_step(st)==DB_DONE ){ rc = HP_OK; n = (int)db_changes(db); }
     db_finish(st);
   }
   if( rc!=HP_OK || db_commit(db) ){ db_rollback(db); return HP_ERROR; }
@@ -173,11 +173,11 @@ int page_notify_read_all(struct req *r){
 /* The person's identity for a provider ("" when none). */
 static const char *identity_of(struct req *r, int64_t uid, const char *provider){
   const char *z = "";
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT external_id FROM user_identities WHERE user_id=:u AND provider=:p");
+  struct db_stmt *st = db_prepare(r->app->db, "SELECT external_id FROM user_identities WHERE user_id=:u AND provider=:p");
   if( st==NULL ) return z;
   db_bind_int64(st, ":u", uid);
   db_bind_text(st, ":p", provider);
-  if( db_step(st)==SQLITE_ROW ) z = db_col_dup(&r->arena, st, 0);
+  if( db_step(st)==DB_ROW ) z = db_col_dup(&r->arena, st, 0);
   db_finish(st);
   return z;
 }
@@ -192,13 +192,13 @@ static int prefs_page(struct req *r, int status, const char *phone_typed){
   /* current choices: explicit rows over the defaults */
   int on[16][3];
   for(size_t i=0; i<nev && i<16; i++) for(int k=0; k<3; k++) on[i][k] = notify_pref_default(notify_personal_channels[k]);
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT event, channel, enabled FROM user_prefs WHERE user_id=:u");
+  struct db_stmt *st = db_prepare(r->app->db, "SELECT event, channel, enabled FROM user_prefs WHERE user_id=:u");
   if( st==NULL ){ tmpl_dict_free(d); return HP_ERROR; }
   db_bind_int64(st, ":u", r->user->id);
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     for(size_t i=0; i<nev && i<16; i++){
       if( strcmp(ev[i].key, db_col_text(st, 0))!=0 ) continue;
-      for(int k=0; k<3; k++) if( strcmp(notify_personal_channels[k], db_col_text(st, 1))==0 ) on[i][k] = sqlite3_column_int(st, 2);
+      for(int k=0; k<3; k++) if( strcmp(notify_personal_channels[k], db_col_text(st, 1))==0 ) on[i][k] = db_col_int(st, 2);
     }
   }
   db_finish(st);
@@ -237,7 +237,7 @@ int page_notify_prefs_save(struct req *r){
   const struct notify_event *ev = notify_events(&nev);
   const char *phone, *why;
   char err[300];
-  sqlite3 *db = r->app->db;
+  struct db *db = r->app->db;
   if( req_text(r, "phone", 0, 20, &phone) && phone[0] && (why = notify_identity_problem("sms", phone)) ){
     req_field_error(r, "phone", "%s", why);
   }
@@ -251,7 +251,7 @@ int page_notify_prefs_save(struct req *r){
       snprintf(name, sizeof(name), "p.%s.%s", ev[i].key, notify_personal_channels[k]);
       const char *v = req_form(r, name);
       int on = v && strcmp(v, "on")==0;
-      sqlite3_stmt *st = db_prepare(db, "INSERT INTO user_prefs(user_id,event,channel,enabled) VALUES(:u,:e,:c,:on)"
+      struct db_stmt *st = db_prepare(db, "INSERT INTO user_prefs(user_id,event,channel,enabled) VALUES(:u,:e,:c,:on)"
                                         " ON CONFLICT(user_id,event,channel) DO UPDATE SET enabled=excluded.enabled");
       bad = st==NULL;
       if( st ){
@@ -259,7 +259,7 @@ int page_notify_prefs_save(struct req *r){
         db_bind_text(st, ":e", ev[i].key);
         db_bind_text(st, ":c", notify_personal_channels[k]);
         db_bind_int64(st, ":on", on);
-        bad = db_step(st)!=SQLITE_DONE;
+        bad = db_step(st)!=DB_DONE;
         db_finish(st);
       }
       json_object_set_new(changes, name + 2, json_boolean(on));
@@ -361,9 +361,9 @@ static void show_form(struct req *r, tmpl_dict *d, const struct chan_form *f, in
 }
 
 static void show_config_status(struct req *r, tmpl_dict *d){
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT value FROM settings WHERE key='notify.config_error'");
+  struct db_stmt *st = db_prepare(r->app->db, "SELECT value FROM settings WHERE key='notify.config_error'");
   if( st ){
-    if( db_step(st)==SQLITE_ROW && db_col_text(st, 0)[0] ){
+    if( db_step(st)==DB_ROW && db_col_text(st, 0)[0] ){
       tmpl_set(tmpl_section(d, "CONFIG_ERROR"), "CONFIG_ERROR_TEXT", db_col_text(st, 0));
     }
     db_finish(st);
@@ -372,48 +372,48 @@ static void show_config_status(struct req *r, tmpl_dict *d){
 }
 
 static int list_channels(struct req *r, tmpl_dict *d){
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT id, name, type, team, config_json, enabled, source FROM notify_channels"
+  struct db_stmt *st = db_prepare(r->app->db, "SELECT id, name, type, team, config_json, enabled, source FROM notify_channels"
                                             " ORDER BY name LIMIT :lim");
   int n = 0, step;
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":lim", NOTIFY_ADMIN_CHANNELS);
-  while( (step = db_step(st))==SQLITE_ROW ){
+  while( (step = db_step(st))==DB_ROW ){
     tmpl_dict *x = tmpl_section(d, "CHANNEL");
     json_t *cfg = json_loads(db_col_text(st, 4), 0, NULL);
     const char *type = db_col_text(st, 2);
     tmpl_set(x, "CSRF", r->csrf_token);
-    tmpl_set_int(x, "C_ID", sqlite3_column_int64(st, 0));
+    tmpl_set_int(x, "C_ID", db_col_int64(st, 0));
     tmpl_set(x, "C_NAME", db_col_text(st, 1));
     tmpl_set(x, "C_TYPE", type);
     tmpl_set(x, "C_TEAM", db_col_text(st, 3)[0] ? db_col_text(st, 3) : "all");
     tmpl_set(x, "C_TARGET", channel_target(r, type, cfg));
     tmpl_set(x, "C_SOURCE", strcmp(db_col_text(st, 6), "file")==0 ? "notify.json" : db_col_text(st, 6));
     if( json_is_true(json_object_get(cfg, "keptn")) ) tmpl_show(x, "C_KEPTN");
-    tmpl_show(x, sqlite3_column_int(st, 5) ? "C_ENABLED" : "C_DISABLED");
+    tmpl_show(x, db_col_int(st, 5) ? "C_ENABLED" : "C_DISABLED");
     json_decref(cfg);
     n++;
   }
   db_finish(st);
   tmpl_show(d, n ? "HAS_CHANNELS" : "NO_CHANNELS");
-  return step==SQLITE_DONE ? HP_OK : HP_ERROR;
+  return step==DB_DONE ? HP_OK : HP_ERROR;
 }
 
 /* One outbox row into section sec of d. */
-static void outbox_row(struct req *r, tmpl_dict *d, const char *sec, sqlite3_stmt *st){
+static void outbox_row(struct req *r, tmpl_dict *d, const char *sec, struct db_stmt *st){
   tmpl_dict *x = tmpl_section(d, sec);
   const char *rcpt = db_col_text(st, 2);
   tmpl_set(x, "CSRF", r->csrf_token);
-  tmpl_set_int(x, "O_ID", sqlite3_column_int64(st, 0));
+  tmpl_set_int(x, "O_ID", db_col_int64(st, 0));
   tmpl_set(x, "O_CHANNEL", db_col_text(st, 1));
   tmpl_set(x, "O_RECIPIENT", strstr(rcpt, "://") ? url_brief(r, rcpt) : rcpt);
   tmpl_set(x, "O_EVENT", db_col_text(st, 3));
   tmpl_set(x, "O_STATUS", db_col_text(st, 4));
-  tmpl_set_int(x, "O_ATTEMPTS", sqlite3_column_int64(st, 5));
+  tmpl_set_int(x, "O_ATTEMPTS", db_col_int64(st, 5));
   tmpl_set(x, "O_ERROR", db_col_text(st, 6));
-  tmpl_set(x, "O_CREATED", page_time(r, sqlite3_column_int64(st, 7)));
-  tmpl_set(x, "O_NEXT", strcmp(db_col_text(st, 4), "pending")==0 ? page_ago(r, sqlite3_column_int64(st, 8)) : "");
+  tmpl_set(x, "O_CREATED", page_time(r, db_col_int64(st, 7)));
+  tmpl_set(x, "O_NEXT", strcmp(db_col_text(st, 4), "pending")==0 ? page_ago(r, db_col_int64(st, 8)) : "");
   tmpl_set(x, "O_KEY", db_col_text(st, 9));
-  if( sqlite3_column_int64(st, 10) ) tmpl_set_int(tmpl_section(x, "O_ACTIVITY"), "O_ACTIVITY_ID", sqlite3_column_int64(st, 10));
+  if( db_col_int64(st, 10) ) tmpl_set_int(tmpl_section(x, "O_ACTIVITY"), "O_ACTIVITY_ID", db_col_int64(st, 10));
   tmpl_show(x, strcmp(db_col_text(st, 4), "sent")==0 ? "O_SENT" : strcmp(db_col_text(st, 4), "failed")==0 ? "O_FAILED" : "O_PENDING");
 }
 
@@ -421,40 +421,40 @@ static void outbox_row(struct req *r, tmpl_dict *d, const char *sec, sqlite3_stm
                     " idempotency_key, coalesce(activity_id,0) FROM outbox"
 
 static int list_outbox(struct req *r, tmpl_dict *d){
-  sqlite3 *db = r->app->db;
-  sqlite3_stmt *st = db_prepare(db, "SELECT coalesce(sum(status='pending'),0), coalesce(sum(status='sent'),0),"
+  struct db *db = r->app->db;
+  struct db_stmt *st = db_prepare(db, "SELECT coalesce(sum(status='pending'),0), coalesce(sum(status='sent'),0),"
                                     " coalesce(sum(status='failed'),0) FROM outbox");
   if( st==NULL ) return HP_ERROR;
-  if( db_step(st)==SQLITE_ROW ){
-    tmpl_set_int(d, "N_PENDING", sqlite3_column_int64(st, 0));
-    tmpl_set_int(d, "N_SENT", sqlite3_column_int64(st, 1));
-    tmpl_set_int(d, "N_FAILED", sqlite3_column_int64(st, 2));
+  if( db_step(st)==DB_ROW ){
+    tmpl_set_int(d, "N_PENDING", db_col_int64(st, 0));
+    tmpl_set_int(d, "N_SENT", db_col_int64(st, 1));
+    tmpl_set_int(d, "N_FAILED", db_col_int64(st, 2));
   }
   db_finish(st);
   int n = 0;
   st = db_prepare(db, OUTBOX_COLS " WHERE status='failed' ORDER BY id DESC LIMIT :lim");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":lim", NOTIFY_ADMIN_FAILED);
-  while( db_step(st)==SQLITE_ROW ){ outbox_row(r, d, "FAILED", st); n++; }
+  while( db_step(st)==DB_ROW ){ outbox_row(r, d, "FAILED", st); n++; }
   db_finish(st);
   tmpl_show(d, n ? "HAS_FAILED" : "NO_FAILED");
   n = 0;
   st = db_prepare(db, OUTBOX_COLS " WHERE status IN ('pending','sent') ORDER BY id DESC LIMIT :lim");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":lim", NOTIFY_ADMIN_RECENT);
-  while( db_step(st)==SQLITE_ROW ){ outbox_row(r, d, "RECENT", st); n++; }
+  while( db_step(st)==DB_ROW ){ outbox_row(r, d, "RECENT", st); n++; }
   db_finish(st);
   tmpl_show(d, n ? "HAS_RECENT" : "NO_RECENT");
   return HP_OK;
 }
 
 static int list_identities(struct req *r, tmpl_dict *d){
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT u.username, u.display_name, i.provider, i.external_id"
+  struct db_stmt *st = db_prepare(r->app->db, "SELECT u.username, u.display_name, i.provider, i.external_id"
     " FROM user_identities i JOIN users u ON u.id=i.user_id ORDER BY u.username, i.provider LIMIT :lim");
   int n = 0;
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":lim", NOTIFY_ADMIN_IDENTITIES);
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     tmpl_dict *x = tmpl_section(d, "IDENTITY");
     tmpl_set(x, "CSRF", r->csrf_token);
     tmpl_set(x, "I_USERNAME", db_col_text(st, 0));
@@ -506,18 +506,18 @@ int page_notify_admin(struct req *r){
 /* Load a channel.  1 found (cfg is a new reference the caller frees), 0 not. */
 static int load_channel(struct req *r, int64_t id, const char **name, const char **type, const char **team,
                         json_t **cfg, int *enabled){
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT name, type, team, config_json, enabled FROM notify_channels WHERE id=:id");
+  struct db_stmt *st = db_prepare(r->app->db, "SELECT name, type, team, config_json, enabled FROM notify_channels WHERE id=:id");
   int found = 0;
   *cfg = NULL;
   if( st==NULL ) return 0;
   db_bind_int64(st, ":id", id);
-  if( db_step(st)==SQLITE_ROW ){
+  if( db_step(st)==DB_ROW ){
     *name = db_col_dup(&r->arena, st, 0);
     *type = db_col_dup(&r->arena, st, 1);
     *team = db_col_dup(&r->arena, st, 2);
     *cfg = json_loads(db_col_text(st, 3), 0, NULL);
     if( !json_is_object(*cfg) ){ json_decref(*cfg); *cfg = json_object(); }
-    *enabled = sqlite3_column_int(st, 4);
+    *enabled = db_col_int(st, 4);
     found = 1;
   }
   db_finish(st);
@@ -617,11 +617,11 @@ static int read_channel_form(struct req *r, struct chan_form *f, json_t *old, js
 
 /* Insert (id 0) or update a channel with its audit record.  HP_OK, HP_CONFLICT (name taken), HP_ERROR. */
 static int save_channel(struct req *r, int64_t id, const struct chan_form *f, json_t *cfg, int64_t *out_id){
-  sqlite3 *db = r->app->db;
+  struct db *db = r->app->db;
   char *cj = json_dumps(cfg, JSON_COMPACT|JSON_SORT_KEYS);
   if( cj==NULL ) return HP_ERROR;
   if( db_begin_write(db) ){ free(cj); return HP_UNAVAILABLE; }
-  sqlite3_stmt *st = db_prepare(db, id
+  struct db_stmt *st = db_prepare(db, id
     ? "UPDATE notify_channels SET name=:n, type=:t, team=:team, config_json=:c, enabled=:e, source='web', updated_at=:now WHERE id=:id"
     : "INSERT INTO notify_channels(name,type,team,config_json,enabled,source,created_at,updated_at)"
       " VALUES(:n,:t,:team,:c,:e,'web',:now,:now)");
@@ -635,13 +635,13 @@ static int save_channel(struct req *r, int64_t id, const struct chan_form *f, js
     db_bind_int64(st, ":now", app_now_ms(r->app));
     if( id ) db_bind_int64(st, ":id", id);
     int step = db_step(st);
-    rc = step==SQLITE_DONE ? (id && sqlite3_changes(db)==0 ? HP_NOT_FOUND : HP_OK)
-       : (step & 0xff)==SQLITE_CONSTRAINT ? HP_CONFLICT : HP_ERROR;
+    rc = step==DB_DONE ? (id && db_changes(db)==0 ? HP_NOT_FOUND : HP_OK)
+       : (step & 0xff)==DB_CONSTRAINT ? HP_CONFLICT : HP_ERROR;
     db_finish(st);
   }
   free(cj);
   if( rc==HP_OK ){
-    *out_id = id ? id : sqlite3_last_insert_rowid(db);
+    *out_id = id ? id : db_last_id(db);
     if( req_audit(r, id ? "notify.channel.update" : "notify.channel.add", "notify_channel", *out_id, 0,
                     "{s:s,s:s,s:s,s:b}", "name", f->name, "type", f->type, "team", f->team ? f->team : "",
                     "enabled", f->enabled) ) rc = HP_ERROR;
@@ -704,18 +704,18 @@ int page_notify_channel_test(struct req *r){
 
 /* POST /admin/notifications/channels/{id}/delete — rows already queued on it fail ("removed"). */
 int page_notify_channel_delete(struct req *r){
-  sqlite3 *db = r->app->db;
+  struct db *db = r->app->db;
   const char *name, *type, *team;
   json_t *cfg;
   int enabled;
   if( !load_channel(r, r->ids[0], &name, &type, &team, &cfg, &enabled) ) return HP_NOT_FOUND;
   json_decref(cfg);
   if( db_begin_write(db) ) return HP_UNAVAILABLE;
-  sqlite3_stmt *st = db_prepare(db, "DELETE FROM notify_channels WHERE id=:id");
+  struct db_stmt *st = db_prepare(db, "DELETE FROM notify_channels WHERE id=:id");
   int rc = HP_ERROR;
   if( st ){
     db_bind_int64(st, ":id", r->ids[0]);
-    if( db_step(st)==SQLITE_DONE ) rc = HP_OK;
+    if( db_step(st)==DB_DONE ) rc = HP_OK;
     db_finish(st);
   }
   if( rc==HP_OK && req_audit(r, "notify.channel.delete", "notify_channel", r->ids[0], 0, "{s:s,s:s}",

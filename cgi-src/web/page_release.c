@@ -215,12 +215,12 @@ const char *page_audit_sentence(struct req *r, const char *action, const char *a
 }
 
 /* Add an EVENT row for each audit record st returns: seq, at, actor, action, type, object name, details. */
-static int add_events(struct req *r, tmpl_dict *d, sqlite3_stmt *st, const char *section, int show_files){
+static int add_events(struct req *r, tmpl_dict *d, struct db_stmt *st, const char *section, int show_files){
   int n = 0;
   char iso[40];
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     tmpl_dict *e = tmpl_section(d, section);
-    int64_t at = sqlite3_column_int64(st, 1);
+    int64_t at = db_col_int64(st, 1);
     tmpl_set(e, "EVENT_ISO", app_iso_time(at, iso, (int)sizeof(iso)));
     tmpl_set(e, "EVENT_UTC", page_time(r, at));
     tmpl_set(e, "EVENT_AGO", page_ago(r, at));
@@ -243,7 +243,7 @@ static int add_events(struct req *r, tmpl_dict *d, sqlite3_stmt *st, const char 
 
 /* Add the timeline of release id (newest TIMELINE_MAX rows, oldest first). */
 static int add_timeline(struct req *r, tmpl_dict *d, int64_t id){
-  sqlite3_stmt *st = db_prepare(r->app->db,
+  struct db_stmt *st = db_prepare(r->app->db,
     "SELECT * FROM (SELECT " EVENT_COLUMNS " FROM audit_log l" EVENT_JOINS
     " WHERE l.release_id=:id AND l.action NOT IN (" PAGE_TIMELINE_NOISE ")"
     " ORDER BY l.seq DESC LIMIT :lim) ORDER BY 1");
@@ -298,7 +298,7 @@ int page_releases(struct req *r){
   req_qint(r, "newer", 1, INT64_MAX, 0, &newer);
   for(int i=0; status && release_statuses[i]; i++) if( strcmp(status, release_statuses[i])==0 ) valid = 1;
   if( !valid ) status = NULL;
-  sqlite3_stmt *st;
+  struct db_stmt *st;
   if( older>0 ){
     key = older;
     has_newer = 1;
@@ -311,8 +311,8 @@ int page_releases(struct req *r){
     db_bind_int64(st, ":newer", newer);
     db_bind_int64(st, ":lim", RELEASES_PER_PAGE + 1);
     int k = 0;
-    while( db_step(st)==SQLITE_ROW ){
-      if( ++k<=RELEASES_PER_PAGE ) key = sqlite3_column_int64(st, 0) + 1;
+    while( db_step(st)==DB_ROW ){
+      if( ++k<=RELEASES_PER_PAGE ) key = db_col_int64(st, 0) + 1;
       else has_newer = 1;
     }
     db_finish(st);
@@ -333,23 +333,23 @@ int page_releases(struct req *r){
   if( d==NULL ){ db_finish(st); return HP_ERROR; }
   int n = 0, more = 0;
   int64_t first = 0, last = 0;
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     if( n==RELEASES_PER_PAGE ){ more = 1; break; }
     tmpl_dict *s = tmpl_section(d, "RELEASE");
-    last = sqlite3_column_int64(st, 0);
+    last = db_col_int64(st, 0);
     if( n==0 ) first = last;
     tmpl_set_int(s, "ID", last);
     tmpl_set(s, "NAME", db_col_text(st, 1));
     tmpl_set(s, "VERSION", db_col_text(st, 2));
     page_badge(s, db_col_text(st, 3));
-    int64_t at = sqlite3_column_int64(st, 4);
+    int64_t at = db_col_int64(st, 4);
     tmpl_set(s, "AGE", page_ago(r, at));
     tmpl_set(s, "CREATED_UTC", page_time(r, at));
-    tmpl_set_int(s, "TEMPLATE_ID", sqlite3_column_int64(st, 5));
+    tmpl_set_int(s, "TEMPLATE_ID", db_col_int64(st, 5));
     tmpl_set(s, "TEMPLATE_NAME", db_col_text(st, 6));
-    tmpl_set_int(s, "TEMPLATE_VERSION", sqlite3_column_int64(st, 7));
+    tmpl_set_int(s, "TEMPLATE_VERSION", db_col_int64(st, 7));
     tmpl_set(s, "STARTED_BY", db_col_text(st, 8));
-    int waiting = sqlite3_column_int(st, 9);
+    int waiting = db_col_int(st, 9);
     if( waiting>0 ) tmpl_set_int(tmpl_section(s, "WAITING"), "WAITING_COUNT", waiting);
     n++;
   }
@@ -395,16 +395,16 @@ static struct phase_row *phase_find(struct phase_row *rows, int n, int64_t id){
 ** timeline.  Six queries whatever the size of the release.
 */
 void page_release_build(struct req *r, tmpl_dict *d, int64_t release_id, int open){
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT artifact_digest, previous_digest, build_changed_at FROM releases WHERE id=:id");
+  struct db_stmt *st = db_prepare(r->app->db, "SELECT artifact_digest, previous_digest, build_changed_at FROM releases WHERE id=:id");
   if( st==NULL ) return;
   db_bind_int64(st, ":id", release_id);
-  if( db_step(st)==SQLITE_ROW ){
+  if( db_step(st)==DB_ROW ){
     if( db_col_text(st, 0)[0] ) tmpl_set(tmpl_section(d, "DIGEST"), "DIGEST", db_col_text(st, 0));
-    if( open && sqlite3_column_type(st, 2)!=SQLITE_NULL ){
+    if( open && !db_col_null(st, 2) ){
       tmpl_dict *b = tmpl_section(d, "NEW_BUILD");
       tmpl_set(b, "NEW_DIGEST", db_col_text(st, 0));
       tmpl_set(b, "OLD_DIGEST", db_col_text(st, 1)[0] ? db_col_text(st, 1) : "a build without a digest");
-      tmpl_set(b, "NEW_BUILD_UTC", page_time(r, sqlite3_column_int64(st, 2)));
+      tmpl_set(b, "NEW_BUILD_UTC", page_time(r, db_col_int64(st, 2)));
     }
   }
   db_finish(st);
@@ -412,8 +412,8 @@ void page_release_build(struct req *r, tmpl_dict *d, int64_t release_id, int ope
 
 int page_release(struct req *r){
   int64_t id = r->ids[0];
-  sqlite3 *db = r->app->db;
-  sqlite3_stmt *st = db_prepare(db,
+  struct db *db = r->app->db;
+  struct db_stmt *st = db_prepare(db,
     "SELECT rl.name, rl.version, rl.artifact, rl.artifact_digest, rl.status, rl.on_reject, rl.created_at,"
     " rl.finished_at, t.id, t.name, t.version, u.display_name,"
     " json_extract(rl.origin_json, '$.keptn.project'), json_extract(rl.origin_json, '$.keptn.stage'),"
@@ -422,7 +422,7 @@ int page_release(struct req *r){
     " WHERE rl.id=:id");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":id", id);
-  if( db_step(st)!=SQLITE_ROW ){ db_finish(st); return HP_NOT_FOUND; }
+  if( db_step(st)!=DB_ROW ){ db_finish(st); return HP_NOT_FOUND; }
   tmpl_dict *d = tmpl_dict_new("release");
   if( d==NULL ){ db_finish(st); return HP_ERROR; }
   const char *name = db_col_dup(&r->arena, st, 0), *version = db_col_dup(&r->arena, st, 1);
@@ -443,18 +443,18 @@ int page_release(struct req *r){
   page_badge(d, status);
   tmpl_set(d, "ON_REJECT", strcmp(db_col_text(st, 5), "fail_phase")==0
            ? "the phase fails; the release stays on hold for a retry" : "the release fails");
-  tmpl_set(d, "CREATED_UTC", page_time(r, sqlite3_column_int64(st, 6)));
-  tmpl_set(d, "CREATED_AGO", page_ago(r, sqlite3_column_int64(st, 6)));
-  if( sqlite3_column_type(st, 7)!=SQLITE_NULL ){
+  tmpl_set(d, "CREATED_UTC", page_time(r, db_col_int64(st, 6)));
+  tmpl_set(d, "CREATED_AGO", page_ago(r, db_col_int64(st, 6)));
+  if( !db_col_null(st, 7) ){
     tmpl_dict *f = tmpl_section(d, "FINISHED");
-    tmpl_set(f, "FINISHED_UTC", page_time(r, sqlite3_column_int64(st, 7)));
-    tmpl_set(f, "FINISHED_AGO", page_ago(r, sqlite3_column_int64(st, 7)));
+    tmpl_set(f, "FINISHED_UTC", page_time(r, db_col_int64(st, 7)));
+    tmpl_set(f, "FINISHED_AGO", page_ago(r, db_col_int64(st, 7)));
   }else{
     tmpl_show(d, "NOT_FINISHED");
   }
-  tmpl_set_int(d, "TEMPLATE_ID", sqlite3_column_int64(st, 8));
+  tmpl_set_int(d, "TEMPLATE_ID", db_col_int64(st, 8));
   tmpl_set(d, "TEMPLATE_NAME", db_col_text(st, 9));
-  tmpl_set_int(d, "TEMPLATE_VERSION", sqlite3_column_int64(st, 10));
+  tmpl_set_int(d, "TEMPLATE_VERSION", db_col_int64(st, 10));
   tmpl_set(d, "STARTED_BY", db_col_text(st, 11));
   db_finish(st);
   int manage = may_manage(r);
@@ -474,7 +474,7 @@ int page_release(struct req *r){
   if( st==NULL ) goto fail;
   db_bind_int64(st, ":id", id);
   int nvars = 0;
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     tmpl_dict *v = tmpl_section(d, "VAR");
     tmpl_set(v, "VAR_KEY", db_col_text(st, 0));
     tmpl_set(v, "VAR_VALUE", db_col_text(st, 1));
@@ -491,9 +491,9 @@ int page_release(struct req *r){
   struct phase_row *phases = arena_alloc(&r->arena, sizeof(*phases)*RELEASE_MAX_ROWS);
   int nphases = 0;
   if( phases==NULL ){ db_finish(st); goto fail; }
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     struct phase_row *p = &phases[nphases++];
-    p->id = sqlite3_column_int64(st, 0);
+    p->id = db_col_int64(st, 0);
     p->d = tmpl_section(d, "PHASE");
     tmpl_set_int(p->d, "PHASE_ID", p->id);
     tmpl_set(p->d, "PHASE_NAME", db_col_text(st, 1));
@@ -506,7 +506,7 @@ int page_release(struct req *r){
   st = db_prepare(db,
     "SELECT a.id, a.phase_id, a.name, a.kind, a.status, a.deadline_at, a.result,"
     " a.responsible_kind, a.responsible_name, tu.display_name,"
-    " CASE WHEN a.status='on_hold' THEN " MAYACT_VIEWER("a") " ELSE 0 END,"
+    " CASE WHEN a.status='on_hold' THEN " MAYACT_VIEWER("a") " ELSE FALSE END,"
     " CASE WHEN a.status='on_hold' THEN"
     "  (SELECT group_concat(dn, char(31)) FROM (SELECT DISTINCT u.display_name dn FROM may_act m"
     "    JOIN users u ON u.id=m.user_id WHERE m.activity_id=a.id AND m.round=a.round AND " MAYACT_OPEN("m")
@@ -523,9 +523,9 @@ int page_release(struct req *r){
   int mine = 0, others = 0, stuck = 0, nobody = 0;
   const char *who[WHO_MAX], *stuck_names[WHO_MAX];
   int nwho = 0;
-  while( db_step(st)==SQLITE_ROW ){
-    int64_t aid = sqlite3_column_int64(st, 0);
-    struct phase_row *p = phase_find(phases, nphases, sqlite3_column_int64(st, 1));
+  while( db_step(st)==DB_ROW ){
+    int64_t aid = db_col_int64(st, 0);
+    struct phase_row *p = phase_find(phases, nphases, db_col_int64(st, 1));
     if( p==NULL ) continue;
     const char *astatus = db_col_text(st, 4);
     tmpl_dict *a = tmpl_section(p->d, "ACT");
@@ -533,21 +533,21 @@ int page_release(struct req *r){
     tmpl_set(a, "ACT_NAME", db_col_text(st, 2));
     tmpl_set(a, "ACT_KIND", page_kind_label(db_col_text(st, 3)));
     page_badge(a, astatus);
-    if( sqlite3_column_type(st, 6)!=SQLITE_NULL && strcmp(db_col_text(st, 3), "automated")==0 ){
+    if( !db_col_null(st, 6) && strcmp(db_col_text(st, 3), "automated")==0 ){
       tmpl_dict *res = tmpl_section(a, "RESULT");
       tmpl_set(res, "RESULT", db_col_text(st, 6));
       tmpl_set(res, "RESULT_LABEL", page_status_label(db_col_text(st, 6)));
     }
     int on_hold = strcmp(astatus, "on_hold")==0;
-    if( strcmp(astatus, "scheduled")==0 && sqlite3_column_type(st, 13)!=SQLITE_NULL ){
-      tmpl_set(tmpl_section(a, "STARTS"), "STARTS_AT", page_time(r, sqlite3_column_int64(st, 13)));   /* its change window */
+    if( strcmp(astatus, "scheduled")==0 && !db_col_null(st, 13) ){
+      tmpl_set(tmpl_section(a, "STARTS"), "STARTS_AT", page_time(r, db_col_int64(st, 13)));   /* its change window */
     }
     if( on_hold && strcmp(db_col_text(st, 12), "failed")==0 ){
       tmpl_show(a, "FROZEN");                 /* waits for the failed activity's retry, not for people */
     }else if( on_hold ){
       p->waiting++;
-      page_deadline(r, a, sqlite3_column_int64(st, 5));
-      if( sqlite3_column_int(st, 10) ){
+      page_deadline(r, a, db_col_int64(st, 5));
+      if( db_col_int(st, 10) ){
         mine++;
         tmpl_show(a, "YOURS");
         tmpl_dict *m = tmpl_section(d, "MINE_ACT");
@@ -618,8 +618,8 @@ fail:
 */
 int page_phase(struct req *r){
   int64_t id = r->ids[0];
-  sqlite3 *db = r->app->db;
-  sqlite3_stmt *st = db_prepare(db,
+  struct db *db = r->app->db;
+  struct db_stmt *st = db_prepare(db,
     "SELECT p.name, p.status, p.started_at, p.finished_at,"
     " (SELECT count(*) FROM phases p1 WHERE p1.release_id=p.release_id AND p1.position<=p.position),"
     " rl.id, rl.name, rl.version, rl.status,"
@@ -627,7 +627,7 @@ int page_phase(struct req *r){
     " FROM phases p JOIN releases rl ON rl.id=p.release_id WHERE p.id=:id");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":id", id);
-  if( db_step(st)!=SQLITE_ROW ){ db_finish(st); return HP_NOT_FOUND; }
+  if( db_step(st)!=DB_ROW ){ db_finish(st); return HP_NOT_FOUND; }
   tmpl_dict *d = tmpl_dict_new("phase");
   if( d==NULL ){ db_finish(st); return HP_ERROR; }
   const char *name = db_col_dup(&r->arena, st, 0);
@@ -635,23 +635,23 @@ int page_phase(struct req *r){
   tmpl_set(d, "NAME", name);
   page_badge(d, db_col_text(st, 1));
   int phase_failed = strcmp(db_col_text(st, 1), "failed")==0;
-  if( sqlite3_column_type(st, 2)!=SQLITE_NULL ){
+  if( !db_col_null(st, 2) ){
     tmpl_dict *s = tmpl_section(d, "STARTED");
-    tmpl_set(s, "STARTED_UTC", page_time(r, sqlite3_column_int64(st, 2)));
-    tmpl_set(s, "STARTED_AGO", page_ago(r, sqlite3_column_int64(st, 2)));
+    tmpl_set(s, "STARTED_UTC", page_time(r, db_col_int64(st, 2)));
+    tmpl_set(s, "STARTED_AGO", page_ago(r, db_col_int64(st, 2)));
   }else{
     tmpl_show(d, "NOT_STARTED");
   }
-  if( sqlite3_column_type(st, 3)!=SQLITE_NULL ){
+  if( !db_col_null(st, 3) ){
     tmpl_dict *s = tmpl_section(d, "FINISHED");
-    tmpl_set(s, "FINISHED_UTC", page_time(r, sqlite3_column_int64(st, 3)));
-    tmpl_set(s, "FINISHED_AGO", page_ago(r, sqlite3_column_int64(st, 3)));
+    tmpl_set(s, "FINISHED_UTC", page_time(r, db_col_int64(st, 3)));
+    tmpl_set(s, "FINISHED_AGO", page_ago(r, db_col_int64(st, 3)));
   }else{
     tmpl_show(d, "NOT_FINISHED");
   }
-  tmpl_set_int(d, "POSITION", sqlite3_column_int64(st, 4));
-  tmpl_set_int(d, "NPHASES", sqlite3_column_int64(st, 9));
-  tmpl_set_int(d, "RELEASE_ID", sqlite3_column_int64(st, 5));
+  tmpl_set_int(d, "POSITION", db_col_int64(st, 4));
+  tmpl_set_int(d, "NPHASES", db_col_int64(st, 9));
+  tmpl_set_int(d, "RELEASE_ID", db_col_int64(st, 5));
   tmpl_set(d, "RELEASE_NAME", db_col_text(st, 6));
   tmpl_set(d, "RELEASE_VERSION", db_col_text(st, 7));
   tmpl_set(d, "RELEASE_STATUS", db_col_text(st, 8));
@@ -669,9 +669,9 @@ int page_phase(struct req *r){
   struct dep { int64_t of, id; const char *name, *status; } *deps = arena_alloc(&r->arena, sizeof(*deps)*RELEASE_MAX_ROWS);
   int ndeps = 0;
   if( deps==NULL ){ db_finish(st); goto fail; }
-  while( db_step(st)==SQLITE_ROW ){
-    deps[ndeps].of = sqlite3_column_int64(st, 0);
-    deps[ndeps].id = sqlite3_column_int64(st, 1);
+  while( db_step(st)==DB_ROW ){
+    deps[ndeps].of = db_col_int64(st, 0);
+    deps[ndeps].id = db_col_int64(st, 1);
     deps[ndeps].name = db_col_dup(&r->arena, st, 2);
     deps[ndeps].status = db_col_dup(&r->arena, st, 3);
     ndeps++;
@@ -680,7 +680,7 @@ int page_phase(struct req *r){
 
   st = db_prepare(db,
     "SELECT a.id, a.name, a.kind, a.status, a.deadline_at, a.result, a.activated_at,"
-    " CASE WHEN a.status='on_hold' THEN " MAYACT_VIEWER("a") " ELSE 0 END"
+    " CASE WHEN a.status='on_hold' THEN " MAYACT_VIEWER("a") " ELSE FALSE END"
     " FROM activities a JOIN releases rl ON rl.id=a.release_id"
     " WHERE a.phase_id=:id ORDER BY a.position LIMIT :lim");
   if( st==NULL ) goto fail;
@@ -689,15 +689,15 @@ int page_phase(struct req *r){
   db_bind_int64(st, ":now", app_now_ms(r->app));
   db_bind_int64(st, ":lim", RELEASE_MAX_ROWS);
   int n = 0, approvals = 0, manual = 0, mine = 0;
-  while( db_step(st)==SQLITE_ROW ){
-    int64_t aid = sqlite3_column_int64(st, 0);
+  while( db_step(st)==DB_ROW ){
+    int64_t aid = db_col_int64(st, 0);
     const char *kind = db_col_text(st, 2), *astatus = db_col_text(st, 3);
     tmpl_dict *a = tmpl_section(d, "ACT");
     tmpl_set_int(a, "ACT_ID", aid);
     tmpl_set(a, "ACT_NAME", db_col_text(st, 1));
     tmpl_set(a, "ACT_KIND", page_kind_label(kind));
     page_badge(a, astatus);
-    if( sqlite3_column_type(st, 5)!=SQLITE_NULL && strcmp(kind, "automated")==0 ){
+    if( !db_col_null(st, 5) && strcmp(kind, "automated")==0 ){
       tmpl_dict *res = tmpl_section(a, "RESULT");
       tmpl_set(res, "RESULT", db_col_text(st, 5));
       tmpl_set(res, "RESULT_LABEL", page_status_label(db_col_text(st, 5)));
@@ -706,11 +706,11 @@ int page_phase(struct req *r){
       tmpl_show(a, "FROZEN");                 /* waits for the failed activity's retry, not for people */
     }else if( strcmp(astatus, "on_hold")==0 ){
       if( strcmp(kind, "approval")==0 ) approvals++; else manual++;
-      page_deadline(r, a, sqlite3_column_int64(st, 4));
-      if( sqlite3_column_type(st, 6)!=SQLITE_NULL ){
-        tmpl_set(tmpl_section(a, "SINCE"), "SINCE_AGO", page_ago(r, sqlite3_column_int64(st, 6)));
+      page_deadline(r, a, db_col_int64(st, 4));
+      if( !db_col_null(st, 6) ){
+        tmpl_set(tmpl_section(a, "SINCE"), "SINCE_AGO", page_ago(r, db_col_int64(st, 6)));
       }
-      if( sqlite3_column_int(st, 7) ){ tmpl_show(a, "YOURS"); mine++; }
+      if( db_col_int(st, 7) ){ tmpl_show(a, "YOURS"); mine++; }
     }
     int nd = 0;
     for(int i=0; i<ndeps; i++){
@@ -750,11 +750,11 @@ fail:
 
 /* 1 when release id exists. */
 static int release_exists(struct req *r, int64_t id){
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT 1 FROM releases WHERE id=:id");
+  struct db_stmt *st = db_prepare(r->app->db, "SELECT 1 FROM releases WHERE id=:id");
   int found = 0;
   if( st==NULL ) return 0;
   db_bind_int64(st, ":id", id);
-  found = db_step(st)==SQLITE_ROW;
+  found = db_step(st)==DB_ROW;
   db_finish(st);
   return found;
 }
@@ -776,11 +776,11 @@ int page_release_retry(struct req *r){
   req_audit_ctx(r, &c);
   int rc = engine_retry(r->app, &c, id, act, err, sizeof(err));
   if( rc==HP_OK ){
-    sqlite3_stmt *st = db_prepare(r->app->db, "SELECT name, round FROM activities WHERE id=:id");
+    struct db_stmt *st = db_prepare(r->app->db, "SELECT name, round FROM activities WHERE id=:id");
     if( st ){
       db_bind_int64(st, ":id", act);
-      if( db_step(st)==SQLITE_ROW ){
-        page_flash(r, "Retrying %s (round %lld).", db_col_text(st, 0), (long long)sqlite3_column_int64(st, 1));
+      if( db_step(st)==DB_ROW ){
+        page_flash(r, "Retrying %s (round %lld).", db_col_text(st, 0), (long long)db_col_int64(st, 1));
       }
       db_finish(st);
     }

@@ -50,9 +50,9 @@ static int start(struct req *r, const char *purpose, const char *next){
     return page_login_show(r, HP_UNAVAILABLE, "", next, err);
   }
   int64_t now = app_now_ms(r->app);
-  sqlite3 *db = r->app->db;
+  struct db *db = r->app->db;
   if( db_begin_write(db) ) return HP_UNAVAILABLE;
-  sqlite3_stmt *st = db_prepare(db, "INSERT INTO oidc_pending(state_hash,browser_hash,nonce,verifier,next,purpose,"
+  struct db_stmt *st = db_prepare(db, "INSERT INTO oidc_pending(state_hash,browser_hash,nonce,verifier,next,purpose,"
                                     "user_id,session_hash,created_at,expires_at)"
                                     " VALUES(:s,:b,:n,:v,:next,:p,:u,:sh,:now,:exp)");
   int ok = st!=NULL;
@@ -67,7 +67,7 @@ static int start(struct req *r, const char *purpose, const char *next){
     if( r->user && r->session_hash ) db_bind_text(st, ":sh", r->session_hash);
     db_bind_int64(st, ":now", now);
     db_bind_int64(st, ":exp", now + OIDC_PENDING_MS);
-    ok = db_step(st)==SQLITE_DONE;
+    ok = db_step(st)==DB_DONE;
     db_finish(st);
   }
   /* round trips never finished are forgotten after a day */
@@ -76,7 +76,7 @@ static int start(struct req *r, const char *purpose, const char *next){
     ok = st!=NULL;
     if( st ){
       db_bind_int64(st, ":old", now - 86400000);
-      ok = db_step(st)==SQLITE_DONE;
+      ok = db_step(st)==DB_DONE;
       db_finish(st);
     }
   }
@@ -126,9 +126,9 @@ static int take_pending(struct req *r, const char *state, struct pending *p){
   int found = 0;
   util_sha256_hex(state, strlen(state), hs);
   util_sha256_hex(browser ? browser : "", browser ? strlen(browser) : 0, hb);
-  sqlite3 *db = r->app->db;
+  struct db *db = r->app->db;
   if( db_begin_write(db) ) return -1;
-  sqlite3_stmt *st = db_prepare(db, "DELETE FROM oidc_pending WHERE state_hash=:s AND expires_at>:now"
+  struct db_stmt *st = db_prepare(db, "DELETE FROM oidc_pending WHERE state_hash=:s AND expires_at>:now"
                                     " RETURNING browser_hash, nonce, verifier, next, purpose, user_id, session_hash, created_at");
   if( st==NULL ){
     db_rollback(db);
@@ -136,16 +136,16 @@ static int take_pending(struct req *r, const char *state, struct pending *p){
   }
   db_bind_text(st, ":s", hs);
   db_bind_int64(st, ":now", app_now_ms(r->app));
-  if( db_step(st)==SQLITE_ROW ){
+  if( db_step(st)==DB_ROW ){
     found = strcmp(db_col_text(st, 0), hb)==0;
     p->nonce = db_col_dup(&r->arena, st, 1);
     p->verifier = db_col_dup(&r->arena, st, 2);
     p->next = db_col_dup(&r->arena, st, 3);
     p->purpose = db_col_dup(&r->arena, st, 4);
-    p->user_id = sqlite3_column_int64(st, 5);
+    p->user_id = db_col_int64(st, 5);
     p->session_hash = db_col_dup(&r->arena, st, 6);
-    p->created_at = sqlite3_column_int64(st, 7);
-    while( db_step(st)==SQLITE_ROW ){}
+    p->created_at = db_col_int64(st, 7);
+    while( db_step(st)==DB_ROW ){}
   }
   db_finish(st);
   if( db_commit(db) ){
@@ -164,12 +164,12 @@ static int refuse(struct req *r, int status, int64_t uid, const char *next, cons
 
 /* The user's federated identity, "issuer subject", and username, or NULL. */
 static const char *external_id(struct req *r, int64_t uid, const char **username){
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT external_id, username FROM users WHERE id=:u"
+  struct db_stmt *st = db_prepare(r->app->db, "SELECT external_id, username FROM users WHERE id=:u"
                                             " AND auth_source='oidc' AND disabled=0");
   const char *z = NULL;
   if( st==NULL ) return NULL;
   db_bind_int64(st, ":u", uid);
-  if( db_step(st)==SQLITE_ROW ){
+  if( db_step(st)==DB_ROW ){
     z = db_col_dup(&r->arena, st, 0);
     *username = db_col_dup(&r->arena, st, 1);
   }
@@ -220,7 +220,7 @@ int page_oidc_callback(struct req *r){
       return refuse(r, 400, p.user_id, p.next, "reauth by another person", "You confirmed as a different person at"
                     " the provider. Your signature needs your own sign-in there.");
     }
-    sqlite3 *db = r->app->db;
+    struct db *db = r->app->db;
     struct audit_ctx ac;
     req_audit_ctx(r, &ac);
     ac.actor_id = p.user_id;

@@ -15,14 +15,14 @@
 
 /* The latest version of a template by name: its source, or NULL (not found or failed). */
 static const char *latest_source(struct req *r, const char *name, int64_t *version){
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT source_yaml, version FROM templates WHERE name=:n"
+  struct db_stmt *st = db_prepare(r->app->db, "SELECT source_yaml, version FROM templates WHERE name=:n"
                                             " ORDER BY version DESC LIMIT 1");
   const char *src = NULL;
   if( st==NULL ) return NULL;
   db_bind_text(st, ":n", name);
-  if( db_step(st)==SQLITE_ROW ){
+  if( db_step(st)==DB_ROW ){
     src = db_col_dup(&r->arena, st, 0);
-    *version = sqlite3_column_int64(st, 1);
+    *version = db_col_int64(st, 1);
   }
   db_finish(st);
   return src;
@@ -33,17 +33,17 @@ static int choose_page(struct req *r, int status){
   tmpl_dict *d = tmpl_dict_new("release_new");
   if( d==NULL ) return HP_ERROR;
   tmpl_show(d, "CHOOSE");
-  sqlite3_stmt *st = db_prepare(r->app->db,
+  struct db_stmt *st = db_prepare(r->app->db,
     "SELECT name, max(version), (SELECT description FROM templates d WHERE d.name=t.name ORDER BY version DESC LIMIT 1)"
     " FROM templates t GROUP BY name ORDER BY name LIMIT :lim");
   if( st==NULL ){ tmpl_dict_free(d); return HP_ERROR; }
   db_bind_int64(st, ":lim", START_TEMPLATES_MAX);
   int n = 0;
   tmpl_dict *c = tmpl_section(d, "CHOOSE");
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     tmpl_dict *o = tmpl_section(c, "OPTION");
     tmpl_set(o, "T_NAME", db_col_text(st, 0));
-    tmpl_set_int(o, "T_VERSION", sqlite3_column_int64(st, 1));
+    tmpl_set_int(o, "T_VERSION", db_col_int64(st, 1));
     if( db_col_text(st, 2)[0] ) tmpl_set(tmpl_section(o, "T_DESCRIPTION"), "T_DESCRIPTION", db_col_text(st, 2));
     n++;
   }

@@ -16,7 +16,7 @@
 ** keeps the text and err's lines are shown next to it.  status is 200 or 422.
 */
 static int templates_page(struct req *r, int status, const char *yaml, const char *err){
-  sqlite3_stmt *st = db_prepare(r->app->db,
+  struct db_stmt *st = db_prepare(r->app->db,
     "WITH counts AS (SELECT template_id, count(*) n FROM releases GROUP BY template_id)"
     " SELECT t.id, t.name, t.version, t.description, t.created_at, agg.nver, agg.nrel"
     " FROM (SELECT v.name, max(v.version) latest, count(*) nver, coalesce(sum(c.n),0) nrel"
@@ -27,18 +27,18 @@ static int templates_page(struct req *r, int status, const char *yaml, const cha
   tmpl_dict *d = tmpl_dict_new("templates");
   if( d==NULL ){ db_finish(st); return HP_ERROR; }
   int n = 0;
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     tmpl_dict *s = tmpl_section(d, "TEMPLATE");
-    tmpl_set_int(s, "ID", sqlite3_column_int64(st, 0));
+    tmpl_set_int(s, "ID", db_col_int64(st, 0));
     tmpl_set(s, "NAME", db_col_text(st, 1));
-    tmpl_set_int(s, "VERSION", sqlite3_column_int64(st, 2));
+    tmpl_set_int(s, "VERSION", db_col_int64(st, 2));
     if( db_col_text(st, 3)[0] ) tmpl_set(tmpl_section(s, "DESCRIPTION"), "DESCRIPTION", db_col_text(st, 3));
     else tmpl_show(s, "NO_DESCRIPTION");
-    tmpl_set(s, "UPDATED_AGO", page_ago(r, sqlite3_column_int64(st, 4)));
-    tmpl_set(s, "UPDATED_UTC", page_time(r, sqlite3_column_int64(st, 4)));
-    int64_t nver = sqlite3_column_int64(st, 5);
+    tmpl_set(s, "UPDATED_AGO", page_ago(r, db_col_int64(st, 4)));
+    tmpl_set(s, "UPDATED_UTC", page_time(r, db_col_int64(st, 4)));
+    int64_t nver = db_col_int64(st, 5);
     tmpl_set(s, "VERSIONS", nver==1 ? "1 version" : arena_printf(&r->arena, "%lld versions", (long long)nver));
-    tmpl_set_int(s, "RELEASES", sqlite3_column_int64(st, 6));
+    tmpl_set_int(s, "RELEASES", db_col_int64(st, 6));
     n++;
   }
   db_finish(st);
@@ -95,12 +95,12 @@ int page_template_upload(struct req *r){
     return templates_page(r, 422, yaml, err[0] ? err : "The template is not valid.");
   }
   if( rc ) return rc;
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT name, version FROM templates WHERE id=:id");
+  struct db_stmt *st = db_prepare(r->app->db, "SELECT name, version FROM templates WHERE id=:id");
   if( st ){
     db_bind_int64(st, ":id", tid);
-    if( db_step(st)==SQLITE_ROW ){
+    if( db_step(st)==DB_ROW ){
       page_flash(r, unchanged ? "%s is unchanged: version %lld is already this text, so no new version was made."
-                              : "Imported %s version %lld.", db_col_text(st, 0), (long long)sqlite3_column_int64(st, 1));
+                              : "Imported %s version %lld.", db_col_text(st, 0), (long long)db_col_int64(st, 1));
     }
     db_finish(st);
   }
@@ -113,16 +113,16 @@ int page_template_upload(struct req *r){
 */
 int page_template(struct req *r){
   int64_t id = r->ids[0];
-  sqlite3_stmt *st = db_prepare(r->app->db,
+  struct db_stmt *st = db_prepare(r->app->db,
     "SELECT t.name, t.version, t.description, t.source_yaml, t.created_at, u.display_name"
     " FROM templates t LEFT JOIN users u ON u.id=t.created_by WHERE t.id=:id");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":id", id);
-  if( db_step(st)!=SQLITE_ROW ){ db_finish(st); return HP_NOT_FOUND; }
+  if( db_step(st)!=DB_ROW ){ db_finish(st); return HP_NOT_FOUND; }
   tmpl_dict *d = tmpl_dict_new("template");
   if( d==NULL ){ db_finish(st); return HP_ERROR; }
   const char *name = db_col_dup(&r->arena, st, 0);
-  int64_t version = sqlite3_column_int64(st, 1);
+  int64_t version = db_col_int64(st, 1);
   tmpl_set_int(d, "ID", id);
   tmpl_set(d, "NAME", name);
   tmpl_set_int(d, "VERSION", version);
@@ -134,8 +134,8 @@ int page_template(struct req *r){
     rtpl_free(outline);
     if( orc ){ db_finish(st); tmpl_dict_free(d); return HP_ERROR; }
   }
-  tmpl_set(d, "CREATED_UTC", page_time(r, sqlite3_column_int64(st, 4)));
-  tmpl_set(d, "CREATED_AGO", page_ago(r, sqlite3_column_int64(st, 4)));
+  tmpl_set(d, "CREATED_UTC", page_time(r, db_col_int64(st, 4)));
+  tmpl_set(d, "CREATED_AGO", page_ago(r, db_col_int64(st, 4)));
   tmpl_set(d, "CREATED_BY", db_col_text(st, 5)[0] ? db_col_text(st, 5) : "the command line");
   db_finish(st);
 
@@ -149,16 +149,16 @@ int page_template(struct req *r){
   db_bind_text(st, ":name", name);
   db_bind_int64(st, ":lim", VERSIONS_MAX);
   int64_t latest = 0;
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     tmpl_dict *v = tmpl_section(d, "VERSION_ROW");
-    int64_t vid = sqlite3_column_int64(st, 0), vv = sqlite3_column_int64(st, 1);
+    int64_t vid = db_col_int64(st, 0), vv = db_col_int64(st, 1);
     if( latest==0 ) latest = vv;
     tmpl_set_int(v, "V_ID", vid);
     tmpl_set_int(v, "V_VERSION", vv);
-    tmpl_set(v, "V_CREATED_UTC", page_time(r, sqlite3_column_int64(st, 2)));
-    tmpl_set(v, "V_CREATED_AGO", page_ago(r, sqlite3_column_int64(st, 2)));
+    tmpl_set(v, "V_CREATED_UTC", page_time(r, db_col_int64(st, 2)));
+    tmpl_set(v, "V_CREATED_AGO", page_ago(r, db_col_int64(st, 2)));
     tmpl_set(v, "V_BY", db_col_text(st, 3)[0] ? db_col_text(st, 3) : "the command line");
-    tmpl_set_int(v, "V_RELEASES", sqlite3_column_int64(st, 4));
+    tmpl_set_int(v, "V_RELEASES", db_col_int64(st, 4));
     if( vid==id ) tmpl_show(v, "V_CURRENT");
     else tmpl_show(v, "V_OTHER");
   }

@@ -83,17 +83,17 @@ static int windows_page(struct req *r, int status, const char *form){
 
   /* What waits for a window now. */
   int ns = 0;
-  sqlite3_stmt *st = db_prepare(r->app->db, "SELECT x.id, x.name, x.release_id, r.name, r.version, x.scheduled_until"
+  struct db_stmt *st = db_prepare(r->app->db, "SELECT x.id, x.name, x.release_id, r.name, r.version, x.scheduled_until"
                                             " FROM activities x JOIN releases r ON r.id=x.release_id"
                                             " WHERE x.status='scheduled' ORDER BY x.scheduled_until, x.id LIMIT 50");
   if( st==NULL ) return HP_ERROR;
-  while( db_step(st)==SQLITE_ROW ){
+  while( db_step(st)==DB_ROW ){
     tmpl_dict *row = tmpl_section(d, "SCHEDULED");
     tmpl_set(row, "ACT_ID", db_col_text(st, 0));
     tmpl_set(row, "ACT_NAME", db_col_text(st, 1));
     tmpl_set(row, "REL_ID", db_col_text(st, 2));
     tmpl_set(row, "REL_NAME", arena_printf(&r->arena, "%s %s", db_col_text(st, 3), db_col_text(st, 4)));
-    tmpl_set(row, "OPENS", sqlite3_column_type(st, 5)==SQLITE_NULL ? "—" : page_time(r, sqlite3_column_int64(st, 5)));
+    tmpl_set(row, "OPENS", db_col_null(st, 5) ? "—" : page_time(r, db_col_int64(st, 5)));
     ns++;
   }
   db_finish(st);

@@ -199,6 +199,12 @@ class Server:
         })
         self.env.update(env or {})
         self.started = False
+        self.pg_db = None
+        base = os.environ.get("HOLDPOINT_TEST_POSTGRES_URL")
+        if base and "HOLDPOINT_DATABASE" not in self.env:          # make check-postgres
+            self.pg_db = "hp_%d_%d" % (os.getpid(), self.port)
+            _pg_admin(base, "CREATE DATABASE %s" % self.pg_db)
+            self.env["HOLDPOINT_DATABASE"] = base + self.pg_db
 
     def start(self):
         r = subprocess.run([os.path.join(ROOT, "nginx", "localrun.sh"), "start"], env=self.env,
@@ -224,6 +230,9 @@ class Server:
                     break
             if os.environ.get("HOLDPOINT_KEEP_DATA") != "1":
                 shutil.rmtree(self.data, ignore_errors=True)
+        if self.pg_db:
+            _pg_admin(os.environ["HOLDPOINT_TEST_POSTGRES_URL"], "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.pg_db)
+            self.pg_db = None
         self.started = False
         if report:
             raise AssertionError("the server reported a memory or undefined-behaviour error:\n" + report)
@@ -253,11 +262,56 @@ class Server:
             return f.read().strip()
 
     def sql(self, query, *params):
-        """Read the database directly (sqlite3 module, read-only use)."""
+        """Read the database directly (sqlite3 module, or psycopg2 under make check-postgres)."""
+        if self.env.get("HOLDPOINT_DATABASE"):
+            return _pg_query(self.env["HOLDPOINT_DATABASE"], query, params)
         import sqlite3
         con = sqlite3.connect(os.path.join(self.data, "holdpoint.db"), timeout=10)
         try:
             return con.execute(query, params).fetchall()
+        finally:
+            con.close()
+
+    def sql_dicts(self, query, *params):
+        """Rows as dicts (column name -> value)."""
+        if self.env.get("HOLDPOINT_DATABASE"):
+            return _pg_query(self.env["HOLDPOINT_DATABASE"], query, params, dicts=True)
+        import sqlite3
+        con = sqlite3.connect(os.path.join(self.data, "holdpoint.db"), timeout=10)
+        con.row_factory = sqlite3.Row
+        try:
+            return [dict(r) for r in con.execute(query, params)]
+        finally:
+            con.close()
+
+    def execute(self, query, params=(), many=None, script=False):
+        """Change the database directly (as a stand-in or an attacker would): one statement with
+        params, the same one for each tuple in many, or a script of several.  Raises on an error."""
+        if self.env.get("HOLDPOINT_DATABASE"):
+            import psycopg2
+            con = psycopg2.connect(self.env["HOLDPOINT_DATABASE"])
+            try:
+                cur = con.cursor()
+                if script:
+                    cur.execute(_pg_text(query, False))
+                elif many is not None:
+                    cur.executemany(_pg_text(query), many)
+                else:
+                    cur.execute(_pg_text(query), params)
+                con.commit()
+            finally:
+                con.close()
+            return
+        import sqlite3
+        con = sqlite3.connect(os.path.join(self.data, "holdpoint.db"), timeout=10)
+        try:
+            with con:
+                if script:
+                    con.executescript(query)
+                elif many is not None:
+                    con.executemany(query, many)
+                else:
+                    con.execute(query, params)
         finally:
             con.close()
 
@@ -295,6 +349,55 @@ class Server:
             except OSError:
                 pass
         return master, kids
+
+
+def on_postgres():
+    """1 when this run stores in PostgreSQL (make check-postgres)."""
+    return bool(os.environ.get("HOLDPOINT_TEST_POSTGRES_URL"))
+
+
+def sqlite_only(why):
+    """Skip a test or class that looks at the SQLite file itself, when the store is PostgreSQL."""
+    return unittest.skipIf(on_postgres(), "SQLite only: " + why)
+
+
+def _pg_admin(base, sql):
+    import psycopg2
+    con = psycopg2.connect(base + "postgres")
+    con.autocommit = True
+    try:
+        con.cursor().execute(sql)
+    finally:
+        con.close()
+
+
+_PG_FUNCS = (("json_extract(", "hp_json_extract("), ("json_each(", "hp_json_each("), ("json_valid(", "hp_json_valid("))
+
+
+def _pg_text(query, params=True):
+    """A test's SQLite-flavoured SQL for PostgreSQL: ? becomes %s, json_* the hp_json_* twins."""
+    q = query.replace("%", "%%").replace("?", "%s") if params else query
+    for a, b in _PG_FUNCS:
+        q = q.replace(a, b)
+    return q
+
+
+def _pg_query(url, query, params, dicts=False):
+    """Rows of a query on PostgreSQL; booleans come back as 0/1 as SQLite gives them."""
+    import psycopg2
+    con = psycopg2.connect(url)
+    con.autocommit = True
+    try:
+        cur = con.cursor()
+        cur.execute(_pg_text(query), params)
+        rows = cur.fetchall() if cur.description else []
+        rows = [tuple(int(v) if isinstance(v, bool) else v for v in r) for r in rows]
+        if dicts:
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, r)) for r in rows]
+        return rows
+    finally:
+        con.close()
 
 
 class ServerTestCase(unittest.TestCase):

@@ -9,6 +9,23 @@ sys.path.insert(0, HERE)
 
 
 def main():
+    """With HOLDPOINT_TEST_POSTGRES=1, every test server stores in a PostgreSQL cluster of the run's own."""
+    if os.environ.get("HOLDPOINT_TEST_POSTGRES") == "1" and not os.environ.get("HOLDPOINT_TEST_POSTGRES_URL"):
+        import pg
+        import signal
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))    # the cluster is stopped even then
+        cluster = pg.Cluster()
+        try:
+            cluster.start()
+            os.environ["HOLDPOINT_TEST_POSTGRES_URL"] = cluster.url("")
+            print("e2e: PostgreSQL on port %d" % cluster.port)
+            return run()
+        finally:
+            cluster.stop()
+    return run()
+
+
+def run():
     pattern = sys.argv[1] if len(sys.argv) > 1 else "test_*.py"
     suite = unittest.defaultTestLoader.discover(HERE, pattern=pattern, top_level_dir=HERE)
     result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)

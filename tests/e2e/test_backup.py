@@ -12,6 +12,7 @@ from harness import ServerTestCase, poll
 from test_evidence import make_pdf
 
 
+@harness.sqlite_only("holdpoint backup copies the SQLite file; PostgreSQL is backed up with its own tools")
 class BackupTest(ServerTestCase):
 
     @classmethod

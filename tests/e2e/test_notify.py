@@ -719,6 +719,7 @@ class NotifyTest(ServerTestCase):
         other = tempfile.mkdtemp(prefix="holdpoint-e2e-other-")
         try:
             env = dict(self.server.env, HOLDPOINT_DATA=other)
+            env.pop("HOLDPOINT_DATABASE", None)          # another installation: SQLite in its own directory
             for cmd in ("migrate", "seed-demo"):
                 r = subprocess.run([harness.HOLDPOINT, cmd], env=env, capture_output=True, text=True, timeout=120)
                 self.assertEqual(r.returncode, 0, r.stderr)

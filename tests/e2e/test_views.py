@@ -879,26 +879,14 @@ class DemoDataTest(ViewsCase):
 
     def test_02_the_unread_count_stops_at_100(self):
         """Every page shows it: it is counted up to 100 and shown as "100+", however many wait."""
-        import sqlite3
         uid = self.server.sql("SELECT id FROM users WHERE username='dave'")[0][0]
-        con = sqlite3.connect(os.path.join(self.server.data, "holdpoint.db"), timeout=10)
-        try:
-            with con:
-                con.executemany("INSERT INTO notifications(user_id,text,link,created_at) VALUES(?,?,'',0)",
-                                [(uid, "note %d" % i) for i in range(150)])
-        finally:
-            con.close()
+        self.server.execute("INSERT INTO notifications(user_id,text,link,created_at) VALUES(?,?,'',0)",
+                            many=[(uid, "note %d" % i) for i in range(150)])
         head = self.as_("dave").get("/releases").text
         self.assertIn('aria-label="100+ unread">100+</span>', head)
-        con = sqlite3.connect(os.path.join(self.server.data, "holdpoint.db"), timeout=10)
-        try:
-            with con:
-                con.execute("UPDATE notifications SET read_at=1 WHERE user_id=? AND id NOT IN"
+        self.server.execute("UPDATE notifications SET read_at=1 WHERE user_id=? AND id NOT IN"
                             " (SELECT id FROM notifications WHERE user_id=? ORDER BY id DESC LIMIT 7)", (uid, uid))
-                unread = con.execute("SELECT count(*) FROM notifications WHERE user_id=? AND read_at IS NULL",
-                                     (uid,)).fetchone()[0]
-        finally:
-            con.close()
+        unread = self.server.sql("SELECT count(*) FROM notifications WHERE user_id=? AND read_at IS NULL", uid)[0][0]
         self.assertIn('aria-label="%d unread">%d</span>' % (unread, unread), self.as_("dave").get("/releases").text)
 
 

@@ -995,12 +995,12 @@ struct env {
   struct audit_ctx ctx;
 };
 
-static int64_t sql_id(sqlite3 *db, const char *sql, const char *z){
-  sqlite3_stmt *st = db_prepare(db, sql);
+static int64_t sql_id(struct db *db, const char *sql, const char *z){
+  struct db_stmt *st = db_prepare(db, sql);
   ck_assert_ptr_nonnull(st);
   if( z ) db_bind_text(st, ":z", z);
   int64_t v = -1;
-  if( db_step(st)==SQLITE_ROW ) v = sqlite3_column_int64(st, 0);
+  if( db_step(st)==DB_ROW ) v = db_col_int64(st, 0);
   db_finish(st);
   return v;
 }
@@ -1123,10 +1123,10 @@ static const char *col(struct env *e, const char *sql, const char *z){
   static char out[8][200];
   static int turn;
   char *o = out[turn++ % 8];
-  sqlite3_stmt *st = db_prepare(e->app.db, sql);
+  struct db_stmt *st = db_prepare(e->app.db, sql);
   ck_assert_ptr_nonnull(st);
   if( z ) db_bind_text(st, ":z", z);
-  snprintf(o, 200, "%s", db_step(st)==SQLITE_ROW ? db_col_text(st, 0) : "(no row)");
+  snprintf(o, 200, "%s", db_step(st)==DB_ROW ? db_col_text(st, 0) : "(no row)");
   db_finish(st);
   return o;
 }

@@ -54,7 +54,7 @@ static int sink_write(void *ctx, const char *z, size_t n){
 }
 
 /* A fresh database in a temporary directory, migrated, with an audit key. */
-static sqlite3 *fresh_db(struct app *a, char *dir, size_t n){
+static struct db *fresh_db(struct app *a, char *dir, size_t n){
   snprintf(dir, n, "/tmp/check_export_XXXXXX");
   ck_assert_ptr_nonnull(mkdtemp(dir));
   memset(a, 0, sizeof(*a));

@@ -485,7 +485,7 @@ struct env {
   struct audit_ctx ctx;
 };
 
-static int64_t sql_int(sqlite3 *db, const char *sql){
+static int64_t sql_int(struct db *db, const char *sql){
   return db_int(db, sql, -1);
 }
 

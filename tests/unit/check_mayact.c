@@ -10,6 +10,7 @@
 ** activation, minus the people who left a rule's team before voting), and
 ** each vote must be accepted exactly when the model says it may be.
 */
+#include <sqlite3.h>
 #include <check.h>
 #include <stdarg.h>
 #include <stdio.h>

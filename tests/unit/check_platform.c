@@ -103,7 +103,7 @@ START_TEST(t_template_missing_file_fails_cleanly){
 END_TEST
 
 /* Close db and remove the directory fresh_db made, with the database's files. */
-static void drop_db(sqlite3 *db, const char *dir){
+static void drop_db(struct db *db, const char *dir){
   char p[128];
   db_close(db);
   for(const char *const *f = (const char *const[]){ "t.db", "t.db-wal", "t.db-shm", NULL }; *f; f++){
@@ -113,12 +113,12 @@ static void drop_db(sqlite3 *db, const char *dir){
   rmdir(dir);
 }
 
-static sqlite3 *fresh_db(char *dir, size_t n){
+static struct db *fresh_db(char *dir, size_t n){
   snprintf(dir, n, "/tmp/hp-unit-XXXXXX");
   ck_assert_ptr_nonnull(mkdtemp(dir));
   char path[4200];
   snprintf(path, sizeof(path), "%s/t.db", dir);
-  sqlite3 *db;
+  struct db *db;
   ck_assert_int_eq(db_open(path, &db), 0);
   const char *root = getenv("HOLDPOINT_ROOT");
   char sql[4200];
@@ -130,20 +130,20 @@ static sqlite3 *fresh_db(char *dir, size_t n){
 /* Write transactions nest: an inner one is a savepoint its rollback undoes alone. */
 START_TEST(t_db_nested_transactions){
   char dir[64];
-  sqlite3 *db = fresh_db(dir, sizeof(dir));
+  struct db *db = fresh_db(dir, sizeof(dir));
   int64_t n0 = db_int(db, "SELECT count(*) FROM settings", -1);
   ck_assert_int_eq(db_begin_write(db), 0);
   ck_assert_int_eq(db_exec(db, "INSERT INTO settings(key,value) VALUES('outer','1')"), 0);
   ck_assert_int_eq(db_begin_write(db), 0);                      /* a savepoint */
   ck_assert_int_eq(db_exec(db, "INSERT INTO settings(key,value) VALUES('inner','1')"), 0);
   db_rollback(db);                                              /* undoes only the inner one */
-  ck_assert(!sqlite3_get_autocommit(db));
+  ck_assert(db_in_tx(db));
   ck_assert_int_eq(db_begin_write(db), 0);
   ck_assert_int_eq(db_exec(db, "INSERT INTO settings(key,value) VALUES('kept','1')"), 0);
   ck_assert_int_eq(db_commit(db), 0);                           /* into the outer one */
-  ck_assert(!sqlite3_get_autocommit(db));
+  ck_assert(db_in_tx(db));
   ck_assert_int_eq(db_commit(db), 0);
-  ck_assert(sqlite3_get_autocommit(db));
+  ck_assert(!db_in_tx(db));
   ck_assert_int_eq(db_int(db, "SELECT count(*) FROM settings", -1), n0 + 2);
   ck_assert_int_eq(db_int(db, "SELECT count(*) FROM settings WHERE key='inner'", -1), 0);
   /* an inner commit is undone by the outer rollback */
@@ -152,7 +152,7 @@ START_TEST(t_db_nested_transactions){
   ck_assert_int_eq(db_exec(db, "INSERT INTO settings(key,value) VALUES('gone','1')"), 0);
   ck_assert_int_eq(db_commit(db), 0);
   db_rollback(db);
-  ck_assert(sqlite3_get_autocommit(db));
+  ck_assert(!db_in_tx(db));
   ck_assert_int_eq(db_int(db, "SELECT count(*) FROM settings WHERE key='gone'", -1), 0);
   db_rollback(db);                                              /* safe with none open */
   drop_db(db, dir);
@@ -162,17 +162,20 @@ END_TEST
 /* A writer waits for another's lock (and /metrics counts the waits), then gives up. */
 START_TEST(t_db_busy_waits_then_gives_up){
   char dir[64], path[128];
-  sqlite3 *db = fresh_db(dir, sizeof(dir)), *other = NULL;
+  struct db *db = fresh_db(dir, sizeof(dir)), *other = NULL;
   snprintf(path, sizeof(path), "%s/t.db", dir);
   ck_assert_int_eq(stats_init(), 0);
   ck_assert_int_eq(db_open(path, &other), 0);
   ck_assert_int_eq(db_begin_write(db), 0);
   uint64_t before = stats_get()->sqlite_busy;
-  ck_assert_int_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_BUSY);
+  ck_assert_int_eq(db_begin_write(other), -1);                   /* busy */
+  ck_assert(!db_in_tx(other));
   ck_assert_uint_gt(stats_get()->sqlite_busy, before + 10);     /* it retried, more than a few times */
+  ck_assert(db_in_tx(db));                                      /* the other's failure left this one alone */
   ck_assert_int_eq(db_commit(db), 0);
-  ck_assert_int_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);   /* free again */
-  sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+  ck_assert_int_eq(db_begin_write(other), 0);                    /* free again */
+  db_rollback(other);
+  ck_assert(!db_in_tx(other));
   db_close(other);
   drop_db(db, dir);
 }
@@ -180,7 +183,7 @@ END_TEST
 
 START_TEST(t_db_helpers){
   char dir[64];
-  sqlite3 *db = fresh_db(dir, sizeof(dir));
+  struct db *db = fresh_db(dir, sizeof(dir));
   ck_assert_int_ge(db_schema_version(db), 1);
   ck_assert_int_eq(db_int(db, "PRAGMA foreign_keys", -1), 1);
   ck_assert_int_eq(db_int(db, "PRAGMA synchronous", -1), 2);      /* FULL */
@@ -192,13 +195,13 @@ START_TEST(t_db_helpers){
   ck_assert_int_eq(db_schema_version(db), v);
   /* named binds, text with quotes is data not SQL */
   ck_assert_int_eq(db_begin_write(db), 0);
-  ck_assert(!sqlite3_get_autocommit(db));
-  sqlite3_stmt *st = db_prepare(db, "INSERT INTO settings(key,value) VALUES(:k,:v)");
+  ck_assert(db_in_tx(db));
+  struct db_stmt *st = db_prepare(db, "INSERT INTO settings(key,value) VALUES(:k,:v)");
   ck_assert_ptr_nonnull(st);
   ck_assert_int_eq(db_bind_text(st, ":k", "x'); DROP TABLE users; --"), 0);
   ck_assert_int_eq(db_bind_text(st, ":v", "1"), 0);
   ck_assert_int_eq(db_bind_text(st, ":nope", "1"), -1);          /* unknown parameter */
-  ck_assert_int_eq(db_step(st), SQLITE_DONE);
+  ck_assert_int_eq(db_step(st), DB_DONE);
   db_finish(st);
   ck_assert_int_eq(db_commit(db), 0);
   ck_assert_int_eq(db_int(db, "SELECT count(*) FROM users", -1), 0);
