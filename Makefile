@@ -41,7 +41,7 @@ HEADERS    := $(foreach l,$(LAYERS),$(wildcard cgi-src/$(l)/*.h))
 UNIT_SRC   := $(wildcard tests/unit/check_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps deps-check browser-deps deb run stop check check-layers check-python check-unit check-fuzz check-e2e check-faults check-browser check-asan fuzz scan screenshots bench clean
+.PHONY: all deps deps-check browser-deps deb run stop check check-layers check-python check-unit check-fuzz check-e2e check-faults check-browser check-postgres deps-postgres check-asan fuzz scan screenshots bench clean
 
 all: $(BUILD)/holdpoint $(BUILD)/holdctl
 
@@ -63,6 +63,11 @@ deps:
 
 deps-check:
 	$(call install_debs,$(CHECK_DEBS))
+
+# PostgreSQL for make check-postgres (a cluster of the tests' own, in a temporary directory).
+PG_DEBS    := postgresql python3-psycopg2
+deps-postgres: deps-check
+	$(call install_debs,$(PG_DEBS))
 
 # Node.js (Debian's, unless one is already there) and the pinned npm packages of tests/browser.
 browser-deps: deps-check
@@ -120,6 +125,10 @@ check-unit: $(UNIT_BIN)
 
 check-e2e: all
 	@HOLDPOINT_BUILD=$(BUILD) $(PYTHON) tests/e2e/run.py
+
+# The whole e2e suite again with every test server storing in PostgreSQL, then two nodes on one database.
+check-postgres: deps-postgres all
+	@HOLDPOINT_TEST_POSTGRES=1 HOLDPOINT_BUILD=$(BUILD) $(PYTHON) tests/e2e/run.py
 
 check-browser: all
 	@cd tests/browser && HOLDPOINT_BUILD=$(abspath $(BUILD)) node --test --test-concurrency=1 journeys/

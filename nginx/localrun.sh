@@ -88,7 +88,7 @@ do_stop_cmd() {
 
 fill() {   # template output
   sed -e "s|@ROOT@|$ROOT|g" -e "s|@DATA@|$DATA|g" -e "s|@CONF@|$DATA/nginx|g" \
-      -e "s|@SOCKET@|$DATA/run/holdpoint.sock|g" -e "s|@HOLDCTL@|$BUILD/holdctl|g" \
+      -e "s|@SOCKET@|$DATA/run/holdpoint.sock|g" -e "s|@HOLDCTL@|$BUILD/holdctl|g" -e "s|@UPSTREAM@|$UPSTREAM|g" \
       -e "s|@LISTEN@|127.0.0.1:$PORT|g" -e "s|@TLS_LISTEN@|127.0.0.1:$TLS_PORT|g" \
       -e "s|@TLS_PORT_SUFFIX@|$TLS_PORT_SUFFIX|g" -e "s|@SCHEME_HEADERS@|$SCHEME_HEADERS|g" \
       -e "s|@MAX_BODY@|${HOLDPOINT_NGINX_MAX_BODY:-256m}|g" \
@@ -143,6 +143,17 @@ do_start() {
     SITE="$ROOT/nginx/holdpoint-tls.conf.in"
     SCHEME_HEADERS='add_header Strict-Transport-Security "max-age=31536000" always;'
     [ "$TLS_PORT" = 443 ] || TLS_PORT_SUFFIX=":$TLS_PORT"
+  fi
+  # Other nodes on the same database (HOLDPOINT_UPSTREAM_EXTRA="unix:/path/holdpoint.sock …"):
+  # nginx spreads requests over this node and those, and skips one that does not answer.
+  UPSTREAM="unix:$DATA/run/holdpoint.sock"
+  rm -f "$DATA/nginx/upstream.conf"
+  if [ -n "${HOLDPOINT_UPSTREAM_EXTRA:-}" ]; then
+    UPSTREAM=holdpoint_nodes
+    { echo "upstream holdpoint_nodes {"
+      echo "    server unix:$DATA/run/holdpoint.sock max_fails=1 fail_timeout=10s;"
+      for u in $HOLDPOINT_UPSTREAM_EXTRA; do echo "    server $u max_fails=1 fail_timeout=10s;"; done
+      echo "}"; } > "$DATA/nginx/upstream.conf"
   fi
   rm -f "$DATA/nginx/holdpoint-tls.conf"
   fill "$SITE" "$DATA/nginx/holdpoint.conf"

@@ -558,7 +558,10 @@ int db_bind_null(struct db_stmt *st, const char *name){
 /* ---------------------------------------------------------------- running */
 
 /* PostgreSQL: run a command that returns no rows; 0 ok, -1 (logged unless quiet). */
+static void pg_revive(struct db *db);
+
 static int pg_command(struct db *db, const char *sql, int quiet){
+  pg_revive(db);
   PGresult *r = PQexec(db->pg, sql);
   ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
   int ok = s==PGRES_COMMAND_OK || s==PGRES_TUPLES_OK;
@@ -568,6 +571,28 @@ static int pg_command(struct db *db, const char *sql, int quiet){
   }
   PQclear(r);
   return ok ? 0 : -1;
+}
+
+/*
+** A connection that broke (the server restarted, or failed over to a replica that became the
+** primary: give several hosts with target_session_attrs=read-write) is opened again before
+** the next statement; what was prepared on the old one is prepared again on first use.  The
+** transaction that was open is gone with it (its statements fail; the request answers 503).
+*/
+static void pg_revive(struct db *db){
+  if( PQstatus(db->pg)!=CONNECTION_BAD ) return;
+  PQreset(db->pg);
+  if( PQstatus(db->pg)!=CONNECTION_OK ){
+    snprintf(db->err, sizeof(db->err), "PostgreSQL cannot be reached: %s", PQerrorMessage(db->pg));
+    return;
+  }
+  log_msg("db: connected to PostgreSQL again");
+  for(int i=0; i<DB_CACHE_SLOTS; i++){
+    if( cache[i].db==db && cache[i].st ) cache[i].st->name[0] = 0;
+  }
+  db->wdepth = 0;
+  db->read_tx = 0;
+  pg_command(db, "SET TIME ZONE 'UTC'", 0);
 }
 
 static int pg_in_tx(struct db *db){
@@ -608,6 +633,7 @@ static int pg_prepare(struct db_stmt *st){
 /* The first run of st since its reset: prepare it on the server if needed, run it, keep the rows. */
 static int pg_run(struct db_stmt *st){
   struct db *db = st->db;
+  pg_revive(db);
   if( PQtransactionStatus(db->pg)==PQTRANS_INERROR ){
     log_msg("db: statement in a failed transaction: %.200s", st->text);
     return DB_ERROR;

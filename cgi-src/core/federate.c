@@ -100,7 +100,7 @@ static int set_target(struct app *a, const struct audit_ctx *c, int64_t uid, con
 static int apply_map(struct app *a, const struct audit_ctx *c, int64_t uid, const char *gjson){
   struct tgt { char kind[8]; char name[72]; int want; } t[64];
   int n = 0, changed = 0;
-  struct db_stmt *st = db_prepare(a->db, "SELECT target_kind, target, max(grp IN (SELECT value FROM json_each(:g)))"
+  struct db_stmt *st = db_prepare(a->db, "SELECT target_kind, target, max(CASE WHEN lower(grp) IN (SELECT lower(value) FROM json_each(:g)) THEN 1 ELSE 0 END)"
                                        " FROM group_map GROUP BY target_kind, target ORDER BY target_kind, target");
   if( st==NULL ) return -1;
   db_bind_text(st, ":g", gjson);

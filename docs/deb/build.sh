@@ -29,7 +29,7 @@ install -m 0640 "$ROOT/docs/deb/holdpoint.conf" "$PKG/etc/holdpoint/"
 # for HTTPS put it behind your TLS, or start from nginx/holdpoint-tls.conf.in).
 fill() {
   sed -e "s|@ROOT@|/usr/share/holdpoint|g" -e "s|@DATA@|/var/lib/holdpoint|g" -e "s|@CONF@|/etc/holdpoint/nginx|g" \
-      -e "s|@SOCKET@|/var/lib/holdpoint/run/holdpoint.sock|g" -e "s|@LISTEN@|80|g" -e "s|@MAX_BODY@|256m|g" \
+      -e "s|@SOCKET@|/var/lib/holdpoint/run/holdpoint.sock|g" -e "s|@UPSTREAM@|unix:/var/lib/holdpoint/run/holdpoint.sock|g" -e "s|@LISTEN@|80|g" -e "s|@MAX_BODY@|256m|g" \
       -e "s|@HOLDCTL@|/usr/bin/holdctl|g" \
       -e "s|@SCHEME_HEADERS@||g" -e "s|@TLS_PORT_SUFFIX@||g" \
       -e "s|@FASTCGI_PARAMS@|/etc/nginx/fastcgi_params|g" -e "s|@MIME_TYPES@|/etc/nginx/mime.types|g" "$1" > "$2"

@@ -47,15 +47,28 @@ class Cluster:
             raise RuntimeError("%s failed: %s %s" % (args[0], r.stdout, r.stderr))
         return r
 
-    def start(self):
-        self._run("initdb", "-D", self.data, "-U", "holdpoint", "--auth=trust", "-E", "UTF8",
-                  "--locale=C.UTF-8")
-        # fsync off: the tests' data is thrown away; one cluster for the whole run
+    def start(self, options="", replica_of=None):
+        """A new cluster, or (replica_of) a streaming standby of another made by pg_basebackup."""
+        if replica_of is None:
+            self._run("initdb", "-D", self.data, "-U", "holdpoint", "--auth=trust", "-E", "UTF8",
+                      "--locale=C.UTF-8")
+        else:
+            self._run("pg_basebackup", "-h", "127.0.0.1", "-p", str(replica_of.port), "-U", "holdpoint",
+                      "-D", self.data, "-R", "-X", "stream", "-c", "fast")
+        # fsync off: the tests' data is thrown away
         self._run("pg_ctl", "-D", self.data, "-l", os.path.join(self.dir, "log"), "-w", "-o",
-                  "-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"
-                  % (self.port, self.dir), "start")
+                  "-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300 %s"
+                  % (self.port, self.dir, options), "start")
         self.started = True
         return self
+
+    def kill(self):
+        """Stop at once, as a machine that is lost would (no checkpoint, connections cut)."""
+        self._run("pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
+        self.started = False
+
+    def promote(self):
+        self._run("pg_ctl", "-D", self.data, "-w", "promote")
 
     def stop(self):
         if self.started:
@@ -69,7 +82,3 @@ class Cluster:
     def url(self, db="postgres"):
         return "postgresql://holdpoint@127.0.0.1:%d/%s" % (self.port, db)
 
-
-def url_base():
-    """The running cluster's URL without a database name, or None (SQLite)."""
-    return os.environ.get("HOLDPOINT_TEST_POSTGRES_URL") or None

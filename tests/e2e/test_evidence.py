@@ -474,8 +474,8 @@ class EvidenceTest(ServerTestCase):
         self.assertIn("not waiting for input", r.json()["error"]["message"])
         r = self.upload(self.api, 999999, "report", "a.txt", TEXT, api=True)
         self.assertEqual(r.status, 404)
-        self.assertEqual(self.server.sql("SELECT json_extract(details_json,'$.status') FROM audit_log"
-                                         " WHERE action='evidence.refused' ORDER BY seq DESC LIMIT 1")[0][0], 409)
+        self.assertEqual(int(self.server.sql("SELECT json_extract(details_json,'$.status') FROM audit_log"
+                                             " WHERE action='evidence.refused' ORDER BY seq DESC LIMIT 1")[0][0]), 409)
         anon = self.client()
         r = self.upload(anon, acts["qa-signoff"], "report", "a.txt", TEXT, csrf=False)
         self.assertEqual(r.status, 403)

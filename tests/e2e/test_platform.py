@@ -168,6 +168,9 @@ class PlatformTest(ServerTestCase):
     def test_migrations_recorded(self):
         rows = self.server.sql("SELECT version FROM schema_migrations ORDER BY version")
         self.assertGreaterEqual(len(rows), 1)
+        if harness.on_postgres():                 # one file for the whole schema so far (sql/postgres/)
+            self.assertEqual([r[0] for r in rows], [16])
+            return
         self.assertEqual(rows[0][0], 1)
         self.assertEqual(self.server.sql("PRAGMA journal_mode")[0][0], "wal")
 
@@ -294,7 +297,8 @@ class DoctorTest(ServerTestCase):
         r = self.doctor()
         self.assertEqual(r.returncode, 0, r.stdout)
         self.assertIn("Holdpoint looks healthy", r.stdout)
-        for line in ("database integrity", "schema version", "audit trail intact", "socket", "nginx answers"):
+        store = "PostgreSQL answers" if harness.on_postgres() else "database integrity"
+        for line in (store, "schema version", "audit trail intact", "socket", "nginx answers"):
             self.assertRegex(r.stdout, r"(?m)^ok +.*%s" % line)
         key = os.path.join(self.server.data, "keys", "audit.key")
         os.chmod(key, 0o644)
