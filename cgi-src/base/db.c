@@ -562,9 +562,18 @@ static void pg_revive(struct db *db);
 
 static int pg_command(struct db *db, const char *sql, int quiet){
   pg_revive(db);
+  int idle = PQtransactionStatus(db->pg)==PQTRANS_IDLE;
   PGresult *r = PQexec(db->pg, sql);
   ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
   int ok = s==PGRES_COMMAND_OK || s==PGRES_TUPLES_OK;
+  if( !ok && idle && PQstatus(db->pg)==CONNECTION_BAD && (strncmp(sql, "BEGIN", 5)==0 || strncmp(sql, "SET ", 4)==0) ){
+    /* the connection was found broken by this request's first command: open it again, once */
+    PQclear(r);
+    pg_revive(db);
+    r = PQexec(db->pg, sql);
+    s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    ok = s==PGRES_COMMAND_OK || s==PGRES_TUPLES_OK;
+  }
   if( !ok ){
     snprintf(db->err, sizeof(db->err), "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(db->pg));
     if( !quiet ) log_msg("db: %s: %.200s", db->err, sql);
@@ -638,11 +647,22 @@ static int pg_run(struct db_stmt *st){
     log_msg("db: statement in a failed transaction: %.200s", st->text);
     return DB_ERROR;
   }
-  if( st->name[0]==0 && pg_prepare(st) ) return DB_ERROR;
+  int idle = PQtransactionStatus(db->pg)==PQTRANS_IDLE;
+  if( st->name[0]==0 && pg_prepare(st) && !(idle && PQstatus(db->pg)==CONNECTION_BAD) ) return DB_ERROR;
   int sp = st->writes && pg_in_tx(db);       /* a failure undoes this statement alone, as in SQLite */
   if( sp && pg_command(db, "SAVEPOINT hp_s", 0) ) return DB_ERROR;
-  st->res = PQexecPrepared(db->pg, st->name, st->nparam, (const char *const*)st->val, st->len, st->fmt, 0);
+  st->res = st->name[0] ? PQexecPrepared(db->pg, st->name, st->nparam, (const char *const*)st->val, st->len, st->fmt, 0) : NULL;
   ExecStatusType s = st->res ? PQresultStatus(st->res) : PGRES_FATAL_ERROR;
+  if( s!=PGRES_TUPLES_OK && s!=PGRES_COMMAND_OK && idle && !st->writes && PQstatus(db->pg)==CONNECTION_BAD ){
+    /* a read on its own that found the connection broken: open it again and read, once */
+    PQclear(st->res);
+    st->res = NULL;
+    pg_revive(db);
+    if( PQstatus(db->pg)==CONNECTION_OK && (st->name[0] || pg_prepare(st)==0) ){
+      st->res = PQexecPrepared(db->pg, st->name, st->nparam, (const char *const*)st->val, st->len, st->fmt, 0);
+    }
+    s = st->res ? PQresultStatus(st->res) : PGRES_FATAL_ERROR;
+  }
   if( s==PGRES_TUPLES_OK || s==PGRES_COMMAND_OK ){
     const char *n = PQcmdTuples(st->res);
     db->changes = n && n[0] ? strtoll(n, NULL, 10) : 0;

@@ -276,3 +276,60 @@ class FailoverTest(unittest.TestCase):
         seq = int(head.split(":")[0])
         self.assertGreater(self.s.sql("SELECT max(seq) FROM audit_log")[0][0], seq)
         self.assertEqual(self.s.sql("SELECT count(*) FROM decisions WHERE activity_id=?", waiting)[0][0], 2)
+
+
+@unittest.skipUnless(harness.on_postgres(), "copies into PostgreSQL (make check-postgres)")
+class MigrateStoreTest(unittest.TestCase):
+    """holdpoint migrate-store: a SQLite installation with decisions and a file, copied into an empty
+    PostgreSQL database, verified there, refused a second time; the server then runs on the copy."""
+
+    def test_01_copy_verify_refuse_twice_and_serve(self):
+        base = os.environ["HOLDPOINT_TEST_POSTGRES_URL"]
+        s = Server(env={"HOLDPOINT_DATABASE": ""}).start()          # SQLite in its data directory
+        self.addCleanup(s.stop)
+        api = s.client(token=s.demo_token())
+        path = os.path.join(s.data, "capture.yaml")
+        with open(path, "w") as f:
+            f.write(CAPTURE_YAML)
+        s.cli("template", "import", path)
+        r = api.request("POST", "/api/v1/releases", json_body={"template": "capture", "name": "moved", "version": "1"})
+        self.assertEqual(r.status, 201, r.text)
+        acts = {x["name"]: x["id"] for p in r.json()["phases"] for x in p["activities"]}
+        self.assertEqual(api.request("POST", "/api/v1/activities/%d/result" % acts["build"], json_body={"result": "pass"}).status, 200)
+        data = b"the report that must survive the move\n"
+        body, ctype = multipart([("field", None, b"report"), ("file", "report.txt", data)])
+        r = api.request("POST", "/api/v1/activities/%d/evidence" % acts["signoff"], body=body, headers={"Content-Type": ctype})
+        self.assertEqual(r.status, 201, r.text)
+        evidence_id = r.json()["evidence"]["id"]
+        counts = {t: s.sql("SELECT count(*) FROM %s" % t)[0][0] for t in ("users", "releases", "activities", "decisions", "evidence", "audit_log")}
+        head = s.cli("audit", "head").stdout.strip()
+        subprocess.run([os.path.join(harness.ROOT, "nginx", "localrun.sh"), "stop"], env=s.env, capture_output=True, timeout=120)
+
+        name = "moved_%d" % os.getpid()
+        harness._pg_admin(base, "CREATE DATABASE %s" % name)
+        self.addCleanup(harness._pg_admin, base, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
+        url = base + name
+        bad = s.cli("migrate-store", "--from", "sqlite:/nonexistent/holdpoint.db", "--to", url, check=False)
+        self.assertEqual(bad.returncode, 1)
+        self.assertIn("cannot read /nonexistent/holdpoint.db", bad.stderr)
+        r = s.cli("migrate-store", "--to", url)
+        self.assertIn("migrated:", r.stdout)
+        self.assertIn("audit trail verified on PostgreSQL up to %s" % head, r.stdout)
+        self.assertIn("1 evidence files checked", r.stdout)
+        again = s.cli("migrate-store", "--to", url, check=False)
+        self.assertEqual(again.returncode, 1)
+        self.assertIn("not done twice", again.stderr)
+        for table, n in counts.items():
+            self.assertEqual(harness._pg_query(url, "SELECT count(*) FROM %s" % table, ()), [(n,)], table)
+
+        # the same data directory (evidence, key) served from the PostgreSQL copy
+        s.env["HOLDPOINT_DATABASE"] = url
+        s.start()
+        self.assertIn("intact", s.cli("audit", "verify", "--head", head).stdout)
+        r = s.client(token=s.demo_token()).get("/api/v1/evidence/%d" % evidence_id)
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.body, data)
+        r = s.client(token=s.demo_token()).request("POST", "/api/v1/releases",
+                                                   json_body={"template": "capture", "name": "after", "version": "2"})
+        self.assertEqual(r.status, 201, r.text)                  # new ids follow the copied ones
+        self.assertIn("intact", s.cli("audit", "verify").stdout)
