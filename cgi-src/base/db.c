@@ -37,7 +37,7 @@ struct db {
   int wdepth;                 /* open write transactions (1 = BEGIN, more = savepoints) */
   int read_tx;                /* a db_begin_read transaction is open */
   int pg_tx;                  /* PostgreSQL: a transaction is open */
-  int pg_failed;              /* PostgreSQL: the open transaction failed; only a rollback helps */
+  int64_t session_lock;       /* PostgreSQL: the advisory lock this session holds (0: none) */
   int64_t changes;            /* PostgreSQL: rows the last statement changed */
   unsigned seq;               /* PostgreSQL: names of server-side statements */
   char err[300];
@@ -601,6 +601,7 @@ static void pg_revive(struct db *db){
   }
   db->wdepth = 0;
   db->read_tx = 0;
+  db->session_lock = 0;                      /* went with the old session */
   pg_command(db, "SET TIME ZONE 'UTC'", 0);
 }
 
@@ -720,6 +721,19 @@ int db_exec(struct db *db, const char *sql){
     return -1;
   }
   return 0;
+}
+
+int db_session_lock(struct db *db, int64_t key){
+  if( db->dialect!=DB_POSTGRES ) return DB_NO_SESSION_LOCK;
+  pg_revive(db);
+  if( db->session_lock==key && PQstatus(db->pg)==CONNECTION_OK ) return 1;
+  char sql[80];
+  snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(%lld)", (long long)key);
+  PGresult *r = PQexec(db->pg, sql);
+  int rc = r && PQresultStatus(r)==PGRES_TUPLES_OK && PQntuples(r)==1 ? (PQgetvalue(r, 0, 0)[0]=='t') : -1;
+  PQclear(r);
+  if( rc==1 ) db->session_lock = key;
+  return rc;
 }
 
 int db_in_tx(struct db *db){

@@ -52,6 +52,14 @@ int db_begin_write(struct db *db);                      /* the write lock (neste
 int db_commit(struct db *db);                           /* 0 ok (nested: into the outer one), -1 (rolled back) */
 void db_rollback(struct db *db);                        /* the innermost; safe to call with no transaction */
 int db_in_tx(struct db *db);                            /* 1 when a transaction is open */
+/*
+** A lock this connection holds until it closes or breaks (PostgreSQL's session advisory lock:
+** released the moment its process dies, kept while it lives, however long it stalls).
+** 1 held (now or already), 0 another connection holds it, -1 error; DB_NO_SESSION_LOCK on
+** SQLite, which has none (one machine: a lease row does).
+*/
+enum { DB_NO_SESSION_LOCK = 2 };
+int db_session_lock(struct db *db, int64_t key);
 void db_begin_read(struct db *db);  /* one read snapshot for a page; ended by db_end_read or any write */
 void db_end_read(struct db *db);    /* safe to call with none open */
 int64_t db_col_int64(struct db_stmt *st, int i);        /* 0 for NULL */

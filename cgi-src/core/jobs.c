@@ -23,20 +23,30 @@ static const char *holder_name(char *buf, size_t n){
   return buf;
 }
 
+/* The job runner's lock on a shared PostgreSQL database ("jobs" in ASCII). */
+#define JOBS_LOCK 0x6a6f6273
+
 /*
 ** Take or renew the lease row "jobs": it is ours if free, expired or already
 ** ours.  One conditional statement in a write transaction, so two servers on
-** one database never both hold it.  Returns 1 when we hold it.
+** one database never both hold it.  On PostgreSQL the job runner first holds a
+** session lock (db_session_lock): while its process lives no other node's runner
+** works, however long it stalls, and the moment it dies another takes over; the
+** row then only says who holds it.  Returns 1 when we hold it.
 */
 int jobs_acquire_lease(struct app *app, const char *holder, int64_t now, int64_t ttl_ms){
-  struct db_stmt *st = db_prepare(app->db,
-    "INSERT INTO job_lease(name,holder,expires_at) VALUES('jobs',:h,:exp)"
-    " ON CONFLICT(name) DO UPDATE SET holder=:h, expires_at=:exp"
-    " WHERE job_lease.holder=:h OR job_lease.expires_at<:now");
+  int lock = db_session_lock(app->db, JOBS_LOCK);
+  if( lock!=1 && lock!=DB_NO_SESSION_LOCK ) return 0;
+  struct db_stmt *st = db_prepare(app->db, lock==1
+    ? "INSERT INTO job_lease(name,holder,expires_at) VALUES('jobs',:h,:exp)"
+      " ON CONFLICT(name) DO UPDATE SET holder=:h, expires_at=:exp"
+    : "INSERT INTO job_lease(name,holder,expires_at) VALUES('jobs',:h,:exp)"
+      " ON CONFLICT(name) DO UPDATE SET holder=:h, expires_at=:exp"
+      " WHERE job_lease.holder=:h OR job_lease.expires_at<:now");
   if( st==NULL ) return 0;
   db_bind_text(st, ":h", holder);
   db_bind_int64(st, ":exp", now + ttl_ms);
-  db_bind_int64(st, ":now", now);
+  if( db_has_param(st, ":now") ) db_bind_int64(st, ":now", now);
   int ok = db_step(st)==DB_DONE && db_changes(app->db)==1;
   db_finish(st);
   return ok;
