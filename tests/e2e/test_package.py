@@ -57,7 +57,8 @@ class PackageTest(unittest.TestCase):
         listing = subprocess.run(["dpkg-deb", "-c", self.deb], capture_output=True, text=True, check=True).stdout
         for path in ("./usr/bin/holdpoint", "./usr/bin/holdctl", "./lib/systemd/system/holdpoint.service",
                      "./etc/holdpoint/holdpoint.conf", "./etc/nginx/sites-available/holdpoint",
-                     "./usr/share/holdpoint/sql/001_init.sql", "./usr/share/holdpoint/templates/activity.tpl",
+                     "./usr/share/holdpoint/sql/001_init.sql", "./usr/share/holdpoint/sql/postgres/016_schema.sql",
+                     "./usr/share/holdpoint/templates/activity.tpl",
                      "./usr/share/holdpoint/static/css/holdpoint.css"):
             self.assertIn(path, listing)
         conffiles = open(os.path.join(self.root, "DEBIAN", "conffiles")).read().split()
@@ -67,7 +68,8 @@ class PackageTest(unittest.TestCase):
         readme = open(os.path.join(harness.ROOT, "README.md")).read()
         table = readme[readme.index("## Configuration"):readme.index("## Operations")]
         for var in set(re.findall(r"`(HOLDPOINT_[A-Z0-9_]+)`", table)) - {"HOLDPOINT_SEED", "HOLDPOINT_TLS",
-                "HOLDPOINT_NGINX_MAX_BODY", "HOLDPOINT_COUNT_STATEMENTS", "HOLDPOINT_RUN_STATE"}:
+                "HOLDPOINT_NGINX_MAX_BODY", "HOLDPOINT_COUNT_STATEMENTS", "HOLDPOINT_RUN_STATE",
+                "HOLDPOINT_UPSTREAM_EXTRA"}:                  # make run's, not the package's
             self.assertIn(var, conf, "%s is not in /etc/holdpoint/holdpoint.conf" % var)
 
     def test_02_the_unit_verifies_and_is_sandboxed(self):
