@@ -208,6 +208,7 @@ void db_close(struct db *db){
   if( db==NULL ) return;
   for(int i=0; i<DB_CACHE_SLOTS; i++){
     if( cache[i].db==db ){
+      cache[i].st->name[0] = 0;                 /* closing: the server forgets them itself */
       stmt_free(cache[i].st);
       memset(&cache[i], 0, sizeof(cache[i]));
     }
@@ -370,6 +371,16 @@ static int pg_translate(struct db_stmt *st, const char *sql){
   while( isspace((unsigned char)*p) ) p++;
   st->writes = !(strncasecmp(p, "SELECT", 6)==0 || strncasecmp(p, "WITH", 4)==0 || strncasecmp(p, "VALUES", 6)==0);
   return 0;
+}
+
+char *db_pg_translate(const char *sql){
+  struct db_stmt st;
+  memset(&st, 0, sizeof(st));
+  char *out = NULL;
+  if( pg_translate(&st, sql)==0 ){ out = st.pgtext; st.pgtext = NULL; }
+  for(int i=0; i<st.nparam; i++) free(st.pname[i]);
+  free(st.pname); free(st.val); free(st.len); free(st.fmt); free(st.oid); free(st.pgtext);
+  return out;
 }
 
 /* A new statement for sql on db; NULL (logged) on error or for an empty text. */

@@ -73,6 +73,8 @@ const char *db_errmsg(struct db *db);
 int64_t db_int(struct db *db, const char *sql, int64_t dflt); /* first column of first row */
 int db_migrate(struct db *db, const char *sql_dir, int verbose);  /* 0 ok, -1 */
 int db_schema_version(struct db *db);
+/* PostgreSQL's spelling of a SQL text, as db_prepare sends it there (malloc'd; NULL: no memory). */
+char *db_pg_translate(const char *sql);
 /* A consistent copy of the whole database into a new SQLite file at path (SQLite only). */
 int db_backup_to(struct db *db, const char *path, char *msg, size_t nmsg);
 #endif

@@ -145,7 +145,11 @@ void router_dispatch(struct req *r){
   if( reading ) db_begin_read(r->app->db);
   if( rt->flags & RF_API ){
     rc = sess_token_identify(r);
-    if( rc ){ why = "A valid API token is required (Authorization: Bearer ...)."; goto out; }
+    if( rc ){
+      why = rc==HP_UNAVAILABLE ? "Holdpoint cannot read its database just now. Try again in a moment."
+                               : "A valid API token is required (Authorization: Bearer ...).";
+      goto out;
+    }
   }else if( sess_identify(r)<0 ){
     rc = HP_UNAVAILABLE;
     why = "Holdpoint cannot read its database just now. Try again in a moment.";

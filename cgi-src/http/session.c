@@ -267,11 +267,13 @@ int sess_token_identify(struct req *r){
   if( st==NULL ) return HP_ERROR;
   db_bind_text(st, ":h", h);
   int64_t tid = 0, uid = 0;
-  if( db_step(st)==DB_ROW ){
+  int step = db_step(st);
+  if( step==DB_ROW ){
     tid = db_col_int64(st, 0);
     uid = db_col_int64(st, 1);
   }
   db_finish(st);
+  if( step!=DB_ROW && step!=DB_DONE ) return HP_UNAVAILABLE;   /* not "unknown token": the database failed */
   if( tid==0 || !sess_load_user(r, uid, &r->user) ) return HP_UNAUTHORIZED;
   r->via_token = 1;
   r->token_id = tid;

@@ -203,7 +203,7 @@ class Server:
         base = os.environ.get("HOLDPOINT_TEST_POSTGRES_URL")
         if base and "HOLDPOINT_DATABASE" not in self.env:          # make check-postgres
             self.pg_db = "hp_%d_%d" % (os.getpid(), self.port)
-            _pg_admin(base, "CREATE DATABASE %s" % self.pg_db)
+            pg_admin(base, "CREATE DATABASE %s" % self.pg_db)
             self.env["HOLDPOINT_DATABASE"] = base + self.pg_db
 
     def start(self):
@@ -231,7 +231,7 @@ class Server:
             if os.environ.get("HOLDPOINT_KEEP_DATA") != "1":
                 shutil.rmtree(self.data, ignore_errors=True)
         if self.pg_db:
-            _pg_admin(os.environ["HOLDPOINT_TEST_POSTGRES_URL"], "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.pg_db)
+            pg_admin(os.environ["HOLDPOINT_TEST_POSTGRES_URL"], "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.pg_db)
             self.pg_db = None
         self.started = False
         if report:
@@ -264,7 +264,7 @@ class Server:
     def sql(self, query, *params):
         """Read the database directly (sqlite3 module, or psycopg2 under make check-postgres)."""
         if self.env.get("HOLDPOINT_DATABASE"):
-            return _pg_query(self.env["HOLDPOINT_DATABASE"], query, params)
+            return pg_query(self.env["HOLDPOINT_DATABASE"], query, params)
         import sqlite3
         con = sqlite3.connect(os.path.join(self.data, "holdpoint.db"), timeout=10)
         try:
@@ -275,7 +275,7 @@ class Server:
     def sql_dicts(self, query, *params):
         """Rows as dicts (column name -> value)."""
         if self.env.get("HOLDPOINT_DATABASE"):
-            return _pg_query(self.env["HOLDPOINT_DATABASE"], query, params, dicts=True)
+            return pg_query(self.env["HOLDPOINT_DATABASE"], query, params, dicts=True)
         import sqlite3
         con = sqlite3.connect(os.path.join(self.data, "holdpoint.db"), timeout=10)
         con.row_factory = sqlite3.Row
@@ -361,7 +361,7 @@ def sqlite_only(why):
     return unittest.skipIf(on_postgres(), "SQLite only: " + why)
 
 
-def _pg_admin(base, sql):
+def pg_admin(base, sql):
     import psycopg2
     con = psycopg2.connect(base + "postgres")
     con.autocommit = True
@@ -382,7 +382,7 @@ def _pg_text(query, params=True):
     return q
 
 
-def _pg_query(url, query, params, dicts=False):
+def pg_query(url, query, params, dicts=False):
     """Rows of a query on PostgreSQL; booleans come back as 0/1 as SQLite gives them."""
     import psycopg2
     con = psycopg2.connect(url)

@@ -219,14 +219,14 @@ class FailoverTest(unittest.TestCase):
         cls.primary = pg.Cluster()
         cls.addClassCleanup(cls.primary.stop)
         cls.primary.start("-c wal_level=replica")
-        harness._pg_admin(cls.primary.url(""), "CREATE DATABASE failover")
+        harness.pg_admin(cls.primary.url(""), "CREATE DATABASE failover")
         cls.replica = pg.Cluster()
         cls.addClassCleanup(cls.replica.stop)
         cls.replica.start("-c hot_standby=on", replica_of=cls.primary)
         # synchronous: a commit returns once the replica has it (with no standby yet, it would wait)
-        harness._pg_admin(cls.primary.url(""), "ALTER SYSTEM SET synchronous_standby_names = '*'")
-        harness._pg_admin(cls.primary.url(""), "SELECT pg_reload_conf()")
-        poll(lambda: harness._pg_query(cls.primary.url("postgres"), "SELECT sync_state FROM pg_stat_replication", ())
+        harness.pg_admin(cls.primary.url(""), "ALTER SYSTEM SET synchronous_standby_names = '*'")
+        harness.pg_admin(cls.primary.url(""), "SELECT pg_reload_conf()")
+        poll(lambda: harness.pg_query(cls.primary.url("postgres"), "SELECT sync_state FROM pg_stat_replication", ())
              == [("sync",)], what="the replica streaming synchronously")
         url = "postgresql://holdpoint@127.0.0.1:%d,127.0.0.1:%d/failover?target_session_attrs=read-write" % (
             cls.primary.port, cls.replica.port)
@@ -318,8 +318,8 @@ class MigrateStoreTest(unittest.TestCase):
         subprocess.run([os.path.join(harness.ROOT, "nginx", "localrun.sh"), "stop"], env=s.env, capture_output=True, timeout=120)
 
         name = "moved_%d" % os.getpid()
-        harness._pg_admin(base, "CREATE DATABASE %s" % name)
-        self.addCleanup(harness._pg_admin, base, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
+        harness.pg_admin(base, "CREATE DATABASE %s" % name)
+        self.addCleanup(harness.pg_admin, base, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
         url = base + name
         bad = s.cli("migrate-store", "--from", "sqlite:/nonexistent/holdpoint.db", "--to", url, check=False)
         self.assertEqual(bad.returncode, 1)
@@ -332,7 +332,7 @@ class MigrateStoreTest(unittest.TestCase):
         self.assertEqual(again.returncode, 1)
         self.assertIn("not done twice", again.stderr)
         for table, n in counts.items():
-            self.assertEqual(harness._pg_query(url, "SELECT count(*) FROM %s" % table, ()), [(n,)], table)
+            self.assertEqual(harness.pg_query(url, "SELECT count(*) FROM %s" % table, ()), [(n,)], table)
 
         # the same data directory (evidence, key) served from the PostgreSQL copy
         s.env["HOLDPOINT_DATABASE"] = url

@@ -159,6 +159,34 @@ START_TEST(t_db_nested_transactions){
 }
 END_TEST
 
+/* What db_prepare sends to PostgreSQL for SQLite-flavoured SQL (pg_translate). */
+START_TEST(t_db_pg_translate){
+  static const struct { const char *in, *out; } cases[] = {
+    { "SELECT a FROM t WHERE id=:id AND b=:b OR id=:id", "SELECT a FROM t WHERE id=$1 AND b=$2 OR id=$1" },
+    { "SELECT ':x', \"c:y\", x::text FROM t WHERE z=:z -- :comment\n", "SELECT ':x', \"c:y\", x::text FROM t WHERE z=$1 -- :comment\n" },
+    { "SELECT 'it''s :no' || :yes", "SELECT 'it''s :no' || $1" },
+    { "INSERT OR IGNORE INTO t(a) VALUES(:a)", "INSERT INTO t(a) VALUES($1) ON CONFLICT DO NOTHING" },
+    { "SELECT 1 WHERE a=1 OR b=2", "SELECT 1 WHERE a=1 OR b=2" },
+    { "SELECT 1 FROM a x CROSS JOIN b y ON y.x=x.id", "SELECT 1 FROM a x JOIN b y ON y.x=x.id" },
+    { "SELECT count(*) FROM t a WHERE a.r=1 AND +a.status='x'", "SELECT count(*) FROM t a WHERE a.r=1 AND a.status='x'" },
+    { "SELECT 1+a, a + b FROM t", "SELECT 1+a, a + b FROM t" },
+    { "SELECT count(*) FROM (SELECT 1 FROM t LIMIT :n)", "SELECT count(*) FROM (SELECT 1 FROM t LIMIT $1) AS hp_sq1" },
+    { "SELECT x FROM (SELECT 1 AS x) q JOIN (SELECT 2 AS y) ON 1=1", "SELECT x FROM (SELECT 1 AS x) q JOIN (SELECT 2 AS y) AS hp_sq1 ON 1=1" },
+    { "SELECT 1 WHERE a IN (SELECT b FROM c) AND EXISTS(SELECT 1)", "SELECT 1 WHERE a IN (SELECT b FROM c) AND EXISTS(SELECT 1)" },
+    { "SELECT 1 WHERE n LIKE :q", "SELECT 1 WHERE n ILIKE $1" },
+    { "SELECT CAST(v AS INTEGER), char(31), json_extract(j,'$.a'), x.json_each", "SELECT CAST(v AS BIGINT), chr(31), hp_json_extract(j,'$.a'), x.json_each" },
+    { "SELECT value FROM json_each(:g) WHERE json_valid(:g)", "SELECT value FROM hp_json_each($1) WHERE hp_json_valid($1)" },
+    { "SELECT char_length(c), likes, ORDERS FROM t", "SELECT char_length(c), likes, ORDERS FROM t" },
+  };
+  for(size_t i=0; i<sizeof(cases)/sizeof(cases[0]); i++){
+    char *got = db_pg_translate(cases[i].in);
+    ck_assert_ptr_nonnull(got);
+    ck_assert_msg(strcmp(got, cases[i].out)==0, "case %zu: %s\n  gave %s\n  want %s", i, cases[i].in, got, cases[i].out);
+    free(got);
+  }
+}
+END_TEST
+
 /* A writer waits for another's lock (and /metrics counts the waits), then gives up. */
 START_TEST(t_db_busy_waits_then_gives_up){
   char dir[64], path[128];
@@ -281,6 +309,7 @@ int main(void){
   tcase_add_test(tc, t_template_every_file_autoescapes);
   tcase_add_test(tc, t_template_missing_file_fails_cleanly);
   tcase_add_test(tc, t_db_helpers);
+  tcase_add_test(tc, t_db_pg_translate);
   tcase_add_test(tc, t_db_nested_transactions);
   tcase_add_test(tc, t_db_busy_waits_then_gives_up);
   tcase_add_test(tc, t_resp_header_refuses_crlf);
