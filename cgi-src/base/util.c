@@ -9,6 +9,11 @@
 #include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "fault.h"
 #include <time.h>
 #include "hp.h"
 
@@ -240,4 +245,47 @@ char *util_json_dumps_typed(const json_t *v, size_t flags){
   if( same ) return shortform;
   free(shortform);
   return json_dumps(v, flags);
+}
+
+/*
+** Copy src to dst (created new with mode, synced), or only hash src when
+** dst is NULL; the SHA-256 and size of what was read come back.  0 or -1.
+*/
+int util_copy_file(const char *src, const char *dst, mode_t mode, char sha[65], long long *size){
+  int in = open(src, O_RDONLY|O_CLOEXEC), out = -1, rc = -1;
+  EVP_MD_CTX *md = EVP_MD_CTX_new();
+  char *buf = malloc(1 << 16);
+  *size = 0;
+  if( in<0 || md==NULL || buf==NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL)!=1 ) goto out;
+  if( dst ){
+    out = open(dst, O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC, mode);
+    if( out<0 ) goto out;
+  }
+  for(;;){
+    ssize_t n = read(in, buf, 1 << 16);
+    if( n<0 && errno==EINTR ) continue;
+    if( n<0 ) goto out;
+    if( n==0 ) break;
+    *size += n;
+    if( EVP_DigestUpdate(md, buf, (size_t)n)!=1 ) goto out;
+    for(ssize_t w = 0; out>=0 && w<n; ){
+      ssize_t k = fault_hit(FAULT_WRITE) ? (errno = EIO, -1) : write(out, buf + w, (size_t)(n - w));
+      if( k<0 && errno==EINTR ) continue;
+      if( k<0 ) goto out;
+      w += k;
+    }
+  }
+  unsigned char dg[EVP_MAX_MD_SIZE];
+  unsigned int ndg = 0;
+  if( EVP_DigestFinal_ex(md, dg, &ndg)!=1 || ndg!=32 ) goto out;
+  util_hex(dg, 32, sha);
+  if( out>=0 && (fault_hit(FAULT_FSYNC) || fsync(out)) ) goto out;
+  rc = 0;
+out:
+  if( in>=0 ) close(in);
+  if( out>=0 && close(out) ) rc = -1;
+  if( rc && out>=0 ) unlink(dst);
+  EVP_MD_CTX_free(md);
+  free(buf);
+  return rc;
 }

@@ -3,6 +3,7 @@
 #define HP_UTIL_H
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Lower-case hex of p[0..n) into out (2n characters and a NUL). */
 void util_hex(const unsigned char *p, size_t n, char *out);
@@ -31,6 +32,12 @@ int util_parse_utc(const char *z, int with_time, int64_t *ms);
 ** the secret is shorter than 16 characters (too short to be one).
 */
 int util_read_secret(const char *path, char *out, size_t n);
+/*
+** Copy src to dst (created new with mode, synced; its directory must exist), or only hash src
+** when dst is NULL; the SHA-256 and size of what was read come back.  0, or -1 with errno set
+** and no dst left.
+*/
+int util_copy_file(const char *src, const char *dst, mode_t mode, char sha[65], long long *size);
 #define UTIL_TZ_MAX 64
 int util_tz_valid(const char *z);
 const char *util_time_in(int64_t ms, const char *zone, int with_utc, char *out, size_t n);

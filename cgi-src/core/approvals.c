@@ -150,7 +150,7 @@ static int insert_decision(struct app *a, const struct mayact_act *w, const stru
   int step = db_step(st);
   db_finish(st);
   if( step==DB_DONE ) return HP_OK;
-  return (step & 0xff)==DB_CONSTRAINT ? HP_CONFLICT : HP_ERROR;
+  return step==DB_CONSTRAINT ? HP_CONFLICT : HP_ERROR;
 }
 
 /* People-facing sentence for a refusal from the policy module. */

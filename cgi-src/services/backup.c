@@ -51,48 +51,10 @@ static int fsync_dir(const char *dir){
   return rc;
 }
 
-/*
-** Copy src to dst (created new with mode, synced), or only hash src when
-** dst is NULL; the SHA-256 and size of what was read come back.  0 or -1.
-*/
+/* util_copy_file, with the directories of dst made first. */
 static int copy_hash(const char *src, const char *dst, mode_t mode, char sha[65], long long *size){
-  int in = open(src, O_RDONLY|O_CLOEXEC), out = -1, rc = -1;
-  EVP_MD_CTX *md = EVP_MD_CTX_new();
-  char *buf = malloc(1 << 16);
-  *size = 0;
-  if( in<0 || md==NULL || buf==NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL)!=1 ) goto out;
-  if( dst ){
-    if( mkdirs_for(dst) ) goto out;
-    out = open(dst, O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC, mode);
-    if( out<0 ) goto out;
-  }
-  for(;;){
-    ssize_t n = read(in, buf, 1 << 16);
-    if( n<0 && errno==EINTR ) continue;
-    if( n<0 ) goto out;
-    if( n==0 ) break;
-    *size += n;
-    if( EVP_DigestUpdate(md, buf, (size_t)n)!=1 ) goto out;
-    for(ssize_t w = 0; out>=0 && w<n; ){
-      ssize_t k = write(out, buf + w, (size_t)(n - w));
-      if( k<0 && errno==EINTR ) continue;
-      if( k<0 ) goto out;
-      w += k;
-    }
-  }
-  unsigned char dg[EVP_MAX_MD_SIZE];
-  unsigned int ndg = 0;
-  if( EVP_DigestFinal_ex(md, dg, &ndg)!=1 || ndg!=32 ) goto out;
-  util_hex(dg, 32, sha);
-  if( out>=0 && fsync(out) ) goto out;
-  rc = 0;
-out:
-  if( in>=0 ) close(in);
-  if( out>=0 && close(out) ) rc = -1;
-  if( rc && out>=0 ) unlink(dst);
-  EVP_MD_CTX_free(md);
-  free(buf);
-  return rc;
+  if( dst && mkdirs_for(dst) ) return -1;
+  return util_copy_file(src, dst, mode, sha, size);
 }
 
 /* An app whose data directory is dir, with its database open (for the chain's key and checks). */

@@ -367,28 +367,18 @@ int evidence_store(struct app *app, int fd, char *tmp, const char *sha, int64_t 
 ** rename it into place, then remove tmp.  0, or -1 with errno set and nothing left.
 */
 static int move_across(const char *tmp, const char *dst, gid_t gid){
-  char part[PATH_MAX];
+  char part[PATH_MAX], sha[65];
+  long long size;
   if( snprintf(part, sizeof(part), "%s.part-%d", dst, (int)getpid())>=(int)sizeof(part) ){ errno = ENAMETOOLONG; return -1; }
-  int in = open(tmp, O_RDONLY|O_CLOEXEC), out = in<0 ? -1 : open(part, O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0640);
-  int rc = in<0 || out<0 ? -1 : 0;
-  char buf[65536];
-  while( rc==0 ){
-    ssize_t n = read(in, buf, sizeof(buf));
-    if( n<0 && errno==EINTR ) continue;
-    if( n<=0 ){ rc = n<0 ? -1 : 0; break; }
-    for(ssize_t w = 0; w<n && rc==0; ){
-      ssize_t k = fault_hit(FAULT_WRITE) ? (errno = EIO, -1) : write(out, buf + w, (size_t)(n - w));
-      if( k<0 && errno==EINTR ) continue;
-      if( k<0 ) rc = -1; else w += k;
-    }
+  unlink(part);                                  /* left by a process of the same number that died */
+  if( util_copy_file(tmp, part, 0640, sha, &size) ) return -1;
+  if( chown(part, (uid_t)-1, gid) ) log_msg("evidence: cannot set the group of %s: %s", part, strerror(errno));
+  if( rename(part, dst) ){
+    int err = errno;
+    unlink(part);
+    errno = err;
+    return -1;
   }
-  int err = errno;
-  if( rc==0 && fchown(out, (uid_t)-1, gid) ) log_msg("evidence: cannot set the group of %s: %s", part, strerror(errno));
-  if( rc==0 && (fault_hit(FAULT_FSYNC) || fsync(out)) ){ rc = -1; err = errno; }
-  if( in>=0 ) close(in);
-  if( out>=0 && close(out) && rc==0 ){ rc = -1; err = errno; }
-  if( rc==0 && rename(part, dst) ){ rc = -1; err = errno; }
-  if( rc ){ unlink(part); errno = err; return -1; }
   unlink(tmp);
   return 0;
 }

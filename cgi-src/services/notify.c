@@ -1296,7 +1296,7 @@ int notify_link_identity(struct app *a, const struct audit_ctx *c, int64_t user_
       db_bind_text(st, ":x", external_id);
       db_bind_int64(st, ":now", app_now_ms(a));
       int step = db_step(st);
-      rc = step==DB_DONE ? HP_OK : (step & 0xff)==DB_CONSTRAINT ? HP_CONFLICT : HP_ERROR;
+      rc = step==DB_DONE ? HP_OK : step==DB_CONSTRAINT ? HP_CONFLICT : HP_ERROR;
       db_finish(st);
     }
     if( rc==HP_CONFLICT ) snprintf(err, nerr, "That %s identity belongs to someone else already.", provider);

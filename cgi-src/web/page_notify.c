@@ -636,7 +636,7 @@ static int save_channel(struct req *r, int64_t id, const struct chan_form *f, js
     if( id ) db_bind_int64(st, ":id", id);
     int step = db_step(st);
     rc = step==DB_DONE ? (id && db_changes(db)==0 ? HP_NOT_FOUND : HP_OK)
-       : (step & 0xff)==DB_CONSTRAINT ? HP_CONFLICT : HP_ERROR;
+       : step==DB_CONSTRAINT ? HP_CONFLICT : HP_ERROR;
     db_finish(st);
   }
   free(cj);
