@@ -499,6 +499,11 @@ int main(int argc, char **argv){
       rc = 1;
     }
     if( rc==0 ) printf("database at schema version %d\n", db_schema_version(app.db));
+  }else if( app.cfg.database[0] && (strcmp(cmd, "backup")==0 || strcmp(cmd, "restore")==0) ){
+    fprintf(stderr, "holdpoint: %s copies a SQLite installation; this one stores in PostgreSQL (HOLDPOINT_DATABASE):"
+                    " back it up with PostgreSQL's tools (pg_basebackup, pg_dump) and the shared evidence directory"
+                    " and key with the file system's (README, Several nodes)\n", cmd);
+    return 1;
   }else if( strcmp(cmd, "restore")==0 || (strcmp(cmd, "backup")==0 && argc>2 && strcmp(argv[2], "verify")==0) ){
     /* these open the backup's database themselves; restore must not create one in HOLDPOINT_DATA */
     char msg[600];

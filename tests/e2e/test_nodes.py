@@ -336,6 +336,10 @@ class MigrateStoreTest(unittest.TestCase):
 
         # the same data directory (evidence, key) served from the PostgreSQL copy
         s.env["HOLDPOINT_DATABASE"] = url
+        r = s.cli("backup", os.path.join(s.data, "a-backup"), check=False)     # SQLite's; refused with what to do
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("pg_basebackup", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(s.data, "a-backup")))
         s.start()
         self.assertIn("intact", s.cli("audit", "verify", "--head", head).stdout)
         r = s.client(token=s.demo_token()).get("/api/v1/evidence/%d" % evidence_id)
