@@ -241,8 +241,10 @@ static const struct pg_word { const char *from, *to; int call; } pg_words[] = {
 };
 
 /*
-** PostgreSQL's text for sql: each :name becomes $n (the same name, the same n), outside
-** quotes and comments; "::" (a cast) stays.  Fills st->pname.  0 ok, -1 out of memory.
+** PostgreSQL's text for sql, outside quotes and comments: each :name becomes $n (the same
+** name, the same n; "::", a cast, stays), the words of pg_words are replaced, "+col" (SQLite's
+** "no index here") loses its "+", and a subquery in FROM or JOIN without an alias gets one.
+** Fills st->pname and the bind arrays.  0 ok, -1 out of memory.
 */
 static int pg_translate(struct db_stmt *st, const char *sql){
   size_t n = strlen(sql);
