@@ -679,6 +679,8 @@ class PasswordResetTest(unittest.TestCase):
         d = os.path.join(self.server.data, "mail")
         out = []
         for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+            if name.startswith("."):            # a message still being written (.tmp-…, renamed when complete)
+                continue
             with open(os.path.join(d, name), "rb") as f:
                 text = f.read().decode("utf-8", "replace")
             if "Reset your Holdpoint password" in text and address in text:
