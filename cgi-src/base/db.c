@@ -36,7 +36,6 @@ struct db {
   PGconn *pg;
   int wdepth;                 /* open write transactions (1 = BEGIN, more = savepoints) */
   int read_tx;                /* a db_begin_read transaction is open */
-  int pg_tx;                  /* PostgreSQL: a transaction is open */
   int64_t session_lock;       /* PostgreSQL: the advisory lock this session holds (0: none) */
   int64_t changes;            /* PostgreSQL: rows the last statement changed */
   unsigned seq;               /* PostgreSQL: names of server-side statements */
@@ -574,18 +573,19 @@ int db_bind_null(struct db_stmt *st, const char *name){
 static void pg_revive(struct db *db);
 
 static int pg_command(struct db *db, const char *sql, int quiet){
-  pg_revive(db);
-  int idle = PQtransactionStatus(db->pg)==PQTRANS_IDLE;
-  PGresult *r = PQexec(db->pg, sql);
-  ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-  int ok = s==PGRES_COMMAND_OK || s==PGRES_TUPLES_OK;
-  if( !ok && idle && PQstatus(db->pg)==CONNECTION_BAD && (strncmp(sql, "BEGIN", 5)==0 || strncmp(sql, "SET ", 4)==0) ){
-    /* the connection was found broken by this request's first command: open it again, once */
+  /* A first command (BEGIN, SET: harmless to send again) that finds the connection broken
+     opens it again and is sent once more. */
+  int again = strncmp(sql, "BEGIN", 5)==0 || strncmp(sql, "SET ", 4)==0;
+  PGresult *r = NULL;
+  int ok = 0;
+  for(int attempt=0; attempt<2 && !ok; attempt++){
     PQclear(r);
     pg_revive(db);
+    int idle = PQtransactionStatus(db->pg)==PQTRANS_IDLE;
     r = PQexec(db->pg, sql);
-    s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     ok = s==PGRES_COMMAND_OK || s==PGRES_TUPLES_OK;
+    if( !(again && idle && PQstatus(db->pg)==CONNECTION_BAD) ) break;
   }
   if( !ok ){
     snprintf(db->err, sizeof(db->err), "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(db->pg));
