@@ -135,6 +135,26 @@ void server_close_worker_state(struct app *app){
 }
 
 /*
+** Closing a FastCGI connection.  libfcgi's own close shuts the sending side
+** and then waits for nginx to close its end first, so that nginx never finds
+** unread data thrown away (a reset).  That wait is a round trip between the
+** two processes on every request, during which the worker serves nobody: half
+** again the time of a small page.  When the request's input has been read to
+** its end (for a GET, the empty end-of-input record nginx sends at once),
+** nothing of nginx's is left unread, so the worker may close at once
+** (FCGX_Detach makes FCGX_Finish_r close without the wait).  At most 64 KB of
+** a body the handler did not read are read here; a longer one leaves the
+** close to libfcgi as before.
+*/
+static int input_read_to_end(FCGX_Request *fr){
+  char buf[4096];
+  for(int i=0; i<16; i++){
+    if( FCGX_GetStr(buf, (int)sizeof(buf), fr->in)<=0 ) break;
+  }
+  return FCGX_HasSeenEOF(fr->in)==EOF && FCGX_GetError(fr->in)==0;
+}
+
+/*
 ** One request worker: accept, route, answer, repeat, until SIGTERM.
 ** SIGTERM is blocked all the time except inside pselect(), which waits for a
 ** connection on the (non-blocking) listening socket with the signal mask
@@ -182,6 +202,7 @@ static int worker_main(struct app *app, int sock){
     ** request nginx cuts the client's connection, so a truncated download
     ** is never mistaken for a complete one. */
     if( r.aborted ) shutdown(fr.ipcFd, SHUT_RDWR);
+    else if( input_read_to_end(&fr) ) FCGX_Detach(&fr);
     req_free(&r);
     FCGX_Finish_r(&fr);
   }
