@@ -12,11 +12,12 @@
   "(a.kind='approval' AND a.signature_required=0" \
   " AND NOT EXISTS(SELECT 1 FROM fields qf WHERE qf.activity_id=a.id AND qf.required=1))"
 
-/* A page of keys, then its columns (one statement). */
-#define INBOX_PAGE_SQL(keys, dir) \
+/* A page of keys, then its columns (one statement).  `yours`: may the viewer act on it (1 in
+   the viewer's own list, whose keys come from may_act already). */
+#define INBOX_PAGE_SQL(keys, dir, yours) \
   "WITH pg(due, since, id) AS (" keys ")" \
   " SELECT a.id, a.name, a.kind, a.activated_at, a.deadline_at, rl.id, rl.name, rl.version, p.id, p.name," \
-  " " MAYACT_VIEWER("a") ", " INBOX_QUICK_SQL ", pg.due, pg.since" \
+  " " yours ", " INBOX_QUICK_SQL ", pg.due, pg.since" \
   " FROM pg JOIN activities a ON a.id=pg.id JOIN releases rl ON rl.id=a.release_id JOIN phases p ON p.id=a.phase_id" \
   " ORDER BY pg.due " dir ", pg.since " dir ", pg.id " dir
 
@@ -28,15 +29,18 @@
 /*
 ** For release managers and administrators: the releases that wait for a
 ** Retry or an Abort (failed, or on hold with a failed phase), newest first,
-** with what did not pass.  0 or -1.
+** with what did not pass.  Read from the failed releases and the failed
+** phases (an index of those alone), not from every release on hold.  0 or -1.
 */
 static int stuck_releases(struct req *r, tmpl_dict *d){
   struct db_stmt *st = db_prepare(r->app->db,
     "SELECT rl.id, rl.name, rl.version, rl.status,"
     " (SELECT group_concat(a.name, ', ') FROM activities a WHERE a.release_id=rl.id"
     "   AND a.status IN ('rejected','failed','aborted'))"
-    " FROM releases rl WHERE rl.status='failed'"
-    "  OR (rl.status='on_hold' AND EXISTS(SELECT 1 FROM phases p WHERE p.release_id=rl.id AND p.status='failed'))"
+    " FROM (SELECT sr.id FROM releases sr WHERE sr.status='failed'"
+    "   UNION SELECT p.release_id FROM phases p WHERE p.status='failed') s"     /* phases_failed */
+    " CROSS JOIN releases rl ON rl.id=s.id"                                    /* from those, not every release */
+    " WHERE rl.status IN ('failed','on_hold')"
     " ORDER BY rl.created_at DESC, rl.id DESC LIMIT 20");
   if( st==NULL ) return -1;
   tmpl_dict *sec = NULL;
@@ -103,8 +107,9 @@ int page_inbox(struct req *r){
   if( !keyed ){ k[0] = INT64_MIN; k[1] = INT64_MIN; k[2] = INT64_MIN; }
 
   static const char *const sql[2][2] = {
-    { INBOX_PAGE_SQL(QUEUE_ALL_KEYS(">", "ASC"), "ASC"), INBOX_PAGE_SQL(QUEUE_ALL_KEYS("<", "DESC"), "DESC") },
-    { INBOX_PAGE_SQL(QUEUE_MINE_KEYS(">", "ASC"), "ASC"), INBOX_PAGE_SQL(QUEUE_MINE_KEYS("<", "DESC"), "DESC") },
+    { INBOX_PAGE_SQL(QUEUE_ALL_KEYS(">", "ASC"), "ASC", MAYACT_VIEWER("a")),
+      INBOX_PAGE_SQL(QUEUE_ALL_KEYS("<", "DESC"), "DESC", MAYACT_VIEWER("a")) },
+    { INBOX_PAGE_SQL(QUEUE_MINE_KEYS(">", "ASC"), "ASC", "1"), INBOX_PAGE_SQL(QUEUE_MINE_KEYS("<", "DESC"), "DESC", "1") },
   };
   st = db_prepare(db, sql[mine][back]);
   if( st==NULL ) return HP_ERROR;

@@ -14,10 +14,11 @@
 ** the viewer's list :uid and :now.  cmp is ">" with dir "ASC" (forward) or
 ** "<" with "DESC" (backward: the caller reverses the rows).
 */
-/* The page's keys among the activities the viewer (:uid) may act on at :now. */
+/* The page's keys among the activities the viewer (:uid) may act on at :now.  may_act holds
+   rows of each activity's current round only (mayact_refresh replaces them whenever a round
+   opens, changes or closes), so the index alone answers. */
 #define QUEUE_MINE_KEYS(cmp, dir) \
-  "SELECT DISTINCT m.due_at, m.since_at, m.activity_id FROM may_act m JOIN activities ca" \
-  "  ON ca.id=m.activity_id AND ca.round=m.round" \
+  "SELECT DISTINCT m.due_at, m.since_at, m.activity_id FROM may_act m" \
   " WHERE m.user_id=:uid AND " MAYACT_OPEN("m") \
   "  AND (m.due_at, m.since_at, m.activity_id) " cmp " (:k1, :k2, :k3)" \
   " ORDER BY m.due_at " dir ", m.since_at " dir ", m.activity_id " dir " LIMIT :lim"
