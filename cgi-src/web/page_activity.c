@@ -252,10 +252,12 @@ static int add_since_previous(struct req *r, tmpl_dict *d, int64_t rid){
   }
   db_finish(st);
   st = db_prepare(db,
-    "SELECT coalesce(c.key, p.key), p.value, c.value FROM"
-    " (SELECT key, value FROM release_vars WHERE release_id=:cur) c"
-    " FULL JOIN (SELECT key, value FROM release_vars WHERE release_id=:prev) p ON p.key=c.key"
-    " WHERE c.value IS DISTINCT FROM p.value ORDER BY 1 LIMIT 100");
+    "SELECT c.key, p.value, c.value FROM release_vars c"          /* set now: changed or new */
+    " LEFT JOIN release_vars p ON p.release_id=:prev AND p.key=c.key"
+    " WHERE c.release_id=:cur AND c.value IS DISTINCT FROM p.value"
+    " UNION ALL SELECT p.key, p.value, NULL FROM release_vars p"     /* set before only */
+    " WHERE p.release_id=:prev AND NOT EXISTS(SELECT 1 FROM release_vars c WHERE c.release_id=:cur AND c.key=p.key)"
+    " ORDER BY 1 LIMIT 100");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":cur", rid);
   db_bind_int64(st, ":prev", prev);

@@ -168,7 +168,7 @@ def pages(server, cookies, token):
                              " WHERE u.username='bob'")[0][0]
     waiting_carol = server.sql("SELECT count(DISTINCT activity_id) FROM may_act m JOIN users u ON u.id=m.user_id"
                                " WHERE u.username='carol'")[0][0]
-    bob, carol, erin = (["Cookie: " + cookies[u]] for u in ("bob", "carol", "erin"))
+    bob, carol, erin, alice = (["Cookie: " + cookies[u]] for u in ("bob", "carol", "erin", "alice"))
     api = ["Authorization: Bearer " + token]
     return [
         ("release view", server.url("/releases/%d" % rel), bob),
@@ -176,6 +176,7 @@ def pages(server, cookies, token):
         ("phase view", server.url("/phases/%d" % phase), bob),
         ("inbox, %d waiting" % waiting_carol, server.url("/"), carol),
         ("inbox, %d waiting" % waiting_bob, server.url("/"), bob),
+        ("inbox, release manager", server.url("/"), alice),
         ("releases list", server.url("/releases"), bob),
         ("releases list, deep page", server.url("/releases?older=%d" % deep), bob),
         ("audit trail", server.url("/audit"), erin),
@@ -324,7 +325,7 @@ def main():
     try:
         seed(server, RELEASES, AUDIT_ROWS)
         cookies = {}
-        for u in ("bob", "carol", "erin"):
+        for u in ("bob", "carol", "erin", "alice"):
             c = server.client()
             c.login(u)
             cookies[u] = "; ".join("%s=%s" % kv for kv in c.cookies.items())

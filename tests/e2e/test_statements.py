@@ -53,13 +53,14 @@ class StatementCountTest(unittest.TestCase):
         act = self.server.sql("SELECT id FROM activities WHERE release_id=? AND name='qa-signoff'", rel)[0][0]
         phase = self.server.sql("SELECT phase_id FROM activities WHERE id=?", act)[0][0]
         oldest = self.server.sql("SELECT min(id) FROM releases")[0][0]
-        bob, carol, erin = self.as_("bob"), self.as_("carol"), self.as_("erin")
+        bob, carol, erin, alice = self.as_("bob"), self.as_("carol"), self.as_("erin"), self.as_("alice")
         return [
             ("release view", bob, "/releases/%d" % rel),
             ("activity view", bob, "/activities/%d" % act),
             ("phase view", bob, "/phases/%d" % phase),
             ("inbox, many waiting", bob, "/"),
             ("inbox, few waiting", carol, "/"),
+            ("inbox, release manager", alice, "/"),        # also lists the releases waiting for a retry
             ("everything waiting", bob, "/?mine=0"),
             ("releases list", bob, "/releases"),
             ("releases list, deep page", bob, "/releases?older=%d" % (oldest + 2)),

@@ -859,6 +859,17 @@ class DecisionContextTest(ViewsCase):
         self.assertIn("<strong>variable version</strong>: <code>1.0</code> → <code>1.1</code>", since)
         act1 = self.server.sql("SELECT id FROM activities WHERE release_id=? AND name='deploy-qa'", first)[0][0]
         self.assertNotIn('id="since-title"', main_html(self.as_("alice").get("/activities/%d" % act1)))
+        # the next release of the name from a template that declares other variables:
+        # one no longer set, one new, and the one that did not change is not listed
+        self.ensure_template("views-check", VIEWS_TEMPLATE)
+        third = self.create_release("views-check", "ledger", "1.2", {"image": "reg/ledger-ng", "note": "canary"})
+        act3 = self.server.sql("SELECT min(id) FROM activities WHERE release_id=?", third)[0][0]
+        m = main_html(self.as_("alice").get("/activities/%d" % act3))
+        since = m[m.index('id="since-title"'):]
+        since = since[:since.index("</section>")]
+        self.assertIn("<strong>variable version</strong>: <code>1.1</code> → <code>not set</code>", since)
+        self.assertIn("<strong>variable note</strong>: <code>not set</code> → <code>canary</code>", since)
+        self.assertNotIn("variable image", since)
 
 
 class DemoDataTest(ViewsCase):
