@@ -51,6 +51,22 @@ int api_reply(struct req *r, int status, json_t *j){
   return HP_OK;
 }
 
+void api_stream_begin(struct req *r, int status, struct jsonw *w){
+  buf_reset(&r->body);
+  r->status = status;
+  r->resp_type = "application/json";
+  jsonw_init(w, &r->body);
+}
+
+int api_stream_end(struct req *r, struct jsonw *w){
+  if( w->bad || w->depth || r->body.oom ){
+    log_msg("api: a streamed reply came out incomplete (%s)", r->body.oom ? "out of memory" : "unbalanced");
+    return api_fail(r, 500, NULL, NULL);
+  }
+  buf_puts(&r->body, "\n");
+  return HP_OK;
+}
+
 /*
 ** Read a JSON object body.  On a problem the error reply is already written
 ** (415 not JSON, 413 too large, 400 malformed or not an object), *out is NULL

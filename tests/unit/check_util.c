@@ -5,6 +5,7 @@
 #include "util.h"
 #include "hp.h"
 #include <jansson.h>
+#include "jsonw.h"
 
 START_TEST(t01_hex_and_hashes){
   char out[65];
@@ -142,6 +143,114 @@ START_TEST(t04_utf8){
 }
 END_TEST
 
+/* The JSON writer: structure and commas, and strings escaped exactly as jansson's
+   JSON_COMPACT|JSON_ENSURE_ASCII dump does, for fixed and for random valid UTF-8. */
+static char *jansson_str(const char *z){
+  json_t *j = json_string(z);
+  char *out = j ? json_dumps(j, JSON_COMPACT|JSON_ENSURE_ASCII|JSON_ENCODE_ANY) : NULL;
+  json_decref(j);
+  return out;
+}
+
+static char *jsonw_str_of(const char *z){
+  struct buf b;
+  struct jsonw w;
+  buf_init(&b);
+  jsonw_init(&w, &b);
+  jsonw_str(&w, z);
+  char *out = strdup(b.z ? b.z : "");
+  buf_free(&b);
+  return out;
+}
+
+START_TEST(t07_json_writer){
+  struct buf b;
+  struct jsonw w;
+  buf_init(&b);
+  jsonw_init(&w, &b);
+  jsonw_obj(&w);
+  jsonw_key(&w, "list"); jsonw_arr(&w);
+  for(int i=0; i<3; i++){
+    jsonw_obj(&w);
+    jsonw_key(&w, "id"); jsonw_int(&w, i==2 ? INT64_MIN : i);
+    jsonw_key(&w, "in"); jsonw_obj(&w); jsonw_key(&w, "n"); jsonw_str(&w, i ? NULL : "x"); jsonw_end(&w);
+    jsonw_key(&w, "ok"); jsonw_bool(&w, i==1);
+    jsonw_end(&w);
+  }
+  jsonw_arr(&w); jsonw_end(&w);
+  jsonw_end(&w);
+  jsonw_key(&w, "next"); jsonw_null(&w);
+  jsonw_end(&w);
+  ck_assert_int_eq(w.bad, 0);
+  ck_assert_int_eq(w.depth, 0);
+  ck_assert_str_eq(b.z, "{\"list\":[{\"id\":0,\"in\":{\"n\":\"x\"},\"ok\":false},{\"id\":1,\"in\":{\"n\":null},\"ok\":true},"
+                        "{\"id\":-9223372036854775808,\"in\":{\"n\":null},\"ok\":false},[]],\"next\":null}");
+  json_error_t err;
+  json_t *back = json_loads(b.z, 0, &err);                 /* and jansson reads it back */
+  ck_assert_ptr_nonnull(back);
+  ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(json_object_get(back, "list"), 2), "id")), INT64_MIN);
+  json_decref(back);
+  /* misuse is caught, not written as broken JSON silently */
+  buf_reset(&b); jsonw_init(&w, &b); jsonw_end(&w);
+  ck_assert_int_eq(w.bad, 1);
+  buf_reset(&b); jsonw_init(&w, &b); jsonw_arr(&w); jsonw_key(&w, "k");
+  ck_assert_int_eq(w.bad, 1);
+  buf_reset(&b); jsonw_init(&w, &b); jsonw_obj(&w); jsonw_key(&w, "k"); jsonw_end(&w);
+  ck_assert_int_eq(w.bad, 1);
+  buf_reset(&b); jsonw_init(&w, &b);
+  for(int i=0; i<JSONW_DEPTH; i++) jsonw_arr(&w);
+  ck_assert_int_eq(w.bad, 1);
+  buf_free(&b);
+
+  static const char *const fixed[] = {
+    "", "plain", "quote \" backslash \\ slash /", "\n\r\t\b\f\x01\x1f\x7f", "caf\xc3\xa9", "\xe2\x82\xac 5",
+    "\xf0\x9f\x98\x80 smile", "\xef\xbf\xbf", "\xf4\x8f\xbf\xbf", "<script>&amp;</script>", NULL
+  };
+  for(int i=0; fixed[i]; i++){
+    char *want = jansson_str(fixed[i]), *got = jsonw_str_of(fixed[i]);
+    ck_assert_msg(want && strcmp(want, got)==0, "%s: jansson %s, writer %s", fixed[i], want, got);
+    free(want); free(got);
+  }
+  /* not UTF-8 (jansson refuses such a string): each bad byte is U+FFFD, the rest kept */
+  static const char *const broken[][2] = {
+    { "a\xff" "b", "\"a\\uFFFDb\"" }, { "\xc3", "\"\\uFFFD\"" }, { "\xc0\xaf", "\"\\uFFFD\\uFFFD\"" },
+    { "\xed\xa0\x80", "\"\\uFFFD\\uFFFD\\uFFFD\"" }, { "\xf4\x90\x80\x80", "\"\\uFFFD\\uFFFD\\uFFFD\\uFFFD\"" },
+    { "\xe2\x82", "\"\\uFFFD\\uFFFD\"" },
+  };
+  for(size_t i=0; i<sizeof(broken)/sizeof(broken[0]); i++){
+    char *got = jsonw_str_of(broken[i][0]);
+    ck_assert_str_eq(got, broken[i][1]);
+    free(got);
+  }
+  /* random strings of valid code points, every range: the same bytes as jansson */
+  srand(7);
+  for(int k=0; k<2000; k++){
+    char z[200];
+    size_t n = 0;
+    int count = rand() % 30;
+    for(int i=0; i<count && n<190; i++){
+      unsigned cp;
+      switch( rand()%5 ){
+        case 0: cp = (unsigned)(rand()%0x80); if( cp==0 ) cp = 1; break;
+        case 1: cp = 0x80 + (unsigned)(rand()%0x780); break;
+        case 2: cp = 0x800 + (unsigned)(rand()%0xF800); if( cp>=0xD800 && cp<=0xDFFF ) cp = 0xE000; break;
+        case 3: cp = 0x10000 + (unsigned)(rand()%0x100000); break;
+        default: cp = (unsigned)"\"\\\n/\x7f"[rand()%5]; break;
+      }
+      if( cp<0x80 ) z[n++] = (char)cp;
+      else if( cp<0x800 ){ z[n++] = (char)(0xC0|(cp>>6)); z[n++] = (char)(0x80|(cp&0x3F)); }
+      else if( cp<0x10000 ){ z[n++] = (char)(0xE0|(cp>>12)); z[n++] = (char)(0x80|((cp>>6)&0x3F)); z[n++] = (char)(0x80|(cp&0x3F)); }
+      else{ z[n++] = (char)(0xF0|(cp>>18)); z[n++] = (char)(0x80|((cp>>12)&0x3F));
+            z[n++] = (char)(0x80|((cp>>6)&0x3F)); z[n++] = (char)(0x80|(cp&0x3F)); }
+    }
+    z[n] = 0;
+    char *want = jansson_str(z), *got = jsonw_str_of(z);
+    ck_assert_msg(want && strcmp(want, got)==0, "case %d: jansson %s, writer %s", k, want, got);
+    free(want); free(got);
+  }
+}
+END_TEST
+
 int main(void){
   Suite *s = suite_create("util");
   TCase *tc = tcase_create("util");
@@ -151,6 +260,7 @@ int main(void){
   tcase_add_test(tc, t04_utf8);
   tcase_add_test(tc, t05_json_numbers_as_typed);
   tcase_add_test(tc, t06_time_zones);
+  tcase_add_test(tc, t07_json_writer);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

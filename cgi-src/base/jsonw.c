@@ -1,0 +1,127 @@
+/* jsonw.c — writing JSON straight into a buffer: see jsonw.h. */
+#include "jsonw.h"
+#include <string.h>
+
+void jsonw_init(struct jsonw *w, struct buf *b){
+  memset(w, 0, sizeof(*w));
+  w->b = b;
+  w->first[0] = 1;
+}
+
+/* Before a value (or a key): the comma that separates it from the one before. */
+static void sep(struct jsonw *w){
+  if( w->after_key ){ w->after_key = 0; return; }
+  if( w->first[w->depth] ) w->first[w->depth] = 0;
+  else buf_append(w->b, ",", 1);
+}
+
+static void open(struct jsonw *w, char c, int is_obj){
+  sep(w);
+  if( w->depth+1>=JSONW_DEPTH ){ w->bad = 1; return; }
+  buf_append(w->b, &c, 1);
+  w->depth++;
+  w->first[w->depth] = 1;
+  w->is_obj[w->depth] = (unsigned char)is_obj;
+}
+
+void jsonw_obj(struct jsonw *w){ open(w, '{', 1); }
+void jsonw_arr(struct jsonw *w){ open(w, '[', 0); }
+
+void jsonw_end(struct jsonw *w){
+  if( w->depth==0 || w->after_key ){ w->bad = 1; return; }
+  buf_append(w->b, w->is_obj[w->depth] ? "}" : "]", 1);
+  w->depth--;
+}
+
+void jsonw_key(struct jsonw *w, const char *key){
+  if( w->depth==0 || !w->is_obj[w->depth] || w->after_key ){ w->bad = 1; return; }
+  sep(w);
+  buf_append(w->b, "\"", 1);
+  jsonw_escape(w->b, key, strlen(key));
+  buf_append(w->b, "\":", 2);
+  w->after_key = 1;
+}
+
+void jsonw_str(struct jsonw *w, const char *z){
+  if( z==NULL ){ jsonw_null(w); return; }
+  sep(w);
+  buf_append(w->b, "\"", 1);
+  jsonw_escape(w->b, z, strlen(z));
+  buf_append(w->b, "\"", 1);
+}
+
+void jsonw_int(struct jsonw *w, int64_t v){
+  char tmp[24], *p = tmp + sizeof(tmp);
+  uint64_t u = v<0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  do{ *--p = (char)('0' + u%10); u /= 10; }while( u );
+  if( v<0 ) *--p = '-';
+  sep(w);
+  buf_append(w->b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+void jsonw_null(struct jsonw *w){ sep(w); buf_append(w->b, "null", 4); }
+void jsonw_bool(struct jsonw *w, int v){ sep(w); buf_append(w->b, v ? "true" : "false", v ? 4 : 5); }
+
+static void put_u(struct buf *b, unsigned c){
+  static const char hex[] = "0123456789ABCDEF";
+  char e[6] = { '\\', 'u', hex[(c>>12)&15], hex[(c>>8)&15], hex[(c>>4)&15], hex[c&15] };
+  buf_append(b, e, 6);
+}
+
+/*
+** Decode one UTF-8 sequence at z (n bytes left): the code point and its length,
+** or 0 for a sequence that is not valid UTF-8 (overlong, surrogate, > U+10FFFF,
+** cut short), which is then taken one byte at a time.
+*/
+static int utf8_one(const unsigned char *z, size_t n, unsigned *cp){
+  unsigned c = z[0], min;
+  int len;
+  if( c>=0xC2 && c<=0xDF ){ len = 2; c &= 0x1F; min = 0x80; }
+  else if( c>=0xE0 && c<=0xEF ){ len = 3; c &= 0x0F; min = 0x800; }
+  else if( c>=0xF0 && c<=0xF4 ){ len = 4; c &= 0x07; min = 0x10000; }
+  else return 0;
+  if( (size_t)len>n ) return 0;
+  for(int i=1; i<len; i++){
+    if( (z[i]&0xC0)!=0x80 ) return 0;
+    c = (c<<6) | (z[i]&0x3F);
+  }
+  if( c<min || c>0x10FFFF || (c>=0xD800 && c<=0xDFFF) ) return 0;
+  *cp = c;
+  return len;
+}
+
+void jsonw_escape(struct buf *b, const char *z, size_t n){
+  const unsigned char *s = (const unsigned char *)z;
+  size_t i = 0, run = 0;                 /* run: start of the bytes copied as they are */
+  while( i<n ){
+    unsigned c = s[i];
+    if( c>=0x20 && c<0x80 && c!='"' && c!='\\' ){ i++; continue; }
+    if( i>run ) buf_append(b, z + run, i - run);
+    if( c=='"' ) buf_append(b, "\\\"", 2);
+    else if( c=='\\' ) buf_append(b, "\\\\", 2);
+    else if( c=='\n' ) buf_append(b, "\\n", 2);
+    else if( c=='\r' ) buf_append(b, "\\r", 2);
+    else if( c=='\t' ) buf_append(b, "\\t", 2);
+    else if( c=='\b' ) buf_append(b, "\\b", 2);
+    else if( c=='\f' ) buf_append(b, "\\f", 2);
+    else if( c<0x20 ) put_u(b, c);                      /* the other control characters */
+    else{
+      unsigned cp;
+      int len = utf8_one(s + i, n - i, &cp);
+      if( len==0 ){ put_u(b, 0xFFFD); i++; run = i; continue; }
+      if( cp>=0x10000 ){                                /* a surrogate pair */
+        cp -= 0x10000;
+        put_u(b, 0xD800 + (cp>>10));
+        put_u(b, 0xDC00 + (cp&0x3FF));
+      }else{
+        put_u(b, cp);
+      }
+      i += (size_t)len;
+      run = i;
+      continue;
+    }
+    i++;
+    run = i;
+  }
+  if( i>run ) buf_append(b, z + run, i - run);
+}
