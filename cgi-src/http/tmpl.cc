@@ -23,18 +23,35 @@ namespace {
 struct RootDict : tmpl_dict { std::vector<tmpl_dict*> kids; };
 struct ChildDict : tmpl_dict { RootDict *rootp; };
 
+// ctemplate hands escaped values over one character at a time (its HTML escaper calls
+// Emit(char) for every plain character): the emitter gathers them in a block of its own
+// and passes whole blocks to the caller's function, instead of one call per character.
 class BufEmitter : public ctemplate::ExpandEmitter {
  public:
-  BufEmitter(tmpl_emit_fn fn, void *ctx) : fn_(fn), ctx_(ctx), rc_(0) {}
-  void Emit(char c) override { Emit(&c, 1); }
+  BufEmitter(tmpl_emit_fn fn, void *ctx) : fn_(fn), ctx_(ctx), rc_(0), n_(0) {}
+  void Emit(char c) override {
+    if( n_==sizeof(block_) ) Flush();
+    block_[n_++] = c;
+  }
   void Emit(const std::string &s) override { Emit(s.data(), s.size()); }
   void Emit(const char *s) override { Emit(s, strlen(s)); }
-  void Emit(const char *s, size_t n) override { if( rc_==0 && n ) rc_ = fn_(ctx_, s, n); }
-  int rc() const { return rc_; }
+  void Emit(const char *s, size_t n) override {
+    if( n<=sizeof(block_) - n_ ){ memcpy(block_ + n_, s, n); n_ += n; return; }
+    Flush();
+    if( n<sizeof(block_) ){ memcpy(block_, s, n); n_ = n; return; }
+    if( rc_==0 ) rc_ = fn_(ctx_, s, n);
+  }
+  int rc(){ Flush(); return rc_; }        // after the expansion: the last block, and the result
  private:
+  void Flush(){
+    if( n_ && rc_==0 ) rc_ = fn_(ctx_, block_, n_);
+    n_ = 0;
+  }
   tmpl_emit_fn fn_;
   void *ctx_;
   int rc_;
+  size_t n_;
+  char block_[8192];
 };
 
 // Variable and section names as ctemplate wants them: a TemplateString made from a plain
