@@ -58,21 +58,21 @@
   <a class="button" href="{{JSONL_HREF}}">JSON Lines</a>
 </p>
 <div class="table-wrap" tabindex="0">
-<table class="audit stack">
+<table class="audit stack">{{! on a phone each cell is labelled by the stylesheet (table.audit), not by 400 data-label attributes a page }}
   <thead><tr><th scope="col">Time (UTC)</th><th scope="col">Actor</th><th scope="col">Action</th>
     <th scope="col">Object</th><th scope="col">Release</th><th scope="col">IP address</th>
     <th scope="col" class="hide-sm">Session</th><th scope="col">Details</th></tr></thead>
   <tbody>
   {{#ROW}}
   <tr id="seq-{{SEQ}}">
-    <td data-label="Time (UTC)" class="nowrap"><time datetime="{{ISO}}">{{TIME}}</time><br><span class="muted">#{{SEQ}}</span></td>
-    <td data-label="Actor">{{ACTOR}}{{#ACTING_FOR}}<br><span class="muted">acting for {{ACTING_FOR_NAME}}</span>{{/ACTING_FOR}}</td>
-    <td data-label="Action"><code>{{ACTION}}</code></td>
-    <td data-label="Object">{{#OBJ_LINK}}<a href="{{OBJ_HREF}}">{{OBJ_LABEL}}</a>{{/OBJ_LINK}}{{#OBJ_TEXT}}{{OBJ_LABEL}}{{/OBJ_TEXT}}</td>
-    <td data-label="Release">{{#REL}}<a href="/releases/{{REL_ID}}">{{REL_LABEL}}</a>{{/REL}}</td>
-    <td data-label="IP address" class="mono">{{IP}}</td>
-    <td data-label="Session" class="mono hide-sm">{{#SESS}}<abbr title="{{SESSION}}">{{SESSION_SHORT}}</abbr>{{/SESS}}</td>
-    <td data-label="Details">{{#DETAILS}}<dl class="audit-details" tabindex="0">{{#FIELD}}<dt>{{KEY}}</dt><dd>{{VALUE}}</dd>{{/FIELD}}</dl>{{/DETAILS}}</td>
+    <td class="nowrap"><time datetime="{{ISO}}">{{TIME}}</time><br><span class="muted">#{{SEQ}}</span></td>
+    <td>{{ACTOR}}{{#ACTING_FOR}}<br><span class="muted">acting for {{ACTING_FOR_NAME}}</span>{{/ACTING_FOR}}</td>
+    <td><code>{{ACTION}}</code></td>
+    <td>{{#OBJ_LINK}}<a href="{{OBJ_HREF}}">{{OBJ_LABEL}}</a>{{/OBJ_LINK}}{{#OBJ_TEXT}}{{OBJ_LABEL}}{{/OBJ_TEXT}}</td>
+    <td>{{#REL}}<a href="/releases/{{REL_ID}}">{{REL_LABEL}}</a>{{/REL}}</td>
+    <td class="mono">{{IP}}</td>
+    <td class="mono hide-sm">{{#SESS}}<abbr title="{{SESSION}}">{{SESSION_SHORT}}</abbr>{{/SESS}}</td>
+    <td>{{#DETAILS}}<dl class="audit-details" tabindex="0">{{#FIELD}}<dt>{{KEY}}</dt><dd>{{VALUE}}</dd>{{/FIELD}}</dl>{{/DETAILS}}</td>
   </tr>
   {{/ROW}}
   </tbody>

@@ -18,11 +18,8 @@
   <tr>
     <td><a href="/activities/{{ACT_ID}}"><strong>{{ACT_NAME}}</strong></a>{{#YOURS}} <span class="marker mine">Waiting for you</span>{{/YOURS}}
       <div class="show-sm muted small">{{KIND_LABEL}} · {{PHASE_NAME}}</div>
-      {{#QUICK}}<form method="post" action="/activities/{{ACT_ID}}/decision" class="quick">
-        <input type="hidden" name="csrf" value="{{CSRF}}"><input type="hidden" name="return" value="inbox">
-        <button type="submit" name="decision" value="approve" class="approve small" aria-label="Approve {{ACT_NAME}}">Approve</button>
-        <a href="/activities/{{ACT_ID}}#act">Reject…</a>
-      </form>{{/QUICK}}</td>
+      {{#QUICK}}<div class="quick"><button type="submit" form="quick" formaction="/activities/{{ACT_ID}}/decision" name="decision" value="approve" class="approve small" aria-label="Approve {{ACT_NAME}}">Approve</button>
+        <a href="/activities/{{ACT_ID}}#act">Reject…</a></div>{{/QUICK}}</td>
     <td class="hide-sm"><span class="kind k-{{KIND}}">{{KIND_LABEL}}</span></td>
     <td><a href="/releases/{{RELEASE_ID}}">{{RELEASE_NAME}}</a> <code>{{RELEASE_VERSION}}</code></td>
     <td class="hide-sm"><a href="/phases/{{PHASE_ID}}">{{PHASE_NAME}}</a></td>
@@ -33,6 +30,8 @@
   </tbody>
 </table>
 </div>
+{{! the quick Approve buttons submit this one form, each to its own activity (formaction) }}
+{{#QUICK_FORM}}<form id="quick" method="post" action="/"><input type="hidden" name="csrf" value="{{CSRF}}"><input type="hidden" name="return" value="inbox"></form>{{/QUICK_FORM}}
 {{/HAS_ITEMS}}
 {{#NOTHING_MINE}}<div class="empty"><p>Nothing waits for you.</p>{{#OTHERS_WAITING}}<p>{{OTHERS_TEXT}} <a href="/?mine=0">See everything waiting</a>.</p>{{/OTHERS_WAITING}}</div>{{/NOTHING_MINE}}
 {{#NOTHING_AT_ALL}}<p class="empty">Nothing is waiting. Every release is either running on its own or finished.</p>{{/NOTHING_AT_ALL}}

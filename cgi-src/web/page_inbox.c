@@ -152,6 +152,7 @@ int page_inbox(struct req *r){
 
   tmpl_dict *d = tmpl_dict_new("inbox");
   if( d==NULL ) return HP_ERROR;
+  int quick = 0;
   for(int i=0; i<n; i++){
     struct inbox_row *w = &rows[i];
     tmpl_dict *s = tmpl_section(d, "ITEM");
@@ -173,8 +174,8 @@ int page_inbox(struct req *r){
     tmpl_set(s, "PHASE_NAME", w->phase_name);
     if( !mine && w->yours ) tmpl_show(s, "YOURS");
     if( w->yours && w->quick ){
-      tmpl_dict *q = tmpl_section(s, "QUICK");                  /* approve from the inbox */
-      tmpl_set(q, "CSRF", r->csrf_token);
+      tmpl_show(s, "QUICK");                                    /* approve from the inbox */
+      if( !quick++ ) tmpl_set(tmpl_section(d, "QUICK_FORM"), "CSRF", r->csrf_token);
     }
   }
 

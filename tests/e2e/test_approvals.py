@@ -216,7 +216,8 @@ class ApprovalsTest(ServerTestCase):
         rid, aid = self.gate()
         u3 = self.login("u3")
         inbox = u3.get("/?mine=1")
-        self.assertIn('action="/activities/%d/decision" class="quick"' % aid, inbox.text)
+        self.assertIn('form="quick" formaction="/activities/%d/decision"' % aid, inbox.text)
+        self.assertEqual(inbox.text.count('<form id="quick" method="post"'), 1)   # one form for every quick button
         r = u3.post("/activities/%d/decision" % aid, {"decision": "approve", "return": "inbox"})
         self.assertEqual(r.status, 303)
         self.assertEqual(r.header("Location"), "/")
@@ -225,7 +226,7 @@ class ApprovalsTest(ServerTestCase):
         prod = self.server.sql("SELECT id FROM activities WHERE name='production-approval' AND status='on_hold'")[0][0]
         page = self.login("carol").get("/?mine=1").text
         self.assertIn("/activities/%d" % prod, page)
-        self.assertNotIn('action="/activities/%d/decision" class="quick"' % prod, page)
+        self.assertNotIn('formaction="/activities/%d/decision"' % prod, page)
 
     # -- manual tasks and outputs ------------------------------------------------------------
     def test_manual_task_take_proceed_and_output_variables(self):
