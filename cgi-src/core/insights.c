@@ -121,18 +121,20 @@ static int activity_figures(struct app *a, int64_t from, int64_t until, const ch
 /* Per team an activity names (approval rules, the responsible team): time on hold, and who approves most. */
 static int team_figures(struct app *a, int64_t from, int64_t until, const char *tpl, json_t *res){
   struct db_stmt *st = db_prepare(a->db,
-    "WITH acts AS (SELECT x.id, x.round, x.activated_at, x.finished_at, x.policy_json, x.responsible_kind,"
+    "WITH acts AS (SELECT x.id, x.round, x.finished_at - x.activated_at AS held, x.policy_json, x.responsible_kind,"
     "   x.responsible_name FROM activities x JOIN releases r ON r.id=x.release_id JOIN templates t ON t.id=r.template_id"
     "   WHERE x.finished_at>=:from AND x.finished_at<:until AND x.kind IN ('approval','manual')"
     "   AND x.activated_at IS NOT NULL AND x.status<>'aborted' AND (:tpl='' OR t.name=:tpl)),"
-    " named AS (SELECT DISTINCT acts.id, lower(json_extract(j.value,'$.name')) AS team FROM acts,"
+    /* each (activity, team) once, carrying what the rows need: no join back to acts (which
+       SQLite would answer by building an index on it for every page) */
+    " named AS (SELECT DISTINCT acts.id, acts.round, acts.held, lower(json_extract(j.value,'$.name')) AS team FROM acts,"
     "   json_each(CASE WHEN json_valid(acts.policy_json) THEN acts.policy_json ELSE '{}' END,'$.rules') j"
     "   WHERE json_extract(j.value,'$.kind')='team'"
-    "   UNION SELECT acts.id, lower(acts.responsible_name) FROM acts WHERE acts.responsible_kind='team')"
-    " SELECT n.team, acts.finished_at - acts.activated_at,"
-    "  (SELECT count(*) FROM decisions d WHERE d.activity_id=acts.id AND d.round=acts.round AND d.decision='approve'),"
-    "  acts.id, acts.round"
-    " FROM named n JOIN acts ON acts.id=n.id ORDER BY n.team");
+    "   UNION SELECT acts.id, acts.round, acts.held, lower(acts.responsible_name) FROM acts WHERE acts.responsible_kind='team')"
+    " SELECT n.team, n.held,"
+    "  (SELECT count(*) FROM decisions d WHERE d.activity_id=n.id AND d.round=n.round AND d.decision='approve'),"
+    "  n.id, n.round"
+    " FROM named n ORDER BY n.team");
   /* Who gives most of each team's approvals: one pass, the first row of each team (by count). */
   struct db_stmt *top = db_prepare(a->db,
     "WITH acts AS (SELECT x.id, x.round, x.policy_json, x.responsible_kind, x.responsible_name FROM activities x"

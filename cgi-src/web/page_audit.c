@@ -189,17 +189,72 @@ static void object_cell(struct req *r, tmpl_dict *row, const char *type, int64_t
   }
 }
 
-/* The distinct actions in the trail, for the action filter's suggestions (an index skip-scan). */
-static void action_options(struct req *r, tmpl_dict *d){
-  struct db_stmt *st = db_prepare(r->app->db,
-    "WITH RECURSIVE x(action) AS ("
-    "  SELECT min(action) FROM audit_log"
-    "  UNION ALL SELECT (SELECT min(action) FROM audit_log WHERE action > x.action) FROM x WHERE x.action IS NOT NULL"
-    ") SELECT action FROM x WHERE action IS NOT NULL LIMIT 500");
-  while( st && db_step(st)==DB_ROW ){
-    tmpl_set(tmpl_section(d, "ACTION_OPTION"), "ACTION_VALUE", db_col_text(st, 0));
+/*
+** The distinct actions in the trail, for the action filter's suggestions.  The
+** trail only grows, so a worker keeps the list with the sequence number it was
+** read up to, and each visit adds the actions of the records written since (a
+** range of the primary key).  The whole list is read again (an index skip-scan,
+** one seek per action) the first time, after many new records, or when the
+** trail is not the one it was read from (a lower head: a restored database).
+*/
+#define ACTION_MAX 500
+#define ACTION_CATCH_UP 2000          /* new records read one by one at most; more: read the list again */
+static struct {
+  int64_t seq;                        /* read up to this record; 0: not read */
+  int n;
+  char *name[ACTION_MAX];             /* sorted */
+} actions;
+
+static void actions_forget(void){
+  for(int i=0; i<actions.n; i++) free(actions.name[i]);
+  actions.n = 0;
+  actions.seq = 0;
+}
+
+/* Add one name in order (nothing when it is there already or the list is full).  0, or -1 out of memory. */
+static int actions_add(const char *z){
+  int lo = 0, hi = actions.n;
+  while( lo<hi ){
+    int mid = (lo + hi)/2, c = strcmp(actions.name[mid], z);
+    if( c==0 ) return 0;
+    if( c<0 ) lo = mid + 1; else hi = mid;
   }
+  if( actions.n==ACTION_MAX ) return 0;
+  char *copy = strdup(z);
+  if( copy==NULL ) return -1;
+  memmove(&actions.name[lo+1], &actions.name[lo], sizeof(actions.name[0])*(size_t)(actions.n - lo));
+  actions.name[lo] = copy;
+  actions.n++;
+  return 0;
+}
+
+static void action_options(struct req *r, tmpl_dict *d){
+  struct db *db = r->app->db;
+  struct db_stmt *st = db_prepare(db, "SELECT coalesce(max(seq),0) FROM audit_log");
+  int64_t head = st && db_step(st)==DB_ROW ? db_col_int64(st, 0) : -1;
   db_finish(st);
+  if( head<0 ) return;
+  int whole = actions.seq==0 || head<actions.seq || head - actions.seq>ACTION_CATCH_UP;
+  if( whole ) actions_forget();
+  {                                    /* two statements either way (an empty range costs nothing) */
+    st = db_prepare(db, whole
+      ? "WITH RECURSIVE x(action) AS ("
+        "  SELECT min(action) FROM audit_log"
+        "  UNION ALL SELECT (SELECT min(action) FROM audit_log WHERE action > x.action) FROM x WHERE x.action IS NOT NULL"
+        ") SELECT action FROM x WHERE action IS NOT NULL LIMIT 500"
+      : "SELECT DISTINCT action FROM audit_log WHERE seq>:from AND seq<=:head");
+    if( st && !whole ){
+      db_bind_int64(st, ":from", actions.seq);
+      db_bind_int64(st, ":head", head);
+    }
+    int step, bad = st==NULL;
+    while( !bad && (step = db_step(st))==DB_ROW ) bad = actions_add(db_col_text(st, 0))!=0;
+    if( !bad && step!=DB_DONE ) bad = 1;
+    db_finish(st);
+    if( bad ){ actions_forget(); return; }     /* read again next time; no suggestions now */
+    actions.seq = head;
+  }
+  for(int i=0; i<actions.n; i++) tmpl_set(tmpl_section(d, "ACTION_OPTION"), "ACTION_VALUE", actions.name[i]);
 }
 
 /* One page of records (at most AUDIT_PAGE_SIZE) into ROW sections, newest first. */

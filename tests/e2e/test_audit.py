@@ -462,6 +462,26 @@ class AuditPagesTest(AuditCase):
         self.assertIn('value="dave"', r.text)
         self.assertIn('value="abc"', r.text)
 
+    def test_04b_action_suggestions_follow_the_trail(self):
+        """The action filter suggests every action in the trail, one the trail never had before included."""
+        def suggested():
+            r = self.as_("erin").get("/audit")
+            self.assertEqual(r.status, 200)
+            return re.findall(r'<option value="([^"]*)">', r.text)
+
+        def in_trail():
+            return sorted(a for (a,) in self.server.sql("SELECT DISTINCT action FROM audit_log"))
+        for _ in range(4):                                  # every worker has read the list once
+            self.assertEqual(suggested(), in_trail())
+        self.assertNotIn("token.revoke", suggested())
+        self.server.cli("token", "create", "--user", "bob", "--name", "suggestions")
+        tid = self.server.sql("SELECT max(id) FROM api_tokens")[0][0]
+        self.server.cli("token", "revoke", str(tid))
+        for _ in range(4):                                  # added from the records written since
+            names = suggested()
+            self.assertIn("token.revoke", names)
+            self.assertEqual(names, in_trail())
+
     def test_05_keyset_paging(self):
         for i in range(55):                                   # make sure there are more than two pages
             self.failed_login("pager-%02d" % i)
