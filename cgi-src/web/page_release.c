@@ -319,7 +319,7 @@ int page_releases(struct req *r){
   }
 #define RELEASES_SQL(where) \
     "SELECT rl.id, rl.name, rl.version, rl.status, rl.created_at, t.id, t.name, t.version, u.display_name," \
-    " (SELECT count(*) FROM activities a WHERE a.release_id=rl.id AND +a.status='on_hold')" \
+    " (SELECT count(*) FROM activities a WHERE a.release_id=rl.id AND a.status='on_hold')"   /* activities_waiting */ \
     " FROM releases rl JOIN templates t ON t.id=rl.template_id JOIN users u ON u.id=rl.started_by" \
     " WHERE " where "rl.id<:key ORDER BY rl.id DESC LIMIT :lim"       /* ids grow with created_at */
   st = db_prepare(r->app->db, status ? RELEASES_SQL("rl.status=:status AND ") : RELEASES_SQL(""));
