@@ -119,81 +119,106 @@ static int activity_figures(struct app *a, int64_t from, int64_t until, const ch
 }
 
 /* Per team an activity names (approval rules, the responsible team): time on hold, and who approves most. */
+
+/* One approver's count within the team being read. */
+struct approver { int64_t id, n; char username[72], name[256]; };
+
+/* The team's figures as JSON (and a signal when one person gives most of its approvals). */
+static void team_put(json_t *arr, json_t *sig, const char *team, int64_t decided, int64_t approvals,
+                     struct durs *hold, const struct approver *who, int nwho){
+  json_t *o = json_pack("{s:s,s:I,s:I}", "team", team, "decided", (json_int_t)decided, "approvals", (json_int_t)approvals);
+  json_object_set_new(o, "on_hold_p50_s", quantile(hold, 0.5));
+  json_object_set_new(o, "on_hold_p90_s", quantile(hold, 0.9));
+  const struct approver *top = NULL;                 /* most approvals; on a tie, the first username */
+  for(int k=0; k<nwho; k++){
+    if( top==NULL || who[k].n>top->n || (who[k].n==top->n && strcmp(who[k].username, top->username)<0) ) top = &who[k];
+  }
+  if( top && approvals>0 ){
+    double share = (double)top->n / (double)approvals;
+    json_object_set_new(o, "top_approver", json_string(top->username));
+    json_object_set_new(o, "top_share", json_real(share));
+    if( approvals>=INSIGHTS_ONE_PERSON_MIN && share>=INSIGHTS_ONE_PERSON && json_array_size(sig)<INSIGHTS_MAX_SIGNALS ){
+      char detail[600];
+      snprintf(detail, sizeof(detail), "%lld of the %lld approvals of gates naming team %s were given by %s.",
+               (long long)top->n, (long long)approvals, team, top->name);
+      json_array_append_new(sig, json_pack("{s:s,s:s,s:s,s:s,s:s}", "kind", "one_approver", "user", top->username,
+                                           "name", top->name, "team", team, "detail", detail));
+    }
+  }
+  json_array_append_new(arr, o);
+}
+
+/*
+** One pass: a row per team and activity, and per approval given in its current round (who
+** gave it), in team order; the team's figures and its top approver are added up here.
+*/
 static int team_figures(struct app *a, int64_t from, int64_t until, const char *tpl, json_t *res){
   struct db_stmt *st = db_prepare(a->db,
     "WITH acts AS (SELECT x.id, x.round, x.finished_at - x.activated_at AS held, x.policy_json, x.responsible_kind,"
     "   x.responsible_name FROM activities x JOIN releases r ON r.id=x.release_id JOIN templates t ON t.id=r.template_id"
     "   WHERE x.finished_at>=:from AND x.finished_at<:until AND x.kind IN ('approval','manual')"
     "   AND x.activated_at IS NOT NULL AND x.status<>'aborted' AND (:tpl='' OR t.name=:tpl)),"
-    /* each (activity, team) once, carrying what the rows need: no join back to acts (which
-       SQLite would answer by building an index on it for every page) */
     " named AS (SELECT DISTINCT acts.id, acts.round, acts.held, lower(json_extract(j.value,'$.name')) AS team FROM acts,"
     "   json_each(CASE WHEN json_valid(acts.policy_json) THEN acts.policy_json ELSE '{}' END,'$.rules') j"
     "   WHERE json_extract(j.value,'$.kind')='team'"
     "   UNION SELECT acts.id, acts.round, acts.held, lower(acts.responsible_name) FROM acts WHERE acts.responsible_kind='team')"
-    " SELECT n.team, n.held,"
-    "  (SELECT count(*) FROM decisions d WHERE d.activity_id=n.id AND d.round=n.round AND d.decision='approve'),"
-    "  n.id, n.round"
-    " FROM named n ORDER BY n.team");
-  /* Who gives most of each team's approvals: one pass, the first row of each team (by count). */
-  struct db_stmt *top = db_prepare(a->db,
-    "WITH acts AS (SELECT x.id, x.round, x.policy_json, x.responsible_kind, x.responsible_name FROM activities x"
-    "   JOIN releases r ON r.id=x.release_id JOIN templates t ON t.id=r.template_id"
-    "   WHERE x.finished_at>=:from AND x.finished_at<:until AND x.kind IN ('approval','manual')"
-    "   AND x.activated_at IS NOT NULL AND x.status<>'aborted' AND (:tpl='' OR t.name=:tpl)),"
-    " named AS (SELECT DISTINCT acts.id, acts.round, lower(json_extract(j.value,'$.name')) AS team FROM acts,"
-    "   json_each(CASE WHEN json_valid(acts.policy_json) THEN acts.policy_json ELSE '{}' END,'$.rules') j"
-    "   WHERE json_extract(j.value,'$.kind')='team'"
-    "   UNION SELECT acts.id, acts.round, lower(acts.responsible_name) FROM acts WHERE acts.responsible_kind='team'),"
-    " per AS (SELECT n.team, d.actor_id, count(*) AS c FROM named n JOIN decisions d ON d.activity_id=n.id"
-    "   AND d.round=n.round AND d.decision='approve' GROUP BY n.team, d.actor_id)"
-    " SELECT per.team, u.username, u.display_name, per.c FROM per JOIN users u ON u.id=per.actor_id"
-    " ORDER BY per.team, per.c DESC, u.username");
-  if( st==NULL || top==NULL ){ db_finish(st); db_finish(top); return -1; }
+    " SELECT n.team, n.held, n.id, d.id, u.id, u.username, u.display_name"
+    " FROM named n LEFT JOIN decisions d ON d.activity_id=n.id AND d.round=n.round AND d.decision='approve'"
+    " LEFT JOIN users u ON u.id=d.actor_id"
+    " ORDER BY n.team, n.id");
+  if( st==NULL ) return -1;
   bind_period(st, from, until, tpl);
-  bind_period(top, from, until, tpl);
-  int top_step = db_step(top);            /* walks the teams in the same order as st */
   json_t *arr = json_object_get(res, "teams"), *sig = json_object_get(res, "signals");
   struct durs hold = {0};
-  int64_t decided = 0, approvals = 0;
+  struct approver *who = NULL;
+  int nwho = 0, cap = 0;
+  int64_t decided = 0, approvals = 0, last_act = 0;
   char cur[72] = "";
   int have = 0, step, oom = 0;
   for(;;){
     step = db_step(st);
     const char *team = step==DB_ROW ? db_col_text(st, 0) : NULL;
     if( have && (team==NULL || strcmp(team, cur)!=0) ){
-      json_t *o = json_pack("{s:s,s:I,s:I}", "team", cur, "decided", (json_int_t)decided, "approvals", (json_int_t)approvals);
-      json_object_set_new(o, "on_hold_p50_s", quantile(&hold, 0.5));
-      json_object_set_new(o, "on_hold_p90_s", quantile(&hold, 0.9));
-      while( top_step==DB_ROW && strcmp(db_col_text(top, 0), cur)<0 ) top_step = db_step(top);
-      int found = top_step==DB_ROW && strcmp(db_col_text(top, 0), cur)==0;
-      if( found && approvals>0 ){
-        int64_t n = db_col_int64(top, 3);
-        double share = (double)n / (double)approvals;
-        json_object_set_new(o, "top_approver", json_string(db_col_text(top, 1)));
-        json_object_set_new(o, "top_share", json_real(share));
-        if( approvals>=INSIGHTS_ONE_PERSON_MIN && share>=INSIGHTS_ONE_PERSON && json_array_size(sig)<INSIGHTS_MAX_SIGNALS ){
-          char detail[300];
-          snprintf(detail, sizeof(detail), "%lld of the %lld approvals of gates naming team %s were given by %s.",
-                   (long long)n, (long long)approvals, cur, db_col_text(top, 2));
-          json_array_append_new(sig, json_pack("{s:s,s:s,s:s,s:s,s:s}", "kind", "one_approver", "user", db_col_text(top, 1),
-                                               "name", db_col_text(top, 2), "team", cur, "detail", detail));
-        }
-      }
-      json_array_append_new(arr, o);
+      team_put(arr, sig, cur, decided, approvals, &hold, who, nwho);
       free(hold.v);
       memset(&hold, 0, sizeof(hold));
       decided = approvals = 0;
+      nwho = 0;
+      last_act = 0;
     }
     if( team==NULL ) break;
     snprintf(cur, sizeof(cur), "%s", team);
     have = 1;
-    decided++;
-    approvals += db_col_int64(st, 2);
-    if( durs_add(&hold, db_col_int64(st, 1)) ) oom = 1;
+    int64_t act = db_col_int64(st, 2);
+    if( act!=last_act ){                          /* the activity's first row: count it once */
+      decided++;
+      if( durs_add(&hold, db_col_int64(st, 1)) ) oom = 1;
+      last_act = act;
+    }
+    if( db_col_null(st, 3) ) continue;            /* no approval in its round */
+    approvals++;
+    if( db_col_null(st, 4) ) continue;            /* given by someone no longer in the directory */
+    int64_t uid = db_col_int64(st, 4);
+    int k = 0;
+    while( k<nwho && who[k].id!=uid ) k++;
+    if( k==nwho ){
+      if( nwho==cap ){
+        int ncap = cap ? cap*2 : 16;
+        struct approver *nw = realloc(who, sizeof(*who)*(size_t)ncap);
+        if( nw==NULL ){ oom = 1; continue; }
+        who = nw;
+        cap = ncap;
+      }
+      who[k].id = uid;
+      who[k].n = 0;
+      snprintf(who[k].username, sizeof(who[k].username), "%s", db_col_text(st, 5));
+      snprintf(who[k].name, sizeof(who[k].name), "%s", db_col_text(st, 6));
+      nwho++;
+    }
+    who[k].n++;
   }
   free(hold.v);
-  db_finish(top);
+  free(who);
   db_finish(st);
   return step==DB_DONE && !oom ? 0 : -1;
 }
