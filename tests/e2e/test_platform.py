@@ -127,6 +127,24 @@ class PlatformTest(ServerTestCase):
                                            "Sec-Fetch-Site": "cross-site"})
         self.assertEqual(r.status, 403)
 
+    def test_refusals_arrive_whole_whatever_was_left_unread(self):
+        """A worker closes its connection at once only when nothing nginx sent is left unread;
+        answers given without reading a body (small, or larger than the 64 KB read before closing)
+        arrive whole, and nginx logs no reset or cut connection."""
+        for size in (0, 30 * 1024, 200 * 1024):
+            body = b'{"template": "' + b"a" * size + b'"}'
+            for _ in range(3):                          # refused before the body is read
+                r = self.client().request("POST", "/api/v1/releases", body=body,
+                                          headers={"Content-Type": "application/json",
+                                                   "Authorization": "Bearer hp_" + "0" * 64})
+                self.assertEqual(r.status, 401, size)
+                self.assertEqual(r.json()["error"]["code"], "unauthorized", size)
+            self.assertEqual(self.client().get("/healthz").status, 200)
+        with open(os.path.join(self.server.data, "log", "nginx-error.log")) as f:
+            errors = [l for l in f.read().splitlines()
+                      if "upstream" in l or "reset" in l or "prematurely" in l or "broken pipe" in l.lower()]
+        self.assertEqual(errors, [])
+
     def test_415_wrong_content_type(self):
         r = self.client().request("POST", "/login", body=b"username=x",
                                   headers={"Content-Type": "text/plain"})
