@@ -1,5 +1,6 @@
 /* jsonw.c — writing JSON straight into a buffer: see jsonw.h. */
 #include "jsonw.h"
+#include "util.h"
 #include <string.h>
 
 void jsonw_init(struct jsonw *w, struct buf *b){
@@ -15,7 +16,7 @@ static void sep(struct jsonw *w){
   else buf_append(w->b, ",", 1);
 }
 
-static void open(struct jsonw *w, char c, int is_obj){
+static void begin(struct jsonw *w, char c, int is_obj){
   sep(w);
   if( w->depth+1>=JSONW_DEPTH ){ w->bad = 1; return; }
   buf_append(w->b, &c, 1);
@@ -24,8 +25,8 @@ static void open(struct jsonw *w, char c, int is_obj){
   w->is_obj[w->depth] = (unsigned char)is_obj;
 }
 
-void jsonw_obj(struct jsonw *w){ open(w, '{', 1); }
-void jsonw_arr(struct jsonw *w){ open(w, '[', 0); }
+void jsonw_obj(struct jsonw *w){ begin(w, '{', 1); }
+void jsonw_arr(struct jsonw *w){ begin(w, '[', 0); }
 
 void jsonw_end(struct jsonw *w){
   if( w->depth==0 || w->after_key ){ w->bad = 1; return; }
@@ -68,28 +69,6 @@ static void put_u(struct buf *b, unsigned c){
   buf_append(b, e, 6);
 }
 
-/*
-** Decode one UTF-8 sequence at z (n bytes left): the code point and its length,
-** or 0 for a sequence that is not valid UTF-8 (overlong, surrogate, > U+10FFFF,
-** cut short), which is then taken one byte at a time.
-*/
-static int utf8_one(const unsigned char *z, size_t n, unsigned *cp){
-  unsigned c = z[0], min;
-  int len;
-  if( c>=0xC2 && c<=0xDF ){ len = 2; c &= 0x1F; min = 0x80; }
-  else if( c>=0xE0 && c<=0xEF ){ len = 3; c &= 0x0F; min = 0x800; }
-  else if( c>=0xF0 && c<=0xF4 ){ len = 4; c &= 0x07; min = 0x10000; }
-  else return 0;
-  if( (size_t)len>n ) return 0;
-  for(int i=1; i<len; i++){
-    if( (z[i]&0xC0)!=0x80 ) return 0;
-    c = (c<<6) | (z[i]&0x3F);
-  }
-  if( c<min || c>0x10FFFF || (c>=0xD800 && c<=0xDFFF) ) return 0;
-  *cp = c;
-  return len;
-}
-
 void jsonw_escape(struct buf *b, const char *z, size_t n){
   const unsigned char *s = (const unsigned char *)z;
   size_t i = 0, run = 0;                 /* run: start of the bytes copied as they are */
@@ -107,7 +86,7 @@ void jsonw_escape(struct buf *b, const char *z, size_t n){
     else if( c<0x20 ) put_u(b, c);                      /* the other control characters */
     else{
       unsigned cp;
-      int len = utf8_one(s + i, n - i, &cp);
+      size_t len = util_utf8_decode(s + i, n - i, &cp);       /* 0: not UTF-8, taken a byte at a time */
       if( len==0 ){ put_u(b, 0xFFFD); i++; run = i; continue; }
       if( cp>=0x10000 ){                                /* a surrogate pair */
         cp -= 0x10000;
@@ -116,7 +95,7 @@ void jsonw_escape(struct buf *b, const char *z, size_t n){
       }else{
         put_u(b, cp);
       }
-      i += (size_t)len;
+      i += len;
       run = i;
       continue;
     }
