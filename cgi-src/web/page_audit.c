@@ -228,21 +228,20 @@ static int actions_add(const char *z){
   return 0;
 }
 
-static void action_options(struct req *r, tmpl_dict *d){
+/* head: the newest record's sequence number, read by the page in the same snapshot (audit_head). */
+static void action_options(struct req *r, tmpl_dict *d, int64_t head){
   struct db *db = r->app->db;
-  struct db_stmt *st = db_prepare(db, "SELECT coalesce(max(seq),0) FROM audit_log");
-  int64_t head = st && db_step(st)==DB_ROW ? db_col_int64(st, 0) : -1;
-  db_finish(st);
-  if( head<0 ) return;
+  struct db_stmt *st;
   int whole = actions.seq==0 || head<actions.seq || head - actions.seq>ACTION_CATCH_UP;
   if( whole ) actions_forget();
-  {                                    /* two statements either way (an empty range costs nothing) */
+  {                                    /* one statement either way (an empty range costs nothing) */
     st = db_prepare(db, whole
       ? "WITH RECURSIVE x(action) AS ("
         "  SELECT min(action) FROM audit_log"
         "  UNION ALL SELECT (SELECT min(action) FROM audit_log WHERE action > x.action) FROM x WHERE x.action IS NOT NULL"
-        ") SELECT action FROM x WHERE action IS NOT NULL LIMIT 500"
+        ") SELECT action FROM x WHERE action IS NOT NULL LIMIT :lim"
       : "SELECT DISTINCT action FROM audit_log WHERE seq>:from AND seq<=:head");
+    if( st && whole ) db_bind_int64(st, ":lim", ACTION_MAX);
     if( st && !whole ){
       db_bind_int64(st, ":from", actions.seq);
       db_bind_int64(st, ":head", head);
@@ -378,7 +377,8 @@ int page_audit(struct req *r){
   tmpl_set(d, "ACTION", q.action);
   tmpl_set(d, "RELEASE", q.release);
   tmpl_set(d, "IP", q.ip);
-  if( audit_head(r->app, head, sizeof(head))==0 ) tmpl_set(tmpl_section(d, "HEAD"), "HEAD", head);
+  int have_head = audit_head(r->app, head, sizeof(head))==0;
+  if( have_head ) tmpl_set(tmpl_section(d, "HEAD"), "HEAD", head);
   long long cp_seq;
   int64_t cp_at;
   if( audit_checkpoint_peek(r->app, &cp_seq, &cp_at) ){
@@ -391,7 +391,7 @@ int page_audit(struct req *r){
     tmpl_set_int(cp, "CP_EVERY", r->app->cfg.audit_checkpoint_every);
     tmpl_set(cp, "CP_AFTER", page_duration(r, r->app->cfg.audit_checkpoint_s));
   }
-  action_options(r, d);
+  if( have_head ) action_options(r, d, strtoll(head, NULL, 10));     /* "SEQ:HASH" */
   if( !ok ){
     tmpl_show(d, "HAS_ERRORS");
     page_field_errors(r, d);
