@@ -916,6 +916,16 @@ int64_t db_int(struct db *db, const char *sql, int64_t dflt){
   return v;
 }
 
+int64_t db_generation(struct db *db){
+  if( db->dialect!=DB_SQLITE ) return 0;
+  /* data_version changes when another connection commits (and, read in the page's snapshot,
+     names that snapshot: the pragma starts the read if nothing has yet); this connection's
+     own writes show in its count of changed rows. */
+  int64_t others = db_int(db, "PRAGMA data_version", -1);
+  if( others<0 ) return 0;
+  return (others << 32) ^ (sqlite3_total_changes64(db->lite) & 0xffffffff) ^ ((int64_t)1 << 62);
+}
+
 int db_schema_version(struct db *db){
   return (int)db_int(db, "SELECT max(version) FROM schema_migrations", 0);
 }

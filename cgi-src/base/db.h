@@ -71,6 +71,13 @@ int64_t db_changes(struct db *db);                      /* rows the last INSERT/
 int64_t db_last_id(struct db *db);                      /* the id the last INSERT gave its row */
 const char *db_errmsg(struct db *db);
 int64_t db_int(struct db *db, const char *sql, int64_t dflt); /* first column of first row */
+/*
+** A number that is the same on two calls only if the database did not change in between (nobody
+** committed, this connection wrote nothing): the key for a value a worker keeps between requests
+** (a count every visitor sees).  Read it in the snapshot the value is read in.  0 when it cannot
+** tell (PostgreSQL): keep nothing then.
+*/
+int64_t db_generation(struct db *db);
 int db_migrate(struct db *db, const char *sql_dir, int verbose);  /* 0 ok, -1 */
 int db_schema_version(struct db *db);
 /* PostgreSQL's spelling of a SQL text, as db_prepare sends it there (malloc'd; NULL: no memory). */

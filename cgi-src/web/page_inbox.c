@@ -71,32 +71,49 @@ static const char *count_text(struct req *r, int64_t n){
 }
 
 /*
+** How many activities are on hold everywhere (capped): the same for every visitor, so a worker
+** keeps it until the database changes (db_generation) instead of counting again on each visit.
+** -1 when it cannot be read.
+*/
+static int64_t on_hold_count(struct db *db){
+  static int64_t kept_gen, kept;
+  int64_t gen = db_generation(db);
+  if( gen!=0 && gen==kept_gen ) return kept;
+  struct db_stmt *st = db_prepare(db, "SELECT count(*) FROM (" QUEUE_ALL_KEYS(">", "ASC") ")");
+  if( st==NULL ) return -1;
+  db_bind_int64(st, ":lim", INBOX_COUNT_CAP + 1);
+  db_bind_int64(st, ":k1", INT64_MIN);
+  db_bind_int64(st, ":k2", INT64_MIN);
+  db_bind_int64(st, ":k3", INT64_MIN);
+  int64_t n = db_step(st)==DB_ROW ? db_col_int64(st, 0) : -1;
+  db_finish(st);
+  if( n>=0 ){ kept_gen = gen; kept = n; }
+  return n;
+}
+
+/*
 ** GET / — the inbox for people who are signed in (the sign-in page
 ** otherwise).  ?mine=1 shows what the viewer can act on (the default when
 ** there is anything), ?mine=0 everything on hold; 50 a page, ?after=KEY for
-** the next (less urgent), ?before=KEY for the previous.  Three statements
-** whatever the data: the two capped counts, and the page.
+** the next (less urgent), ?before=KEY for the previous.  Four statements at
+** most whatever the data: the two capped counts (the count of everything kept
+** while the database does not change), and the page.
 */
 int page_inbox(struct req *r){
   int64_t mine_q, k[3] = { 0, 0, 0 };
   if( r->user==NULL ) return resp_redirect(r, "/login");
   struct db *db = r->app->db;
   int64_t now = app_now_ms(r->app);
-  struct db_stmt *st = db_prepare(db,
-    "SELECT (SELECT count(*) FROM (" QUEUE_ALL_KEYS(">", "ASC") ")),"
-    " (SELECT count(*) FROM (" QUEUE_MINE_KEYS(">", "ASC") "))");
-  if( st==NULL ) return HP_ERROR;
+  int64_t total = on_hold_count(db), for_me = 0;
+  struct db_stmt *st = db_prepare(db, "SELECT count(*) FROM (" QUEUE_MINE_KEYS(">", "ASC") ")");
+  if( st==NULL || total<0 ){ db_finish(st); return HP_ERROR; }
   db_bind_int64(st, ":uid", r->user->id);
   db_bind_int64(st, ":now", now);
   db_bind_int64(st, ":lim", INBOX_COUNT_CAP + 1);
   db_bind_int64(st, ":k1", INT64_MIN);
   db_bind_int64(st, ":k2", INT64_MIN);
   db_bind_int64(st, ":k3", INT64_MIN);
-  int64_t total = 0, for_me = 0;
-  if( db_step(st)==DB_ROW ){
-    total = db_col_int64(st, 0);
-    for_me = db_col_int64(st, 1);
-  }
+  if( db_step(st)==DB_ROW ) for_me = db_col_int64(st, 0);
   db_finish(st);
   req_qint(r, "mine", 0, 1, for_me>0 ? 1 : 0, &mine_q);
   int mine = (int)mine_q;

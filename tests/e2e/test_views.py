@@ -354,6 +354,20 @@ class ReleaseViewsTest(ViewsCase):
         self.assertIn(self.act(self.rid, "production-approval"), [row[0] for row in inbox_rows(r)])
         self.assertNotIn("Nothing waits for you.", main_html(r))
 
+    def waiting_counts(self):
+        """The inbox's count of everything waiting, on six visits in a row."""
+        got = []
+        for _ in range(6):
+            m = re.search(r'Everything waiting <span class="count">(\d+)</span>', main_html(self.as_("erin").get("/")))
+            self.assertIsNotNone(m)
+            got.append(int(m.group(1)))
+        return got
+
+    def waiting_in_db(self):
+        return self.server.sql("SELECT count(*) FROM activities a JOIN phases p ON p.id=a.phase_id"
+                               " JOIN releases r ON r.id=a.release_id WHERE a.status='on_hold'"
+                               " AND p.status<>'failed' AND r.status IN ('running','on_hold')")[0][0]
+
     def test_10_inbox_sorted_by_urgency(self):
         r = self.as_("erin").get("/?mine=0")
         rows = inbox_rows(r)
@@ -383,11 +397,18 @@ class ReleaseViewsTest(ViewsCase):
     def test_13_a_vote_updates_every_view(self):
         # Runs last in this class: carol approves security-review through the API.
         sr, pa = self.act(self.rid, "security-review"), self.act(self.rid, "production-approval")
+        # Every visit (whichever worker answers; each keeps the count of everything waiting
+        # until the database changes) shows what the database holds, before and after.
+        before = self.waiting_counts()
+        self.assertEqual(before, [self.waiting_in_db()] * len(before))
         token = self.server.cli("token", "create", "--user", "carol", "--name", "views").stdout.strip()
         r = self.client(token=token).request("POST", "/api/v1/activities/%d/decision" % sr,
                                              json_body={"decision": "approve", "comment": "Looks <fine>\nto me"})
         self.assertEqual(r.status, 200, r.text[:500])
         self.assertEqual(self.status("activities", sr), "completed")
+        after = self.waiting_counts()
+        self.assertEqual(after, [self.waiting_in_db()] * len(after))
+        self.assertNotEqual(after, before)
         carol = self.as_("carol")
         ids = [row[0] for row in inbox_rows(carol.get("/"))]
         self.assertNotIn(sr, ids)

@@ -209,6 +209,37 @@ START_TEST(t_db_busy_waits_then_gives_up){
 }
 END_TEST
 
+/* db_generation: unchanged while nothing changes; moves when another connection commits (seen
+   from the next snapshot, not inside the one already open) and when this one writes. */
+START_TEST(t_db_generation){
+  char dir[64], path[128];
+  struct db *db = fresh_db(dir, sizeof(dir)), *other = NULL;
+  snprintf(path, sizeof(path), "%s/t.db", dir);
+  ck_assert_int_eq(db_open(path, &other), 0);
+  int64_t g0 = db_generation(db);
+  ck_assert(g0!=0);
+  ck_assert(db_generation(db)==g0);                              /* nothing happened */
+  ck_assert_int_eq(db_int(db, "SELECT count(*) FROM settings", -1), 0);
+  ck_assert(db_generation(db)==g0);                              /* reading changes nothing */
+  db_begin_read(db);
+  int64_t g1 = db_generation(db);
+  ck_assert(g1==g0);
+  ck_assert_int_eq(db_exec(other, "INSERT INTO settings(key,value) VALUES('a','1')"), 0);
+  ck_assert(db_generation(db)==g1);                              /* the open snapshot does not see it */
+  ck_assert_int_eq(db_int(db, "SELECT count(*) FROM settings", -1), 0);
+  db_end_read(db);
+  int64_t g2 = db_generation(db);
+  ck_assert(g2!=g1);                                             /* another connection committed */
+  ck_assert_int_eq(db_exec(db, "INSERT INTO settings(key,value) VALUES('b','1')"), 0);
+  int64_t g3 = db_generation(db);
+  ck_assert(g3!=g2);                                             /* this connection wrote */
+  ck_assert(g3!=g1);
+  ck_assert(db_generation(db)==g3);
+  db_close(other);
+  drop_db(db, dir);
+}
+END_TEST
+
 START_TEST(t_db_helpers){
   char dir[64];
   struct db *db = fresh_db(dir, sizeof(dir));
@@ -309,6 +340,7 @@ int main(void){
   tcase_add_test(tc, t_template_every_file_autoescapes);
   tcase_add_test(tc, t_template_missing_file_fails_cleanly);
   tcase_add_test(tc, t_db_helpers);
+  tcase_add_test(tc, t_db_generation);
   tcase_add_test(tc, t_db_pg_translate);
   tcase_add_test(tc, t_db_nested_transactions);
   tcase_add_test(tc, t_db_busy_waits_then_gives_up);
