@@ -1,6 +1,7 @@
 /* app.c — configuration from the environment, the (injectable) clock, paths. */
 #include "app.h"
 #include "db.h"
+#include "util.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,13 +188,7 @@ int64_t app_now_ms(const struct app *a){
 }
 
 const char *app_iso_time(int64_t ms, char *buf, int nbuf){
-  time_t t = (time_t)(ms/1000);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  snprintf(buf, (size_t)nbuf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-           tm.tm_year+1900, tm.tm_mon+1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-           (int)(ms%1000));
-  return buf;
+  return util_utc_text(ms, 'T', buf, nbuf>0 ? (size_t)nbuf : 0);
 }
 
 int app_db_open(const struct app *a, struct db **out){

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <pthread.h>
 #include <sys/time.h>
 
 /*
@@ -33,6 +34,18 @@ size_t log_clean(char *out, size_t nout, const char *in){
   return j;
 }
 
+/* The process id on every line, asked of the kernel once per process (getpid is a system call;
+   a forked worker asks again: pthread_atfork clears the copy in the child). */
+static pid_t log_pid;
+static void log_forget_pid(void){ log_pid = 0; }
+
+static pid_t log_getpid(void){
+  static int registered;
+  if( !registered ){ registered = 1; pthread_atfork(NULL, NULL, log_forget_pid); }
+  if( log_pid==0 ) log_pid = getpid();
+  return log_pid;
+}
+
 void log_msg(const char *fmt, ...){
   char raw[2048], clean[4096], ts[32];
   va_list ap;
@@ -45,5 +58,5 @@ void log_msg(const char *fmt, ...){
   gettimeofday(&tv, NULL);
   gmtime_r(&tv.tv_sec, &tm);
   strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-  fprintf(stderr, "%s.%03dZ [%d] %s\n", ts, (int)(tv.tv_usec/1000), (int)getpid(), clean);
+  fprintf(stderr, "%s.%03dZ [%d] %s\n", ts, (int)(tv.tv_usec/1000), (int)log_getpid(), clean);
 }

@@ -144,18 +144,80 @@ static int tz_use(const char *z){
   return 0;
 }
 
+/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar (and back, below). */
+static int64_t days_from_civil(int64_t y, int m, int d){
+  y -= m<=2;
+  int64_t era = (y>=0 ? y : y-399)/400;
+  int64_t yoe = y - era*400;
+  int64_t doy = (153*(m>2 ? m-3 : m+9) + 2)/5 + d - 1;
+  int64_t doe = yoe*365 + yoe/4 - yoe/100 + doy;
+  return era*146097 + doe - 719468;
+}
+
+void util_utc_tm(int64_t t, struct tm *out){
+  int64_t days = t/86400, sod = t%86400;
+  if( sod<0 ){ sod += 86400; days--; }
+  int64_t z = days + 719468;
+  int64_t era = (z>=0 ? z : z-146096)/146097;
+  int64_t doe = z - era*146097;
+  int64_t yoe = (doe - doe/1460 + doe/36524 - doe/146096)/365;
+  int64_t doy = doe - (365*yoe + yoe/4 - yoe/100);
+  int64_t mp = (5*doy + 2)/153;
+  int d = (int)(doy - (153*mp + 2)/5 + 1), m = (int)(mp<10 ? mp+3 : mp-9);
+  int64_t y = yoe + era*400 + (m<=2);
+  memset(out, 0, sizeof(*out));
+  out->tm_year = (int)(y - 1900);
+  out->tm_mon = m - 1;
+  out->tm_mday = d;
+  out->tm_hour = (int)(sod/3600);
+  out->tm_min = (int)(sod%3600/60);
+  out->tm_sec = (int)(sod%60);
+  out->tm_wday = (int)(((days%7) + 11)%7);           /* 1970-01-01 was a Thursday */
+  out->tm_yday = (int)(days - days_from_civil(y, 1, 1));
+}
+
+/* Write v as exactly w decimal digits at p; the end. */
+static char *digits(char *p, int v, int w){
+  for(int i=w-1; i>=0; i--){ p[i] = (char)('0' + v%10); v /= 10; }
+  return p + w;
+}
+
+const char *util_utc_text(int64_t ms, char form, char *out, size_t n){
+  struct tm tm;
+  int64_t s = ms/1000, frac = ms%1000;
+  if( frac<0 ){ frac += 1000; s--; }
+  if( n<25 ){ if( n ) out[0] = 0; return out; }
+  util_utc_tm(s, &tm);
+  char *p = digits(out, (tm.tm_year + 1900)%10000, 4);
+  *p++ = '-'; p = digits(p, tm.tm_mon + 1, 2);
+  *p++ = '-'; p = digits(p, tm.tm_mday, 2);
+  *p++ = form=='T' ? 'T' : ' '; p = digits(p, tm.tm_hour, 2);
+  *p++ = ':'; p = digits(p, tm.tm_min, 2);
+  if( form=='T' ){
+    *p++ = ':'; p = digits(p, tm.tm_sec, 2);
+    *p++ = '.'; p = digits(p, (int)frac, 3);
+    *p++ = 'Z';
+  }else{
+    memcpy(p, " UTC", 4);
+    p += 4;
+  }
+  *p = 0;
+  return out;
+}
+
 const char *util_time_in(int64_t ms, const char *zone, int with_utc, char *out, size_t n){
   time_t t = (time_t)(ms/1000);
   struct tm tm, u;
   if( n==0 ) return out;
   out[0] = 0;
-  gmtime_r(&t, &u);
   int local = zone && zone[0] && strcmp(zone, "UTC")!=0 && strcmp(zone, "Etc/UTC")!=0
               && tz_use(zone)==0 && localtime_r(&t, &tm)!=NULL;
   if( !local ){
-    strftime(out, n, "%Y-%m-%d %H:%M UTC", &u);
+    char z[32];
+    snprintf(out, n, "%s", util_utc_text(ms, 'M', z, sizeof(z)));
     return out;
   }
+  util_utc_tm(t, &u);
   size_t k = strftime(out, n, "%Y-%m-%d %H:%M %Z", &tm);
   if( with_utc && k ){
     char h[32];

@@ -42,6 +42,17 @@ int util_copy_file(const char *src, const char *dst, mode_t mode, char sha[65], 
 int util_tz_valid(const char *z);
 const char *util_time_in(int64_t ms, const char *zone, int with_utc, char *out, size_t n);
 /*
+** UTC by arithmetic alone (days to civil date), for the times every page prints: gmtime_r
+** takes the C library's time-zone lock and strftime/snprintf parse their formats on each call.
+** util_utc_tm fills year, month, day, hour, minute, second, weekday and day of the year of
+** second t (years 0 to 9999); util_utc_text writes ms in the form form names, 'T' for
+** "2026-01-02T03:04:05.678Z" (24 bytes), 'M' for "2026-01-02 03:04 UTC" (20 bytes), into
+** out of n bytes (at least 25), and returns out.
+*/
+struct tm;
+void util_utc_tm(int64_t t, struct tm *out);
+const char *util_utc_text(int64_t ms, char form, char *out, size_t n);
+/*
 ** Wall-clock time in a zone (NULL, "" or UTC: UTC), for change windows: util_tz_local
 ** turns UTC second t into local time (0, or -1); util_tz_utc turns a local time (tm_isdst
 ** -1; out-of-range fields normalised, a skipped hour moved past, as mktime does) into the

@@ -410,13 +410,23 @@ int audit_checkpoint_maybe(struct app *a, int64_t now){
 }
 
 int audit_checkpoint_peek(struct app *a, long long *seq, int64_t *at){
+  /* The audit page asks on every visit: the last line is kept until the file changes (one stat). */
+  static struct { dev_t dev; ino_t ino; off_t size; struct timespec mtime; long long seq; int64_t at; int ok; } kept;
+  struct stat sb;
+  if( stat(a->cfg.audit_checkpoints, &sb) || !S_ISREG(sb.st_mode) ) return 0;
+  if( kept.ok && kept.dev==sb.st_dev && kept.ino==sb.st_ino && kept.size==sb.st_size
+   && kept.mtime.tv_sec==sb.st_mtim.tv_sec && kept.mtime.tv_nsec==sb.st_mtim.tv_nsec ){
+    *seq = kept.seq;
+    *at = kept.at;
+    return 1;
+  }
   char buf[512];
-  FILE *f = fopen(a->cfg.audit_checkpoints, "r");
-  if( f==NULL ) return 0;
-  long size = fseek(f, 0, SEEK_END)==0 ? ftell(f) : -1;
-  if( size<=0 || fseek(f, size>(long)sizeof(buf)-1 ? size-(long)(sizeof(buf)-1) : 0, SEEK_SET) ){ fclose(f); return 0; }
-  size_t n = fread(buf, 1, sizeof(buf)-1, f);
-  fclose(f);
+  int fd = open(a->cfg.audit_checkpoints, O_RDONLY|O_CLOEXEC);
+  if( fd<0 ) return 0;
+  off_t size = lseek(fd, 0, SEEK_END);
+  ssize_t n = size>0 ? pread(fd, buf, sizeof(buf)-1, size>(off_t)sizeof(buf)-1 ? size-(off_t)(sizeof(buf)-1) : 0) : -1;
+  close(fd);
+  if( n<=0 ) return 0;
   buf[n] = 0;
   while( n && buf[n-1]=='\n' ) buf[--n] = 0;
   char *line = strrchr(buf, '\n');
@@ -426,5 +436,9 @@ int audit_checkpoint_peek(struct app *a, long long *seq, int64_t *at){
   if( sscanf(line, "%lld %64s %lld", &s, hash, &t)!=3 ) return 0;
   *seq = s;
   *at = t;
+  if( size==sb.st_size ){                 /* what was read is what was stat'ed: keep it */
+    kept.dev = sb.st_dev; kept.ino = sb.st_ino; kept.size = sb.st_size; kept.mtime = sb.st_mtim;
+    kept.seq = s; kept.at = t; kept.ok = 1;
+  }
   return 1;
 }

@@ -796,6 +796,22 @@ class CheckpointTest(unittest.TestCase):
         got = poll(lambda: [json.loads(r["body"]) for r in self.witness.on("/witness")
                             if json.loads(r["body"])["seq"] == int(last[0])], what="the witness's copy")
         self.assertEqual((got[0]["hash"], got[0]["mac"]), (last[1], last[3]))
+        # the audit page names the last checkpoint on every visit (each worker keeps the file's last
+        # line until the file changes), and the next one once it is written
+        erin = self.server.client()
+        erin.login("erin")
+
+        def shown():
+            """The checkpoint the page names, over four visits (both workers)."""
+            return {m for _ in range(4)
+                    for m in re.findall(r"last checkpoint outside the database: row #(\d+)", erin.get("/audit").text)}
+        self.assertEqual(shown(), {self.checkpoints()[-1][0]})
+        before = self.checkpoints()[-1][0]
+        for who in ("carol", "dave", "carol"):
+            self.server.client().login(who)
+        poll(lambda: self.checkpoints()[-1][0] != before, what="a newer checkpoint")
+        self.assertEqual(shown(), {self.checkpoints()[-1][0]})
+        last = self.checkpoints()[-1]
         r = self.server.cli("audit", "verify")
         self.assertIn("checked against the checkpoint of", r.stdout)
         # a copy whose trail was cut after the checkpoint, or wiped, or whose checkpoints were edited

@@ -1,5 +1,6 @@
 /* check_util.c — Check unit tests for the shared helpers (cgi-src/base/util.c): hex, hashes, UTC dates, error values. */
 #include <check.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include "util.h"
@@ -163,6 +164,38 @@ static char *jsonw_str_of(const char *z){
   return out;
 }
 
+/* UTC by arithmetic: the same fields and text as gmtime_r and strftime, over 0 to 9999 and its edges. */
+START_TEST(t08_utc_by_arithmetic){
+  static const int64_t edges[] = { 0, 1, 59, 60, 86399, 86400, 951782399, 951782400, 951868800, 4107542399LL,
+    4107542400LL, 4107628800LL, 2147483647LL, 2147483648LL, 253402300799LL, -1, -86400, -62167219200LL };
+  uint64_t x = 88172645463325252ULL;
+  for(int i=0; i<200000; i++){
+    int64_t t;
+    if( i<(int)(sizeof(edges)/sizeof(edges[0])) ) t = edges[i];
+    else{ x ^= x<<13; x ^= x>>7; x ^= x<<17; t = (int64_t)(x % 253402300800ULL) - (i%3==0 ? 62167219200LL : 0); }
+    struct tm want, got;
+    time_t tt = (time_t)t;
+    ck_assert_ptr_nonnull(gmtime_r(&tt, &want));
+    util_utc_tm(t, &got);
+    ck_assert_msg(got.tm_year==want.tm_year && got.tm_mon==want.tm_mon && got.tm_mday==want.tm_mday
+                  && got.tm_hour==want.tm_hour && got.tm_min==want.tm_min && got.tm_sec==want.tm_sec
+                  && got.tm_wday==want.tm_wday && got.tm_yday==want.tm_yday, "t=%lld", (long long)t);
+    if( want.tm_year<-1900 ) continue;                  /* the text has four-digit years */
+    char a[40], b[40], c[40];
+    int64_t ms = t*1000 + (int64_t)(x%1000);
+    snprintf(a, sizeof(a), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", want.tm_year+1900, want.tm_mon+1, want.tm_mday,
+             want.tm_hour, want.tm_min, want.tm_sec, (int)(x%1000));
+    ck_assert_str_eq(util_utc_text(ms, 'T', b, sizeof(b)), a);
+    snprintf(a, sizeof(a), "%04d-%02d-%02d %02d:%02d UTC", want.tm_year+1900, want.tm_mon+1, want.tm_mday,
+             want.tm_hour, want.tm_min);
+    ck_assert_str_eq(util_utc_text(ms, 'M', c, sizeof(c)), a);
+    ck_assert_str_eq(util_time_in(ms, "UTC", 1, c, sizeof(c)), a);
+  }
+  char small[10] = "x";
+  ck_assert_str_eq(util_utc_text(0, 'T', small, sizeof(small)), "");   /* too small: empty, not cut */
+}
+END_TEST
+
 START_TEST(t07_json_writer){
   struct buf b;
   struct jsonw w;
@@ -261,6 +294,7 @@ int main(void){
   tcase_add_test(tc, t05_json_numbers_as_typed);
   tcase_add_test(tc, t06_time_zones);
   tcase_add_test(tc, t07_json_writer);
+  tcase_add_test(tc, t08_utc_by_arithmetic);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
