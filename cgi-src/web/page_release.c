@@ -151,8 +151,15 @@ const char *page_audit_sentence(struct req *r, const char *action, const char *a
   const char *obj = object_name && object_name[0] ? object_name : NULL;
   const char *result = NULL, *tail = NULL, *because = NULL, *text = NULL;
   const char *decision = NULL, *target = NULL, *file = NULL, *quorum = NULL;
-  int automatic = 0;
-  json_t *j = details_json && details_json[0] ? json_loads(details_json, 0, NULL) : NULL;
+  int automatic = 0, known = -1;
+  for(size_t i=0; known<0 && i<HP_ARRAY_SIZE(sentences); i++) if( strcmp(sentences[i].action, action)==0 ) known = (int)i;
+  /* The details are read only when the sentence needs them: a name the record's object did
+     not give, a result, comment, decision, target, file or quorum, or the automatic wording. */
+  int needs = known<0 || sentences[known].auto_text!=NULL;
+  for(const char *p = known>=0 ? sentences[known].text : ""; !needs && (p = strchr(p, '%'))!=NULL; p++){
+    if( p[1] && (strchr("RrBDENTQ", p[1]) || (p[1]=='O' && obj==NULL)) ) needs = 1;
+  }
+  json_t *j = needs && details_json && details_json[0] ? json_loads(details_json, 0, NULL) : NULL;
   struct buf b;
   if( json_is_object(j) ){
     const char *z;
@@ -185,11 +192,7 @@ const char *page_audit_sentence(struct req *r, const char *action, const char *a
   }
   json_decref(j);
   if( obj==NULL ) obj = object_type && strcmp(object_type, "release")==0 ? "the release" : "it";
-  for(size_t i=0; i<HP_ARRAY_SIZE(sentences); i++){
-    if( strcmp(sentences[i].action, action)!=0 ) continue;
-    text = automatic && sentences[i].auto_text && because ? sentences[i].auto_text : sentences[i].text;
-    break;
-  }
+  if( known>=0 ) text = automatic && sentences[known].auto_text && because ? sentences[known].auto_text : sentences[known].text;
   if( text==NULL ) return arena_printf(&r->arena, "%s: %s %s", actor, action, obj);
   buf_init(&b);
   for(const char *p = text; *p; p++){
@@ -214,19 +217,26 @@ const char *page_audit_sentence(struct req *r, const char *action, const char *a
   return out ? out : action;
 }
 
-/* Add an EVENT row for each audit record st returns: seq, at, actor, action, type, object name, details. */
-static int add_events(struct req *r, tmpl_dict *d, struct db_stmt *st, const char *section, int show_files){
-  int n = 0;
+/*
+** Add an EVENT row for each audit record st returns: seq, at, actor, action, type, object name,
+** details.  Whether the reader may see release_id's files is asked only when a record names
+** one (an evidence.* record): most timelines have none, and the question costs a statement.
+*/
+static int add_events(struct req *r, tmpl_dict *d, struct db_stmt *st, const char *section, int64_t release_id){
+  int n = 0, show_files = -1;
   char iso[40];
   while( db_step(st)==DB_ROW ){
     tmpl_dict *e = tmpl_section(d, section);
     int64_t at = db_col_int64(st, 1);
+    if( show_files<0 && strncmp(db_col_text(st, 3), "evidence.", 9)==0 ){
+      show_files = mayact_sees_evidence(r->app, r->user->id, r->user->roles, release_id);
+    }
     tmpl_set(e, "EVENT_ISO", app_iso_time(at, iso, (int)sizeof(iso)));
     tmpl_set(e, "EVENT_UTC", page_time(r, at));
     tmpl_set(e, "EVENT_AGO", page_ago(r, at));
     tmpl_set(e, "EVENT_TEXT", page_audit_sentence(r, db_col_text(st, 3), db_col_text(st, 2),
                                                   db_col_text(st, 4), db_col_text(st, 5),
-                                                  db_col_text(st, 6), show_files));
+                                                  db_col_text(st, 6), show_files>0));
     n++;
   }
   return n;
@@ -250,7 +260,7 @@ static int add_timeline(struct req *r, tmpl_dict *d, int64_t id){
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":id", id);
   db_bind_int64(st, ":lim", TIMELINE_MAX + 1);
-  int n = add_events(r, d, st, "EVENT", mayact_sees_evidence(r->app, r->user->id, r->user->roles, id));
+  int n = add_events(r, d, st, "EVENT", id);
   db_finish(st);
   if( n==0 ) tmpl_show(d, "NO_EVENTS");
   if( n>TIMELINE_MAX ) tmpl_show(d, "MORE_EVENTS");

@@ -1001,17 +1001,20 @@ class EvidenceTest(ServerTestCase):
                 r = c.get("/evidence/%d" % ev)
                 self.assertEqual(r.status, status, r.text[:300])
                 page = c.get("/activities/%d" % act).text
+                rel = self.server.sql("SELECT release_id FROM activities WHERE id=?", act)[0][0]
                 if status == 200:
                     self.assertEqual(r.body[:5], b"%PDF-")
                     self.assertIn('href="/evidence/%d"' % ev, page)
+                    # the release's timeline names the file to those who may open it
+                    self.assertIn("uploaded “secret-report.pdf” to qa-signoff", c.get("/releases/%d" % rel).text)
                 else:
                     self.assertIn("may see its evidence", r.text)
                     self.assertNotIn('href="/evidence/%d"' % ev, page)
                     self.assertNotIn("secret-report.pdf", page)
                     self.assertIn("1 file(s) uploaded", page)
                     self.assertIn("uploaded a file to qa-signoff", page)          # the history, nameless
-                    rel = self.server.sql("SELECT release_id FROM activities WHERE id=?", act)[0][0]
                     self.assertNotIn("secret-report.pdf", c.get("/releases/%d" % rel).text)
+                    self.assertIn("uploaded a file to qa-signoff", c.get("/releases/%d" % rel).text)
         # the API asks the same owner
         token = self.server.cli("token", "create", "--user", "mallory", "--name", "t").stdout.strip()
         api = self.server.client(token=token)
