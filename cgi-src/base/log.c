@@ -1,9 +1,9 @@
 /* log.c — log lines to stderr with control characters neutralised. */
 #include "log.h"
+#include "util.h"
 #include <stdio.h>
 #include <stdarg.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <pthread.h>
 #include <sys/time.h>
@@ -54,9 +54,7 @@ void log_msg(const char *fmt, ...){
   va_end(ap);
   log_clean(clean, sizeof(clean), raw);
   struct timeval tv;
-  struct tm tm;
   gettimeofday(&tv, NULL);
-  gmtime_r(&tv.tv_sec, &tm);
-  strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-  fprintf(stderr, "%s.%03dZ [%d] %s\n", ts, (int)(tv.tv_usec/1000), (int)log_getpid(), clean);
+  util_utc_text((int64_t)tv.tv_sec*1000 + tv.tv_usec/1000, 'T', ts, sizeof(ts));
+  fprintf(stderr, "%s [%d] %s\n", ts, (int)log_getpid(), clean);
 }
