@@ -82,22 +82,18 @@ static int add_approvers(struct req *r, tmpl_dict *d, int64_t id, int64_t round,
   struct policy *pol = NULL;
   char err[200];
   tmpl_dict *w = tmpl_section(d, "APPROVERS");
-  if( policy_json==NULL || policy_parse(policy_json, &pol, err, sizeof(err))!=POLICY_OK ){
-    tmpl_show(w, "POLICY_UNKNOWN");
-    pol = NULL;
-  }
   struct db_stmt *st = db_prepare(r->app->db,
     "SELECT e.rule_index, u.id, u.display_name, d.decision FROM eligible e JOIN users u ON u.id=e.user_id"
     " LEFT JOIN decisions d ON d.activity_id=e.activity_id AND d.round=e.round AND d.user_id=e.user_id"
     "  AND d.decision IN ('approve','reject')"
     " WHERE e.activity_id=:id AND e.round=:round ORDER BY e.rule_index, u.display_name LIMIT :lim");
-  if( st==NULL ){ policy_free(pol); return HP_ERROR; }
+  if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":id", id);
   db_bind_int64(st, ":round", round);
   db_bind_int64(st, ":lim", ACT_MAX_ELIGIBLE);
   struct elig *el = arena_alloc(&r->arena, sizeof(*el)*ACT_MAX_ELIGIBLE);
   int nel = 0;
-  if( el==NULL ){ db_finish(st); policy_free(pol); return HP_ERROR; }
+  if( el==NULL ){ db_finish(st); return HP_ERROR; }
   while( db_step(st)==DB_ROW ){
     el[nel].rule = db_col_int(st, 0);
     el[nel].uid = db_col_int64(st, 1);
@@ -107,12 +103,16 @@ static int add_approvers(struct req *r, tmpl_dict *d, int64_t id, int64_t round,
   }
   db_finish(st);
 
-  int nrule = pol ? pol->nrule : 0;
   struct policy_status ps;
-  struct policy *evaluated_pol = NULL;
-  /* the core's evaluation of this round (escalated people included, counts fixed at activation) */
-  int evaluated = pol && nel>0 && approvals_status(r->app, id, &evaluated_pol, &ps)==HP_OK;
-  policy_free(evaluated_pol);
+  /* the core's evaluation of this round (escalated people included, counts fixed at activation);
+     the policy it parsed is the one the page shows */
+  int evaluated = policy_json && nel>0 && approvals_status(r->app, id, &pol, &ps)==HP_OK;
+  if( !evaluated && (policy_json==NULL || policy_parse(policy_json, &pol, err, sizeof(err))!=POLICY_OK) ){
+    tmpl_show(w, "POLICY_UNKNOWN");
+    policy_free(pol);
+    pol = NULL;
+  }
+  int nrule = pol ? pol->nrule : 0;
   for(int k=0; k<nrule; k++){
     tmpl_dict *rd = tmpl_section(w, "RULE");
     tmpl_set(rd, "RULE_TEXT", view_rule_text(r, &pol->rule[k]));

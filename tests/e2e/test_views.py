@@ -317,6 +317,20 @@ class ReleaseViewsTest(ViewsCase):
         self.assertRegex(m, badge("completed", "Completed"))
         self.assertRegex(m, badge("warning", "Warning"))
 
+    def test_07b_unreadable_rules_still_show_the_activity(self):
+        # rules that cannot be parsed (a damaged row): the page says so and shows the rest
+        sr = self.act(self.rid, "security-review")
+        saved = self.server.sql("SELECT policy_json FROM activities WHERE id=?", sr)[0][0]
+        self.server.execute("UPDATE activities SET policy_json='{not json' WHERE id=?", (sr,))
+        try:
+            r = self.as_("erin").get("/activities/%d" % sr)
+            self.assertEqual(r.status, 200, r.text[:300])
+            self.assertIn("The approval rules could not be read.", main_html(r))
+            self.assertIn("security-review", main_html(r))
+        finally:
+            self.server.execute("UPDATE activities SET policy_json=? WHERE id=?", (saved, sr))
+        self.assertNotIn("could not be read", main_html(self.as_("erin").get("/activities/%d" % sr)))
+
     # -- inbox
 
     def test_08_inbox_mine_for_an_eligible_approver(self):
