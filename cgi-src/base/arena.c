@@ -53,6 +53,17 @@ char *arena_strndup(struct arena *a, const char *z, size_t n){
   return p;
 }
 
+void *arena_grow(struct arena *a, void *arr, size_t n, size_t *cap, size_t size){
+  if( n<*cap ) return arr;
+  size_t ncap = *cap ? *cap*2 : 8;
+  if( size==0 || ncap > SIZE_MAX/size ) return NULL;
+  void *p = arena_alloc(a, ncap*size);
+  if( p==NULL ) return NULL;
+  if( n ) memcpy(p, arr, n*size);
+  *cap = ncap;
+  return p;
+}
+
 char *arena_strdup(struct arena *a, const char *z){
   return z ? arena_strndup(a, z, strlen(z)) : NULL;
 }

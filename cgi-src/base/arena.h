@@ -13,6 +13,12 @@ struct arena {
 
 void arena_init(struct arena *a);
 void *arena_alloc(struct arena *a, size_t n);            /* zeroed; NULL on OOM */
+/*
+** Room for element n of an array in the arena: arr itself while n < *cap, else a copy with twice
+** the room (*cap updated; the old copy stays until arena_free).  Start with arr NULL and *cap 0:
+** lists are read without zeroing room for their most rows.  NULL when out of memory.
+*/
+void *arena_grow(struct arena *a, void *arr, size_t n, size_t *cap, size_t size);
 char *arena_strdup(struct arena *a, const char *z);
 char *arena_strndup(struct arena *a, const char *z, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...)

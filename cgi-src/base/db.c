@@ -36,6 +36,8 @@ struct db {
   PGconn *pg;
   int wdepth;                 /* open write transactions (1 = BEGIN, more = savepoints) */
   int read_tx;                /* a db_begin_read transaction is open */
+  int gen_ok;                 /* gen holds db_generation() for the open read snapshot */
+  int64_t gen, gen_changes;   /* ... as long as this connection's count of changes is gen_changes */
   int64_t session_lock;       /* PostgreSQL: the advisory lock this session holds (0: none) */
   int64_t changes;            /* PostgreSQL: rows the last statement changed */
   unsigned seq;               /* PostgreSQL: names of server-side statements */
@@ -841,6 +843,7 @@ static int db_run(struct db *db, const char *sql){
 
 void db_begin_read(struct db *db){
   if( db->read_tx || db_in_tx(db) ) return;
+  db->gen_ok = 0;
   const char *sql = db->dialect==DB_POSTGRES ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN";
   if( db_run(db, sql)==0 ) db->read_tx = 1;
 }
@@ -848,6 +851,7 @@ void db_begin_read(struct db *db){
 void db_end_read(struct db *db){
   if( !db->read_tx ) return;
   db->read_tx = 0;
+  db->gen_ok = 0;
   if( db_in_tx(db) && db_run(db, "COMMIT") ) db_rollback(db);
 }
 
@@ -918,12 +922,46 @@ int64_t db_int(struct db *db, const char *sql, int64_t dflt){
 
 int64_t db_generation(struct db *db){
   if( db->dialect!=DB_SQLITE ) return 0;
+  /* In a read snapshot nobody else's commit shows: asked again there, the answer is the same
+     until this connection writes. */
+  if( db_in_tx(db) && !db->read_tx ) return 0;     /* a write not yet committed may still roll back */
+  int64_t mine = sqlite3_total_changes64(db->lite);
+  if( db->read_tx && db->gen_ok && db->gen_changes==mine ) return db->gen;
   /* data_version changes when another connection commits (and, read in the page's snapshot,
      names that snapshot: the pragma starts the read if nothing has yet); this connection's
      own writes show in its count of changed rows. */
   int64_t others = db_int(db, "PRAGMA data_version", -1);
   if( others<0 ) return 0;
-  return (others << 32) ^ (sqlite3_total_changes64(db->lite) & 0xffffffff) ^ ((int64_t)1 << 62);
+  int64_t g = (others << 32) ^ (mine & 0xffffffff) ^ ((int64_t)1 << 62);
+  if( db->read_tx ){ db->gen = g; db->gen_changes = mine; db->gen_ok = 1; }
+  return g;
+}
+
+/*
+** Numbers a worker keeps while the database does not change (db_generation): direct-mapped
+** slots by (what, key); a slot holds the generation it was counted in, so a change anywhere
+** makes every kept number stale at once.  Nothing is kept where the generation is unknown.
+*/
+#define DB_KEPT_SLOTS 256
+static struct { const struct db *db; int64_t gen, key, val; int what; } kept[DB_KEPT_SLOTS];
+
+static unsigned kept_slot(int what, int64_t key){
+  uint64_t h = ((uint64_t)key * 0x9E3779B97F4A7C15ull) ^ (uint64_t)what;
+  return (unsigned)(h >> 56) & (DB_KEPT_SLOTS - 1);
+}
+
+int db_kept(struct db *db, int what, int64_t key, int64_t *val, int64_t *gen){
+  *gen = db_generation(db);
+  unsigned i = kept_slot(what, key);
+  if( *gen==0 || kept[i].db!=db || kept[i].gen!=*gen || kept[i].what!=what || kept[i].key!=key ) return 0;
+  *val = kept[i].val;
+  return 1;
+}
+
+void db_keep(struct db *db, int64_t gen, int what, int64_t key, int64_t val){
+  if( gen==0 ) return;
+  unsigned i = kept_slot(what, key);
+  kept[i].db = db; kept[i].gen = gen; kept[i].what = what; kept[i].key = key; kept[i].val = val;
 }
 
 int db_schema_version(struct db *db){

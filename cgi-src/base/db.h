@@ -75,9 +75,19 @@ int64_t db_int(struct db *db, const char *sql, int64_t dflt); /* first column of
 ** A number that is the same on two calls only if the database did not change in between (nobody
 ** committed, this connection wrote nothing): the key for a value a worker keeps between requests
 ** (a count every visitor sees).  Read it in the snapshot the value is read in.  0 when it cannot
-** tell (PostgreSQL): keep nothing then.
+** tell (PostgreSQL; inside a write transaction, which may still roll back): keep nothing then.
 */
 int64_t db_generation(struct db *db);
+/*
+** A number a worker keeps while the database does not change.  db_kept gives it (1, *val) when
+** it was kept for (what, key) in this generation; else 0 and *gen, the generation read before the
+** caller reads the number afresh and keeps it with db_keep(db, gen, ...) — read before, so that a
+** change in between leaves the number under an older generation, never a stale one under the
+** newest.  gen 0 keeps nothing (PostgreSQL).  what: one of DB_KEPT_*.
+*/
+enum { DB_KEPT_ON_HOLD = 1, DB_KEPT_UNREAD = 2 };
+int db_kept(struct db *db, int what, int64_t key, int64_t *val, int64_t *gen);
+void db_keep(struct db *db, int64_t gen, int what, int64_t key, int64_t val);
 int db_migrate(struct db *db, const char *sql_dir, int verbose);  /* 0 ok, -1 */
 int db_schema_version(struct db *db);
 /* PostgreSQL's spelling of a SQL text, as db_prepare sends it there (malloc'd; NULL: no memory). */

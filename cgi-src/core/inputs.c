@@ -270,7 +270,8 @@ int inputs_load_fields(struct app *app, struct arena *a, int64_t activity_id,
                        struct inputs_field **out, size_t *n){
   *out = NULL;
   *n = 0;
-  struct inputs_field *v = arena_alloc(a, sizeof(*v)*INPUTS_MAX_FIELDS);
+  size_t cap = 0;
+  struct inputs_field *v = arena_grow(a, NULL, 0, &cap, sizeof(*v));
   if( v==NULL ) return HP_ERROR;
   struct db_stmt *st = db_prepare(app->db,
     "SELECT id, key, label, type, required, help, rules_json FROM fields"
@@ -281,6 +282,7 @@ int inputs_load_fields(struct app *app, struct arena *a, int64_t activity_id,
   size_t k = 0;
   int rc;
   while( (rc = db_step(st))==DB_ROW ){
+    if( (v = arena_grow(a, v, k, &cap, sizeof(*v)))==NULL ){ rc = DB_ERROR; break; }
     struct inputs_field *f = &v[k];
     const char *key = db_col_text(st, 1), *type = db_col_text(st, 3);
     if( inputs_field_parse(a, f, key, db_col_text(st, 2), type, db_col_int(st, 4),
@@ -313,7 +315,8 @@ int inputs_load_values(struct app *app, struct arena *a, int64_t activity_id, in
                        struct inputs_value **out, size_t *n){
   *out = NULL;
   *n = 0;
-  struct inputs_value *v = arena_alloc(a, sizeof(*v)*INPUTS_MAX_FIELDS);
+  size_t cap = 0;
+  struct inputs_value *v = arena_grow(a, NULL, 0, &cap, sizeof(*v));
   if( v==NULL ) return HP_ERROR;
   struct db_stmt *st = db_prepare(app->db,
     "SELECT field_key, value FROM inputs WHERE activity_id=:id AND round=:round LIMIT :lim");
@@ -324,6 +327,7 @@ int inputs_load_values(struct app *app, struct arena *a, int64_t activity_id, in
   size_t k = 0;
   int rc;
   while( (rc = db_step(st))==DB_ROW ){
+    if( (v = arena_grow(a, v, k, &cap, sizeof(*v)))==NULL ){ rc = DB_ERROR; break; }
     v[k].key = db_col_dup(a, st, 0);
     v[k].value = db_col_dup(a, st, 1);
     if( v[k].key && v[k].value ) k++;

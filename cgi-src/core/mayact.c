@@ -60,7 +60,8 @@ int mayact_groups(struct app *a, struct arena *ar, const struct mayact_act *w, c
   size_t cnt[POLICY_MAX_RULES + 1], cap[POLICY_MAX_RULES + 1];
   int nr = p->nrule;
   memset(cnt, 0, sizeof(cnt));
-  for(int k=0; k<=nr; k++){ cap[k] = 16; ids[k] = arena_alloc(ar, cap[k]*sizeof(int64_t)); if( !ids[k] ) return -1; }
+  memset(cap, 0, sizeof(cap));
+  for(int k=0; k<=nr; k++){ ids[k] = arena_grow(ar, NULL, 0, &cap[k], sizeof(int64_t)); if( !ids[k] ) return -1; }
   struct db_stmt *st = db_prepare(a->db, "SELECT rule_index, user_id FROM eligible"
                                        " WHERE activity_id=:a AND round=:r ORDER BY rule_index, user_id");
   if( st==NULL ) return -1;
@@ -69,13 +70,7 @@ int mayact_groups(struct app *a, struct arena *ar, const struct mayact_act *w, c
   while( db_step(st)==DB_ROW ){
     int k = db_col_int(st, 0);
     k = (k<0 || k>=nr) ? nr : k;                /* slot nr holds the escalated people */
-    if( cnt[k]==cap[k] ){
-      int64_t *n = arena_alloc(ar, cap[k]*2*sizeof(int64_t));
-      if( n==NULL ){ db_finish(st); return -1; }
-      memcpy(n, ids[k], cnt[k]*sizeof(int64_t));
-      ids[k] = n;
-      cap[k] *= 2;
-    }
+    if( (ids[k] = arena_grow(ar, ids[k], cnt[k], &cap[k], sizeof(int64_t)))==NULL ){ db_finish(st); return -1; }
     ids[k][cnt[k]++] = db_col_int64(st, 1);
   }
   db_finish(st);
@@ -102,8 +97,8 @@ int mayact_groups(struct app *a, struct arena *ar, const struct mayact_act *w, c
 
 int mayact_votes(struct app *a, struct arena *ar, const struct mayact_act *w,
                  struct policy_vote **out, size_t *nout){
-  size_t cap = 16, n = 0;
-  struct policy_vote *v = arena_alloc(ar, (cap + 1)*sizeof(*v));
+  size_t cap = 0, n = 0;
+  struct policy_vote *v = arena_grow(ar, NULL, 0, &cap, sizeof(*v));
   if( v==NULL ) return -1;
   struct db_stmt *st = db_prepare(a->db, "SELECT user_id, actor_id, decision FROM decisions"
     " WHERE activity_id=:a AND round=:r AND decision IN ('approve','reject') ORDER BY id");
@@ -111,13 +106,7 @@ int mayact_votes(struct app *a, struct arena *ar, const struct mayact_act *w,
   db_bind_int64(st, ":a", w->id);
   db_bind_int64(st, ":r", w->round);
   while( db_step(st)==DB_ROW ){
-    if( n==cap ){
-      struct policy_vote *nv = arena_alloc(ar, (cap*2 + 1)*sizeof(*nv));
-      if( nv==NULL ){ db_finish(st); return -1; }
-      memcpy(nv, v, n*sizeof(*v));
-      v = nv;
-      cap *= 2;
-    }
+    if( (v = arena_grow(ar, v, n, &cap, sizeof(*v)))==NULL ){ db_finish(st); return -1; }
     int64_t principal = db_col_int64(st, 0), actor = db_col_int64(st, 1);
     v[n].user_id = actor;
     v[n].acting_for = principal!=actor ? principal : 0;

@@ -102,6 +102,77 @@ int sess_load_user(struct req *r, int64_t user_id, struct user **out){
 }
 
 /*
+** Who a session cookie (or an API token) names, kept by a worker while the database does not
+** change (db_generation): the session's times, its CSRF token and the person with their roles.  The
+** times are checked against the clock on every request, as the query does; everything else that
+** could change the answer (a sign-out, a disabled account, a role, a name) is a write, which
+** starts a new generation.  A few sessions per worker, replaced in turn.
+*/
+#define SESS_KEPT 8
+static struct kept_sess {
+  int64_t gen, user_id, last_seen, expires_at;
+  int64_t token_id;                   /* an API token's (sess_token_identify), 0 for a browser session */
+  char hash[65];
+  char *csrf, *username, *display_name, *email, *time_zone, *auth_source;   /* malloc'd */
+  int is_admin, two_step;
+  unsigned roles;
+} kept_sess[SESS_KEPT];
+static int kept_next;
+
+static void kept_clear(struct kept_sess *k){
+  free(k->csrf); free(k->username); free(k->display_name); free(k->email); free(k->time_zone); free(k->auth_source);
+  memset(k, 0, sizeof(*k));
+}
+
+static void kept_store(int64_t gen, const char *h, int64_t last_seen, int64_t expires_at, const char *csrf,
+                       int64_t token_id, const struct user *u){
+  if( gen==0 ) return;
+  struct kept_sess *k = &kept_sess[kept_next];
+  kept_next = (kept_next + 1) % SESS_KEPT;
+  kept_clear(k);
+  k->csrf = strdup(csrf); k->username = strdup(u->username); k->display_name = strdup(u->display_name);
+  k->email = strdup(u->email); k->time_zone = strdup(u->time_zone); k->auth_source = strdup(u->auth_source);
+  if( !k->csrf || !k->username || !k->display_name || !k->email || !k->time_zone || !k->auth_source ){
+    kept_clear(k);                    /* out of memory: simply not kept */
+    return;
+  }
+  k->gen = gen; k->user_id = u->id; k->last_seen = last_seen; k->expires_at = expires_at; k->token_id = token_id;
+  snprintf(k->hash, sizeof(k->hash), "%s", h);
+  k->is_admin = u->is_admin; k->two_step = u->two_step; k->roles = u->roles;
+}
+
+/* The kept entry for this hash in this generation (a token's when token), or NULL. */
+static const struct kept_sess *kept_find(int64_t gen, const char *h, int token){
+  for(int i=0; gen!=0 && i<SESS_KEPT; i++){
+    if( kept_sess[i].gen==gen && (kept_sess[i].token_id!=0)==token && strcmp(kept_sess[i].hash, h)==0 ){
+      return &kept_sess[i];
+    }
+  }
+  return NULL;
+}
+
+/* The person a kept session names, copied into the request's arena; 1, or 0 when out of memory. */
+static int kept_user(struct req *r, const struct kept_sess *k, struct user **out){
+  struct user *u = arena_alloc(&r->arena, sizeof(*u));
+  if( u==NULL ) return 0;
+  memset(u, 0, sizeof(*u));
+  u->id = k->user_id;
+  u->username = arena_strdup(&r->arena, k->username);
+  u->display_name = arena_strdup(&r->arena, k->display_name);
+  u->email = arena_strdup(&r->arena, k->email);
+  u->time_zone = arena_strdup(&r->arena, k->time_zone);
+  u->auth_source = arena_strdup(&r->arena, k->auth_source);
+  u->is_admin = k->is_admin;
+  u->two_step = k->two_step;
+  u->roles = k->roles;
+  if( !u->username || !u->display_name || !u->email || !u->time_zone || !u->auth_source ) return 0;
+  u->must_set_up_two_step = strcmp(u->auth_source, "local")==0 && !u->two_step
+                         && (u->roles & users_roles_parse(r->app->cfg.idp.two_step_roles));
+  *out = u;
+  return 1;
+}
+
+/*
 ** Identify the browser from its session cookie.  A session counts when it
 ** exists, was not ended, its user is enabled, it is younger than its absolute
 ** expiry and was used within the idle limit.  last_seen_at is refreshed at
@@ -113,31 +184,43 @@ int sess_identify(struct req *r){
   char h[65];
   util_sha256_hex(tok, strlen(tok), h);
   struct db *db = r->app->db;
-  int64_t now = app_now_ms(r->app), user_id = 0, last_seen = 0;
+  int64_t now = app_now_ms(r->app), user_id = 0, last_seen = 0, expires_at = 0;
+  int64_t idle = now - (int64_t)r->app->cfg.session_idle*1000;
   const char *csrf = NULL;
-  struct db_stmt *st = db_prepare(db, "SELECT user_id, csrf_token, last_seen_at FROM sessions"
-                                    " WHERE id_hash=:h AND ended_at IS NULL AND expires_at>:now"
-                                    " AND last_seen_at>:idle");
-  if( st==NULL ) return -1;
-  db_bind_text(st, ":h", h);
-  db_bind_int64(st, ":now", now);
-  db_bind_int64(st, ":idle", now - (int64_t)r->app->cfg.session_idle*1000);
-  int step = db_step(st);
-  if( step==DB_ROW ){
-    user_id = db_col_int64(st, 0);
-    csrf = db_col_dup(&r->arena, st, 1);
-    last_seen = db_col_int64(st, 2);
+  int64_t gen = db_generation(db);
+  const struct kept_sess *k = kept_find(gen, h, 0);
+  if( k ){
+    if( k->expires_at<=now || k->last_seen<=idle ) return 0;          /* the query's own conditions */
+    csrf = arena_strdup(&r->arena, k->csrf);
+    if( csrf==NULL || !kept_user(r, k, &r->user) ) return -1;       /* out of memory */
+    last_seen = k->last_seen;
+  }else{
+    struct db_stmt *st = db_prepare(db, "SELECT user_id, csrf_token, last_seen_at, expires_at FROM sessions"
+                                      " WHERE id_hash=:h AND ended_at IS NULL AND expires_at>:now"
+                                      " AND last_seen_at>:idle");
+    if( st==NULL ) return -1;
+    db_bind_text(st, ":h", h);
+    db_bind_int64(st, ":now", now);
+    db_bind_int64(st, ":idle", idle);
+    int step = db_step(st);
+    if( step==DB_ROW ){
+      user_id = db_col_int64(st, 0);
+      csrf = db_col_dup(&r->arena, st, 1);
+      last_seen = db_col_int64(st, 2);
+      expires_at = db_col_int64(st, 3);
+    }
+    db_finish(st);
+    if( step!=DB_ROW && step!=DB_DONE ) return -1;     /* not "signed out": the database failed */
+    if( step==DB_ROW && csrf==NULL ) return -1;            /* out of memory */
+    if( user_id==0 ) return 0;
+    int found = load_user(r, user_id, &r->user);
+    if( found!=1 ) return found;
+    kept_store(gen, h, last_seen, expires_at, csrf, 0, r->user);
   }
-  db_finish(st);
-  if( step!=DB_ROW && step!=DB_DONE ) return -1;     /* not "signed out": the database failed */
-  if( step==DB_ROW && csrf==NULL ) return -1;            /* out of memory */
-  if( user_id==0 ) return 0;
-  int found = load_user(r, user_id, &r->user);
-  if( found!=1 ) return found;
   r->session_hash = arena_strdup(&r->arena, h);
   r->csrf_token = csrf;
   if( now - last_seen > 60000 ){
-    st = db_prepare(db, "UPDATE sessions SET last_seen_at=:now WHERE id_hash=:h");
+    struct db_stmt *st = db_prepare(db, "UPDATE sessions SET last_seen_at=:now WHERE id_hash=:h");
     if( st ){
       db_bind_int64(st, ":now", now);
       db_bind_text(st, ":h", h);
@@ -262,30 +345,42 @@ int sess_token_identify(struct req *r){
   if( strlen(z)!=67 || strncmp(z, "hp_", 3)!=0 ) return HP_UNAUTHORIZED;
   char h[65];
   util_sha256_hex(z, strlen(z), h);
-  struct db_stmt *st = db_prepare(r->app->db, "SELECT id, user_id FROM api_tokens"
-                                            " WHERE token_hash=:h AND revoked_at IS NULL");
-  if( st==NULL ) return HP_ERROR;
-  db_bind_text(st, ":h", h);
-  int64_t tid = 0, uid = 0;
-  int step = db_step(st);
-  if( step==DB_ROW ){
-    tid = db_col_int64(st, 0);
-    uid = db_col_int64(st, 1);
+  int64_t tid = 0, uid = 0, last_used = 0, now = app_now_ms(r->app), gen = db_generation(r->app->db);
+  const struct kept_sess *k = kept_find(gen, h, 1);
+  if( k ){
+    if( !kept_user(r, k, &r->user) ) return HP_UNAVAILABLE;         /* out of memory */
+    tid = k->token_id;
+    last_used = k->last_seen;
+  }else{
+    struct db_stmt *st = db_prepare(r->app->db, "SELECT id, user_id, coalesce(last_used_at,0) FROM api_tokens"
+                                              " WHERE token_hash=:h AND revoked_at IS NULL");
+    if( st==NULL ) return HP_ERROR;
+    db_bind_text(st, ":h", h);
+    int step = db_step(st);
+    if( step==DB_ROW ){
+      tid = db_col_int64(st, 0);
+      uid = db_col_int64(st, 1);
+      last_used = db_col_int64(st, 2);
+    }
+    db_finish(st);
+    if( step!=DB_ROW && step!=DB_DONE ) return HP_UNAVAILABLE;   /* not "unknown token": the database failed */
+    if( tid==0 || !sess_load_user(r, uid, &r->user) ) return HP_UNAUTHORIZED;
+    kept_store(gen, h, last_used, INT64_MAX, "", tid, r->user);
   }
-  db_finish(st);
-  if( step!=DB_ROW && step!=DB_DONE ) return HP_UNAVAILABLE;   /* not "unknown token": the database failed */
-  if( tid==0 || !sess_load_user(r, uid, &r->user) ) return HP_UNAUTHORIZED;
   r->via_token = 1;
   r->token_id = tid;
   r->session_hash = arena_printf(&r->arena, "token:%lld", (long long)tid);
-  /* The last use, to the minute: a read through the API writes at most once a minute. */
-  st = db_prepare(r->app->db, "UPDATE api_tokens SET last_used_at=:now WHERE id=:id"
-                              " AND (last_used_at IS NULL OR last_used_at<:now-60000)");
-  if( st ){
-    db_bind_int64(st, ":now", app_now_ms(r->app));
-    db_bind_int64(st, ":id", tid);
-    db_step(st);
-    db_finish(st);
+  /* The last use, to the minute: a read through the API writes at most once a minute (and
+     only then: a write ends the page's read snapshot and waits for the write lock). */
+  if( last_used < now - 60000 ){
+    struct db_stmt *st = db_prepare(r->app->db, "UPDATE api_tokens SET last_used_at=:now WHERE id=:id"
+                                                " AND (last_used_at IS NULL OR last_used_at<:now-60000)");
+    if( st ){
+      db_bind_int64(st, ":now", now);
+      db_bind_int64(st, ":id", tid);
+      db_step(st);
+      db_finish(st);
+    }
   }
   return HP_OK;
 }

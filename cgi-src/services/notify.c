@@ -1312,13 +1312,18 @@ int notify_link_identity(struct app *a, const struct audit_ctx *c, int64_t user_
 }
 
 int64_t notify_unread_count(struct app *a, int64_t user_id){
-  /* Counted up to the cap only: every page shows this, and its cost must not grow with the pile. */
+  /* Counted up to the cap only: every page shows this, and its cost must not grow with the pile;
+     kept while the database does not change (a person moving between pages asks again and again). */
+  int64_t n = 0, gen;
+  if( db_kept(a->db, DB_KEPT_UNREAD, user_id, &n, &gen) ) return n;
   struct db_stmt *st = db_prepare(a->db, "SELECT count(*) FROM (SELECT 1 FROM notifications"
                                        " WHERE user_id=:u AND read_at IS NULL LIMIT " HP_STR(NOTIFY_UNREAD_CAP) ")");
-  int64_t n = 0;
   if( st==NULL ) return 0;
   db_bind_int64(st, ":u", user_id);
-  if( db_step(st)==DB_ROW ) n = db_col_int64(st, 0);
+  if( db_step(st)==DB_ROW ){
+    n = db_col_int64(st, 0);
+    db_keep(a->db, gen, DB_KEPT_UNREAD, user_id, n);
+  }
   db_finish(st);
   return n;
 }

@@ -4,8 +4,9 @@
 #include "db.h"
 
 int relvars_load(struct app *a, struct arena *ar, int64_t release_id, struct vars_release *v){
-  struct vars_kv *kv = arena_alloc(ar, sizeof(*kv)*RELVARS_MAX_VARS);
-  struct vars_output *o = arena_alloc(ar, sizeof(*o)*RELVARS_MAX_OUTPUTS);
+  size_t kcap = 0, ocap = 0;
+  struct vars_kv *kv = arena_grow(ar, NULL, 0, &kcap, sizeof(*kv));
+  struct vars_output *o = arena_grow(ar, NULL, 0, &ocap, sizeof(*o));
   v->nvars = v->noutputs = 0;
   v->vars = kv;
   v->outputs = o;
@@ -16,6 +17,8 @@ int relvars_load(struct app *a, struct arena *ar, int64_t release_id, struct var
   db_bind_int64(st, ":lim", RELVARS_MAX_VARS);
   int step;
   while( (step = db_step(st))==DB_ROW ){
+    if( (kv = arena_grow(ar, kv, v->nvars, &kcap, sizeof(*kv)))==NULL ){ db_finish(st); return -1; }
+    v->vars = kv;
     kv[v->nvars].key = db_col_dup(ar, st, 0);
     kv[v->nvars].value = db_col_dup(ar, st, 1);
     if( kv[v->nvars].key && kv[v->nvars].value ) v->nvars++;
@@ -28,6 +31,8 @@ int relvars_load(struct app *a, struct arena *ar, int64_t release_id, struct var
   db_bind_int64(st, ":r", release_id);
   db_bind_int64(st, ":lim", RELVARS_MAX_OUTPUTS);
   while( (step = db_step(st))==DB_ROW ){
+    if( (o = arena_grow(ar, o, v->noutputs, &ocap, sizeof(*o)))==NULL ){ db_finish(st); return -1; }
+    v->outputs = o;
     o[v->noutputs].activity = db_col_dup(ar, st, 0);
     o[v->noutputs].key = db_col_dup(ar, st, 1);
     o[v->noutputs].value = db_col_dup(ar, st, 2);

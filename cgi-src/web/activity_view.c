@@ -73,10 +73,10 @@ static int load_round_files(struct req *r, int64_t activity_id, int64_t round,
   db_bind_int64(st, ":id", activity_id);
   db_bind_int64(st, ":round", round);
   db_bind_int64(st, ":lim", INPUTS_MAX_ROWS);
-  struct file_row *v = arena_alloc(&r->arena, sizeof(*v)*INPUTS_MAX_ROWS);
-  if( v==NULL ){ db_finish(st); return HP_ERROR; }
-  size_t k = 0;
+  struct file_row *v = NULL;
+  size_t k = 0, cap = 0;
   while( db_step(st)==DB_ROW ){
+    if( (v = arena_grow(&r->arena, v, k, &cap, sizeof(*v)))==NULL ){ db_finish(st); return HP_ERROR; }
     v[k].id = db_col_int64(st, 0);
     v[k].key = db_col_dup(&r->arena, st, 1);
     v[k].name = db_col_dup(&r->arena, st, 2);

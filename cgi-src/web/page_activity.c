@@ -91,10 +91,11 @@ static int add_approvers(struct req *r, tmpl_dict *d, int64_t id, int64_t round,
   db_bind_int64(st, ":id", id);
   db_bind_int64(st, ":round", round);
   db_bind_int64(st, ":lim", ACT_MAX_ELIGIBLE);
-  struct elig *el = arena_alloc(&r->arena, sizeof(*el)*ACT_MAX_ELIGIBLE);
+  struct elig *el = NULL;
+  size_t cap = 0;
   int nel = 0;
-  if( el==NULL ){ db_finish(st); return HP_ERROR; }
   while( db_step(st)==DB_ROW ){
+    if( (el = arena_grow(&r->arena, el, (size_t)nel, &cap, sizeof(*el)))==NULL ){ db_finish(st); return HP_ERROR; }
     el[nel].rule = db_col_int(st, 0);
     el[nel].uid = db_col_int64(st, 1);
     el[nel].name = db_col_dup(&r->arena, st, 2);

@@ -610,7 +610,8 @@ static int approvals_activities(struct req *r, tmpl_dict *d, int64_t id, struct 
     " a.kind"
     " FROM activities a JOIN phases ph ON ph.id=a.phase_id"
     " WHERE a.release_id=:id AND a.kind IN ('approval','manual') ORDER BY ph.position, a.position", id);
-  int rc = HP_ERROR, n = 0, cap = 0, step;
+  int rc = HP_ERROR, n = 0, step;
+  size_t cap = 0;
   struct appr *v = NULL;
   if( st==NULL ) goto out;
   while( (step = db_step(st))==DB_ROW ){
@@ -619,14 +620,7 @@ static int approvals_activities(struct req *r, tmpl_dict *d, int64_t id, struct 
       tmpl_show(d, "HAS_NOT_TRIGGERED");
       continue;
     }
-    if( n==cap ){
-      int nc = cap ? cap*2 : 8;
-      struct appr *nv = arena_alloc(&r->arena, (size_t)nc * sizeof(*nv));
-      if( nv==NULL ) goto out;
-      if( n ) memcpy(nv, v, (size_t)n * sizeof(*nv));
-      v = nv;
-      cap = nc;
-    }
+    if( (v = arena_grow(&r->arena, v, (size_t)n, &cap, sizeof(*v)))==NULL ) goto out;
     struct appr *a = &v[n++];
     memset(a, 0, sizeof(*a));
     a->id = db_col_int64(st, 0);

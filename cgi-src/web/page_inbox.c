@@ -76,18 +76,17 @@ static const char *count_text(struct req *r, int64_t n){
 ** -1 when it cannot be read.
 */
 static int64_t on_hold_count(struct db *db){
-  static int64_t kept_gen, kept;
-  int64_t gen = db_generation(db);
-  if( gen!=0 && gen==kept_gen ) return kept;
+  int64_t n, gen;
+  if( db_kept(db, DB_KEPT_ON_HOLD, 0, &n, &gen) ) return n;
   struct db_stmt *st = db_prepare(db, "SELECT count(*) FROM (" QUEUE_ALL_KEYS(">", "ASC") ")");
   if( st==NULL ) return -1;
   db_bind_int64(st, ":lim", INBOX_COUNT_CAP + 1);
   db_bind_int64(st, ":k1", INT64_MIN);
   db_bind_int64(st, ":k2", INT64_MIN);
   db_bind_int64(st, ":k3", INT64_MIN);
-  int64_t n = db_step(st)==DB_ROW ? db_col_int64(st, 0) : -1;
+  n = db_step(st)==DB_ROW ? db_col_int64(st, 0) : -1;
   db_finish(st);
-  if( n>=0 ){ kept_gen = gen; kept = n; }
+  if( n>=0 ) db_keep(db, gen, DB_KEPT_ON_HOLD, 0, n);
   return n;
 }
 

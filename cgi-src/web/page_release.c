@@ -498,10 +498,11 @@ int page_release(struct req *r){
   if( st==NULL ) goto fail;
   db_bind_int64(st, ":id", id);
   db_bind_int64(st, ":lim", RELEASE_MAX_ROWS);
-  struct phase_row *phases = arena_alloc(&r->arena, sizeof(*phases)*RELEASE_MAX_ROWS);
+  struct phase_row *phases = NULL;
+  size_t pcap = 0;
   int nphases = 0;
-  if( phases==NULL ){ db_finish(st); goto fail; }
   while( db_step(st)==DB_ROW ){
+    if( (phases = arena_grow(&r->arena, phases, (size_t)nphases, &pcap, sizeof(*phases)))==NULL ){ db_finish(st); goto fail; }
     struct phase_row *p = &phases[nphases++];
     p->id = db_col_int64(st, 0);
     p->d = tmpl_section(d, "PHASE");
@@ -676,10 +677,11 @@ int page_phase(struct req *r){
   if( st==NULL ) goto fail;
   db_bind_int64(st, ":id", id);
   db_bind_int64(st, ":lim", RELEASE_MAX_ROWS);
-  struct dep { int64_t of, id; const char *name, *status; } *deps = arena_alloc(&r->arena, sizeof(*deps)*RELEASE_MAX_ROWS);
+  struct dep { int64_t of, id; const char *name, *status; } *deps = NULL;
+  size_t dcap = 0;
   int ndeps = 0;
-  if( deps==NULL ){ db_finish(st); goto fail; }
   while( db_step(st)==DB_ROW ){
+    if( (deps = arena_grow(&r->arena, deps, (size_t)ndeps, &dcap, sizeof(*deps)))==NULL ){ db_finish(st); goto fail; }
     deps[ndeps].of = db_col_int64(st, 0);
     deps[ndeps].id = db_col_int64(st, 1);
     deps[ndeps].name = db_col_dup(&r->arena, st, 2);

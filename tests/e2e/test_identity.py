@@ -350,6 +350,57 @@ class ExpiryTest(ServerTestCase):
         self.assertTrue(signed_in(c))
 
 
+class KeptSessionTest(ServerTestCase):
+    """A worker keeps who a session cookie names while the database does not change: every
+    change made elsewhere (here: straight into the database, as another process would) and the
+    clock still decide at once, on every worker."""
+
+    VISITS = 6                                   # sequential requests: both workers answer some
+
+    def visits(self, client, path):
+        return [client.get(path) for _ in range(self.VISITS)]
+
+    def test_changes_made_elsewhere_show_at_once(self):
+        erin = self.login("erin")
+        uid = user_id(self.server, "erin")
+        for r in self.visits(erin, "/audit"):                       # kept by the workers now
+            self.assertEqual(r.status, 200)
+            self.assertIn("Erin Auditor", r.text[:2000])
+        self.server.execute("UPDATE users SET display_name='Erin Renamed' WHERE id=?", (uid,))
+        for r in self.visits(erin, "/audit"):
+            self.assertEqual(r.status, 200)
+            self.assertIn("Erin Renamed", r.text[:2000])        # the header names the person
+        self.server.execute("DELETE FROM user_roles WHERE user_id=? AND role='auditor'", (uid,))
+        for r in self.visits(erin, "/audit"):
+            self.assertEqual(r.status, 403, "a role taken away counts at once")
+        self.server.execute("INSERT INTO user_roles(user_id, role) VALUES(?, 'auditor')", (uid,))
+        for r in self.visits(erin, "/audit"):
+            self.assertEqual(r.status, 200)
+        self.server.execute("UPDATE sessions SET ended_at=created_at WHERE user_id=?", (uid,))
+        for r in self.visits(erin, "/audit"):
+            self.assertEqual(r.status, 303, "an ended session counts at once")
+            self.assertTrue(r.header("Location").startswith("/login"))
+
+    def test_api_token_revoked_elsewhere_is_refused_at_once(self):
+        api = self.client(token=self.server.demo_token())
+        for r in self.visits(api, "/api/v1/approvals"):
+            self.assertEqual(r.status, 200)
+        used = self.server.sql("SELECT count(*) FROM api_tokens WHERE last_used_at IS NOT NULL")[0][0]
+        self.assertGreaterEqual(used, 1, "the last use is recorded")
+        self.server.execute("UPDATE api_tokens SET revoked_at=last_used_at")
+        for r in self.visits(api, "/api/v1/approvals"):
+            self.assertEqual(r.status, 401, "a revoked token counts at once")
+
+    def test_idle_limit_holds_for_a_kept_session(self):
+        c = self.login("carol")
+        for r in self.visits(c, "/me"):
+            self.assertEqual(r.status, 200)
+        self.server.advance_clock(1801)                              # no write: only the clock moved
+        for r in self.visits(c, "/me"):
+            self.assertEqual(r.status, 303, "idle past the limit")
+            self.assertTrue(r.header("Location").startswith("/login"))
+
+
 # ------------------------------------------------------------------ CSRF
 
 class CsrfTest(ServerTestCase):

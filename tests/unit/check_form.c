@@ -2,6 +2,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include "util.h"
 #include "form.h"
 #include "log.h"
@@ -147,11 +148,34 @@ START_TEST(t_arena){
 }
 END_TEST
 
+START_TEST(t_arena_grow){
+  struct arena a;
+  arena_init(&a);
+  int64_t *v = NULL;
+  size_t cap = 0, n = 0;
+  for(int64_t i=0; i<1000; i++){                 /* each element kept through every copy */
+    v = arena_grow(&a, v, n, &cap, sizeof(*v));
+    ck_assert_ptr_nonnull(v);
+    ck_assert_uint_gt(cap, n);
+    v[n++] = i*7;
+  }
+  ck_assert_uint_ge(cap, 1000);
+  ck_assert_uint_lt(cap, 2048);                    /* doubled, not more */
+  for(int64_t i=0; i<1000; i++) ck_assert_int_eq(v[i], i*7);
+  int64_t *same = arena_grow(&a, v, 999, &cap, sizeof(*v));
+  ck_assert_ptr_eq(same, v);                       /* room left: the same array */
+  size_t huge = SIZE_MAX/4;
+  ck_assert_ptr_null(arena_grow(&a, v, huge, &huge, 8));   /* the size would overflow */
+  arena_free(&a);
+}
+END_TEST
+
 int main(void){
   Suite *s = suite_create("form");
   TCase *tc = tcase_create("core");
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, t_simple_pairs);
+  tcase_add_test(tc, t_arena_grow);
   tcase_add_test(tc, t_decoding);
   tcase_add_test(tc, t_empty_pairs_and_no_equals);
   tcase_add_test(tc, t_bad_escapes);
