@@ -34,8 +34,18 @@ int util_random_hex(char *out, size_t nbytes){
 }
 
 void util_sha256_hex(const char *z, size_t n, char out[65]){
-  unsigned char d[SHA256_DIGEST_LENGTH];
-  SHA256((const unsigned char*)z, n, d);
+  /* The algorithm fetched once per process: SHA256() looks it up in OpenSSL's provider tables on
+     every call, which costs more than hashing a session token. */
+  static EVP_MD *md;
+  static EVP_MD_CTX *ctx;
+  unsigned char d[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if( md==NULL ) md = EVP_MD_fetch(NULL, "SHA256", NULL);
+  if( ctx==NULL ) ctx = EVP_MD_CTX_new();
+  if( md==NULL || ctx==NULL || EVP_DigestInit_ex(ctx, md, NULL)!=1 || EVP_DigestUpdate(ctx, z, n)!=1
+   || EVP_DigestFinal_ex(ctx, d, &len)!=1 || len!=SHA256_DIGEST_LENGTH ){
+    SHA256((const unsigned char*)z, n, d);
+  }
   util_hex(d, SHA256_DIGEST_LENGTH, out);
 }
 

@@ -15,6 +15,10 @@ START_TEST(t01_hex_and_hashes){
   ck_assert_str_eq(out, "000fa0ff");
   util_sha256_hex("abc", 3, out);
   ck_assert_str_eq(out, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  util_sha256_hex("", 0, out);                     /* the reused context starts afresh each time */
+  ck_assert_str_eq(out, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  util_sha256_hex("abc", 3, out);
+  ck_assert_str_eq(out, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   util_hmac_hex("Jefe", 4, "what do ya want for nothing?", 28, out);      /* RFC 4231, test case 2 */
   ck_assert_str_eq(out, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
   char r1[65], r2[65];
