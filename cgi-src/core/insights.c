@@ -306,8 +306,22 @@ static int signals(struct app *a, int64_t from, int64_t until, const char *tpl, 
   return step==DB_DONE || step==DB_ROW ? 0 : -1;
 }
 
+/*
+** The figures last computed, kept by the worker while the database does not change: they are a
+** function of the database and of (from, until, template) alone (whole days, not the clock), so
+** a person moving between the page, its CSV and the API, or a team refreshing it, asks again for
+** the same.  Shared with the caller by reference count; nobody changes them after computing.
+*/
+static struct { struct db *db; int64_t gen, from, until; char *tpl; json_t *res; } kept;
+
 int insights_compute(struct app *a, int64_t from_ms, int64_t until_ms, const char *template_name, json_t **out){
   const char *tpl = template_name ? template_name : "";
+  int64_t gen = db_generation(a->db);
+  if( gen!=0 && kept.res && kept.db==a->db && kept.gen==gen && kept.from==from_ms && kept.until==until_ms
+   && strcmp(kept.tpl, tpl)==0 ){
+    *out = json_incref(kept.res);
+    return HP_OK;
+  }
   json_t *res = json_pack("{s:I,s:I,s:s,s:{},s:[],s:[],s:[],s:[]}", "from", (json_int_t)from_ms, "until", (json_int_t)until_ms,
                           "template", tpl, "summary", "activities", "teams", "approvers", "signals");
   *out = NULL;
@@ -316,6 +330,14 @@ int insights_compute(struct app *a, int64_t from_ms, int64_t until_ms, const cha
          || approver_figures(a, from_ms, until_ms, tpl, res) || signals(a, from_ms, until_ms, tpl, res);
   if( bad ){ json_decref(res); return HP_ERROR; }
   *out = res;
+  if( gen!=0 ){
+    char *t = strdup(tpl);
+    json_decref(kept.res);
+    free(kept.tpl);
+    kept.res = t ? json_incref(res) : NULL;
+    kept.tpl = t;
+    kept.db = a->db; kept.gen = gen; kept.from = from_ms; kept.until = until_ms;
+  }
   return HP_OK;
 }
 

@@ -190,3 +190,20 @@ class InsightsTest(ServerTestCase):
         self.assertEqual(r.status, 200)
         self.assertIn("Nothing decided by people finished in this period.", r.text)
         self.assertIn("No signals in this period.", r.text)
+
+    def test_06_figures_kept_by_a_worker_follow_every_change(self):
+        """A worker keeps the figures while the database does not change: a change made elsewhere
+        (here straight into the database) shows on the next request, on every worker."""
+        for _ in range(6):
+            people = {p["user"]: p for p in self.insights("?template=solo")["approvers"]}
+            self.assertEqual(people["bob"]["name"], "Bob Tester")
+        uid = self.server.sql("SELECT id FROM users WHERE username='bob'")[0][0]
+        self.server.execute("UPDATE users SET display_name='Bob Renamed' WHERE id=?", (uid,))
+        try:
+            for _ in range(6):
+                people = {p["user"]: p for p in self.insights("?template=solo")["approvers"]}
+                self.assertEqual(people["bob"]["name"], "Bob Renamed")
+            # another period is not the kept one
+            self.assertEqual(self.insights("?template=solo&from=2000-01-01&to=2000-01-31")["approvers"], [])
+        finally:
+            self.server.execute("UPDATE users SET display_name='Bob Approver' WHERE id=?", (uid,))
