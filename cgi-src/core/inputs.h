@@ -140,6 +140,8 @@ int inputs_load_fields(struct app *app, struct arena *a, int64_t activity_id,
 ** Returns 1 or 0 (also 0 on a database error, which is logged).
 */
 int inputs_may_edit(struct app *app, const struct user *user, const struct inputs_activity *act);
+/* The same rule when the caller already knows whether may_act lists the person now (listed). */
+int inputs_may_edit_listed(const struct user *user, int listed);
 
 /*
 ** Do the fields of round `round` hold what the template requires?  Every

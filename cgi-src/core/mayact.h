@@ -41,6 +41,10 @@ struct policy_vote;
 #define MAYACT_VIEWER(a) "EXISTS(SELECT 1 FROM may_act mv WHERE mv.activity_id=" a ".id AND mv.round=" a ".round" \
   " AND mv.user_id=:uid AND " MAYACT_OPEN("mv") ")"
 
+/* ... in their own name (not only for someone who delegated to them). */
+#define MAYACT_VIEWER_SELF(a) "EXISTS(SELECT 1 FROM may_act mv WHERE mv.activity_id=" a ".id AND mv.round=" a ".round" \
+  " AND mv.user_id=:uid AND mv.for_user_id=:uid AND " MAYACT_OPEN("mv") ")"
+
 /* One activity as the deciders need it; strings live in the caller's arena. */
 struct mayact_act {
   int64_t id, release_id, started_by, deadline_at, deadline_s, responsible_user_id;

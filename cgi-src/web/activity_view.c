@@ -138,21 +138,18 @@ static void render_input(tmpl_dict *row, const struct inputs_field *f, const cha
 }
 
 int activity_view_fields(struct req *r, tmpl_dict *d, int64_t activity_id, int64_t round, int sees_evidence,
-                         int *fillable){
-  struct inputs_activity act;
+                         const struct activity_facts *facts, int *fillable){
   struct inputs_field *f;
   struct inputs_value *saved;
   struct file_row *files;
   size_t nf, nsaved, nfiles;
   char iso[40], sz[40];
   *fillable = 0;
-  if( inputs_load_activity(r->app, &r->arena, activity_id, &act) ) return HP_ERROR;
   if( inputs_load_fields(r->app, &r->arena, activity_id, &f, &nf) ) return HP_ERROR;
   if( nf==0 && r->errors==NULL ) return HP_OK;
   if( inputs_load_values(r->app, &r->arena, activity_id, round, &saved, &nsaved) ) return HP_ERROR;
   if( load_round_files(r, activity_id, round, &files, &nfiles) ) return HP_ERROR;
-  int editable = strcmp(act.status, "on_hold")==0 && act.round==round
-                 && inputs_may_edit(r->app, r->user, &act);
+  int editable = strcmp(facts->status, "on_hold")==0 && inputs_may_edit_listed(r->user, facts->can_act);
   int resubmitted = req_form(r, "inputs_form")!=NULL;
 
   tmpl_dict *x = tmpl_include(d, "FIELDS", "_fields.tpl");
@@ -298,17 +295,11 @@ int activity_view_evidence(struct req *r, tmpl_dict *d, int64_t activity_id, int
 ** delegated to them), and for release managers and admins on a manual task
 ** waiting for people (they may Assign it).
 */
-int activity_view_decision_wanted(struct req *r, int64_t activity_id){
+int activity_view_decision_wanted(struct req *r, const struct activity_facts *f){
   if( r->user==NULL ) return 0;
-  if( mayact_may(r->app, activity_id, r->user->id, 0, app_now_ms(r->app)) ) return 1;
-  if( !(r->user->roles & (ROLE_ADMIN|ROLE_RELEASE_MANAGER)) ) return 0;
-  struct db_stmt *st = db_prepare(r->app->db, "SELECT 1 FROM activities WHERE id=:a AND kind='manual' AND status='on_hold'");
-  int yes = 0;
-  if( st==NULL ) return 0;
-  db_bind_int64(st, ":a", activity_id);
-  yes = db_step(st)==DB_ROW;
-  db_finish(st);
-  return yes;
+  if( f->can_act ) return 1;                     /* may_act has rows for open rounds only */
+  return (r->user->roles & (ROLE_ADMIN|ROLE_RELEASE_MANAGER)) && strcmp(f->kind, "manual")==0
+         && strcmp(f->status, "on_hold")==0;
 }
 
 /*
@@ -338,21 +329,11 @@ static void signature_section(struct req *r, tmpl_dict *form, int64_t activity_i
   }
 }
 
-int activity_view_decision(struct req *r, tmpl_dict *act, int64_t activity_id){
-  struct db_stmt *st = db_prepare(r->app->db,
-    "SELECT kind, status, signature_required, signature_meaning, responsible_user_id,"
-    " (SELECT display_name FROM users WHERE id=a.responsible_user_id) FROM activities a WHERE id=:id");
-  if( st==NULL ) return 0;
-  db_bind_int64(st, ":id", activity_id);
-  if( db_step(st)!=DB_ROW ){ db_finish(st); return 0; }
-  const char *kind = db_col_dup(&r->arena, st, 0);
-  const char *status = db_col_dup(&r->arena, st, 1);
-  int sig = db_col_int(st, 2);
-  const char *meaning = db_col_dup(&r->arena, st, 3);
-  int64_t holder = db_col_int64(st, 4);
-  const char *holder_name = db_col_dup(&r->arena, st, 5);
-  db_finish(st);
-  if( strcmp(status, "on_hold")!=0 || r->user==NULL ) return 0;
+int activity_view_decision(struct req *r, tmpl_dict *act, int64_t activity_id, const struct activity_facts *f){
+  const char *kind = f->kind, *meaning = f->signature_meaning, *holder_name = f->holder_name;
+  int sig = f->signature_required;
+  int64_t holder = f->holder;
+  if( strcmp(f->status, "on_hold")!=0 || r->user==NULL ) return 0;
   tmpl_set(act, "CSRF", r->csrf_token);
   tmpl_set_int(act, "ACTIVITY_ID", activity_id);
   const char *err_action = req_error_for(r, "action");
@@ -363,7 +344,7 @@ int activity_view_decision(struct req *r, tmpl_dict *act, int64_t activity_id){
   tmpl_set(act, "COMMENT", req_form(r, "comment"));
   tmpl_set(act, "NOTES", req_form(r, "notes"));
   int64_t now = app_now_ms(r->app);
-  int can = mayact_may(r->app, activity_id, r->user->id, r->user->id, now);
+  int can = f->can_self;
   int decides = 0, more = 0;
   if( strcmp(kind, "approval")==0 ){
     /* People who delegated to the viewer and whom the viewer may act for now. */

@@ -5,6 +5,16 @@
 #include "req.h"
 #include "tmpl.h"
 
+/* What page_activity() read about the activity in its own query, for the decision forms. */
+struct activity_facts {
+  const char *kind, *status, *signature_meaning;
+  int signature_required;
+  int64_t holder;                 /* the person who took a manual task, 0 for nobody */
+  const char *holder_name;        /* their name, "" for nobody */
+  int can_act;                    /* may_act lists the viewer now (own name or delegated): MAYACT_VIEWER */
+  int can_self;                   /* ... in their own name: MAYACT_VIEWER_SELF */
+};
+
 /*
 ** Fill the FIELDS include (templates/_fields.tpl) of d for the activity's
 ** round: each field's label, help, required marker, current value (what was
@@ -12,13 +22,15 @@
 ** the error recorded for it in r->errors, and for file fields the files of
 ** the round with an upload form.  Editable only while the activity is on_hold
 ** and inputs_may_edit() (inputs.h); otherwise the values are shown read-only.
-** Does nothing for an activity without fields.  sees_evidence: the viewer may
+** Does nothing for an activity without fields.  facts: the activity's status
+** and whether may_act lists the viewer, as page_activity() read them (round
+** is the activity's current round).  sees_evidence: the viewer may
 ** see the release's evidence (mayact_sees_evidence); else files are counted,
 ** not listed.  *fillable: 1 when the viewer may fill the fields (they then
 ** belong in the activity's one form).  HP_OK or HP_ERROR.
 */
 int activity_view_fields(struct req *r, tmpl_dict *d, int64_t activity_id, int64_t round, int sees_evidence,
-                         int *fillable);
+                         const struct activity_facts *facts, int *fillable);
 
 /*
 ** Fill the EVIDENCE include (templates/_evidence.tpl) of d with every file
@@ -33,7 +45,7 @@ int activity_view_evidence(struct req *r, tmpl_dict *d, int64_t activity_id, int
 ** viewer (in their own name or for someone who delegated to them), and for
 ** release managers and admins on a manual task waiting for people (Assign).
 */
-int activity_view_decision_wanted(struct req *r, int64_t activity_id);
+int activity_view_decision_wanted(struct req *r, const struct activity_facts *f);
 
 /*
 ** Fill the ACT section: DECIDE_CARD, the decision part of the activity's one
@@ -41,5 +53,5 @@ int activity_view_decision_wanted(struct req *r, int64_t activity_id);
 ** or a held task's Proceed/Abort), and MORE_CARD, the small forms of their
 ** own (Take, Hand back, Assign).  Returns 1 when the viewer may decide.
 */
-int activity_view_decision(struct req *r, tmpl_dict *act, int64_t activity_id);
+int activity_view_decision(struct req *r, tmpl_dict *act, int64_t activity_id, const struct activity_facts *f);
 #endif

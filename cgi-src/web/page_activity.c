@@ -310,7 +310,7 @@ enum {
   A_NAME, A_KIND, A_STATUS, A_DESCRIPTION, A_INSTRUCTIONS, A_POLICY, A_RESP_KIND, A_RESP_NAME, A_DEADLINE,
   A_RESULT, A_RESULT_DETAILS, A_ROUND, A_ACTIVATED, A_FINISHED, A_SIG_REQUIRED, A_SIG_MEANING, A_ESCALATED, A_PHASE_ID,
   A_PHASE_NAME, A_RELEASE_ID, A_RELEASE_NAME, A_RELEASE_VERSION, A_ARTIFACT, A_RELEASE_STATUS, A_TAKEN_BY, A_STARTER, A_CAN_ACT,
-  A_SCHEDULED_UNTIL, A_TEMPLATE
+  A_SCHEDULED_UNTIL, A_TEMPLATE, A_HOLDER, A_CAN_SELF
 };
 
 /*
@@ -328,7 +328,8 @@ int page_activity(struct req *r){
     " a.activated_at, a.finished_at, a.signature_required, a.signature_meaning, a.escalated,"
     " p.id, p.name, rl.id, rl.name, rl.version, rl.artifact, rl.status, tu.display_name, rl.started_by,"
     " CASE WHEN a.status='on_hold' THEN " MAYACT_VIEWER("a") " ELSE FALSE END, a.scheduled_until,"
-    " (SELECT t.name FROM templates t WHERE t.id=rl.template_id)"
+    " (SELECT t.name FROM templates t WHERE t.id=rl.template_id), coalesce(a.responsible_user_id,0),"
+    " CASE WHEN a.status='on_hold' THEN " MAYACT_VIEWER_SELF("a") " ELSE FALSE END"
     " FROM activities a JOIN phases p ON p.id=a.phase_id JOIN releases rl ON rl.id=a.release_id"
     " LEFT JOIN users tu ON tu.id=a.responsible_user_id WHERE a.id=:id");
   if( st==NULL ) return HP_ERROR;
@@ -343,6 +344,11 @@ int page_activity(struct req *r){
   int64_t deadline = db_col_int64(st, A_DEADLINE), round = db_col_int64(st, A_ROUND);
   int64_t rid = db_col_int64(st, A_RELEASE_ID), starter = db_col_int64(st, A_STARTER);
   int can_act = db_col_int(st, A_CAN_ACT);
+  struct activity_facts facts = {
+    .kind = kind, .status = status, .signature_meaning = db_col_dup(ar, st, A_SIG_MEANING),
+    .signature_required = db_col_int(st, A_SIG_REQUIRED), .holder = db_col_int64(st, A_HOLDER),
+    .holder_name = db_col_dup(ar, st, A_TAKEN_BY), .can_act = can_act, .can_self = db_col_int(st, A_CAN_SELF),
+  };
   struct vars_release v;
   memset(&v, 0, sizeof(v));
   v.id = rid;
@@ -457,9 +463,9 @@ int page_activity(struct req *r){
   if( can_act ) insights_opened(r->app, id, (int)round, r->user->id);
   int decides = 0;
   tmpl_dict *act = NULL;
-  if( can_act || activity_view_decision_wanted(r, id) ){
+  if( activity_view_decision_wanted(r, &facts) ){
     act = tmpl_section(d, "ACT");
-    decides = activity_view_decision(r, act, id);       /* the forms (page_decide.c) */
+    decides = activity_view_decision(r, act, id, &facts);     /* the forms (page_decide.c) */
     if( can_act ) tmpl_show(d, "YOU_CAN_ACT");
   }
 
@@ -500,7 +506,7 @@ int page_activity(struct req *r){
   int sees = mayact_sees_evidence(r->app, r->user->id, r->user->roles, rid);
   if( add_history(r, d, id, rid, name, sees) ) goto fail;
   int fillable = 0;
-  if( activity_view_fields(r, d, id, round, sees, &fillable) || activity_view_evidence(r, d, id, sees) ) goto fail;   /* FIELDS, EVIDENCE */
+  if( activity_view_fields(r, d, id, round, sees, &facts, &fillable) || activity_view_evidence(r, d, id, sees) ) goto fail;   /* FIELDS, EVIDENCE */
   /* One form for the fields, the files and the decision (page_activity_submit). */
   if( decides || fillable ){
     tmpl_dict *f = tmpl_section(d, "ONE_FORM");
