@@ -33,6 +33,7 @@
 #include <sys/wait.h>
 #include <sys/socket.h>
 #include <sys/select.h>
+#include <sys/prctl.h>
 
 #define MAX_CHILDREN 65
 
@@ -233,6 +234,11 @@ static pid_t spawn(struct app *app, int sock, int kind, int id){
   pid_t pid = fork();
   if( pid<0 ){ log_msg("fork failed: %s", strerror(errno)); return -1; }
   if( pid==0 ){
+    /* a name ps, top and the tests can tell apart: holdpoint-w1.., holdpoint-jobs */
+    char name[16];
+    if( kind==0 ) snprintf(name, sizeof(name), "holdpoint-w%d", id);
+    else snprintf(name, sizeof(name), "holdpoint-jobs");
+    prctl(PR_SET_NAME, name, 0, 0, 0);
     app->worker_id = id;
     int rc = kind==0 ? worker_main(app, sock) : jobs_process_main(app);
     _exit(rc);

@@ -333,22 +333,40 @@ class Server:
         except OSError:
             return ""
 
-    def pids(self):
-        """(master pid, [child pids]) of the running server."""
+    def children(self):
+        """(master pid, {pid: name}) of the server's living children: holdpoint-w1.. are the
+        request workers, holdpoint-jobs the job runner. A child that died and is not yet
+        reaped (a zombie) is not counted."""
         with open(os.path.join(self.data, "run", "holdpoint.pid")) as f:
             master = int(f.read().strip())
-        kids = []
+        kids = {}
         for p in os.listdir("/proc"):
             if not p.isdigit():
                 continue
             try:
                 with open("/proc/%s/stat" % p) as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-                if int(fields[1]) == master:
-                    kids.append(int(p))
-            except OSError:
+                    head, rest = f.read().rsplit(")", 1)
+                fields = rest.split()
+                if int(fields[1]) == master and fields[0] != "Z":
+                    kids[int(p)] = head.split("(", 1)[1]
+            except (OSError, IndexError, ValueError):
                 pass
         return master, kids
+
+    def pids(self):
+        """(master pid, [living child pids]) of the running server."""
+        master, kids = self.children()
+        return master, sorted(kids)
+
+    def worker_pids(self):
+        """The request workers' pids (not the job runner)."""
+        return sorted(p for p, name in self.children()[1].items() if name.startswith("holdpoint-w"))
+
+    def all_children_up(self):
+        """True when every request worker and the job runner are running."""
+        names = sorted(self.children()[1].values())
+        n = int(self.env["HOLDPOINT_WORKERS"])
+        return names == sorted(["holdpoint-jobs"] + ["holdpoint-w%d" % i for i in range(1, n + 1)])
 
 
 def on_postgres():

@@ -1070,9 +1070,7 @@ class EvidenceTest(ServerTestCase):
                 os.kill(pid, signal.SIGKILL)
 
             def respawned():
-                _m, now = self.server.pids()
-                alive_old = [p for p in old if os.path.exists("/proc/%d" % p) and p in now]
-                return len(now) == len(old) and not alive_old
+                return self.server.all_children_up() and not set(old) & set(self.server.pids()[1])
             poll(respawned, timeout=30, what="the workers to be respawned")
         finally:
             sock.close()

@@ -296,16 +296,18 @@ class FaultTest(ServerTestCase):
                 except Exception as e:          # a cut connection is a possible outcome
                     result["error"] = e
             t = threading.Thread(target=send)
-            _master, kids = self.server.pids()
+            workers = self.server.worker_pids()
+            self.assertEqual(len(workers), int(self.server.env["HOLDPOINT_WORKERS"]))
             t.start()
             threading.Event().wait(rnd.uniform(0.0, 0.03))      # a random moment, not a wait for state
-            for pid in kids[:-1]:                               # the request workers, not the job runner
+            for pid in workers:                                 # the request workers, not the job runner
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
             t.join(60)
-            poll(lambda: len(self.server.pids()[1]) == len(kids), what="the workers respawned")
+            poll(lambda: self.server.all_children_up() and not set(workers) & set(self.server.worker_pids()),
+                 what="the workers respawned")
             poll(lambda: self.server.client().get("/healthz").status == 200, what="healthz")
             poll(lambda: os.listdir(os.path.join(self.server.data, "tmp")) == [], what="the dead worker's files swept")
             after = self.counts()

@@ -286,8 +286,7 @@ class MetricsTest(ServerTestCase):
     def test_02_a_killed_worker_is_counted(self):
         key = ("holdpoint_process_restarts_total", frozenset({("kind", "worker")}))
         before = self.scrape()[key]
-        _master, kids = self.server.pids()
-        os.kill(kids[0], signal.SIGKILL)
+        os.kill(self.server.worker_pids()[0], signal.SIGKILL)
         poll(lambda: self.scrape()[key] == before + 1, what="the restart counted")
 
     def test_03_only_for_allowed_addresses_or_the_token(self):
@@ -391,9 +390,10 @@ class ProcessModelTest(unittest.TestCase):
     def test_kill_worker_then_requests_still_answered(self):
         master, kids = self.server.pids()
         self.assertGreaterEqual(len(kids), 3)          # 2 workers + job runner
-        os.kill(kids[0], signal.SIGKILL)
-        poll(lambda: kids[0] not in self.server.pids()[1] and len(self.server.pids()[1]) == len(kids),
-             what="respawn")
+        self.assertTrue(self.server.all_children_up(), self.server.children())
+        victim = self.server.worker_pids()[0]
+        os.kill(victim, signal.SIGKILL)
+        poll(lambda: victim not in self.server.pids()[1] and self.server.all_children_up(), what="respawn")
         c = self.server.client()
         statuses = [c.get("/healthz").status for _ in range(30)]
         self.assertEqual(statuses, [200] * 30)
