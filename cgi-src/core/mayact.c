@@ -526,9 +526,10 @@ int mayact_notify(struct app *a, int64_t activity_id, const char *event){
 ** user, team or role, or a manual task's responsible one), hold one of its
 ** manual tasks, decided on it or uploaded to it.
 */
-int mayact_sees_evidence(struct app *a, int64_t user_id, unsigned roles, int64_t release_id){
+int mayact_sees_evidence(struct app *a, int64_t user_id, unsigned roles, int64_t release_id, int acts_now){
   if( roles & (ROLE_ADMIN|ROLE_AUDITOR|ROLE_RELEASE_MANAGER) ) return 1;
   if( user_id<=0 ) return 0;
+  if( acts_now ) return 1;          /* may act on one of its activities now: a may_act row below */
   struct db_stmt *st = db_prepare(a->db,
     /* Every EXISTS starts from the release's few activities (CROSS JOIN fixes the order):
     ** starting from the person instead would read all they ever were eligible for. */

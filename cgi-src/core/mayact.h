@@ -116,8 +116,10 @@ int mayact_may(struct app *a, int64_t activity_id, int64_t user_id, int64_t for_
 */
 #define MAYACT_MAX_NOTIFY 500
 
-/* May this person (id and role bits) see release_id's evidence?  1 yes, 0 no (mayact.c says who). */
-int mayact_sees_evidence(struct app *a, int64_t user_id, unsigned roles, int64_t release_id);
+/* May this person (id and role bits) see release_id's evidence?  1 yes, 0 no (mayact.c says who).
+   acts_now: the caller has just read that the person may act on one of the release's
+   activities now (MAYACT_VIEWER), which settles it without a query; else 0. */
+int mayact_sees_evidence(struct app *a, int64_t user_id, unsigned roles, int64_t release_id, int acts_now);
 #define MAYACT_EVIDENCE_REFUSED "Only the people and teams taking part in this release, release" \
   " managers, auditors and administrators may see its evidence."
 int mayact_notify(struct app *a, int64_t activity_id, const char *event);

@@ -55,6 +55,14 @@ static const char *accept_attr(struct req *r, const struct inputs_field *f){
 }
 
 /* One evidence row of the round, for the file fields' lists. */
+/* A person the viewer may act for, listed by name (sorted here, not by a temporary b-tree). */
+struct principal { int64_t id; const char *name; };
+static int principal_cmp(const void *pa, const void *pb){
+  const struct principal *a = pa, *b = pb;
+  int c = strcmp(a->name, b->name);
+  return c ? c : (a->id<b->id ? -1 : a->id>b->id);
+}
+
 struct file_row {
   int64_t id, size, at;
   const char *key, *name, *mime, *who, *sha;
@@ -349,23 +357,32 @@ int activity_view_decision(struct req *r, tmpl_dict *act, int64_t activity_id, c
   if( strcmp(kind, "approval")==0 ){
     /* People who delegated to the viewer and whom the viewer may act for now. */
     struct db_stmt *d = db_prepare(r->app->db,
-      "SELECT DISTINCT u.id, u.display_name FROM may_act m JOIN users u ON u.id=m.for_user_id"
-      " WHERE m.activity_id=:a AND m.user_id=:me AND m.reason='delegation' AND " MAYACT_OPEN("m")
-      " ORDER BY u.display_name");
-    int nfor = 0;
+      "SELECT u.id, u.display_name FROM may_act m JOIN users u ON u.id=m.for_user_id"
+      " WHERE m.activity_id=:a AND m.user_id=:me AND m.reason='delegation' AND " MAYACT_OPEN("m"));
+    struct principal *pr = NULL;
+    size_t cap = 0;
+    int npr = 0, nfor = 0;
     tmpl_dict *form = NULL;
     if( d ){
       db_bind_int64(d, ":me", r->user->id);
       db_bind_int64(d, ":now", now);
       db_bind_int64(d, ":a", activity_id);
       while( db_step(d)==DB_ROW ){
-        if( form==NULL ) form = tmpl_section(act, "APPROVAL_FORM");
-        tmpl_dict *o = tmpl_section(form, "ACTING_FOR");
-        tmpl_set_int(o, "ID", db_col_int64(d, 0));
-        tmpl_set(o, "NAME", db_col_text(d, 1));
-        nfor++;
+        if( (pr = arena_grow(&r->arena, pr, (size_t)npr, &cap, sizeof(*pr)))==NULL ) break;
+        pr[npr].id = db_col_int64(d, 0);
+        pr[npr].name = db_col_dup(&r->arena, d, 1);
+        if( pr[npr].name ) npr++;
       }
       db_finish(d);
+    }
+    if( npr>1 ) qsort(pr, (size_t)npr, sizeof(*pr), principal_cmp);
+    for(int i=0; i<npr; i++){
+      if( i>0 && pr[i].id==pr[i-1].id ) continue;        /* one row a person, however many rules */
+      if( form==NULL ) form = tmpl_section(act, "APPROVAL_FORM");
+      tmpl_dict *o = tmpl_section(form, "ACTING_FOR");
+      tmpl_set_int(o, "ID", pr[i].id);
+      tmpl_set(o, "NAME", pr[i].name);
+      nfor++;
     }
     if( can || nfor ){
       if( form==NULL ) form = tmpl_section(act, "APPROVAL_FORM");

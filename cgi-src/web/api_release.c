@@ -759,7 +759,7 @@ int api_release_activity_get(struct req *r){
   if( rc==HP_NOT_FOUND ) return api_fail(r, 404, NULL, "There is no such activity.");
   if( rc ) return api_fail(r, 500, NULL, "The activity could not be read.");
   json_int_t rel = json_integer_value(json_object_get(json_object_get(j, "release"), "id"));
-  if( !mayact_sees_evidence(r->app, r->user->id, r->user->roles, rel) ){
+  if( !mayact_sees_evidence(r->app, r->user->id, r->user->roles, rel, 0) ){
     /* files are listed only to those who may open them (mayact_sees_evidence) */
     size_t n = json_array_size(json_object_get(j, "evidence"));
     json_object_set_new(j, "evidence", json_array());

@@ -72,6 +72,14 @@ static int render_instructions(tmpl_dict *d, const char *text, struct vars_relea
 
 struct elig { int rule; int64_t uid; const char *name; const char *decision; };
 
+/* The order the section lists people in: by rule, then by name. */
+static int elig_cmp(const void *pa, const void *pb){
+  const struct elig *a = pa, *b = pb;
+  if( a->rule!=b->rule ) return a->rule<b->rule ? -1 : 1;
+  int c = strcmp(a->name ? a->name : "", b->name ? b->name : "");
+  return c ? c : (a->uid<b->uid ? -1 : a->uid>b->uid);
+}
+
 /*
 ** The "Who may act" section of an approval: one RULE per policy rule with
 ** its eligible people (current round) and their votes, the mode, and how
@@ -86,7 +94,7 @@ static int add_approvers(struct req *r, tmpl_dict *d, int64_t id, int64_t round,
     "SELECT e.rule_index, u.id, u.display_name, d.decision FROM eligible e JOIN users u ON u.id=e.user_id"
     " LEFT JOIN decisions d ON d.activity_id=e.activity_id AND d.round=e.round AND d.user_id=e.user_id"
     "  AND d.decision IN ('approve','reject')"
-    " WHERE e.activity_id=:id AND e.round=:round ORDER BY e.rule_index, u.display_name LIMIT :lim");
+    " WHERE e.activity_id=:id AND e.round=:round LIMIT :lim");     /* sorted below: no temporary b-tree */
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":id", id);
   db_bind_int64(st, ":round", round);
@@ -103,6 +111,7 @@ static int add_approvers(struct req *r, tmpl_dict *d, int64_t id, int64_t round,
     nel++;
   }
   db_finish(st);
+  if( nel>1 ) qsort(el, (size_t)nel, sizeof(*el), elig_cmp);
 
   struct policy_status ps;
   /* the core's evaluation of this round (escalated people included, counts fixed at activation);
@@ -503,7 +512,7 @@ int page_activity(struct req *r){
   if( render_instructions(d, instructions, &v) ) goto fail;
   if( strcmp(kind, "approval")==0 && add_approvers(r, d, id, round, policy_json, starter, on_hold) ) goto fail;
   if( strcmp(kind, "automated")!=0 && add_decisions(r, d, id, round, kind) ) goto fail;
-  int sees = mayact_sees_evidence(r->app, r->user->id, r->user->roles, rid);
+  int sees = mayact_sees_evidence(r->app, r->user->id, r->user->roles, rid, can_act);
   if( add_history(r, d, id, rid, name, sees) ) goto fail;
   int fillable = 0;
   if( activity_view_fields(r, d, id, round, sees, &facts, &fillable) || activity_view_evidence(r, d, id, sees) ) goto fail;   /* FIELDS, EVIDENCE */

@@ -683,7 +683,7 @@ int page_evidence_api_upload(struct req *r){
 ** who): 1 may see; 0 refused, audited and answered (403, page or API).
 */
 static int may_see_evidence(struct req *r, int64_t release_id, const char *object_type, int64_t object_id){
-  if( mayact_sees_evidence(r->app, r->user->id, r->user->roles, release_id) ) return 1;
+  if( mayact_sees_evidence(r->app, r->user->id, r->user->roles, release_id, 0) ) return 1;
   req_audit_tx(r, "access.denied", object_type, object_id, release_id, "{s:s,s:s,s:i,s:s}",
                "method", r->method, "path", r->path, "status", 403, "reason", "may not see this release's evidence");
   if( r->is_api ) api_fail(r, 403, NULL, MAYACT_EVIDENCE_REFUSED);

@@ -229,7 +229,7 @@ static int add_events(struct req *r, tmpl_dict *d, struct db_stmt *st, const cha
     tmpl_dict *e = tmpl_section(d, section);
     int64_t at = db_col_int64(st, 1);
     if( show_files<0 && strncmp(db_col_text(st, 3), "evidence.", 9)==0 ){
-      show_files = mayact_sees_evidence(r->app, r->user->id, r->user->roles, release_id);
+      show_files = mayact_sees_evidence(r->app, r->user->id, r->user->roles, release_id, 0);
     }
     tmpl_set(e, "EVENT_ISO", app_iso_time(at, iso, (int)sizeof(iso)));
     tmpl_set(e, "EVENT_UTC", page_time(r, at));
