@@ -290,7 +290,7 @@ static int add_history(struct req *r, tmpl_dict *d, int64_t id, int64_t rid, con
   struct db_stmt *st = db_prepare(r->app->db,
     "SELECT * FROM (SELECT l.seq, l.at, coalesce(u.display_name, nullif(l.actor_name,''), 'Holdpoint'),"
     " l.action, l.details_json FROM audit_log l LEFT JOIN users u ON u.id=l.actor_id"
-    " WHERE l.object_type='activity' AND l.object_id=:id AND l.action NOT IN (" PAGE_TIMELINE_NOISE ")"
+    " WHERE l.object_type='activity' AND l.object_id=:id AND " PAGE_TIMELINE_SHOWN("l.action")
     "  AND (l.release_id=:rid OR l.action='signature.failed')"   /* indexed; the only row kept without a release */
     " ORDER BY l.seq DESC LIMIT :lim) ORDER BY 1");
   if( st==NULL ) return HP_ERROR;

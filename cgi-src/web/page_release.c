@@ -14,6 +14,7 @@
 #define RELEASE_MAX_ROWS 2000      /* phases or activities shown for one release */
 #define TIMELINE_MAX 200           /* newest audit rows in a release's timeline */
 #define WHO_MAX 12                 /* distinct people/teams named in "waiting for" */
+#define WHO_ROWS 64                /* names read per activity to find them */
 
 static const char *const release_statuses[] = {
   "running", "on_hold", "completed", "failed", "aborted", NULL
@@ -255,7 +256,7 @@ static int add_events(struct req *r, tmpl_dict *d, struct db_stmt *st, const cha
 static int add_timeline(struct req *r, tmpl_dict *d, int64_t id){
   struct db_stmt *st = db_prepare(r->app->db,
     "SELECT * FROM (SELECT " EVENT_COLUMNS " FROM audit_log l" EVENT_JOINS
-    " WHERE l.release_id=:id AND l.action NOT IN (" PAGE_TIMELINE_NOISE ")"
+    " WHERE l.release_id=:id AND " PAGE_TIMELINE_SHOWN("l.action")
     " ORDER BY l.seq DESC LIMIT :lim) ORDER BY 1");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":id", id);
@@ -272,6 +273,10 @@ static void who_add(const char **who, int *n, const char *name){
   if( name==NULL || name[0]==0 ) return;
   for(int i=0; i<*n; i++) if( strcmp(who[i], name)==0 ) return;
   if( *n<WHO_MAX ) who[(*n)++] = name;
+}
+
+static int who_cmp(const void *a, const void *b){
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /* "a, b and c" from the names; "" for none. */
@@ -519,13 +524,14 @@ int page_release(struct req *r){
     " a.responsible_kind, a.responsible_name, tu.display_name,"
     " CASE WHEN a.status='on_hold' THEN " MAYACT_VIEWER("a") " ELSE FALSE END,"
     " CASE WHEN a.status='on_hold' THEN"
-    "  (SELECT group_concat(dn, char(31)) FROM (SELECT DISTINCT u.display_name dn FROM may_act m"
+    "  (SELECT group_concat(dn, char(31)) FROM (SELECT u.display_name dn FROM may_act m"
     "    JOIN users u ON u.id=m.user_id WHERE m.activity_id=a.id AND m.round=a.round AND " MAYACT_OPEN("m")
-    "    ORDER BY u.display_name)) END,"
+    "    LIMIT " HP_STR(WHO_ROWS) ")) END,"                        /* who_add keeps them once, sorted below */
     " p.status, a.scheduled_until"
-    " FROM activities a JOIN releases rl ON rl.id=a.release_id JOIN phases p ON p.id=a.phase_id"
+    /* phases in order, then each phase's activities in order (activities_phase): no sorting */
+    " FROM phases p CROSS JOIN activities a ON a.phase_id=p.id"
     " LEFT JOIN users tu ON tu.id=a.responsible_user_id"
-    " WHERE a.release_id=:id ORDER BY p.position, a.position LIMIT :lim");
+    " WHERE p.release_id=:id AND a.release_id=:id ORDER BY p.position, a.position LIMIT :lim");
   if( st==NULL ) goto fail;
   db_bind_int64(st, ":id", id);
   db_bind_int64(st, ":uid", r->user->id);
@@ -595,6 +601,7 @@ int page_release(struct req *r){
   }
   if( others>0 ){
     tmpl_dict *o = tmpl_section(d, "WAITING_OTHERS");
+    if( nwho>1 ) qsort(who, (size_t)nwho, sizeof(*who), who_cmp);       /* by name */
     const char *names = nwho ? who_join(r, who, nwho) : "the people who may act";
     tmpl_set(o, "WAITING_TEXT", mine>0 ? arena_printf(&r->arena, "Also waiting for %s", names)
              : arena_printf(&r->arena, "%s — waiting for %s", page_status_label(status), names));
