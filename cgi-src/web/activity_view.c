@@ -54,7 +54,6 @@ static const char *accept_attr(struct req *r, const struct inputs_field *f){
   return z;
 }
 
-/* One evidence row of the round, for the file fields' lists. */
 /* A person the viewer may act for, listed by name (sorted here, not by a temporary b-tree). */
 struct principal { int64_t id; const char *name; };
 static int principal_cmp(const void *pa, const void *pb){
@@ -63,6 +62,7 @@ static int principal_cmp(const void *pa, const void *pb){
   return c ? c : (a->id<b->id ? -1 : a->id>b->id);
 }
 
+/* One evidence row of the round, for the file fields' lists. */
 struct file_row {
   int64_t id, size, at;
   const char *key, *name, *mime, *who, *sha;
