@@ -608,8 +608,9 @@ static int approvals_activities(struct req *r, tmpl_dict *d, int64_t id, struct 
     " a.signature_meaning, coalesce(a.activated_at,0), coalesce(a.finished_at,0),"
     " (a.activated_at IS NOT NULL OR a.round>1 OR EXISTS(SELECT 1 FROM decisions x WHERE x.activity_id=a.id)),"
     " a.kind"
-    " FROM activities a JOIN phases ph ON ph.id=a.phase_id"
-    " WHERE a.release_id=:id AND a.kind IN ('approval','manual') ORDER BY ph.position, a.position", id);
+    " FROM phases ph CROSS JOIN activities a ON a.phase_id=ph.id"     /* in order, through activities_phase */
+    " WHERE ph.release_id=:id AND a.release_id=:id AND a.kind IN ('approval','manual')"
+    " ORDER BY ph.position, a.position", id);
   int rc = HP_ERROR, n = 0, step;
   size_t cap = 0;
   struct appr *v = NULL;
@@ -746,7 +747,9 @@ static int approvals_votes(struct req *r, int64_t id, struct appr *v, int n){
     " coalesce(ac.display_name,''), coalesce(ac.username,''), d.actor_id<>d.user_id"
     " FROM decisions d JOIN activities a ON a.id=d.activity_id"
     " LEFT JOIN users u ON u.id=d.user_id LEFT JOIN users ac ON ac.id=d.actor_id"
-    " WHERE a.release_id=:id AND a.kind IN ('approval','manual') ORDER BY d.activity_id, d.round, d.at, d.id", id);
+    " WHERE a.release_id=:id AND a.kind IN ('approval','manual')"
+    /* each activity's votes by round and time; activities by name (one a name): both in index order */
+    " ORDER BY a.name, d.round, d.at, d.id", id);
   int step;
   if( st==NULL ) return HP_ERROR;
   while( (step = db_step(st))==DB_ROW ){
