@@ -192,6 +192,18 @@ static char *digits(char *p, int v, int w){
   return p + w;
 }
 
+char *util_i64_text(int64_t v, char *out){
+  char tmp[UTIL_I64_MAX];
+  int n = 0;
+  uint64_t u = v<0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;   /* INT64_MIN too */
+  do{ tmp[n++] = (char)('0' + u%10); u /= 10; }while( u );
+  char *p = out;
+  if( v<0 ) *p++ = '-';
+  while( n ) *p++ = tmp[--n];
+  *p = 0;
+  return p;
+}
+
 const char *util_utc_text(int64_t ms, char form, char *out, size_t n){
   struct tm tm;
   int64_t s = ms/1000, frac = ms%1000;
@@ -224,6 +236,7 @@ const char *util_time_in(int64_t ms, const char *zone, int with_utc, char *out, 
               && tz_use(zone)==0 && localtime_r(&t, &tm)!=NULL;
   if( !local ){
     char z[32];
+    if( n>=25 ) return util_utc_text(ms, 'M', out, n);
     snprintf(out, n, "%s", util_utc_text(ms, 'M', z, sizeof(z)));
     return out;
   }

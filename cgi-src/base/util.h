@@ -52,6 +52,11 @@ const char *util_time_in(int64_t ms, const char *zone, int with_utc, char *out, 
 struct tm;
 void util_utc_tm(int64_t t, struct tm *out);
 const char *util_utc_text(int64_t ms, char form, char *out, size_t n);
+/* v in decimal ("-12", "0", "9223372036854775807") at out[0..], NUL-terminated; the end (the
+   NUL).  out has room for UTIL_I64_MAX bytes.  Pages print ids and counts on every row:
+   snprintf parses its format each time. */
+#define UTIL_I64_MAX 21
+char *util_i64_text(int64_t v, char *out);
 /*
 ** Wall-clock time in a zone (NULL, "" or UTC: UTC), for change windows: util_tz_local
 ** turns UTC second t into local time (0, or -1); util_tz_utc turns a local time (tm_isdst

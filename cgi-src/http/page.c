@@ -119,13 +119,28 @@ const char *page_time(struct req *r, int64_t ms){
   return arena_strdup(&r->arena, util_time_in(ms, r->user ? r->user->time_zone : NULL, 0, z, sizeof(z)));
 }
 
-/* Describe a span of milliseconds as people say it: "3 h 20 min". */
-static const char *span(struct req *r, int64_t d){
+/*
+** Describe a span of milliseconds as people say it ("3 h 20 min"), between
+** before and after ("in ", " ago"), into the request's arena.  Every row of a
+** list says how long ago: written by hand, not by two printf passes.
+*/
+static char *put(char *p, const char *z){
+  size_t n = strlen(z);
+  memcpy(p, z, n);
+  return p + n;
+}
+static const char *span_text(struct req *r, int64_t d, const char *before, const char *after){
+  char z[2*UTIL_I64_MAX + 40], *p = put(z, before);
   int64_t s = d/1000;
-  if( s<60 ) return arena_printf(&r->arena, "%lld s", (long long)s);
-  if( s<3600 ) return arena_printf(&r->arena, "%lld min", (long long)(s/60));
-  if( s<86400 ) return arena_printf(&r->arena, "%lld h %lld min", (long long)(s/3600), (long long)(s%3600/60));
-  return arena_printf(&r->arena, "%lld d %lld h", (long long)(s/86400), (long long)(s%86400/3600));
+  if( s<60 ){ p = put(util_i64_text(s, p), " s"); }
+  else if( s<3600 ){ p = put(util_i64_text(s/60, p), " min"); }
+  else if( s<86400 ){ p = put(util_i64_text(s/3600, p), " h "); p = put(util_i64_text(s%3600/60, p), " min"); }
+  else{ p = put(util_i64_text(s/86400, p), " d "); p = put(util_i64_text(s%86400/3600, p), " h"); }
+  p = put(p, after);
+  return arena_strndup(&r->arena, z, (size_t)(p - z));
+}
+static const char *span(struct req *r, int64_t d){
+  return span_text(r, d, "", "");
 }
 
 /* A configured length of time in seconds: whole days or hours alone ("24 h", "2 d"), else as span(). */
@@ -137,8 +152,8 @@ const char *page_duration(struct req *r, int64_t s){
 
 const char *page_ago(struct req *r, int64_t ms){
   int64_t d = app_now_ms(r->app) - ms;
-  if( d<0 ) return arena_printf(&r->arena, "in %s", span(r, -d));
-  return arena_printf(&r->arena, "%s ago", span(r, d));
+  if( d<0 ) return span_text(r, -d, "in ", "");
+  return span_text(r, d, "", " ago");
 }
 
 /* Put each field error in ERR_<FIELD> (upper-cased) and list them all in ERRORS. */

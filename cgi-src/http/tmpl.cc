@@ -1,6 +1,9 @@
 // tmpl.cc — the only C++ in Holdpoint: ctemplate behind the C API of tmpl.h.
 // No exception may cross into C, so every entry point catches everything.
 #include "tmpl.h"
+extern "C" {
+#include "util.h"
+}
 #include <ctemplate/template.h>
 #include <ctemplate/template_dictionary.h>
 #include <string>
@@ -143,8 +146,8 @@ extern "C" void tmpl_set(tmpl_dict *d, const char *key, const char *value){
 }
 
 extern "C" void tmpl_set_int(tmpl_dict *d, const char *key, int64_t v){
-  char z[32];
-  snprintf(z, sizeof(z), "%lld", (long long)v);
+  char z[UTIL_I64_MAX];
+  util_i64_text(v, z);
   tmpl_set(d, key, z);
 }
 

@@ -288,6 +288,26 @@ START_TEST(t07_json_writer){
 }
 END_TEST
 
+/* Integers in decimal by hand: the same text as printf's %lld, and the end it returns. */
+START_TEST(t09_integers){
+  static const int64_t edges[] = { 0, 1, -1, 9, 10, -10, 99, 100, 1234567890, INT64_MAX, INT64_MIN, INT64_MIN + 1,
+                                   -9223372036854775807LL, 1000000000000000000LL };
+  uint64_t x = 2463534242ULL;
+  for(int i=0; i<200000; i++){
+    int64_t v;
+    if( i<(int)(sizeof(edges)/sizeof(edges[0])) ) v = edges[i];
+    else{ x ^= x<<13; x ^= x>>7; x ^= x<<17; v = (int64_t)(x >> (i%64)) * (i%2 ? -1 : 1); }
+    char want[32], got[UTIL_I64_MAX + 8];
+    memset(got, 'x', sizeof(got));
+    int n = snprintf(want, sizeof(want), "%lld", (long long)v);
+    char *end = util_i64_text(v, got);
+    ck_assert_str_eq(got, want);
+    ck_assert_int_eq((int)(end - got), n);
+    ck_assert_int_le(n + 1, UTIL_I64_MAX);
+  }
+}
+END_TEST
+
 int main(void){
   Suite *s = suite_create("util");
   TCase *tc = tcase_create("util");
@@ -299,6 +319,7 @@ int main(void){
   tcase_add_test(tc, t06_time_zones);
   tcase_add_test(tc, t07_json_writer);
   tcase_add_test(tc, t08_utc_by_arithmetic);
+  tcase_add_test(tc, t09_integers);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
