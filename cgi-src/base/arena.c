@@ -102,7 +102,7 @@ void buf_init(struct buf *b){
   memset(b, 0, sizeof(*b));
 }
 
-void buf_append(struct buf *b, const char *z, size_t n){
+void buf_grow_append(struct buf *b, const char *z, size_t n){
   if( b->oom ) return;
   if( b->len + n + 1 > b->cap ){
     if( fault_hit(FAULT_ALLOC) ){ b->oom = 1; return; }

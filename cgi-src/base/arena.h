@@ -3,6 +3,7 @@
 #define HP_ARENA_H
 #include <stddef.h>
 #include <stdarg.h>
+#include <string.h>
 
 /* A chain of blocks; everything allocated from it is freed at once by arena_free(). */
 struct arena_block;
@@ -34,7 +35,18 @@ struct buf {
   int oom;                    /* set once an allocation failed; further appends are no-ops */
 };
 void buf_init(struct buf *b);
-void buf_append(struct buf *b, const char *z, size_t n);
+void buf_grow_append(struct buf *b, const char *z, size_t n);     /* buf_append when it must grow */
+/* Append z[0..n), keeping a NUL after it.  Pages and JSON are written a few bytes at a time:
+   while there is room (nearly always) this is a copy, without a call. */
+static inline void buf_append(struct buf *b, const char *z, size_t n){
+  if( !b->oom && b->len + n + 1 <= b->cap ){
+    if( n ) memcpy(b->z + b->len, z, n);
+    b->len += n;
+    b->z[b->len] = 0;
+    return;
+  }
+  buf_grow_append(b, z, n);
+}
 void buf_puts(struct buf *b, const char *z);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_reset(struct buf *b);                           /* len=0, keeps memory */

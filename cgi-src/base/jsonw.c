@@ -52,12 +52,9 @@ void jsonw_str(struct jsonw *w, const char *z){
 }
 
 void jsonw_int(struct jsonw *w, int64_t v){
-  char tmp[24], *p = tmp + sizeof(tmp);
-  uint64_t u = v<0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-  do{ *--p = (char)('0' + u%10); u /= 10; }while( u );
-  if( v<0 ) *--p = '-';
+  char tmp[UTIL_I64_MAX];
   sep(w);
-  buf_append(w->b, p, (size_t)(tmp + sizeof(tmp) - p));
+  buf_append(w->b, tmp, (size_t)(util_i64_text(v, tmp) - tmp));
 }
 
 void jsonw_null(struct jsonw *w){ sep(w); buf_append(w->b, "null", 4); }
