@@ -179,7 +179,7 @@ check-fuzz:
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$${CHECK_FUZZ_SECONDS:-10}
 
 # The framework floor for the bench: libfcgi + ctemplate (our bridge), no database.
-$(BUILD)/bench/floor: tests/bench/floor.c $(BUILD)/obj/http/tmpl.o
+$(BUILD)/bench/floor: tests/bench/floor.c $(BUILD)/obj/http/tmpl.o $(BUILD)/obj/base/util.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
 
