@@ -119,16 +119,18 @@ const char *page_time(struct req *r, int64_t ms){
   return arena_strdup(&r->arena, util_time_in(ms, r->user ? r->user->time_zone : NULL, 0, z, sizeof(z)));
 }
 
-/*
-** Describe a span of milliseconds as people say it ("3 h 20 min"), between
-** before and after ("in ", " ago"), into the request's arena.  Every row of a
-** list says how long ago: written by hand, not by two printf passes.
-*/
+/* Copy z to p; the end. */
 static char *put(char *p, const char *z){
   size_t n = strlen(z);
   memcpy(p, z, n);
   return p + n;
 }
+
+/*
+** Describe a span of milliseconds as people say it ("3 h 20 min"), between
+** before and after ("in ", " ago"), into the request's arena.  Every row of a
+** list says how long ago: written by hand, not by two printf passes.
+*/
 static const char *span_text(struct req *r, int64_t d, const char *before, const char *after){
   char z[2*UTIL_I64_MAX + 40], *p = put(z, before);
   int64_t s = d/1000;
