@@ -12,14 +12,11 @@
   "(a.kind='approval' AND a.signature_required=0" \
   " AND NOT EXISTS(SELECT 1 FROM fields qf WHERE qf.activity_id=a.id AND qf.required=1))"
 
-/* A page of keys, then its columns (one statement).  `yours`: may the viewer act on it (1 in
-   the viewer's own list, whose keys come from may_act already). */
-#define INBOX_PAGE_SQL(keys, dir, yours) \
-  "WITH pg(due, since, id) AS (" keys ")" \
-  " SELECT a.id, a.name, a.kind, a.activated_at, a.deadline_at, rl.id, rl.name, rl.version, p.id, p.name," \
-  " " yours ", " INBOX_QUICK_SQL ", pg.due, pg.since" \
-  " FROM pg JOIN activities a ON a.id=pg.id JOIN releases rl ON rl.id=a.release_id JOIN phases p ON p.id=a.phase_id" \
-  " ORDER BY pg.due " dir ", pg.since " dir ", pg.id " dir
+/* The page's columns (queue.h's aliases), `key` the queue's key.  `yours`: may the viewer act
+   on it (1 in the viewer's own list, which comes from may_act already). */
+#define INBOX_COLS(yours, key) \
+  "a.id, a.name, a.kind, a.activated_at, a.deadline_at, rl.id, rl.name, rl.version, p.id, p.name," \
+  " " yours ", " INBOX_QUICK_SQL ", " key
 
 /* Counts stop here: the toggle says "100+" rather than count thousands on every visit. */
 #define INBOX_COUNT_CAP 100
@@ -123,24 +120,26 @@ int page_inbox(struct req *r){
   if( !keyed ){ k[0] = INT64_MIN; k[1] = INT64_MIN; k[2] = INT64_MIN; }
 
   static const char *const sql[2][2] = {
-    { INBOX_PAGE_SQL(QUEUE_ALL_KEYS(">", "ASC"), "ASC", MAYACT_VIEWER("a")),
-      INBOX_PAGE_SQL(QUEUE_ALL_KEYS("<", "DESC"), "DESC", MAYACT_VIEWER("a")) },
-    { INBOX_PAGE_SQL(QUEUE_MINE_KEYS(">", "ASC"), "ASC", "1"), INBOX_PAGE_SQL(QUEUE_MINE_KEYS("<", "DESC"), "DESC", "1") },
+    { QUEUE_ALL(INBOX_COLS(MAYACT_VIEWER("a"), QUEUE_ALL_KEY), ">", "ASC"),
+      QUEUE_ALL(INBOX_COLS(MAYACT_VIEWER("a"), QUEUE_ALL_KEY), "<", "DESC") },
+    { QUEUE_MINE(INBOX_COLS("1", QUEUE_MINE_KEY), ">", "ASC"), QUEUE_MINE(INBOX_COLS("1", QUEUE_MINE_KEY), "<", "DESC") },
   };
   st = db_prepare(db, sql[mine][back]);
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":uid", r->user->id);
   db_bind_int64(st, ":now", now);
-  db_bind_int64(st, ":lim", INBOX_PER_PAGE + 1);
+  if( !mine ) db_bind_int64(st, ":lim", INBOX_PER_PAGE + 1);   /* QUEUE_MINE has no LIMIT */
   db_bind_int64(st, ":k1", k[0]);
   db_bind_int64(st, ":k2", k[1]);
   db_bind_int64(st, ":k3", k[2]);
   struct inbox_row *rows = arena_alloc(&r->arena, sizeof(*rows) * (INBOX_PER_PAGE + 1));
   int n = 0, more = 0;
   while( rows && db_step(st)==DB_ROW ){
+    int64_t id = db_col_int64(st, 0);
+    if( n>0 && rows[n-1].id==id ) continue;      /* one activity, for two people (QUEUE_MINE) */
     if( n==INBOX_PER_PAGE ){ more = 1; break; }
     struct inbox_row *w = &rows[n++];
-    w->id = db_col_int64(st, 0);
+    w->id = id;
     w->name = db_col_dup(&r->arena, st, 1);
     w->kind = db_col_dup(&r->arena, st, 2);
     w->has_activated = !db_col_null(st, 3);
