@@ -105,7 +105,7 @@ static void log_denial(struct req *r, int status, const char *why){
 /* Log one access line: request id, method, path, status, duration, user. */
 static void access_log(struct req *r){
   int64_t us = req_elapsed_us(r);
-  log_msg("%s %s %s %d %lldus %s", r->request_id, r->method, r->path, r->status, (long long)us, r->log_user);
+  log_access("%s %s %s %d %lldus %s", r->request_id, r->method, r->path, r->status, (long long)us, r->log_user);
   stats_request(r->route ? (int)(r->route - router_routes) : STATS_MAX_ROUTES - 1, r->status, us);
 }
 

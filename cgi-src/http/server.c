@@ -191,7 +191,16 @@ static int worker_main(struct app *app, int sock){
     fd_set rfds;
     FD_ZERO(&rfds);
     FD_SET(sock, &rfds);
-    int n = pselect(sock + 1, &rfds, NULL, NULL, NULL, &waiting);
+    int n = 0;
+    if( log_pending() ){                      /* about to wait: write the access lines first */
+      struct timespec now = { 0, 0 };
+      n = pselect(sock + 1, &rfds, NULL, NULL, &now, &waiting);
+      if( n==0 ){
+        log_flush();
+        FD_SET(sock, &rfds);
+      }
+    }
+    if( n==0 ) n = pselect(sock + 1, &rfds, NULL, NULL, NULL, &waiting);
     if( g_stop ) break;
     if( n<=0 ) continue;
     if( FCGX_Accept_r(&fr)<0 ) continue;      /* EAGAIN: another worker was faster */
@@ -209,6 +218,7 @@ static int worker_main(struct app *app, int sock){
   }
   FCGX_Free(&fr, 1);
   server_close_worker_state(app);
+  log_flush();
   return 0;
 }
 

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <unistd.h>
 #include "util.h"
 #include "form.h"
 #include "log.h"
@@ -130,6 +132,52 @@ START_TEST(t_log_clean){
 }
 END_TEST
 
+/* The bytes written to fd 2 so far (redirected to f). */
+static size_t stderr_bytes(FILE *f, char *out, size_t nout){
+  fflush(f);
+  long n = lseek(fileno(f), 0, SEEK_END);
+  if( out && n>0 ){
+    size_t k = (size_t)n < nout - 1 ? (size_t)n : nout - 1;
+    ck_assert_int_eq(pread(fileno(f), out, k, 0), (ssize_t)k);
+    out[k] = 0;
+  }
+  return n<0 ? 0 : (size_t)n;
+}
+
+START_TEST(t_log_access){
+  FILE *f = tmpfile();
+  ck_assert_ptr_nonnull(f);
+  ck_assert_int_eq(dup2(fileno(f), 2), 2);        /* this test runs in a process of its own */
+  char got[20000];
+  log_access("GET /a %d", 200);
+  log_access("GET /b %d", 404);
+  ck_assert_int_eq(log_pending(), 1);
+  ck_assert_uint_eq(stderr_bytes(f, NULL, 0), 0);          /* kept */
+  log_msg("an error");                                     /* written, after the lines before it */
+  ck_assert_int_eq(log_pending(), 0);
+  stderr_bytes(f, got, sizeof(got));
+  char *a = strstr(got, "GET /a 200\n"), *b = strstr(got, "GET /b 404\n"), *e = strstr(got, "an error\n");
+  ck_assert(a && b && e && a<b && b<e);
+  /* a full buffer is written before the line that would not fit; log_flush writes the rest */
+  size_t before = stderr_bytes(f, NULL, 0);
+  int lines = 0;
+  while( stderr_bytes(f, NULL, 0)==before ){
+    log_access("GET /%04d 200 a line of about eighty bytes with its time and process", lines++);
+    ck_assert_int_lt(lines, 1000);
+  }
+  ck_assert_int_gt(lines, 50);                              /* many lines, one write */
+  ck_assert_int_eq(log_pending(), 1);                       /* the last one waits */
+  log_flush();
+  ck_assert_int_eq(log_pending(), 0);
+  stderr_bytes(f, got, sizeof(got));
+  char want[32];
+  snprintf(want, sizeof(want), "GET /%04d 200", lines - 1);
+  ck_assert_ptr_nonnull(strstr(got, want));
+  ck_assert_ptr_nonnull(strstr(got, "GET /0000 200"));
+  fclose(f);
+}
+END_TEST
+
 START_TEST(t_arena){
   struct arena a;
   arena_init(&a);
@@ -185,6 +233,7 @@ int main(void){
   tcase_add_test(tc, t_cookies);
   tcase_add_test(tc, t_utf8);
   tcase_add_test(tc, t_log_clean);
+  tcase_add_test(tc, t_log_access);
   tcase_add_test(tc, t_arena);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
