@@ -283,32 +283,41 @@ static int add_since_previous(struct req *r, tmpl_dict *d, int64_t rid){
   return step==DB_DONE ? HP_OK : HP_ERROR;
 }
 
-/* History: the audit rows about this activity (newest ACT_HISTORY_MAX, oldest first). */
+/* History: the audit rows about this activity (newest ACT_HISTORY_MAX, oldest first).  One index
+   range (audit_object), newest first; the page shows them the other way round. */
 static int add_history(struct req *r, tmpl_dict *d, int64_t id, int64_t rid, const char *act_name,
                        int show_files){
   char iso[40];
   struct db_stmt *st = db_prepare(r->app->db,
-    "SELECT * FROM (SELECT l.seq, l.at, coalesce(u.display_name, nullif(l.actor_name,''), 'Holdpoint'),"
+    "SELECT l.seq, l.at, coalesce(u.display_name, nullif(l.actor_name,''), 'Holdpoint'),"
     " l.action, l.details_json FROM audit_log l LEFT JOIN users u ON u.id=l.actor_id"
     " WHERE l.object_type='activity' AND l.object_id=:id AND " PAGE_TIMELINE_SHOWN("l.action")
-    "  AND (l.release_id=:rid OR l.action='signature.failed')"   /* indexed; the only row kept without a release */
-    " ORDER BY l.seq DESC LIMIT :lim) ORDER BY 1");
+    "  AND (l.release_id=:rid OR l.action='signature.failed')"   /* the only record kept without a release */
+    " ORDER BY l.seq DESC LIMIT :lim");
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":id", id);
   db_bind_int64(st, ":rid", rid);
   db_bind_int64(st, ":lim", ACT_HISTORY_MAX + 1);
+  struct { int64_t at; const char *text; } ev[ACT_HISTORY_MAX + 1];
   int n = 0;
-  while( db_step(st)==DB_ROW ){
-    tmpl_dict *e = tmpl_section(d, "EVENT");
-    int64_t at = db_col_int64(st, 1);
-    tmpl_set(e, "EVENT_ISO", app_iso_time(at, iso, (int)sizeof(iso)));
-    tmpl_set(e, "EVENT_UTC", page_time(r, at));
-    tmpl_set(e, "EVENT_AGO", page_ago(r, at));
-    tmpl_set(e, "EVENT_TEXT", page_audit_sentence(r, db_col_text(st, 3), db_col_text(st, 2), "activity",
-                                                  act_name, db_col_text(st, 4), show_files));
+  while( n<=ACT_HISTORY_MAX && db_step(st)==DB_ROW ){
+    const char *action = db_col_text(st, 3);
+    const char *text = page_audit_sentence(r, action, db_col_text(st, 2), "activity", act_name,
+                                           db_col_text(st, 4), show_files);
+    ev[n].at = db_col_int64(st, 1);
+    ev[n].text = text==action ? "" : text;       /* the arena's copy (the row's is gone at the next step) */
     n++;
   }
   db_finish(st);
+  /* the newest ACT_HISTORY_MAX, oldest first (the one more read only says there are more) */
+  int shown = n>ACT_HISTORY_MAX ? ACT_HISTORY_MAX : n;
+  for(int i=shown-1; i>=0; i--){
+    tmpl_dict *e = tmpl_section(d, "EVENT");
+    tmpl_set(e, "EVENT_ISO", app_iso_time(ev[i].at, iso, (int)sizeof(iso)));
+    tmpl_set(e, "EVENT_UTC", page_time(r, ev[i].at));
+    tmpl_set(e, "EVENT_AGO", page_ago(r, ev[i].at));
+    tmpl_set(e, "EVENT_TEXT", ev[i].text);
+  }
   if( n==0 ) tmpl_show(d, "NO_EVENTS");
   if( n>ACT_HISTORY_MAX ) tmpl_show(d, "MORE_EVENTS");
   return HP_OK;

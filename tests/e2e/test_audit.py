@@ -663,6 +663,14 @@ class AuditPagesTest(AuditCase):
         self.assertIn("Dave Product (dave)<br><span class=\"muted\">entered by Ada Admin (admin), acting for them", body)
         self.assertIn("Signed by <strong>Ada Admin</strong>", body)
         self.assertIn("Eligible when the round opened: carol, dave", body)
+        # someone in two of the rules is named once
+        self.server.execute("INSERT INTO eligible(activity_id, round, rule_index, user_id)"
+                            " SELECT activity_id, round, rule_index + 10, user_id FROM eligible WHERE activity_id=?", (pa,))
+        try:
+            self.assertIn("Eligible when the round opened: carol, dave</p>",
+                          main_html(self.as_("erin").get("/releases/%d/approvals" % rid)))
+        finally:
+            self.server.execute("DELETE FROM eligible WHERE activity_id=? AND rule_index>=10", (pa,))
         # the release's starter was told in the app when it was approved
         section = body[body.index('id="activity-%d"' % pa):]
         self.assertRegex(section[:section.index("</section>")], r'<td data-label="Channel">in-app</td>\s*<td data-label="To">alice</td>')
