@@ -212,6 +212,10 @@ int page_json_fields(tmpl_dict *d, const char *section, const char *json){
       tmpl_set(f, "KEY", k);
       if( json_is_string(v) ){
         tmpl_set(f, "VALUE", json_string_value(v));
+      }else if( json_is_integer(v) ){                 /* as json_dumps writes them, without its round trip */
+        tmpl_set_int(f, "VALUE", (int64_t)json_integer_value(v));
+      }else if( json_is_boolean(v) || json_is_null(v) ){
+        tmpl_set(f, "VALUE", json_is_null(v) ? "null" : json_is_true(v) ? "true" : "false");
       }else{
         char *z = util_json_dumps_typed(v, JSON_COMPACT|JSON_ENCODE_ANY);
         tmpl_set(f, "VALUE", z ? z : "");

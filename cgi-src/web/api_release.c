@@ -734,7 +734,9 @@ int api_release_approvals(struct req *r){
     jsonw_str(&w, db_col_null(st, 4) ? NULL : app_iso_time(db_col_int64(st, 4), iso, sizeof(iso)));
     jsonw_key(&w, "deadline_at");
     jsonw_str(&w, db_col_null(st, 5) ? NULL : app_iso_time(db_col_int64(st, 5), iso, sizeof(iso)));
-    jsonw_key(&w, "url"); jsonw_str(&w, arena_printf(&r->arena, "/activities/%lld", (long long)aid));
+    char url[sizeof("/activities/") + UTIL_I64_MAX] = "/activities/";
+    util_i64_text(aid, url + sizeof("/activities/") - 1);
+    jsonw_key(&w, "url"); jsonw_str(&w, url);
     jsonw_end(&w);
     last[0] = db_col_int64(st, 11);
     last[1] = db_col_int64(st, 12);

@@ -693,6 +693,10 @@ class AuditPagesTest(AuditCase):
         self.assertIn('<dl class="audit-details" tabindex="0"><dt>username</dt><dd>labelled-fields</dd></dl>', r.text)
         self.assertNotIn("{&#34;username&#34;", r.text)
         self.assertNotIn('{"username"', r.text)
+        # numbers as numbers: a refusal records its status
+        self.assertEqual(self.as_("bob").get("/audit").status, 403)
+        r = self.as_("erin").get("/audit?action=access.denied")
+        self.assertIn("<dt>path</dt><dd>/audit</dd><dt>reason</dt><dd>role</dd><dt>status</dt><dd>403</dd>", r.text)
         # dates are typed as the page says (YYYY-MM-DD, UTC), not in the browser's mm/dd/yyyy
         self.assertNotIn('type="date"', r.text)
         self.assertIn("(UTC day, YYYY-MM-DD)", r.text)
