@@ -2,15 +2,25 @@
 #include "relvars.h"
 #include "app.h"
 #include "db.h"
+#include <stdlib.h>
+#include <string.h>
 
-int relvars_load(struct app *a, struct arena *ar, int64_t release_id, struct vars_release *v){
-  size_t kcap = 0, ocap = 0;
+/* An output with its activity's position, for sorting. */
+struct placed { struct vars_output o; int64_t position; };
+
+static int placed_cmp(const void *x, const void *y){
+  const struct placed *a = x, *b = y;
+  if( a->position!=b->position ) return a->position<b->position ? -1 : 1;
+  int c = strcmp(a->o.activity, b->o.activity);
+  return c ? c : strcmp(a->o.key, b->o.key);
+}
+
+int relvars_load_vars(struct app *a, struct arena *ar, int64_t release_id, struct vars_release *v){
+  size_t kcap = 0;
   struct vars_kv *kv = arena_grow(ar, NULL, 0, &kcap, sizeof(*kv));
-  struct vars_output *o = arena_grow(ar, NULL, 0, &ocap, sizeof(*o));
-  v->nvars = v->noutputs = 0;
+  v->nvars = 0;
   v->vars = kv;
-  v->outputs = o;
-  if( kv==NULL || o==NULL ) return -1;
+  if( kv==NULL ) return -1;
   struct db_stmt *st = db_prepare(a->db, "SELECT key, value FROM release_vars WHERE release_id=:r ORDER BY key LIMIT :lim");
   if( st==NULL ) return -1;
   db_bind_int64(st, ":r", release_id);
@@ -24,20 +34,42 @@ int relvars_load(struct app *a, struct arena *ar, int64_t release_id, struct var
     if( kv[v->nvars].key && kv[v->nvars].value ) v->nvars++;
   }
   db_finish(st);
-  if( step!=DB_DONE ) return -1;
-  st = db_prepare(a->db, "SELECT oa.name, o.key, o.value FROM outputs o JOIN activities oa ON oa.id=o.activity_id"
-                         " WHERE oa.release_id=:r ORDER BY oa.position, o.key LIMIT :lim");
+  return step==DB_DONE ? 0 : -1;
+}
+
+int relvars_load(struct app *a, struct arena *ar, int64_t release_id, struct vars_release *v){
+  size_t ocap = 0;
+  struct vars_output *o = arena_grow(ar, NULL, 0, &ocap, sizeof(*o));
+  v->noutputs = 0;
+  v->outputs = o;
+  if( o==NULL || relvars_load_vars(a, ar, release_id, v) ) return -1;
+  int step;
+  struct db_stmt *st;
+  /* The outputs as they come (by activity, then key), put in the activities' order here: an
+     ORDER BY across the join would cost a temporary b-tree on every read. */
+  st = db_prepare(a->db, "SELECT oa.name, o.key, o.value, oa.position FROM activities oa"
+                         " CROSS JOIN outputs o ON o.activity_id=oa.id WHERE oa.release_id=:r LIMIT :lim");
   if( st==NULL ) return -1;
   db_bind_int64(st, ":r", release_id);
   db_bind_int64(st, ":lim", RELVARS_MAX_OUTPUTS);
+  size_t pcap = 0;
+  struct placed *pl = NULL;
+  size_t n = 0;
   while( (step = db_step(st))==DB_ROW ){
-    if( (o = arena_grow(ar, o, v->noutputs, &ocap, sizeof(*o)))==NULL ){ db_finish(st); return -1; }
-    v->outputs = o;
-    o[v->noutputs].activity = db_col_dup(ar, st, 0);
-    o[v->noutputs].key = db_col_dup(ar, st, 1);
-    o[v->noutputs].value = db_col_dup(ar, st, 2);
-    if( o[v->noutputs].activity && o[v->noutputs].key && o[v->noutputs].value ) v->noutputs++;
+    if( (pl = arena_grow(ar, pl, n, &pcap, sizeof(*pl)))==NULL ){ db_finish(st); return -1; }
+    pl[n].o.activity = db_col_dup(ar, st, 0);
+    pl[n].o.key = db_col_dup(ar, st, 1);
+    pl[n].o.value = db_col_dup(ar, st, 2);
+    pl[n].position = db_col_int64(st, 3);
+    if( pl[n].o.activity && pl[n].o.key && pl[n].o.value ) n++;
   }
   db_finish(st);
-  return step==DB_DONE ? 0 : -1;
+  if( step!=DB_DONE ) return -1;
+  if( n>1 ) qsort(pl, n, sizeof(*pl), placed_cmp);
+  for(size_t i=0; i<n; i++){
+    if( (o = arena_grow(ar, o, v->noutputs, &ocap, sizeof(*o)))==NULL ) return -1;
+    v->outputs = o;
+    o[v->noutputs++] = pl[i].o;
+  }
+  return 0;
 }

@@ -17,4 +17,7 @@ struct app;
 ** instructions, the API's, and the texts of notifications.  0 or -1.
 */
 int relvars_load(struct app *a, struct arena *ar, int64_t release_id, struct vars_release *v);
+
+/* Only v->vars (by key): the variables of a release, as relvars_load reads them.  0 or -1. */
+int relvars_load_vars(struct app *a, struct arena *ar, int64_t release_id, struct vars_release *v);
 #endif

@@ -236,12 +236,27 @@ static int add_decisions(struct req *r, tmpl_dict *d, int64_t id, int64_t round,
   return HP_OK;
 }
 
+static int kv_cmp(const void *a, const void *b){
+  return strcmp(((const struct vars_kv *)a)->key, ((const struct vars_kv *)b)->key);
+}
+
+/* A copy of n variables in a, sorted by key (bytes, as strcmp: the same on either database). */
+static struct vars_kv *kv_sorted(struct arena *a, const struct vars_kv *kv, size_t n){
+  struct vars_kv *c = arena_alloc(a, (n ? n : 1) * sizeof(*c));
+  if( c==NULL ) return NULL;
+  if( n ) memcpy(c, kv, n * sizeof(*c));
+  if( n>1 ) qsort(c, n, sizeof(*c), kv_cmp);
+  return c;
+}
+
 /*
 ** What changed since the previous release of the same name: its version and
-** artifact, and the variables whose values differ.  Nothing when this is the
-** first.  HP_OK or HP_ERROR.
+** artifact, and the variables whose values differ (cur: this release's, as
+** relvars_load read them; the previous release's read the same way, and the
+** two lists compared here by key).  Nothing when this is the first.  HP_OK or
+** HP_ERROR.
 */
-static int add_since_previous(struct req *r, tmpl_dict *d, int64_t rid){
+static int add_since_previous(struct req *r, tmpl_dict *d, int64_t rid, const struct vars_release *cur){
   struct db *db = r->app->db;
   struct db_stmt *st = db_prepare(db,
     "SELECT p.id, p.version, p.artifact, c.version, c.artifact FROM releases c"
@@ -261,26 +276,25 @@ static int add_since_previous(struct req *r, tmpl_dict *d, int64_t rid){
     tmpl_set(c, "CHANGE_TO", db_col_text(st, 4)[0] ? db_col_text(st, 4) : "none");
   }
   db_finish(st);
-  st = db_prepare(db,
-    "SELECT c.key, p.value, c.value FROM release_vars c"          /* set now: changed or new */
-    " LEFT JOIN release_vars p ON p.release_id=:prev AND p.key=c.key"
-    " WHERE c.release_id=:cur AND c.value IS DISTINCT FROM p.value"
-    " UNION ALL SELECT p.key, p.value, NULL FROM release_vars p"     /* set before only */
-    " WHERE p.release_id=:prev AND NOT EXISTS(SELECT 1 FROM release_vars c WHERE c.release_id=:cur AND c.key=p.key)"
-    " ORDER BY 1 LIMIT 100");
-  if( st==NULL ) return HP_ERROR;
-  db_bind_int64(st, ":cur", rid);
-  db_bind_int64(st, ":prev", prev);
-  int n = 0;
-  while( (step = db_step(st))==DB_ROW ){
-    tmpl_dict *c = tmpl_section(s, "CHANGE");
-    tmpl_set(c, "CHANGE_WHAT", arena_printf(&r->arena, "variable %s", db_col_text(st, 0)));
-    tmpl_set(c, "CHANGE_FROM", db_col_null(st, 1) ? "not set" : db_col_text(st, 1));
-    tmpl_set(c, "CHANGE_TO", db_col_null(st, 2) ? "not set" : db_col_text(st, 2));
-    n++;
+  struct vars_release before;
+  memset(&before, 0, sizeof(before));
+  if( relvars_load_vars(r->app, &r->arena, prev, &before) ) return HP_ERROR;
+  struct vars_kv *p = kv_sorted(&r->arena, before.vars, before.nvars), *c = kv_sorted(&r->arena, cur->vars, cur->nvars);
+  if( p==NULL || c==NULL ) return HP_ERROR;
+  size_t i = 0, j = 0;
+  for(int n = 0; n<100 && (i<before.nvars || j<cur->nvars); n++){
+    int k = i>=before.nvars ? 1 : j>=cur->nvars ? -1 : strcmp(p[i].key, c[j].key);
+    const char *key, *from, *to;
+    if( k<0 ){ key = p[i].key; from = p[i++].value; to = NULL; }              /* set before only */
+    else if( k>0 ){ key = c[j].key; from = NULL; to = c[j++].value; }         /* new */
+    else if( strcmp(p[i].value, c[j].value)!=0 ){ key = c[j].key; from = p[i++].value; to = c[j++].value; }
+    else{ i++; j++; n--; continue; }                                         /* the same */
+    tmpl_dict *x = tmpl_section(s, "CHANGE");
+    tmpl_set(x, "CHANGE_WHAT", arena_printf(&r->arena, "variable %s", key));
+    tmpl_set(x, "CHANGE_FROM", from ? from : "not set");
+    tmpl_set(x, "CHANGE_TO", to ? to : "not set");
   }
-  db_finish(st);
-  return step==DB_DONE ? HP_OK : HP_ERROR;
+  return HP_OK;
 }
 
 /* History: the audit rows about this activity (newest ACT_HISTORY_MAX, oldest first).  One index
@@ -321,6 +335,14 @@ static int add_history(struct req *r, tmpl_dict *d, int64_t id, int64_t rid, con
   if( n==0 ) tmpl_show(d, "NO_EVENTS");
   if( n>ACT_HISTORY_MAX ) tmpl_show(d, "MORE_EVENTS");
   return HP_OK;
+}
+
+/* A dependency of the activity, for sorting by position. */
+struct dep { int64_t id, position; const char *name, *status, *result, *details; };
+
+static int dep_cmp(const void *a, const void *b){
+  const struct dep *x = a, *y = b;
+  return x->position<y->position ? -1 : x->position>y->position;
 }
 
 /* The columns of the activity query in page_activity(), in its order. */
@@ -487,37 +509,49 @@ int page_activity(struct req *r){
     if( can_act ) tmpl_show(d, "YOU_CAN_ACT");
   }
 
-  /* Dependencies. */
+  /* Dependencies, in the release's order (sorted here: a handful of rows, no temporary b-tree). */
   st = db_prepare(db,
-    "SELECT da.id, da.name, da.status, da.result, da.result_details, da.kind FROM activity_deps dep"
-    " JOIN activities da ON da.id=dep.depends_on_id"
-    " WHERE dep.activity_id=:id ORDER BY da.position LIMIT 500");
+    "SELECT da.id, da.name, da.status, da.result, da.result_details, da.position FROM activity_deps dep"
+    " JOIN activities da ON da.id=dep.depends_on_id WHERE dep.activity_id=:id LIMIT 500");
   if( st==NULL ) goto fail;
   db_bind_int64(st, ":id", id);
-  int ndeps = 0, nwhy = 0;
-  while( db_step(st)==DB_ROW ){
-    tmpl_dict *x = tmpl_section(d, "DEP");
-    tmpl_set_int(x, "DEP_ID", db_col_int64(st, 0));
-    tmpl_set(x, "DEP_NAME", db_col_text(st, 1));
-    page_badge(x, db_col_text(st, 2));
-    ndeps++;
+  struct dep *deps = NULL;
+  size_t dcap = 0;
+  int ndeps = 0, nwhy = 0, step;
+  while( (step = db_step(st))==DB_ROW ){
+    if( (deps = arena_grow(ar, deps, (size_t)ndeps, &dcap, sizeof(*deps)))==NULL ) break;
+    struct dep *x = &deps[ndeps++];
+    x->id = db_col_int64(st, 0);
+    x->name = db_col_dup(ar, st, 1);
+    x->status = db_col_dup(ar, st, 2);
+    x->result = db_col_dup(ar, st, 3);
+    x->details = db_col_dup(ar, st, 4);
+    x->position = db_col_int64(st, 5);
+  }
+  db_finish(st);
+  if( step!=DB_DONE ) goto fail;
+  if( ndeps>1 ) qsort(deps, (size_t)ndeps, sizeof(*deps), dep_cmp);
+  for(int i=0; i<ndeps; i++){
+    struct dep *x = &deps[i];
+    tmpl_dict *t = tmpl_section(d, "DEP");
+    tmpl_set_int(t, "DEP_ID", x->id);
+    tmpl_set(t, "DEP_NAME", x->name);
+    page_badge(t, x->status ? x->status : "");
     /* why it is on hold: what each step before it reported, with its data as labelled fields */
-    if( db_col_text(st, 3)[0] ){
+    if( x->result && x->result[0] ){
       tmpl_dict *w = tmpl_section(d, "WHY");
-      tmpl_set_int(w, "WHY_ID", db_col_int64(st, 0));
-      tmpl_set(w, "WHY_NAME", db_col_text(st, 1));
-      tmpl_set(w, "WHY_RESULT", db_col_text(st, 3));
-      tmpl_set(w, "WHY_RESULT_LABEL", page_status_label(db_col_text(st, 3)));
-      page_json_fields(w, "DETAIL", db_col_text(st, 4));
+      tmpl_set_int(w, "WHY_ID", x->id);
+      tmpl_set(w, "WHY_NAME", x->name);
+      tmpl_set(w, "WHY_RESULT", x->result);
+      tmpl_set(w, "WHY_RESULT_LABEL", page_status_label(x->result));
+      page_json_fields(w, "DETAIL", x->details);
       nwhy++;
     }
   }
-  db_finish(st);
   if( ndeps ) tmpl_show(d, "HAS_DEPS"); else tmpl_show(d, "NO_DEPS");
   if( nwhy ) tmpl_show(d, "HAS_WHY");
-  if( add_since_previous(r, d, rid) ) goto fail;
-
   if( load_release_vars(r, rid, &v, name, d) ) goto fail;
+  if( add_since_previous(r, d, rid, &v) ) goto fail;
   if( render_instructions(d, instructions, &v) ) goto fail;
   if( strcmp(kind, "approval")==0 && add_approvers(r, d, id, round, policy_json, starter, on_hold) ) goto fail;
   if( strcmp(kind, "automated")!=0 && add_decisions(r, d, id, round, kind) ) goto fail;

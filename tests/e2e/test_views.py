@@ -905,6 +905,7 @@ class DecisionContextTest(ViewsCase):
         self.assertIn("<strong>variable version</strong>: <code>1.1</code> → <code>not set</code>", since)
         self.assertIn("<strong>variable note</strong>: <code>not set</code> → <code>canary</code>", since)
         self.assertNotIn("variable image", since)
+        self.assertLess(since.index("variable note"), since.index("variable version"))    # by name
 
 
 class DemoDataTest(ViewsCase):
