@@ -718,49 +718,87 @@ static int approvals_eligible(struct req *r, int64_t id, struct appr *v, int n){
   return HP_OK;
 }
 
-/* What was filled in and uploaded in each round: the form's values by label, and the files. */
-static int approvals_inputs(struct req *r, int64_t id, struct appr *v, int n){
-  struct db_stmt *st = rel_query(r,
-    "SELECT i.activity_id, i.round, coalesce(f.label, i.field_key), i.value, coalesce(f.type,''),"
-    " coalesce(u.display_name,''), coalesce(u.username,'')"
-    " FROM inputs i JOIN activities a ON a.id=i.activity_id"
-    " LEFT JOIN fields f ON f.activity_id=i.activity_id AND f.key=i.field_key LEFT JOIN users u ON u.id=i.user_id"
-    " WHERE a.release_id=:id AND a.kind IN ('approval','manual') ORDER BY i.activity_id, i.round, f.position", id);
-  int step;
-  if( st==NULL ) return HP_ERROR;
+/* A row of a round (an input or a file), for sorting: by activity, round, then k1 and k2. */
+struct rrow { int64_t act, k1, k2; int round; const char *s[5]; };
+
+static int rrow_cmp(const void *a, const void *b){
+  const struct rrow *x = a, *y = b;
+  if( x->act!=y->act ) return x->act<y->act ? -1 : 1;
+  if( x->round!=y->round ) return x->round<y->round ? -1 : 1;
+  if( x->k1!=y->k1 ) return x->k1<y->k1 ? -1 : 1;
+  return x->k2<y->k2 ? -1 : x->k2>y->k2;
+}
+
+/* Rows of st (activity, round, k1, k2, then ns strings) into *out, sorted.  Their number, or -1. */
+static int rrows_read(struct req *r, struct db_stmt *st, int ns, struct rrow **out){
+  struct rrow *w = NULL;
+  size_t cap = 0;
+  int m = 0, step;
   while( (step = db_step(st))==DB_ROW ){
-    struct appr *a = appr_find(v, n, db_col_int64(st, 0));
-    int k = db_col_int(st, 1);
+    if( (w = arena_grow(&r->arena, w, (size_t)m, &cap, sizeof(*w)))==NULL ) break;
+    struct rrow *x = &w[m++];
+    x->act = db_col_int64(st, 0);
+    x->round = db_col_int(st, 1);
+    x->k1 = db_col_int64(st, 2);
+    x->k2 = db_col_int64(st, 3);
+    for(int i=0; i<ns; i++){
+      const char *z = db_col_dup(&r->arena, st, 4 + i);
+      x->s[i] = z ? z : "";
+    }
+  }
+  db_finish(st);
+  if( step!=DB_DONE ) return -1;
+  if( m>1 ) qsort(w, (size_t)m, sizeof(*w), rrow_cmp);
+  *out = w;
+  return m;
+}
+
+/*
+** What was filled in and uploaded in each round: the form's values by label in
+** the form's order, and the files in the order they came.  Read from the
+** release's activities and put in order here (no temporary b-tree).
+*/
+static int approvals_inputs(struct req *r, int64_t id, struct appr *v, int n){
+  struct rrow *w;
+  struct db_stmt *st = rel_query(r,
+    "SELECT a.id, i.round, coalesce(f.position, 1000000), i.id, coalesce(f.label, i.field_key), i.value,"
+    " coalesce(f.type,''), coalesce(u.display_name,''), coalesce(u.username,'')"
+    " FROM activities a CROSS JOIN inputs i ON i.activity_id=a.id"
+    " LEFT JOIN fields f ON f.activity_id=i.activity_id AND f.key=i.field_key LEFT JOIN users u ON u.id=i.user_id"
+    " WHERE a.release_id=:id AND a.kind IN ('approval','manual')", id);
+  int m = st ? rrows_read(r, st, 5, &w) : -1;
+  if( m<0 ) return HP_ERROR;
+  for(int i=0; i<m; i++){
+    struct appr *a = appr_find(v, n, w[i].act);
+    int k = w[i].round;
     if( a==NULL || k<1 || k>a->rounds ) continue;
     tmpl_dict *x = tmpl_section(a->round[k-1], "INPUT");
     tmpl_show(a->round[k-1], "HAS_INPUTS");
-    tmpl_set(x, "INPUT_LABEL", db_col_text(st, 2));
-    const char *val = db_col_text(st, 3);
-    if( strcmp(db_col_text(st, 4), "checkbox")==0 ) val = strcmp(val, "on")==0 ? "Yes" : "No";
+    tmpl_set(x, "INPUT_LABEL", w[i].s[0]);
+    const char *val = w[i].s[1];
+    if( strcmp(w[i].s[2], "checkbox")==0 ) val = strcmp(val, "on")==0 ? "Yes" : "No";
     tmpl_set(x, "INPUT_VALUE", val);
-    tmpl_set(x, "INPUT_BY", person(r, db_col_text(st, 5), db_col_text(st, 6)));
+    tmpl_set(x, "INPUT_BY", person(r, w[i].s[3], w[i].s[4]));
   }
-  db_finish(st);
-  if( step!=DB_DONE ) return HP_ERROR;
   st = rel_query(r,
-    "SELECT e.activity_id, e.round, coalesce(f.label, e.field_key), e.original_name, e.sha256, e.id"
-    " FROM evidence e JOIN activities a ON a.id=e.activity_id"
+    "SELECT a.id, e.round, e.at, e.id, coalesce(f.label, e.field_key), e.original_name, e.sha256"
+    " FROM activities a CROSS JOIN evidence e ON e.activity_id=a.id"
     " LEFT JOIN fields f ON f.activity_id=e.activity_id AND f.key=e.field_key"
-    " WHERE a.release_id=:id AND a.kind IN ('approval','manual') ORDER BY e.activity_id, e.round, e.at, e.id", id);
-  if( st==NULL ) return HP_ERROR;
-  while( (step = db_step(st))==DB_ROW ){
-    struct appr *a = appr_find(v, n, db_col_int64(st, 0));
-    int k = db_col_int(st, 1);
+    " WHERE a.release_id=:id AND a.kind IN ('approval','manual')", id);
+  m = st ? rrows_read(r, st, 3, &w) : -1;
+  if( m<0 ) return HP_ERROR;
+  for(int i=0; i<m; i++){
+    struct appr *a = appr_find(v, n, w[i].act);
+    int k = w[i].round;
     if( a==NULL || k<1 || k>a->rounds ) continue;
     tmpl_dict *x = tmpl_section(a->round[k-1], "FILE");
     tmpl_show(a->round[k-1], "HAS_FILES");
-    tmpl_set(x, "FILE_FIELD", db_col_text(st, 2));
-    tmpl_set(x, "FILE_NAME", db_col_text(st, 3));
-    tmpl_set(x, "FILE_SHA", db_col_text(st, 4));
-    tmpl_set_int(x, "FILE_ID", db_col_int64(st, 5));
+    tmpl_set(x, "FILE_FIELD", w[i].s[0]);
+    tmpl_set(x, "FILE_NAME", w[i].s[1]);
+    tmpl_set(x, "FILE_SHA", w[i].s[2]);
+    tmpl_set_int(x, "FILE_ID", w[i].k2);
   }
-  db_finish(st);
-  return step==DB_DONE ? HP_OK : HP_ERROR;
+  return HP_OK;
 }
 
 /* Every vote, by round, with its signature manifestation and who acted for whom. */
@@ -853,39 +891,70 @@ static int approvals_history(struct req *r, int64_t id, struct appr *v, int n){
   return step==DB_DONE ? HP_OK : HP_ERROR;
 }
 
+/* One notification about an activity, for sorting by time. */
+struct note { int64_t act, at, attempts; int seq; const char *channel, *to, *event, *status; };
+
+static int note_cmp(const void *a, const void *b){
+  const struct note *x = a, *y = b;
+  if( x->at!=y->at ) return x->at<y->at ? -1 : 1;
+  return x->seq<y->seq ? -1 : x->seq>y->seq;
+}
+
 /*
-** Notifications about each activity: the outbox messages about it, and the
-** in-app notifications that link to it; both through indexes (outbox's
-** activity_id, written with each message, and notifications' link).
+** Notifications about each activity, oldest first: the outbox messages about
+** it, and the in-app notifications that link to it; both through indexes
+** (outbox's activity_id, written with each message, and notifications' link),
+** from the release's activities, and put in time order here (an ORDER BY over
+** the two would sort each in a temporary b-tree and merge them).
 */
 static int approvals_notifications(struct req *r, int64_t id, struct appr *v, int n){
-  struct db_stmt *st = rel_query(r,
-    "SELECT o.activity_id, o.channel, o.recipient, o.event, o.status, o.attempts, o.created_at, coalesce(o.sent_at,0)"
-    " FROM outbox o WHERE o.activity_id IN (SELECT id FROM activities WHERE release_id=:id AND kind IN ('approval','manual'))"
-    " UNION ALL"
-    " SELECT CAST(substr(nt.link, 13) AS INTEGER), 'in-app', coalesce(u.username,''), nt.text,"
-    "  CASE WHEN nt.read_at IS NULL THEN 'unread' ELSE 'read' END, 1, nt.created_at, nt.created_at"
-    " FROM notifications nt LEFT JOIN users u ON u.id=nt.user_id"
-    " WHERE nt.link IN (SELECT '/activities/'||id FROM activities WHERE release_id=:id AND kind IN ('approval','manual'))"
-    " ORDER BY 7", id);
-  int step;
-  if( st==NULL ) return HP_ERROR;
-  while( (step = db_step(st))==DB_ROW ){
-    struct appr *a = appr_find(v, n, db_col_int64(st, 0));
+  static const char *const sql[2] = {
+    "SELECT a.id, o.channel, o.recipient, o.event, o.status, o.attempts, o.created_at"
+    " FROM activities a CROSS JOIN outbox o ON o.activity_id=a.id"
+    " WHERE a.release_id=:id AND a.kind IN ('approval','manual')",
+    "SELECT a.id, 'in-app', coalesce(u.username,''), nt.text,"
+    "  CASE WHEN nt.read_at IS NULL THEN 'unread' ELSE 'read' END, 1, nt.created_at"
+    " FROM activities a CROSS JOIN notifications nt ON nt.link='/activities/'||a.id LEFT JOIN users u ON u.id=nt.user_id"
+    " WHERE a.release_id=:id AND a.kind IN ('approval','manual')",
+  };
+  struct note *w = NULL;
+  size_t cap = 0;
+  int m = 0, step = DB_DONE;
+  for(int q=0; q<2 && step==DB_DONE; q++){
+    struct db_stmt *st = rel_query(r, sql[q], id);
+    if( st==NULL ) return HP_ERROR;
+    while( (step = db_step(st))==DB_ROW ){
+      if( (w = arena_grow(&r->arena, w, (size_t)m, &cap, sizeof(*w)))==NULL ){ step = DB_ERROR; break; }
+      struct note *x = &w[m];
+      x->act = db_col_int64(st, 0);
+      x->channel = db_col_dup(&r->arena, st, 1);
+      x->to = db_col_dup(&r->arena, st, 2);
+      x->event = db_col_dup(&r->arena, st, 3);
+      x->status = db_col_dup(&r->arena, st, 4);
+      x->attempts = db_col_int64(st, 5);
+      x->at = db_col_int64(st, 6);
+      x->seq = m;
+      if( x->channel && x->to && x->event && x->status ) m++;
+    }
+    db_finish(st);
+  }
+  if( step!=DB_DONE ) return HP_ERROR;
+  if( m>1 ) qsort(w, (size_t)m, sizeof(*w), note_cmp);
+  for(int i=0; i<m; i++){
+    struct appr *a = appr_find(v, n, w[i].act);
     if( a==NULL ) continue;
     a->notes++;
     tmpl_dict *x = tmpl_section(a->d, "NOTE");
     const char *iso;
-    tmpl_set(x, "N_AT", ms_time(r, db_col_int64(st, 6), &iso));
+    tmpl_set(x, "N_AT", ms_time(r, w[i].at, &iso));
     tmpl_set(x, "N_ISO", iso);
-    tmpl_set(x, "N_CHANNEL", db_col_text(st, 1));
-    tmpl_set(x, "N_RECIPIENT", recipient_shown(r, db_col_text(st, 2)));
-    tmpl_set(x, "N_EVENT", db_col_text(st, 3));
-    tmpl_set(x, "N_STATUS", db_col_text(st, 4));
-    tmpl_set_int(x, "N_ATTEMPTS", db_col_int64(st, 5));
+    tmpl_set(x, "N_CHANNEL", w[i].channel);
+    tmpl_set(x, "N_RECIPIENT", recipient_shown(r, w[i].to));
+    tmpl_set(x, "N_EVENT", w[i].event);
+    tmpl_set(x, "N_STATUS", w[i].status);
+    tmpl_set_int(x, "N_ATTEMPTS", w[i].attempts);
   }
-  db_finish(st);
-  return step==DB_DONE ? HP_OK : HP_ERROR;
+  return HP_OK;
 }
 
 /*

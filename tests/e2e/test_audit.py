@@ -728,6 +728,7 @@ class AuditPagesTest(AuditCase):
         self.assertIn('<span class="badge s-pending">Proceeded</span>', sec)
         self.assertIn("<dt>Change ticket</dt><dd>CHG-42 <span class=\"muted\">— Bob Tester (bob)</span></dd>", sec)
         self.assertIn("<dt>Backup checked</dt><dd>Yes", sec)
+        self.assertLess(sec.index("Change ticket"), sec.index("Backup checked"))   # in the form's order
 
     def test_23_approvals_log_actions_and_notifications(self):
         rid = self.release()
