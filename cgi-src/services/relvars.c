@@ -38,13 +38,13 @@ int relvars_load_vars(struct app *a, struct arena *ar, int64_t release_id, struc
 }
 
 int relvars_load(struct app *a, struct arena *ar, int64_t release_id, struct vars_release *v){
-  size_t ocap = 0;
-  struct vars_output *o = arena_grow(ar, NULL, 0, &ocap, sizeof(*o));
+  static const struct vars_output none[1];
   v->noutputs = 0;
-  v->outputs = o;
-  if( o==NULL || relvars_load_vars(a, ar, release_id, v) ) return -1;
+  v->outputs = none;
+  if( relvars_load_vars(a, ar, release_id, v) ) return -1;
   int step;
   struct db_stmt *st;
+  struct vars_output *o;
   /* The outputs as they come (by activity, then key), put in the activities' order here: an
      ORDER BY across the join would cost a temporary b-tree on every read. */
   st = db_prepare(a->db, "SELECT oa.name, o.key, o.value, oa.position FROM activities oa"
@@ -65,11 +65,11 @@ int relvars_load(struct app *a, struct arena *ar, int64_t release_id, struct var
   }
   db_finish(st);
   if( step!=DB_DONE ) return -1;
+  if( n==0 ) return 0;
   if( n>1 ) qsort(pl, n, sizeof(*pl), placed_cmp);
-  for(size_t i=0; i<n; i++){
-    if( (o = arena_grow(ar, o, v->noutputs, &ocap, sizeof(*o)))==NULL ) return -1;
-    v->outputs = o;
-    o[v->noutputs++] = pl[i].o;
-  }
+  if( (o = arena_alloc(ar, n * sizeof(*o)))==NULL ) return -1;
+  for(size_t i=0; i<n; i++) o[i] = pl[i].o;
+  v->outputs = o;
+  v->noutputs = n;
   return 0;
 }

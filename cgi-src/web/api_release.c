@@ -693,25 +693,26 @@ int api_release_approvals(struct req *r){
   };
   struct db_stmt *st = db_prepare(r->app->db, sql[only_mine]);
   if( st==NULL ) return api_fail(r, 500, NULL, NULL);
+  int64_t lim = only_mine ? QUEUE_MINE_ROWS(limit) : limit + 1;
   if( only_mine ){
     db_bind_int64(st, ":uid", r->user->id);
     db_bind_int64(st, ":now", app_now_ms(r->app));
-  }else{
-    db_bind_int64(st, ":lim", limit + 1);        /* QUEUE_MINE has no LIMIT */
   }
+  db_bind_int64(st, ":lim", lim);
   db_bind_int64(st, ":k1", k[0]);
   db_bind_int64(st, ":k2", k[1]);
   db_bind_int64(st, ":k3", k[2]);
   /* Written as it goes (up to 500 items: a tree of them costs ten times the bytes). */
   struct jsonw w;
   char iso[40];
-  int n = 0, more = 0, step;
+  int n = 0, more = 0, step, got = 0;
   int64_t last[3] = { 0, 0, 0 };
   api_stream_begin(r, 200, &w);
   jsonw_obj(&w);
   jsonw_key(&w, "approvals");
   jsonw_arr(&w);
   while( (step = db_step(st))==DB_ROW ){
+    got++;
     int64_t aid = db_col_int64(st, 0);
     if( n>0 && aid==last[2] ) continue;            /* one activity, for two people (QUEUE_MINE) */
     if( n==limit ){ more = 1; break; }
@@ -745,6 +746,7 @@ int api_release_approvals(struct req *r){
   }
   db_finish(st);
   if( step!=DB_ROW && step!=DB_DONE ) return api_fail(r, 500, NULL, NULL);
+  if( got==lim && n>0 ) more = 1;                /* stopped at QUEUE_MINE's bound: there may be more */
   jsonw_end(&w);
   jsonw_key(&w, "next");
   jsonw_str(&w, more ? arena_printf(&r->arena, "%lld.%lld.%lld", (long long)last[0], (long long)last[1], (long long)last[2])

@@ -282,13 +282,14 @@ static int add_since_previous(struct req *r, tmpl_dict *d, int64_t rid, const st
   struct vars_kv *p = kv_sorted(&r->arena, before.vars, before.nvars), *c = kv_sorted(&r->arena, cur->vars, cur->nvars);
   if( p==NULL || c==NULL ) return HP_ERROR;
   size_t i = 0, j = 0;
-  for(int n = 0; n<100 && (i<before.nvars || j<cur->nvars); n++){
+  int shown = 0;
+  while( shown<100 && (i<before.nvars || j<cur->nvars) ){
     int k = i>=before.nvars ? 1 : j>=cur->nvars ? -1 : strcmp(p[i].key, c[j].key);
-    const char *key, *from, *to;
-    if( k<0 ){ key = p[i].key; from = p[i++].value; to = NULL; }              /* set before only */
-    else if( k>0 ){ key = c[j].key; from = NULL; to = c[j++].value; }         /* new */
-    else if( strcmp(p[i].value, c[j].value)!=0 ){ key = c[j].key; from = p[i++].value; to = c[j++].value; }
-    else{ i++; j++; n--; continue; }                                         /* the same */
+    const char *key, *from = NULL, *to = NULL;                                /* NULL: not set */
+    if( k<=0 ){ key = p[i].key; from = p[i++].value; }                        /* set before */
+    if( k>=0 ){ key = c[j].key; to = c[j++].value; }                          /* set now */
+    if( from && to && strcmp(from, to)==0 ) continue;                         /* the same */
+    shown++;
     tmpl_dict *x = tmpl_section(s, "CHANGE");
     tmpl_set(x, "CHANGE_WHAT", arena_printf(&r->arena, "variable %s", key));
     tmpl_set(x, "CHANGE_FROM", from ? from : "not set");

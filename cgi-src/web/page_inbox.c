@@ -128,13 +128,15 @@ int page_inbox(struct req *r){
   if( st==NULL ) return HP_ERROR;
   db_bind_int64(st, ":uid", r->user->id);
   db_bind_int64(st, ":now", now);
-  if( !mine ) db_bind_int64(st, ":lim", INBOX_PER_PAGE + 1);   /* QUEUE_MINE has no LIMIT */
+  int64_t lim = mine ? QUEUE_MINE_ROWS(INBOX_PER_PAGE) : INBOX_PER_PAGE + 1;
+  db_bind_int64(st, ":lim", lim);
   db_bind_int64(st, ":k1", k[0]);
   db_bind_int64(st, ":k2", k[1]);
   db_bind_int64(st, ":k3", k[2]);
   struct inbox_row *rows = arena_alloc(&r->arena, sizeof(*rows) * (INBOX_PER_PAGE + 1));
-  int n = 0, more = 0;
+  int n = 0, more = 0, got = 0;
   while( rows && db_step(st)==DB_ROW ){
+    got++;
     int64_t id = db_col_int64(st, 0);
     if( n>0 && rows[n-1].id==id ) continue;      /* one activity, for two people (QUEUE_MINE) */
     if( n==INBOX_PER_PAGE ){ more = 1; break; }
@@ -158,6 +160,7 @@ int page_inbox(struct req *r){
   }
   db_finish(st);
   if( rows==NULL ) return HP_ERROR;
+  if( got==lim && !more ) more = 1;              /* stopped at QUEUE_MINE's bound: there may be more */
   if( back ){                                    /* read backwards: put the page in order */
     for(int i=0, j=n-1; i<j; i++, j--){ struct inbox_row t = rows[i]; rows[i] = rows[j]; rows[j] = t; }
   }

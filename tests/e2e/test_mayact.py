@@ -338,3 +338,35 @@ class WhoMayActTest(ServerTestCase):
             if after is None:
                 break
         self.assertEqual(sorted(seen), sorted(api))
+
+    def test_07_many_rights_to_one_activity_cut_no_page_short_of_an_activity(self):
+        # ten more rows of may_act for carol on the first gate (as if ten people delegated to her):
+        # a page of one reads at most a few rows; the next page still starts after that gate
+        api = [a["id"] for a in self.api("carol").get("/api/v1/approvals?mine=1").json()["approvals"]]
+        first = api[0]
+        row = self.server.sql_dicts("SELECT * FROM may_act WHERE activity_id=? AND user_id=? LIMIT 1",
+                                    first, self.ids["carol"])[0]
+        for k in range(10):
+            self.server.execute("INSERT INTO may_act(activity_id, round, user_id, for_user_id, reason, from_at,"
+                                " until_at, due_at, since_at) VALUES(?,?,?,?,?,?,?,?,?)",
+                                (first, row["round"], row["user_id"], row["for_user_id"], "delegation", 1 + k,
+                                 row["until_at"], row["due_at"], row["since_at"]))
+        try:
+            seen, after, calls = [], None, 0
+            while True:
+                r = self.api("carol").get("/api/v1/approvals?mine=1&limit=1" + ("&after=" + after if after else ""))
+                self.assertEqual(r.status, 200, r.text[:300])
+                seen += [a["id"] for a in r.json()["approvals"]]
+                after = r.json()["next"]
+                calls += 1
+                self.assertLess(calls, 100)
+                if after is None:
+                    break
+            self.assertEqual(seen, api)
+            html = main_html(self.browser("carol").get("/?mine=1"))
+            rows = [int(x) for x in re.findall(r'<tr>.*?href="/activities/(\d+)"', html, re.S)]
+            self.assertEqual(rows, api[:len(rows)])
+            self.assertEqual(len(rows), len(set(rows)))
+        finally:
+            self.server.execute("DELETE FROM may_act WHERE activity_id=? AND user_id=? AND from_at BETWEEN 1 AND 10",
+                                (first, self.ids["carol"]))
