@@ -102,10 +102,14 @@ static void log_denial(struct req *r, int status, const char *why){
                  "method", r->method, "path", r->path, "status", status, "reason", why);
 }
 
-/* Log one access line: request id, method, path, status, duration, user. */
+/* Log one access line: request id, method, path, status, duration, user.  A read that went
+   well waits in the worker's buffer (log_access); anything that may have changed something,
+   and every server error, is written at once (with the lines before it). */
 static void access_log(struct req *r){
   int64_t us = req_elapsed_us(r);
-  log_access("%s %s %s %d %lldus %s", r->request_id, r->method, r->path, r->status, (long long)us, r->log_user);
+  int read_ok = (strcmp(r->method, "GET")==0 || strcmp(r->method, "HEAD")==0) && r->status<500;
+  (read_ok ? log_access : log_msg)("%s %s %s %d %lldus %s", r->request_id, r->method, r->path, r->status,
+                                   (long long)us, r->log_user);
   stats_request(r->route ? (int)(r->route - router_routes) : STATS_MAX_ROUTES - 1, r->status, us);
 }
 
