@@ -746,7 +746,7 @@ int api_release_approvals(struct req *r){
   }
   db_finish(st);
   if( step!=DB_ROW && step!=DB_DONE ) return api_fail(r, 500, NULL, NULL);
-  if( got==lim && n>0 ) more = 1;                /* stopped at QUEUE_MINE's bound: there may be more */
+  if( got==lim ) more = 1;                       /* read up to the bound: there is, or may be, more */
   jsonw_end(&w);
   jsonw_key(&w, "next");
   jsonw_str(&w, more ? arena_printf(&r->arena, "%lld.%lld.%lld", (long long)last[0], (long long)last[1], (long long)last[2])

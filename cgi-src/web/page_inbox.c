@@ -160,7 +160,7 @@ int page_inbox(struct req *r){
   }
   db_finish(st);
   if( rows==NULL ) return HP_ERROR;
-  if( got==lim && !more ) more = 1;              /* stopped at QUEUE_MINE's bound: there may be more */
+  if( got==lim ) more = 1;                       /* read up to the bound: there is, or may be, more */
   if( back ){                                    /* read backwards: put the page in order */
     for(int i=0, j=n-1; i<j; i++, j--){ struct inbox_row t = rows[i]; rows[i] = rows[j]; rows[j] = t; }
   }
