@@ -182,6 +182,24 @@ class Client:
         return r
 
 
+def children_of(parent):
+    """{pid: name} of parent's living children (zombies left out). A process that ends while
+    /proc is read is simply not counted."""
+    kids = {}
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % p) as f:
+                head, rest = f.read().rsplit(")", 1)
+            fields = rest.split()
+            if int(fields[1]) == parent and fields[0] != "Z":
+                kids[int(p)] = head.split("(", 1)[1]
+        except (OSError, IndexError, ValueError):
+            pass
+    return kids
+
+
 class Server:
     """nginx + holdpoint serve for one fresh data directory, on a free port."""
 
@@ -339,19 +357,7 @@ class Server:
         reaped (a zombie) is not counted."""
         with open(os.path.join(self.data, "run", "holdpoint.pid")) as f:
             master = int(f.read().strip())
-        kids = {}
-        for p in os.listdir("/proc"):
-            if not p.isdigit():
-                continue
-            try:
-                with open("/proc/%s/stat" % p) as f:
-                    head, rest = f.read().rsplit(")", 1)
-                fields = rest.split()
-                if int(fields[1]) == master and fields[0] != "Z":
-                    kids[int(p)] = head.split("(", 1)[1]
-            except (OSError, IndexError, ValueError):
-                pass
-        return master, kids
+        return master, children_of(master)
 
     def pids(self):
         """(master pid, [living child pids]) of the running server."""

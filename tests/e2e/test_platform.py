@@ -429,8 +429,7 @@ class ProcessModelTest(unittest.TestCase):
             with open(os.path.join(data, "run", "nginx.pid")) as f:
                 master = int(f.read())
             if os.getuid() == 0:
-                workers = [int(p) for p in os.listdir("/proc") if p.isdigit() and
-                           open("/proc/%s/stat" % p).read().split()[3] == str(master)]
+                workers = sorted(harness.children_of(master))
                 self.assertTrue(workers)
                 for w in workers:
                     self.assertNotEqual(os.stat("/proc/%d" % w).st_uid, 0, "an nginx worker runs as root")
