@@ -62,14 +62,21 @@ class BufEmitter : public ctemplate::ExpandEmitter {
 // every call — a tenth of a busy list page.  Each distinct name is registered once here (a
 // StaticTemplateString over a copy that lives as long as the process, its id computed by
 // StaticTemplateStringInitializer) and found again by the address of the caller's text
-// (nearly always a string literal), checked against the copy.
+// (nearly always a string literal), checked against the copy.  The addresses live in an
+// open-addressed table (linear probing, filled to at most half), so that two literals never
+// push each other out; a buffer whose text changes keeps its slot and the slot follows it.
 struct KeyHint { const char *addr; const ctemplate::StaticTemplateString *sts; };
-KeyHint key_hints[1024];
+const unsigned KEY_SLOT_BITS = 12;
+const size_t KEY_SLOTS = size_t(1) << KEY_SLOT_BITS;
+KeyHint key_hints[KEY_SLOTS];
+size_t key_hints_used;
 std::unordered_map<std::string, ctemplate::StaticTemplateString*> *key_names;
 const size_t KEY_NAMES_MAX = 8192;      // past this, names are passed as they are (correct, slower)
 
 ctemplate::TemplateString key_of(const char *k){
-  KeyHint &h = key_hints[(reinterpret_cast<uintptr_t>(k) >> 3) & 1023];
+  size_t i = size_t((uint64_t(reinterpret_cast<uintptr_t>(k)) * 0x9E3779B97F4A7C15ull) >> (64 - KEY_SLOT_BITS));
+  while( key_hints[i].addr!=nullptr && key_hints[i].addr!=k ) i = (i + 1) & (KEY_SLOTS - 1);
+  KeyHint &h = key_hints[i];
   if( h.addr==k && strcmp(h.sts->do_not_use_directly_.ptr_, k)==0 ) return ctemplate::TemplateString(*h.sts);
   if( key_names==nullptr ) key_names = new std::unordered_map<std::string, ctemplate::StaticTemplateString*>();
   auto it = key_names->find(k);
@@ -85,8 +92,12 @@ ctemplate::TemplateString key_of(const char *k){
     ctemplate::StaticTemplateStringInitializer init(sts);
     key_names->emplace(std::string(copy, n), sts);
   }
-  h.addr = k;
-  h.sts = sts;
+  if( h.addr==k ) h.sts = sts;
+  else if( key_hints_used<KEY_SLOTS/2 ){
+    h.addr = k;
+    h.sts = sts;
+    key_hints_used++;
+  }
   return ctemplate::TemplateString(*sts);
 }
 }  // namespace
