@@ -252,7 +252,7 @@ static enum policy_rc parse_bool(json_t *v, const char *key, bool *b, char *err,
   return POLICY_OK;
 }
 
-enum policy_rc policy_parse(const char *json, struct policy **out, char *err, size_t nerr)
+static enum policy_rc parse_text(const char *json, struct policy **out, char *err, size_t nerr)
 {
   json_error_t jerr;
   json_t *root = NULL, *v;
@@ -351,6 +351,52 @@ enum policy_rc policy_parse(const char *json, struct policy **out, char *err, si
 out:
   free(p);
   json_decref(root);
+  return rc;
+}
+
+/*
+** The texts parsed last and what they gave.  A page reads the same few policies on every
+** request (an activity's, a freeze's), and a parsed policy is plain data: a text seen again
+** is answered with a copy instead of parsing the JSON anew.  Only texts that parsed are kept
+** (an error is parsed again, with its message); one process, one thread, a few kilobytes.
+*/
+#define MEMO_SLOTS 16
+#define MEMO_TEXT_MAX 4096
+static struct memo {
+  char *text;
+  size_t len;
+  struct policy p;
+} memo[MEMO_SLOTS];
+static unsigned memo_next;
+
+enum policy_rc policy_parse(const char *json, struct policy **out, char *err, size_t nerr)
+{
+  size_t len = json ? strlen(json) : 0;
+  unsigned i;
+  enum policy_rc rc;
+
+  if (json != NULL && out != NULL && len <= MEMO_TEXT_MAX) {
+    for (i = 0; i < MEMO_SLOTS; i++) {
+      if (memo[i].text != NULL && memo[i].len == len && memcmp(memo[i].text, json, len) == 0) {
+        if ((*out = malloc(sizeof **out)) == NULL) return POLICY_ENOMEM;
+        **out = memo[i].p;
+        set_err(err, nerr, "%s", "");
+        return POLICY_OK;
+      }
+    }
+  }
+  rc = parse_text(json, out, err, nerr);
+  if (rc == POLICY_OK && len <= MEMO_TEXT_MAX) {
+    struct memo *m = &memo[memo_next++ % MEMO_SLOTS];
+    char *text = malloc(len + 1);
+    if (text != NULL) {
+      memcpy(text, json, len + 1);
+      free(m->text);
+      m->text = text;
+      m->len = len;
+      m->p = **out;
+    }
+  }
   return rc;
 }
 

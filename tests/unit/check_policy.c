@@ -549,6 +549,63 @@ START_TEST(test_parse_defaults_and_overrides)
 }
 END_TEST
 
+/* A text parsed again is answered from the kept copies: same result, a copy of its own each time;
+** an error is never kept; a text pushed out by many others parses again. */
+START_TEST(test_parse_again)
+{
+  const char *json = "{\"mode\":\"any\",\"rules\":[{\"kind\":\"team\",\"name\":\"qa\",\"min\":2},"
+                     "{\"kind\":\"role\",\"name\":\"cab\",\"min\":\"majority\"}]}";
+  struct policy *a = NULL, *b = NULL;
+  char err[200] = "x", other[256];
+
+  ck_assert_int_eq(policy_parse(json, &a, err, sizeof err), POLICY_OK);
+  ck_assert_int_eq(policy_parse(json, &b, err, sizeof err), POLICY_OK);
+  ck_assert_str_eq(err, "");
+  ck_assert_ptr_ne(a, b);
+  ck_assert_int_eq(a->nrule, 2);
+  ck_assert_int_eq(b->nrule, 2);
+  ck_assert_int_eq(b->mode, a->mode);
+  ck_assert_int_eq(b->distinct, a->distinct);
+  for (int i = 0; i < 2; i++) {
+    ck_assert_int_eq(b->rule[i].kind, a->rule[i].kind);
+    ck_assert_str_eq(b->rule[i].name, a->rule[i].name);
+    ck_assert_int_eq(b->rule[i].min, a->rule[i].min);
+    ck_assert_int_eq(b->rule[i].min_count, a->rule[i].min_count);
+  }
+  a->rule[0].min_count = 5;                      /* the caller's copy is its own */
+  strcpy(a->rule[1].name, "changed");
+  policy_free(b);
+  ck_assert_int_eq(policy_parse(json, &b, NULL, 0), POLICY_OK);
+  ck_assert_int_eq(b->rule[0].min_count, 2);
+  ck_assert_str_eq(b->rule[1].name, "cab");
+  ck_assert_int_eq(b->mode, POLICY_MODE_ANY);
+  policy_free(a);
+  policy_free(b);
+
+  /* the same text with one byte changed is parsed as itself */
+  char bad[512];
+  snprintf(bad, sizeof bad, "%s", json);
+  bad[strlen(bad) - 2] = ',';
+  ck_assert_int_eq(policy_parse(bad, &a, err, sizeof err), POLICY_PARSE_ERROR);
+  ck_assert_ptr_null(a);
+  ck_assert_int_eq(policy_parse(bad, &a, err, sizeof err), POLICY_PARSE_ERROR);   /* not kept */
+  ck_assert_str_ne(err, "");
+
+  /* forty other texts later, the first parses the same */
+  for (int i = 0; i < 40; i++) {
+    snprintf(other, sizeof other, "{\"rules\":[{\"kind\":\"user\",\"name\":\"u%d\",\"min\":1}]}", i);
+    ck_assert_int_eq(policy_parse(other, &a, NULL, 0), POLICY_OK);
+    ck_assert_int_eq(a->rule[0].kind, POLICY_KIND_USER);
+    ck_assert_int_eq(atoi(a->rule[0].name + 1), i);
+    policy_free(a);
+  }
+  ck_assert_int_eq(policy_parse(json, &a, NULL, 0), POLICY_OK);
+  ck_assert_int_eq(a->nrule, 2);
+  ck_assert_int_eq(a->rule[1].min, POLICY_MIN_MAJORITY);
+  policy_free(a);
+}
+END_TEST
+
 START_TEST(test_parse_limits)
 {
   char json[8192], err[256], name[POLICY_NAME_MAX + 2];
@@ -1018,6 +1075,7 @@ static Suite *policy_suite(void)
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, test_bad_arguments);
   tcase_add_test(tc, test_names);
+  tcase_add_test(tc, test_parse_again);
   tcase_add_test(tc, test_large_and_deterministic);
   tcase_add_test(tc, test_random_against_reference);
   suite_add_tcase(s, tc);
