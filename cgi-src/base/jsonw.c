@@ -1,6 +1,7 @@
 /* jsonw.c — writing JSON straight into a buffer: see jsonw.h. */
 #include "jsonw.h"
 #include "util.h"
+#include <stdint.h>
 #include <string.h>
 
 void jsonw_init(struct jsonw *w, struct buf *b){
@@ -66,10 +67,26 @@ static void put_u(struct buf *b, unsigned c){
   buf_append(b, e, 6);
 }
 
+/*
+** 1 when none of the 8 bytes at s needs escaping (each is 0x20..0x7F but '"' and '\\'), 0 when
+** one may (a byte at a time decides then).  The words hold bytes as numbers: (v - 0x01..) & ~v
+** has the high bit set in a byte that is zero, (v - 0x20..) & ~v in one below 0x20, and v
+** itself in one of 0x80 and above; a borrow can only add false alarms, never hide a byte.
+*/
+static int plain8(const unsigned char *s){
+  const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+  uint64_t v, q, bs;
+  memcpy(&v, s, 8);
+  q = v ^ (ones * '"');
+  bs = v ^ (ones * '\\');
+  return (((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((bs - ones) & ~bs) | v) & high ? 0 : 1;
+}
+
 void jsonw_escape(struct buf *b, const char *z, size_t n){
   const unsigned char *s = (const unsigned char *)z;
   size_t i = 0, run = 0;                 /* run: start of the bytes copied as they are */
   while( i<n ){
+    if( n - i>=8 && plain8(s + i) ){ i += 8; continue; }
     unsigned c = s[i];
     if( c>=0x20 && c<0x80 && c!='"' && c!='\\' ){ i++; continue; }
     if( i>run ) buf_append(b, z + run, i - run);

@@ -248,6 +248,26 @@ START_TEST(t07_json_writer){
     ck_assert_msg(want && strcmp(want, got)==0, "%s: jansson %s, writer %s", fixed[i], want, got);
     free(want); free(got);
   }
+  /* plain ASCII is passed eight bytes at a time: one byte that needs care, at every place of
+     every length up to 24, and the bytes at the edges of plain (space, DEL), as jansson writes them */
+  static const char *const odd[] = { "\"", "\\", "\n", "\x01", "\x1f", " ", "!", "~", "\x7f", "\x21",
+                                     "\x5b", "\x5d", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", NULL };
+  for(int k=0; odd[k]; k++){
+    for(int len=1; len<=24; len++){
+      for(int at=0; at<len; at++){
+        char z[64];
+        size_t n = 0, m = strlen(odd[k]);
+        for(int i=0; i<len; i++){
+          if( i==at ){ memcpy(z + n, odd[k], m); n += m; }
+          else z[n++] = (char)('a' + i % 26);
+        }
+        z[n] = 0;
+        char *want = jansson_str(z), *got = jsonw_str_of(z);
+        ck_assert_msg(want && strcmp(want, got)==0, "odd %d len %d at %d: jansson %s, writer %s", k, len, at, want, got);
+        free(want); free(got);
+      }
+    }
+  }
   /* not UTF-8 (jansson refuses such a string): each bad byte is U+FFFD, the rest kept */
   static const char *const broken[][2] = {
     { "a\xff" "b", "\"a\\uFFFDb\"" }, { "\xc3", "\"\\uFFFD\"" }, { "\xc0\xaf", "\"\\uFFFD\\uFFFD\"" },
