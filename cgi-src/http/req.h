@@ -31,6 +31,7 @@ struct req {
   const char *origin;
   const char *sec_fetch_site;
   const char *authorization;
+  const char *cookie_header;  /* the Cookie header as sent, or NULL */
   int64_t content_length;
   int https;
   struct kv *qs;    size_t nqs;

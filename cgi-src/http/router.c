@@ -130,7 +130,7 @@ void router_dispatch(struct req *r){
                             : "The address has a malformed query string.";
     goto out;
   }
-  if( form_parse_cookies(&r->arena, req_param_env(r, "HTTP_COOKIE"), &form_default_limits,
+  if( form_parse_cookies(&r->arena, r->cookie_header, &form_default_limits,
                          &r->cookies, &r->ncookies)==FORM_ERR_OOM ){
     rc = HP_UNAVAILABLE;                         /* not "signed out": the worker ran out of memory */
     why = "Holdpoint is short of memory just now. Try again in a moment.";
