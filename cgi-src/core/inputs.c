@@ -71,23 +71,10 @@ static int64_t int_rule(json_t *rules, const char *name){
   return (int64_t)json_integer_value(v);
 }
 
-int inputs_field_parse(struct arena *a, struct inputs_field *f, const char *key,
-                       const char *label, const char *type, int required, const char *help,
-                       const char *rules_json){
+/* The rules of rules_json into f (f's rule fields as after memset, lengths -1).  0, or -1 when malformed. */
+static int parse_rules(struct arena *a, struct inputs_field *f, const char *rules_json){
   int rc = -1;
-  json_t *rules = NULL;
-  memset(f, 0, sizeof(*f));
-  f->min_length = f->max_length = -1;
-  int t = inputs_type_parse(type);
-  if( t<0 || key==NULL ) return -1;
-  f->type = (enum inputs_type)t;
-  f->required = required!=0;
-  f->key = arena_strdup(a, key);
-  f->label = arena_strdup(a, label ? label : key);
-  f->help = help && help[0] ? arena_strdup(a, help) : NULL;
-  if( f->key==NULL || f->label==NULL ) return -1;
-  if( rules_json==NULL || rules_json[0]==0 ) return 0;
-  rules = json_loads(rules_json, JSON_REJECT_DUPLICATES, NULL);
+  json_t *rules = json_loads(rules_json, JSON_REJECT_DUPLICATES, NULL);
   if( !json_is_object(rules) ) goto out;
   f->min_length = int_rule(rules, "min_length");
   f->max_length = int_rule(rules, "max_length");
@@ -114,6 +101,84 @@ int inputs_field_parse(struct arena *a, struct inputs_field *f, const char *key,
 out:
   json_decref(rules);
   return rc;
+}
+
+/*
+** Rules texts seen before.  A page reads the same few forms on every request and a text's rules
+** never change, so a worker keeps each text that parsed, with a copy of its rules (what they
+** point to in an arena of its own, never freed), and answers it again without parsing: at most
+** RULES_KEPT texts, past which the others are parsed each time.
+*/
+#define RULES_KEPT 256
+static struct kept_rules { const char *text; size_t len; struct inputs_field rules; } kept[RULES_KEPT];
+static size_t nkept;
+static struct arena kept_arena;
+
+/* The rule fields of from into to (the pointers shared). */
+static void copy_rules(struct inputs_field *to, const struct inputs_field *from){
+  to->min_length = from->min_length;
+  to->max_length = from->max_length;
+  to->pattern = from->pattern;
+  to->has_min = from->has_min;
+  to->has_max = from->has_max;
+  to->min = from->min;
+  to->max = from->max;
+  to->options = from->options;
+  to->noptions = from->noptions;
+  to->accept = from->accept;
+  to->naccept = from->naccept;
+  to->max_size = from->max_size;
+}
+
+/* A copy of list (n strings) in a; 0 on success. */
+static int keep_list(struct arena *a, const char **list, size_t n, const char ***out){
+  *out = NULL;
+  if( list==NULL ) return 0;
+  const char **v = arena_alloc(a, sizeof(char*)*(n ? n : 1));
+  if( v==NULL ) return -1;
+  for(size_t i=0; i<n; i++) if( (v[i] = arena_strdup(a, list[i]))==NULL ) return -1;
+  *out = v;
+  return 0;
+}
+
+/* Keep the rules f was given by text (parsed), if there is room. */
+static void keep_rules(const char *text, size_t len, const struct inputs_field *f){
+  if( nkept>=RULES_KEPT ) return;
+  struct kept_rules *k = &kept[nkept];
+  memset(k, 0, sizeof(*k));
+  copy_rules(&k->rules, f);
+  if( (k->text = arena_strndup(&kept_arena, text, len))==NULL
+   || (f->pattern && (k->rules.pattern = arena_strdup(&kept_arena, f->pattern))==NULL)
+   || keep_list(&kept_arena, f->options, f->noptions, &k->rules.options)
+   || keep_list(&kept_arena, f->accept, f->naccept, &k->rules.accept) ) return;   /* not kept */
+  k->len = len;
+  nkept++;
+}
+
+int inputs_field_parse(struct arena *a, struct inputs_field *f, const char *key,
+                       const char *label, const char *type, int required, const char *help,
+                       const char *rules_json){
+  memset(f, 0, sizeof(*f));
+  f->min_length = f->max_length = -1;
+  int t = inputs_type_parse(type);
+  if( t<0 || key==NULL ) return -1;
+  f->type = (enum inputs_type)t;
+  f->required = required!=0;
+  f->key = arena_strdup(a, key);
+  f->label = arena_strdup(a, label ? label : key);
+  f->help = help && help[0] ? arena_strdup(a, help) : NULL;
+  if( f->key==NULL || f->label==NULL ) return -1;
+  if( rules_json==NULL || rules_json[0]==0 ) return 0;
+  size_t len = strlen(rules_json);
+  for(size_t i=0; i<nkept; i++){
+    if( kept[i].len==len && memcmp(kept[i].text, rules_json, len)==0 ){
+      copy_rules(f, &kept[i].rules);
+      return 0;
+    }
+  }
+  if( parse_rules(a, f, rules_json) ) return -1;
+  keep_rules(rules_json, len, f);
+  return 0;
 }
 
 /* 1 when z has a control character other than those allowed (TAB, CR and LF for textareas). */

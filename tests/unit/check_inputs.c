@@ -76,6 +76,43 @@ START_TEST(t01_parse_rules){
 }
 END_TEST
 
+/* Rules read again are answered from the worker's copy: the same values after the arena of the
+** first reading is gone; a malformed text is refused every time; past the kept texts, still read. */
+START_TEST(t01b_parse_rules_again){
+  const char *rules = "{\"options\":[\"none\",\"low only\"],\"pattern\":\"^[a-z ]+$\",\"min_length\":2}";
+  struct arena a1;
+  struct inputs_field f;
+  arena_init(&a1);
+  ck_assert_int_eq(inputs_field_parse(&a1, &f, "risk", "Risk", "select", 1, NULL, rules), 0);
+  ck_assert_str_eq(f.options[1], "low only");
+  ((char*)f.options[1])[0] = 'X';                  /* the caller's copy only */
+  arena_free(&a1);
+  for(int i=0; i<2; i++){
+    ck_assert_int_eq(inputs_field_parse(&A, &f, i ? "other" : "risk", "R", "select", 0, NULL, rules), 0);
+    ck_assert_str_eq(f.key, i ? "other" : "risk");
+    ck_assert_int_eq(f.required, 0);
+    ck_assert_uint_eq(f.noptions, 2);
+    ck_assert_str_eq(f.options[0], "none");
+    ck_assert_str_eq(f.options[1], "low only");
+    ck_assert_str_eq(f.pattern, "^[a-z ]+$");
+    ck_assert_int_eq(f.min_length, 2);
+    ck_assert_int_eq(f.max_length, -1);
+    ck_assert(!f.has_min && !f.has_max);
+  }
+  for(int i=0; i<2; i++) ck_assert_int_eq(inputs_field_parse(&A, &f, "k", "L", "text", 0, NULL, "{\"pattern\":7}"), -1);
+  char text[80];
+  for(int i=0; i<300; i++){
+    snprintf(text, sizeof(text), "{\"max_length\":%d,\"accept\":[\"text/plain\"]}", 1000 + i);
+    for(int again=0; again<2; again++){
+      ck_assert_int_eq(inputs_field_parse(&A, &f, "k", "L", "file", 0, NULL, text), 0);
+      ck_assert_int_eq(f.max_length, 1000 + i);
+      ck_assert_uint_eq(f.naccept, 1);
+      ck_assert_str_eq(f.accept[0], "text/plain");
+    }
+  }
+}
+END_TEST
+
 START_TEST(t02_parse_refuses_bad_rows){
   struct inputs_field f;
   ck_assert_int_eq(inputs_field_parse(&A, &f, "k", "L", "date", 0, NULL, "{}"), -1);
@@ -698,6 +735,7 @@ static Suite *inputs_suite(void){
   TCase *tc = tcase_create("core");
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, t01_parse_rules);
+  tcase_add_test(tc, t01b_parse_rules_again);
   tcase_add_test(tc, t02_parse_refuses_bad_rows);
   tcase_add_test(tc, t10_required_text);
   tcase_add_test(tc, t11_lengths_count_utf8_characters);
