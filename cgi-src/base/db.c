@@ -125,6 +125,13 @@ int db_open(const char *target, struct db **out){
     *out = db;
     return 0;
   }
+  /* Before SQLite's first use in the process: no memory statistics (each allocation would take
+     a global mutex to count itself; nothing here reads them).  Each process is single-threaded. */
+  static int configured;
+  if( !configured ){
+    configured = 1;
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  }
   int rc = sqlite3_open_v2(target, &db->lite, SQLITE_OPEN_READWRITE|SQLITE_OPEN_CREATE|SQLITE_OPEN_NOMUTEX, NULL);
   if( rc!=SQLITE_OK ){
     log_msg("db: cannot open %s: %s", target, db->lite ? sqlite3_errmsg(db->lite) : sqlite3_errstr(rc));
