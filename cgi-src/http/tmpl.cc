@@ -19,12 +19,18 @@ using ctemplate::TemplateDictionary;
 
 // A C handle around a ctemplate dictionary.  Section and include dictionaries
 // are owned by ctemplate's parent dictionary; their small C wrappers are
-// tracked by the root wrapper and freed with it.
+// handed out by the root wrapper from blocks of its own (a list page has hundreds:
+// one allocation each was a malloc and a free per row) and freed with it.
 struct tmpl_dict { TemplateDictionary *d; bool root; };
 
 namespace {
-struct RootDict : tmpl_dict { std::vector<tmpl_dict*> kids; };
+struct RootDict;
 struct ChildDict : tmpl_dict { RootDict *rootp; };
+const size_t KIDS_PER_BLOCK = 64;
+struct RootDict : tmpl_dict {
+  std::vector<ChildDict*> blocks;
+  size_t used = KIDS_PER_BLOCK;               // wrappers handed out from the last block
+};
 
 // ctemplate hands escaped values over one character at a time (its HTML escaper calls
 // Emit(char) for every plain character): the emitter gathers them in a block of its own
@@ -131,11 +137,15 @@ RootDict *root_of(tmpl_dict *d){
 }
 tmpl_dict *wrap_child(tmpl_dict *parent, TemplateDictionary *child){
   RootDict *r = root_of(parent);
-  ChildDict *c = new ChildDict();
+  if( r->used==KIDS_PER_BLOCK ){
+    r->blocks.reserve(r->blocks.size() + 1);  // may throw: nothing allocated yet
+    r->blocks.push_back(new ChildDict[KIDS_PER_BLOCK]);
+    r->used = 0;
+  }
+  ChildDict *c = &r->blocks.back()[r->used++];
   c->d = child;
   c->root = false;
   c->rootp = r;
-  r->kids.push_back(c);
   return c;
 }
 }  // namespace
@@ -144,7 +154,7 @@ extern "C" void tmpl_dict_free(tmpl_dict *d){
   if( d==nullptr || !d->root ) return;
   try{
     RootDict *r = static_cast<RootDict*>(d);
-    for(tmpl_dict *k : r->kids) delete static_cast<ChildDict*>(k);
+    for(ChildDict *b : r->blocks) delete[] b;
     delete r->d;
     delete r;
   }catch(...){
