@@ -207,11 +207,14 @@ def measure(server, platform, cookies, token, label):
     limit, floor = results[0][1]["rps"], results[1][1]["rps"]
     # The floor again at the sizes of the larger pages: what libfcgi + ctemplate can do for as
     # many bytes (time per request is close to a straight line in the bytes; interpolated).
+    # Each point's time is scaled to the speed the machine had when the floor was first measured
+    # (the floor of the release view's size measured again just before it).
     base_rows, points = platform.rows, [(floor_size, 1.0 / floor)]
     for mult in (2.5, 6):
+        near = wrk(platform.url("/floor"), seconds=max(1, int(float(DURATION)) // 2))["rps"]
         platform.start_floor(round(base_rows * mult))
-        points.append((len(fetch(platform.url("/floor"), [])), 1.0 / wrk(platform.url("/floor"))["rps"]))
-    platform.start_floor(base_rows)
+        points.append((len(fetch(platform.url("/floor"), [])), (near / floor) / wrk(platform.url("/floor"))["rps"]))
+        platform.start_floor(base_rows)
 
     def floor_at(nbytes):
         (b0, t0), (b1, t1) = (points[0], points[1]) if nbytes <= points[1][0] else (points[1], points[2])
@@ -224,7 +227,8 @@ def measure(server, platform, cookies, token, label):
         print("| %s | %d | %.0f | %.2f | %.2f | %d | %.0f | %.2f | %.2f | %.2f |" % (
             name, nbytes, r["rps"], r["p50"], r["p99"], r["errors"], near, r["rps"] / near,
             r["rps"] / (floor_at(nbytes) * near / floor), r["rps"] / limit))
-    print("\nthe floor at other sizes: " + ", ".join("%d bytes %.0f requests/s" % (b, 1.0 / t) for b, t in points))
+    print("\nthe floor at other sizes (at the first floor's speed): " +
+          ", ".join("%d bytes %.0f requests/s" % (b, 1.0 / t) for b, t in points))
     print("vs floor: against the floor measured just before the page; of its size: the floor at the"
           " page's bytes, scaled by the same drift")
     sys.stdout.flush()
